@@ -1,0 +1,234 @@
+//! The case file: everything iotvet observed about one product, as plain facts with provenance.
+//! Collectors fill it; rules read it. It is serialisable, so a saved case can be judged again.
+//! One optional section per evidence source: a missing section means "not examined", and the
+//! rules then say Unknown, never Pass.
+
+use serde::{Deserialize, Serialize};
+
+/// Who observed something, with what, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The collector, e.g. `iotvet-net/tcp-connect`.
+    pub collector: String,
+    pub tool_version: String,
+    /// RFC 3339 UTC timestamps.
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+/// The product under assessment, as the user named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// What the user typed: an address or a host name.
+    pub name: String,
+    /// The address that was probed.
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFile {
+    pub target: Target,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// Live probing of the device. Absent when the device was not probed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSection>,
+}
+
+impl CaseFile {
+    pub fn new(target: Target, created_at: String) -> Self {
+        Self { target, created_at, network: None }
+    }
+}
+
+/// What live probing of the device found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSection {
+    pub provenance: Provenance,
+    /// The TCP ports that were asked for, as the user wrote them (e.g. `1-65535`).
+    pub port_spec: String,
+    pub ports_scanned: u32,
+    /// Every TCP port that accepted a connection, ascending.
+    pub open_ports: Vec<u16>,
+    /// One entry per open port, in port order.
+    pub services: Vec<ServiceObservation>,
+    /// Open ports left out of the assessment, each with the reason (e.g. a listener of the
+    /// machine running the lab rather than of the device).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_ports: Vec<ExcludedPort>,
+    pub scan_duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedPort {
+    pub port: u16,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// An address, port and transport.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub address: String,
+    pub port: u16,
+    pub transport: Transport,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = match self.transport {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        };
+        if self.address.contains(':') {
+            write!(f, "[{}]:{}/{t}", self.address, self.port)
+        } else {
+            write!(f, "{}:{}/{t}", self.address, self.port)
+        }
+    }
+}
+
+/// The application protocol a service speaks, identified from what it sent, never from the
+/// port number alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Telnet,
+    Ssh,
+    Ftp,
+    Smtp,
+    Http,
+    Rtsp,
+    Mqtt,
+    /// TLS whose inner protocol could not be identified.
+    Tls,
+    Unknown,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Telnet => "telnet",
+            Self::Ssh => "ssh",
+            Self::Ftp => "ftp",
+            Self::Smtp => "smtp",
+            Self::Http => "http",
+            Self::Rtsp => "rtsp",
+            Self::Mqtt => "mqtt",
+            Self::Tls => "tls",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The protocol encrypts on its own (without an outer TLS layer).
+    pub fn is_inherently_encrypted(self) -> bool {
+        matches!(self, Self::Ssh | Self::Tls)
+    }
+}
+
+/// One open port and what it turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceObservation {
+    pub endpoint: Endpoint,
+    pub protocol: Protocol,
+    /// Present when the service spoke TLS; `protocol` is then the protocol inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSession>,
+    /// The first bytes the service sent, printable ASCII kept and the rest escaped (`\xNN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<String>,
+    /// HTTP or RTSP response to iotvet's probe request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseHead>,
+    /// MQTT CONNACK to an anonymous CONNECT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mqtt: Option<MqttConnack>,
+    /// Telnet options the server negotiated (e.g. `WILL ECHO`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub telnet_options: Vec<String>,
+    /// How the protocol was recognised, in words (e.g. "server sent IAC WILL ECHO").
+    pub identified_by: String,
+}
+
+impl ServiceObservation {
+    /// The service as people name it: `https`, `mqtt`, `telnet`, `mqtt+tls`...
+    pub fn service_name(&self) -> String {
+        match (self.protocol, &self.tls) {
+            (Protocol::Http, Some(_)) => "https".into(),
+            (Protocol::Rtsp, Some(_)) => "rtsps".into(),
+            (Protocol::Ftp, Some(_)) => "ftps".into(),
+            (Protocol::Tls, _) => "tls".into(),
+            (p, Some(_)) => format!("{}+tls", p.name()),
+            (p, None) => p.name().into(),
+        }
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.tls.is_some() || self.protocol.is_inherently_encrypted()
+    }
+
+    /// A plain-HTTP response whose only content is a redirect to HTTPS.
+    pub fn redirects_to_https(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| {
+            (300..400).contains(&r.status)
+                && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
+        })
+    }
+}
+
+/// A negotiated TLS session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsSession {
+    /// e.g. `TLSv1.3`.
+    pub version: String,
+    /// IANA name, e.g. `TLS_AES_128_GCM_SHA256`.
+    pub cipher_suite: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// Size in bytes of the certificate chain the server sent.
+    pub certificate_chain_bytes: usize,
+    pub certificates: usize,
+}
+
+/// The head of an HTTP or RTSP response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseHead {
+    /// e.g. `HTTP/1.1 401 Unauthorized`.
+    pub status_line: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict_transport_security: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The HTML `<title>`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The body holds a form with a password field.
+    #[serde(default)]
+    pub login_form: bool,
+}
+
+/// The broker's answer to an anonymous MQTT 3.1.1 CONNECT.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MqttConnack {
+    pub return_code: u8,
+    pub session_present: bool,
+}
+
+impl MqttConnack {
+    pub fn accepted(&self) -> bool {
+        self.return_code == 0
+    }
+}

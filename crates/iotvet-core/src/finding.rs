@@ -1,0 +1,189 @@
+//! Findings: one judgement of one check at one place, with the evidence behind it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    case::{Endpoint, Transport},
+    catalog::{self, Reference},
+    guideline::Guideline,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The check found a problem.
+    Fail,
+    /// The check looked and found none.
+    Pass,
+    /// The evidence needed to judge the check is missing; `needs` says which.
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Pass => "pass",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// Where a finding applies: the device, or one of its endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// The device's address or name.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
+    /// The service on that endpoint, e.g. `telnet`, `https`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+impl Location {
+    pub fn device(target: impl Into<String>) -> Self {
+        Self { target: target.into(), port: None, transport: None, service: None }
+    }
+
+    pub fn endpoint(endpoint: &Endpoint, service: impl Into<String>) -> Self {
+        Self {
+            target: endpoint.address.clone(),
+            port: Some(endpoint.port),
+            transport: Some(endpoint.transport),
+            service: Some(service.into()),
+        }
+    }
+
+    /// A URI naming the place, e.g. `telnet://127.77.0.10:2323`, for SARIF and links.
+    pub fn uri(&self) -> String {
+        let host = if self.target.contains(':') { format!("[{}]", self.target) } else { self.target.clone() };
+        match (self.port, &self.service) {
+            (Some(p), Some(s)) => format!("{}://{host}:{p}", s.replace('+', "-")),
+            (Some(p), None) => format!("tcp://{host}:{p}"),
+            _ => format!("device://{host}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.port, self.transport) {
+            (Some(p), Some(t)) => {
+                let ep = Endpoint { address: self.target.clone(), port: p, transport: t };
+                write!(f, "{ep}")?;
+                if let Some(s) = &self.service {
+                    write!(f, " ({s})")?;
+                }
+                Ok(())
+            }
+            _ => f.write_str(&self.target),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub guideline: Guideline,
+    pub status: Status,
+    pub severity: Severity,
+    pub title: String,
+    pub location: Location,
+    /// The observations behind the judgement, each readable on its own.
+    pub evidence: Vec<String>,
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// For an unknown: the evidence that would settle it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+}
+
+impl Finding {
+    fn new(check_id: &str, status: Status, location: Location) -> Self {
+        let check = catalog::check(check_id);
+        let guideline = check.map(|c| c.guideline).unwrap_or(Guideline::Ms1);
+        Self {
+            check: check_id.to_owned(),
+            guideline,
+            status,
+            severity: check.map(|c| c.severity).unwrap_or(Severity::Medium),
+            title: check.map(|c| c.title.clone()).unwrap_or_else(|| check_id.to_owned()),
+            location,
+            evidence: Vec::new(),
+            references: check.map(|c| c.references.clone()).unwrap_or_default(),
+            remediation: match status {
+                Status::Fail => check.map(|c| c.remediation.clone()),
+                _ => None,
+            },
+            needs: match status {
+                Status::Unknown => check.map(|c| c.needs.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn fail(check_id: &str, location: Location) -> Self {
+        Self::new(check_id, Status::Fail, location)
+    }
+
+    pub fn pass(check_id: &str, location: Location) -> Self {
+        Self::new(check_id, Status::Pass, location)
+    }
+
+    /// An unknown that names the catalog's evidence for the check.
+    pub fn unknown(check_id: &str, location: Location) -> Self {
+        Self::new(check_id, Status::Unknown, location)
+    }
+
+    pub fn evidence(mut self, text: impl Into<String>) -> Self {
+        self.evidence.push(text.into());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Replaces the catalog's "needs" with a more specific one.
+    pub fn needs(mut self, text: impl Into<String>) -> Self {
+        self.needs = Some(text.into());
+        self
+    }
+
+    pub fn remedy(mut self, text: impl Into<String>) -> Self {
+        self.remediation = Some(text.into());
+        self
+    }
+
+    /// The key that identifies this finding in a manifest: check, status and place.
+    pub fn key(&self) -> String {
+        format!("{} {} {}", self.check, self.status.as_str(), self.location)
+    }
+}

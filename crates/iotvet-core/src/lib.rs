@@ -1,0 +1,19 @@
+//! iotvet's model: the five minimum standards, the check catalog, the case file that collectors
+//! fill, the rules that judge it, and the verdicts. Pure data and pure functions: no I/O, no async.
+#![forbid(unsafe_code)]
+
+pub mod case;
+pub mod catalog;
+pub mod finding;
+pub mod guideline;
+pub mod rules;
+pub mod verdict;
+
+pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};
+pub use catalog::{catalog, Check, Reference, Standard};
+pub use finding::{Finding, Location, Severity, Status};
+pub use guideline::Guideline;
+pub use verdict::{judge, Assessment, Overall, Verdict, VerdictKind};
+
+/// The version of this library, recorded in every case file's provenance.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

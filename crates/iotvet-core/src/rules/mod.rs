@@ -1,0 +1,86 @@
+//! The rules: pure functions from a case file to findings, one module per guideline.
+//! A rule whose evidence is missing yields an Unknown that names the evidence, never a Pass.
+
+use crate::{case::CaseFile, finding::Finding};
+
+pub mod enc;
+pub mod priv_;
+pub mod pwd;
+pub mod upd;
+pub mod vul;
+
+/// Every rule of every guideline, in guideline order.
+pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    findings.extend(enc::findings(case));
+    findings.extend(upd::findings(case));
+    findings.extend(pwd::findings(case));
+    findings.extend(vul::findings(case));
+    findings.extend(priv_::findings(case));
+    findings
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Hand-built case files for the rule tests.
+    use crate::case::*;
+
+    pub fn case(services: Vec<ServiceObservation>) -> CaseFile {
+        let mut case = CaseFile::new(
+            Target { name: "cam.test".into(), address: "192.0.2.7".into() },
+            "2026-01-01T00:00:00Z".into(),
+        );
+        case.network = Some(NetworkSection {
+            provenance: Provenance {
+                collector: "test".into(),
+                tool_version: "0".into(),
+                started_at: "2026-01-01T00:00:00Z".into(),
+                finished_at: "2026-01-01T00:00:01Z".into(),
+            },
+            port_spec: "1-65535".into(),
+            ports_scanned: 65535,
+            open_ports: services.iter().map(|s| s.endpoint.port).collect(),
+            services,
+            excluded_ports: vec![],
+            scan_duration_ms: 1000,
+        });
+        case
+    }
+
+    pub fn service(port: u16, protocol: Protocol) -> ServiceObservation {
+        ServiceObservation {
+            endpoint: Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Tcp },
+            protocol,
+            tls: None,
+            banner: None,
+            response: None,
+            mqtt: None,
+            telnet_options: vec![],
+            identified_by: "test".into(),
+        }
+    }
+
+    pub fn tls() -> TlsSession {
+        TlsSession {
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS_AES_128_GCM_SHA256".into(),
+            alpn: None,
+            certificate_chain_bytes: 900,
+            certificates: 2,
+        }
+    }
+
+    pub fn http_response(status: u16, location: Option<&str>) -> ResponseHead {
+        ResponseHead {
+            status_line: format!("HTTP/1.1 {status} X"),
+            status,
+            server: None,
+            location: location.map(str::to_owned),
+            www_authenticate: None,
+            strict_transport_security: None,
+            content_type: None,
+            title: None,
+            login_form: false,
+        }
+    }
+}
