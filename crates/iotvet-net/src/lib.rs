@@ -1,1 +1,31 @@
+//! iotvet's active network collector: the scope guard, a concurrent TCP connect scan, and
+//! service identification by content. It observes and records; it never judges.
 #![forbid(unsafe_code)]
+
+pub mod bytes;
+pub mod identify;
+pub mod ports;
+pub mod probe;
+pub mod scan;
+pub mod scope;
+pub mod tls_hello;
+
+pub use identify::{identify, ProbeOptions};
+pub use ports::PortList;
+pub use probe::{probe_device, DeviceProbe};
+pub use scan::{tcp_connect_scan, ScanOptions, ScanOutcome};
+pub use scope::{resolve_target, ScopeError, ScopePolicy, ScopedTarget};
+
+/// Errors of the network collector that stop a run (per-port problems are observations).
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error("port spec '{spec}': {reason}")]
+    PortSpec { spec: String, reason: String },
+}
+
+/// Now, as an RFC 3339 UTC timestamp.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,547 @@
+//! Service identification by content, never by port number. Like nmap's NULL probe followed by
+//! its probes, but concurrent: each probe runs on its own connection and the first conclusive
+//! answer wins, so a client-first service (HTTP, TLS, MQTT, RTSP) costs one round trip instead
+//! of the banner wait. A TLS service is then handshaken with rustls and identified again inside
+//! the tunnel. Every read has a deadline and a byte cap.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use iotvet_core::case::{Endpoint, MqttConnack, Protocol, ResponseHead, ServiceObservation, TlsSession, Transport};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_rustls::TlsConnector;
+
+use crate::bytes::{escape_excerpt, find_ci};
+use crate::tls_hello::{self, HelloAnswer};
+
+/// Budgets for identifying one service.
+#[derive(Debug, Clone)]
+pub struct ProbeOptions {
+    pub connect_timeout: Duration,
+    /// How long to wait for a server that speaks first (telnet, SSH, FTP).
+    pub banner_wait: Duration,
+    /// How long one probe may wait for its answer, in all.
+    pub read_timeout: Duration,
+    /// After data has arrived, a silence this long ends the read.
+    pub idle_gap: Duration,
+    /// At most this many bytes are read from one connection.
+    pub byte_cap: usize,
+    /// The name to put in Host headers and SNI (what the user typed).
+    pub host: String,
+}
+
+impl Default for ProbeOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            banner_wait: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(4),
+            idle_gap: Duration::from_millis(250),
+            byte_cap: 64 * 1024,
+            host: String::new(),
+        }
+    }
+}
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+type BoxStream = Box<dyn Stream>;
+
+#[derive(Clone)]
+enum Layer {
+    Plain,
+    Tls(TlsConnector, ServerName<'static>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    Banner,
+    TlsHello,
+    Http,
+    Rtsp,
+    Mqtt,
+}
+
+/// What one probe learned. `strength` 0 = nothing, 1 = a hint, 2 = conclusive, 3 = TLS
+/// (beats everything: an HTTPS server answers a plain request with a plain 400).
+#[derive(Debug, Default, Clone)]
+struct Outcome {
+    protocol: Option<Protocol>,
+    strength: u8,
+    how: String,
+    bytes: Vec<u8>,
+    response: Option<ResponseHead>,
+    mqtt: Option<MqttConnack>,
+    telnet_options: Vec<String>,
+}
+
+/// Identifies the service on `addr`. Never fails: what could not be identified is `Unknown`,
+/// with the first bytes kept as evidence.
+pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObservation {
+    let plain = identify_layer(addr, Layer::Plain, &[Probe::Banner, Probe::TlsHello, Probe::Http, Probe::Rtsp, Probe::Mqtt], options).await;
+    let endpoint = Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Tcp };
+    if plain.protocol != Some(Protocol::Tls) {
+        return observation(endpoint, plain, None);
+    }
+    let name = server_name(&options.host, addr);
+    let connector = TlsConnector::from(tls_client_config());
+    match tls_session(addr, &connector, name.clone(), options).await {
+        Err(why) => {
+            let mut o = plain;
+            o.how = format!("{}; rustls could not complete a handshake: {why}", o.how);
+            observation(endpoint, o, None)
+        }
+        Ok(session) => {
+            let inner = identify_layer(addr, Layer::Tls(connector, name), &[Probe::Banner, Probe::Http, Probe::Rtsp, Probe::Mqtt], options).await;
+            let mut o = if inner.protocol.is_some() { inner } else { Outcome { protocol: Some(Protocol::Tls), ..inner } };
+            o.how = format!("{}; inside TLS: {}", plain.how, if o.how.is_empty() { "nothing identified".into() } else { o.how.clone() });
+            observation(endpoint, o, Some(session))
+        }
+    }
+}
+
+fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> ServiceObservation {
+    let protocol = o.protocol.unwrap_or(Protocol::Unknown);
+    let how = if o.how.is_empty() { "no probe got an answer".to_owned() } else { o.how };
+    ServiceObservation {
+        endpoint,
+        protocol,
+        tls,
+        banner: (!o.bytes.is_empty()).then(|| escape_excerpt(&o.bytes, 160)),
+        response: o.response,
+        mqtt: o.mqtt,
+        telnet_options: o.telnet_options,
+        identified_by: how,
+    }
+}
+
+/// Runs the probes concurrently over `layer`; returns the first conclusive outcome, or the best.
+async fn identify_layer(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (rank, probe) in probes.iter().copied().enumerate() {
+        let (layer, options) = (layer.clone(), options.clone());
+        tasks.spawn(async move { (rank, run_probe(probe, addr, layer, &options).await) });
+    }
+    let mut done: Vec<(usize, Outcome)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((rank, outcome)) = joined else { continue };
+        if outcome.strength >= 2 {
+            // Dropping the JoinSet aborts the probes still running.
+            let tls_pending = probes.contains(&Probe::TlsHello) && !done.iter().any(|(r, _)| probes[*r] == Probe::TlsHello);
+            if outcome.strength == 3 || !tls_pending || outcome.response.as_ref().is_none_or(|r| r.status != 400) {
+                return outcome;
+            }
+        }
+        done.push((rank, outcome));
+    }
+    done.sort_by_key(|(rank, o)| (std::cmp::Reverse(o.strength), *rank));
+    let banner_bytes = done.iter().find(|(r, o)| probes[*r] == Probe::Banner && !o.bytes.is_empty()).map(|(_, o)| o.bytes.clone());
+    let mut best = done.into_iter().next().map(|(_, o)| o).unwrap_or_default();
+    if best.strength == 0 {
+        best.protocol = None;
+        if let Some(b) = banner_bytes {
+            best.bytes = b;
+            best.how = "the service spoke first, in no protocol iotvet recognises".into();
+        } else if !best.bytes.is_empty() {
+            best.how = "the service answered iotvet's probes in no protocol it recognises".into();
+        }
+    }
+    best
+}
+
+async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOptions) -> Outcome {
+    let Ok(mut stream) = open(addr, &layer, o).await else { return Outcome::default() };
+    let host = if o.host.is_empty() { addr.ip().to_string() } else { o.host.clone() };
+    let request: Vec<u8> = match probe {
+        Probe::Banner => Vec::new(),
+        Probe::TlsHello => tls_hello::client_hello(Some(&host), hello_random()),
+        Probe::Http => format!(
+            "GET / HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: iotvet/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            addr.port(),
+            iotvet_core::TOOL_VERSION
+        )
+        .into_bytes(),
+        Probe::Rtsp => format!("OPTIONS rtsp://{host}:{}/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: iotvet/{}\r\n\r\n", addr.port(), iotvet_core::TOOL_VERSION).into_bytes(),
+        Probe::Mqtt => mqtt_connect(),
+    };
+    if !request.is_empty() && stream.write_all(&request).await.is_err() {
+        return Outcome::default();
+    }
+    let budget = if probe == Probe::Banner { o.banner_wait } else { o.read_timeout };
+    let bytes = read_bounded(&mut stream, o.byte_cap, budget, o.idle_gap, |b| match probe {
+        Probe::Banner => false,
+        Probe::TlsHello => tls_hello::read_answer(b) != HelloAnswer::Truncated,
+        Probe::Http | Probe::Rtsp => response_complete(b),
+        Probe::Mqtt => b.len() >= 4,
+    })
+    .await;
+    if probe == Probe::Mqtt {
+        let _ = stream.write_all(&[0xe0, 0x00]).await; // DISCONNECT, politely
+    }
+    let mut out = match probe {
+        Probe::Banner => classify_banner(&bytes),
+        Probe::TlsHello => classify_tls(&bytes),
+        Probe::Http | Probe::Rtsp => classify_response(&bytes, probe == Probe::Rtsp),
+        Probe::Mqtt => classify_mqtt(&bytes),
+    };
+    out.bytes = bytes;
+    out
+}
+
+async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Result<BoxStream> {
+    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
+    let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
+    let _ = tcp.set_nodelay(true);
+    match layer {
+        Layer::Plain => Ok(Box::new(tcp)),
+        Layer::Tls(connector, name) => {
+            let tls = tokio::time::timeout(o.read_timeout, connector.connect(name.clone(), tcp)).await.map_err(|_| timed_out())??;
+            Ok(Box::new(tls))
+        }
+    }
+}
+
+/// Reads until `complete` says so, the peer closes, `cap` bytes, the budget runs out, or the
+/// peer falls silent for `idle_gap` after sending something.
+async fn read_bounded(
+    stream: &mut BoxStream,
+    cap: usize,
+    budget: Duration,
+    idle_gap: Duration,
+    complete: impl Fn(&[u8]) -> bool,
+) -> Vec<u8> {
+    let deadline = Instant::now() + budget;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while buf.len() < cap {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        let wait = if buf.is_empty() { deadline - now } else { (deadline - now).min(idle_gap) };
+        match tokio::time::timeout(wait, stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                let take = n.min(cap - buf.len());
+                buf.extend_from_slice(&chunk[..take]);
+                if complete(&buf) {
+                    break;
+                }
+            }
+        }
+    }
+    buf
+}
+
+fn hello_random() -> [u8; 32] {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let mut r = [0u8; 32];
+    for (i, b) in r.iter_mut().enumerate() {
+        *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
+    }
+    r
+}
+
+/// MQTT 3.1.1 CONNECT: clean session, keep-alive 30 s, no username or password.
+fn mqtt_connect() -> Vec<u8> {
+    let client_id = b"iotvet-probe";
+    let mut var = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x1e];
+    var.extend_from_slice(&(client_id.len() as u16).to_be_bytes());
+    var.extend_from_slice(client_id);
+    let mut packet = vec![0x10, var.len() as u8];
+    packet.extend_from_slice(&var);
+    packet
+}
+
+fn classify_mqtt(b: &[u8]) -> Outcome {
+    match b {
+        [0x20, 0x02, flags, code, ..] if *flags <= 1 => Outcome {
+            protocol: Some(Protocol::Mqtt),
+            strength: 2,
+            how: format!("CONNACK (return code {code}) to an MQTT 3.1.1 CONNECT"),
+            mqtt: Some(MqttConnack { return_code: *code, session_present: *flags == 1 }),
+            ..Outcome::default()
+        },
+        _ => Outcome::default(),
+    }
+}
+
+fn classify_tls(b: &[u8]) -> Outcome {
+    let (how, strength) = match tls_hello::read_answer(b) {
+        HelloAnswer::ServerHello { hello_version, .. } => {
+            (format!("ServerHello ({}) to a TLS ClientHello", tls_hello::version_name(hello_version)), 3)
+        }
+        HelloAnswer::Alert { level, description } => {
+            (format!("TLS alert (level {level}, description {description}) to a TLS ClientHello"), 3)
+        }
+        HelloAnswer::Truncated | HelloAnswer::NotTls => return Outcome::default(),
+    };
+    Outcome { protocol: Some(Protocol::Tls), strength, how, ..Outcome::default() }
+}
+
+/// Server-first protocols, recognised from their greeting.
+fn classify_banner(b: &[u8]) -> Outcome {
+    let hit = |p: Protocol, how: String| Outcome { protocol: Some(p), strength: 2, how, ..Outcome::default() };
+    if b.len() >= 2 && b[0] == 0xff && (0xfa..=0xfe).contains(&b[1]) {
+        let options = telnet_options(b);
+        let mut o = hit(Protocol::Telnet, format!("server opened with telnet option negotiation ({})", options.join(", ")));
+        o.telnet_options = options;
+        return o;
+    }
+    if b.starts_with(b"SSH-") {
+        let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
+        return hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line.trim_ascii_end(), 80)));
+    }
+    if b.starts_with(b"220") {
+        let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
+        let text = escape_excerpt(line.trim_ascii_end(), 100);
+        if find_ci(line, b"SMTP").is_some() {
+            return hit(Protocol::Smtp, format!("SMTP greeting \"{text}\""));
+        }
+        return hit(Protocol::Ftp, format!("FTP greeting \"{text}\""));
+    }
+    if !b.is_empty() && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+        && [&b"login:"[..], b"username:", b"password:"].iter().any(|p| find_ci(b, p).is_some())
+    {
+        return hit(Protocol::Telnet, "login prompt sent without telnet negotiation".into());
+    }
+    Outcome::default()
+}
+
+fn telnet_options(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let (Some(&iac), Some(&cmd)) = (b.get(i), b.get(i + 1)) {
+        if iac != 0xff {
+            break;
+        }
+        let verb = match cmd {
+            0xfb => "WILL",
+            0xfc => "WONT",
+            0xfd => "DO",
+            0xfe => "DONT",
+            _ => break,
+        };
+        let Some(&opt) = b.get(i + 2) else { break };
+        let name = match opt {
+            0 => "BINARY".to_owned(),
+            1 => "ECHO".to_owned(),
+            3 => "SUPPRESS-GO-AHEAD".to_owned(),
+            5 => "STATUS".to_owned(),
+            24 => "TERMINAL-TYPE".to_owned(),
+            31 => "NAWS".to_owned(),
+            32 => "TERMINAL-SPEED".to_owned(),
+            33 => "REMOTE-FLOW-CONTROL".to_owned(),
+            34 => "LINEMODE".to_owned(),
+            35 => "X-DISPLAY-LOCATION".to_owned(),
+            39 => "NEW-ENVIRON".to_owned(),
+            n => format!("option {n}"),
+        };
+        out.push(format!("{verb} {name}"));
+        i += 3;
+    }
+    out
+}
+
+fn head_end(b: &[u8]) -> Option<usize> {
+    b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The response head is in and, if it announced a length, so is the body.
+fn response_complete(b: &[u8]) -> bool {
+    let Some(end) = head_end(b) else { return false };
+    let head = String::from_utf8_lossy(&b[..end]);
+    match header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {
+        Some(len) => b.len() >= end.saturating_add(len),
+        None if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) => b.ends_with(b"0\r\n\r\n"),
+        // RTSP responses without a body carry no length.
+        None => head.starts_with("RTSP/"),
+    }
+}
+
+fn classify_response(b: &[u8], asked_rtsp: bool) -> Outcome {
+    let Some(resp) = parse_response(b) else { return Outcome::default() };
+    let protocol = if resp.status_line.starts_with("RTSP/") { Protocol::Rtsp } else { Protocol::Http };
+    // An answer in the other protocol than the one asked is a hint; the other probe settles it.
+    let asked = if asked_rtsp { Protocol::Rtsp } else { Protocol::Http };
+    let strength = if protocol == asked { 2 } else { 1 };
+    let how = format!("\"{}\" to an {} request", resp.status_line, if asked_rtsp { "RTSP OPTIONS" } else { "HTTP GET /" });
+    Outcome { protocol: Some(protocol), strength, how, response: Some(resp), ..Outcome::default() }
+}
+
+/// Parses an HTTP or RTSP response head and, for HTML, the title and whether it has a login form.
+pub fn parse_response(b: &[u8]) -> Option<ResponseHead> {
+    if !(b.starts_with(b"HTTP/") || b.starts_with(b"RTSP/")) {
+        return None;
+    }
+    let end = head_end(b).unwrap_or(b.len().min(16 * 1024));
+    let head = String::from_utf8_lossy(&b[..end]);
+    let status_line = head.lines().next()?.trim().to_owned();
+    let status = status_line.split_whitespace().nth(1)?.parse::<u16>().ok()?;
+    let cut = |v: &str| escape_excerpt(v.as_bytes(), 200);
+    let body = b.get(end..).unwrap_or_default();
+    let title = find_ci(body, b"<title").and_then(|start| {
+        let rest = &body[start..];
+        let open = rest.iter().position(|c| *c == b'>')? + 1;
+        let close = find_ci(&rest[open..], b"</title")?;
+        let t = String::from_utf8_lossy(&rest[open..open + close]).split_whitespace().collect::<Vec<_>>().join(" ");
+        (!t.is_empty()).then(|| cut(&t))
+    });
+    let login_form = find_ci(body, b"<form").is_some()
+        && [&b"type=\"password\""[..], b"type='password'", b"type=password"].iter().any(|p| find_ci(body, p).is_some());
+    Some(ResponseHead {
+        status_line: cut(&status_line),
+        status,
+        server: header(&head, "server").map(cut),
+        location: header(&head, "location").map(cut),
+        www_authenticate: header(&head, "www-authenticate").map(cut),
+        strict_transport_security: header(&head, "strict-transport-security").map(cut),
+        content_type: header(&head, "content-type").map(cut),
+        title,
+        login_form,
+    })
+}
+
+fn server_name(host: &str, addr: SocketAddr) -> ServerName<'static> {
+    ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()))
+}
+
+async fn tls_session(addr: SocketAddr, connector: &TlsConnector, name: ServerName<'static>, o: &ProbeOptions) -> Result<TlsSession, String> {
+    let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| "connect timed out".to_owned())?
+        .map_err(|e| e.to_string())?;
+    let stream = tokio::time::timeout(o.read_timeout, connector.connect(name, tcp))
+        .await
+        .map_err(|_| "handshake timed out".to_owned())?
+        .map_err(|e| e.to_string())?;
+    let conn = stream.get_ref().1;
+    let version = conn.protocol_version().map(|v| match v {
+        rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_owned(),
+        rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_owned(),
+        other => format!("{other:?}"),
+    });
+    let suite = conn.negotiated_cipher_suite().map(|s| {
+        let name = format!("{:?}", s.suite());
+        // rustls names TLS 1.3 suites TLS13_*; IANA names them TLS_*.
+        name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or(name)
+    });
+    let certs = conn.peer_certificates().unwrap_or_default();
+    Ok(TlsSession {
+        version: version.unwrap_or_else(|| "unknown".into()),
+        cipher_suite: suite.unwrap_or_else(|| "unknown".into()),
+        alpn: conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),
+        certificate_chain_bytes: certs.iter().map(|c| c.len()).sum(),
+        certificates: certs.len(),
+    })
+}
+
+/// A rustls client that completes the handshake with any certificate: identification must see
+/// inside self-signed device services. Judging the certificate is the TLS assessment's job.
+fn tls_client_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let verifier = Arc::new(AcceptAnyCertificate(provider.clone()));
+            let builder = rustls::ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(rustls::ALL_VERSIONS)
+                .unwrap_or_else(|_| rustls::ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS));
+            Arc::new(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
+        })
+        .clone()
+}
+
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banners_are_recognised() {
+        let t = classify_banner(b"\xff\xfb\x01\xff\xfb\x03\xff\xfd\x1f");
+        assert_eq!(t.protocol, Some(Protocol::Telnet));
+        assert_eq!(t.telnet_options, vec!["WILL ECHO", "WILL SUPPRESS-GO-AHEAD", "DO NAWS"]);
+        assert_eq!(classify_banner(b"SSH-2.0-dropbear_2022.83\r\n").protocol, Some(Protocol::Ssh));
+        assert_eq!(classify_banner(b"220 (vsFTPd 3.0.3)\r\n").protocol, Some(Protocol::Ftp));
+        assert_eq!(classify_banner(b"220 mail ESMTP Postfix\r\n").protocol, Some(Protocol::Smtp));
+        assert_eq!(classify_banner(b"\r\nCamera login: ").protocol, Some(Protocol::Telnet));
+        assert_eq!(classify_banner(b"\x00\x01\x02garbage").protocol, None);
+        assert_eq!(classify_banner(b"\xff").protocol, None);
+    }
+
+    #[test]
+    fn responses_are_parsed_with_title_auth_and_form() {
+        let r = parse_response(b"HTTP/1.1 401 Unauthorized\r\nServer: cam\r\nWWW-Authenticate: Basic realm=\"IPCAM\"\r\nContent-Length: 0\r\n\r\n").unwrap();
+        assert_eq!((r.status, r.www_authenticate.as_deref()), (401, Some("Basic realm=\"IPCAM\"")));
+        let r = parse_response(b"HTTP/1.0 200 OK\r\n\r\n<html><TITLE> Hub\n login </title><form><input type=\"password\"></form>").unwrap();
+        assert_eq!((r.title.as_deref(), r.login_form), (Some("Hub login"), true));
+        assert!(parse_response(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n").is_some());
+        assert!(parse_response(b"SSH-2.0-x").is_none());
+        assert!(parse_response(b"HTTP/1.1 abc").is_none());
+    }
+
+    #[test]
+    fn completeness_follows_content_length() {
+        assert!(!response_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc"));
+        assert!(response_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde"));
+        assert!(response_complete(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n"));
+        assert!(!response_complete(b"HTTP/1.1 200 OK\r\n\r\nbody until close"));
+    }
+
+    #[test]
+    fn mqtt_connack_is_recognised() {
+        let o = classify_mqtt(&[0x20, 0x02, 0x00, 0x05]);
+        assert_eq!(o.mqtt, Some(MqttConnack { return_code: 5, session_present: false }));
+        assert_eq!(classify_mqtt(&[0x20, 0x03]).protocol, None);
+        assert_eq!(mqtt_connect()[1] as usize, mqtt_connect().len() - 2);
+    }
+}

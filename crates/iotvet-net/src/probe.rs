@@ -1,0 +1,87 @@
+//! Live probing of one device: scan its TCP ports, then identify every open one, concurrently.
+//! The result is the case file's network section.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use iotvet_core::case::{ExcludedPort, NetworkSection, Provenance};
+
+use crate::{identify, now_rfc3339, scan::tcp_connect_scan, PortList, ProbeOptions, ScanOptions, ScopedTarget};
+
+/// What to probe and with which budgets.
+#[derive(Debug, Clone)]
+pub struct DeviceProbe {
+    pub ports: PortList,
+    pub scan: ScanOptions,
+    pub probe: ProbeOptions,
+    /// How many services are identified at once.
+    pub identify_concurrency: usize,
+    /// An address where no device lives. Ports open there too belong to the machine running
+    /// iotvet (a listener on every address), not to the device, and are left out with a note.
+    /// Used by the device lab, whose devices share the machine's loopback.
+    pub control_address: Option<IpAddr>,
+}
+
+impl Default for DeviceProbe {
+    fn default() -> Self {
+        Self {
+            ports: PortList::all(),
+            scan: ScanOptions::default(),
+            probe: ProbeOptions::default(),
+            identify_concurrency: 64,
+            control_address: None,
+        }
+    }
+}
+
+pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSection {
+    let started_at = now_rfc3339();
+    let clock = Instant::now();
+    let scan = tcp_connect_scan(target.address, cfg.ports.ports(), cfg.scan).await;
+    let mut excluded = Vec::new();
+    let mut device_ports = scan.open.clone();
+    if let Some(control) = cfg.control_address {
+        let shared = tcp_connect_scan(control, &scan.open, cfg.scan).await.open;
+        device_ports.retain(|p| !shared.contains(p));
+        excluded = shared
+            .into_iter()
+            .map(|port| ExcludedPort { port, reason: format!("also open on {control}, where no device lives: a listener of this machine, not of the device") })
+            .collect();
+    }
+    let mut probe = cfg.probe.clone();
+    if probe.host.is_empty() {
+        probe.host = target.name.clone();
+    }
+    let probe = Arc::new(probe);
+    let limit = Arc::new(tokio::sync::Semaphore::new(cfg.identify_concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for port in device_ports.iter().copied() {
+        let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            identify(addr, &probe).await
+        });
+    }
+    let mut services = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(s) = done {
+            services.push(s);
+        }
+    }
+    services.sort_by_key(|s| s.endpoint.port);
+    NetworkSection {
+        provenance: Provenance {
+            collector: format!("iotvet-net/tcp-connect+identify (concurrency {})", scan.concurrency),
+            tool_version: iotvet_core::TOOL_VERSION.to_owned(),
+            started_at,
+            finished_at: now_rfc3339(),
+        },
+        port_spec: cfg.ports.spec().to_owned(),
+        ports_scanned: cfg.ports.len() as u32,
+        open_ports: device_ports,
+        services,
+        excluded_ports: excluded,
+        scan_duration_ms: clock.elapsed().as_millis() as u64,
+    }
+}
