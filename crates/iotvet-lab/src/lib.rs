@@ -1,1 +1,100 @@
+//! iotvet's device lab: emulated consumer devices, each on its own loopback address in
+//! 127.77.0.0/24 and on the unprivileged ports such devices really use, speaking real protocol
+//! framing (telnet with IAC, HTTP/1.1 with Basic auth, RTSP with 401, MQTT 3.1.1, SSH
+//! identification and KEXINIT, TLS through rustls with a lab CA made at start).
+//! Each device has a manifest of the findings an assessment must produce.
 #![forbid(unsafe_code)]
+
+mod devices;
+pub mod manifest;
+mod servers;
+mod tls;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+pub use devices::{DeviceSpec, ServiceKind, ServiceSpec, DEVICES};
+pub use manifest::{manifests, ExpectedFinding, Manifest};
+
+/// The lab's default network.
+pub const DEFAULT_NETWORK: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 0);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("the lab network {0} must be a /24 inside 127.0.0.0/8 (loopback), e.g. 127.77.0.0")]
+    NotLoopback(Ipv4Addr),
+    #[error("no lab device is called '{0}' (try `iotvet lab --list`)")]
+    NoSuchDevice(String),
+    #[error("cannot listen on {addr}: {source} (is another lab already running?)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("making the lab's TLS certificates: {0}")]
+    Certificates(String),
+}
+
+/// A device of the running lab.
+#[derive(Debug, Clone)]
+pub struct RunningDevice {
+    pub spec: &'static DeviceSpec,
+    pub address: IpAddr,
+}
+
+/// The running lab. Its servers stop when it is dropped.
+pub struct Lab {
+    pub devices: Vec<RunningDevice>,
+    /// The lab CA's certificate (PEM), for clients that want to verify the lab's TLS services.
+    pub ca_pem: String,
+    /// An address of the lab network where no device lives (see `DeviceProbe::control_address`).
+    pub control_address: IpAddr,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+impl Lab {
+    /// Starts every device (or only the one named) on the /24 whose base is `network`.
+    /// Must be called inside a tokio runtime.
+    pub async fn start(network: Ipv4Addr, only: Option<&str>) -> Result<Lab, LabError> {
+        let [a, b, c, _] = network.octets();
+        if a != 127 {
+            return Err(LabError::NotLoopback(network));
+        }
+        let specs: Vec<&'static DeviceSpec> = match only {
+            Some(name) => vec![DEVICES.iter().find(|d| d.name == name).ok_or_else(|| LabError::NoSuchDevice(name.into()))?],
+            None => DEVICES.iter().collect(),
+        };
+        let address = |octet: u8| IpAddr::V4(Ipv4Addr::new(a, b, c, octet));
+        let ca = tls::LabCa::new().map_err(|e| LabError::Certificates(e.to_string()))?;
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut devices = Vec::new();
+        for spec in specs {
+            let ip = address(spec.host_octet);
+            let needs_tls = spec.services.iter().any(|s| s.tls);
+            let acceptor = if needs_tls {
+                Some(ca.acceptor_for(spec.name, ip).map_err(|e| LabError::Certificates(e.to_string()))?)
+            } else {
+                None
+            };
+            for service in spec.services {
+                let addr = SocketAddr::new(ip, service.port);
+                let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
+                let tls = if service.tls { acceptor.clone() } else { None };
+                tasks.spawn(servers::serve(listener, service.kind, tls, ip));
+            }
+            devices.push(RunningDevice { spec, address: ip });
+        }
+        Ok(Lab { devices, ca_pem: ca.pem(), control_address: address(254), tasks })
+    }
+}
+
+/// Parses a lab network base such as `127.77.0.0` and checks that it is loopback.
+pub fn parse_network(s: &str) -> Result<Ipv4Addr, LabError> {
+    let ip: Ipv4Addr = s.trim_end_matches("/24").parse().map_err(|_| LabError::NotLoopback(Ipv4Addr::UNSPECIFIED))?;
+    if ip.octets()[0] != 127 {
+        return Err(LabError::NotLoopback(ip));
+    }
+    let [a, b, c, _] = ip.octets();
+    Ok(Ipv4Addr::new(a, b, c, 0))
+}

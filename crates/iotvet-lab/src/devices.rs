@@ -1,0 +1,80 @@
+//! The lab's devices: what each is, where it lives, and what it serves.
+
+/// What a lab service does; `servers.rs` implements each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    /// busybox-style telnetd with a login prompt; default login root / xc3511.
+    CameraTelnet,
+    /// Plain-HTTP admin UI behind Basic auth; default login admin / admin.
+    CameraHttp,
+    /// RTSP server; OPTIONS is open, DESCRIBE asks for Basic auth (admin / admin).
+    CameraRtsp,
+    /// Plain MQTT broker that accepts anyone.
+    PlugMqtt,
+    /// Unauthenticated local JSON API over plain HTTP.
+    PlugHttp,
+    /// Web UI with a login form (served over TLS), with HSTS.
+    HubWebUi,
+    /// Plain HTTP that only redirects to the HTTPS UI.
+    HubRedirect,
+    /// SSH identification and KEXINIT (keys only; see the hub's description).
+    HubSsh,
+    /// MQTT broker (served over TLS) that refuses clients without credentials.
+    HubMqtt,
+}
+
+#[derive(Debug)]
+pub struct ServiceSpec {
+    pub port: u16,
+    pub kind: ServiceKind,
+    /// Served through TLS with a certificate from the lab CA.
+    pub tls: bool,
+    /// The service as people name it.
+    pub label: &'static str,
+}
+
+#[derive(Debug)]
+pub struct DeviceSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// Last octet of the device's address in the lab /24.
+    pub host_octet: u8,
+    pub services: &'static [ServiceSpec],
+}
+
+const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> ServiceSpec {
+    ServiceSpec { port, kind, tls, label }
+}
+
+pub static DEVICES: [DeviceSpec; 3] = [
+    DeviceSpec {
+        name: "camera",
+        description: "IP camera: telnet with a default root login, plain-HTTP admin UI with default credentials, RTSP without TLS",
+        host_octet: 10,
+        services: &[
+            svc(2323, ServiceKind::CameraTelnet, false, "telnet"),
+            svc(8080, ServiceKind::CameraHttp, false, "http admin UI (Basic auth)"),
+            svc(8554, ServiceKind::CameraRtsp, false, "rtsp"),
+        ],
+    },
+    DeviceSpec {
+        name: "plug",
+        description: "Smart plug: anonymous plaintext MQTT and an unauthenticated local HTTP API",
+        host_octet: 20,
+        services: &[
+            svc(1883, ServiceKind::PlugMqtt, false, "mqtt (anonymous)"),
+            svc(8080, ServiceKind::PlugHttp, false, "http JSON API"),
+        ],
+    },
+    DeviceSpec {
+        name: "hub",
+        description: "Home hub done right: HTTPS (TLS 1.2/1.3) with HSTS, HTTP only redirecting, SSH with keys only, MQTT over TLS with authentication",
+        host_octet: 30,
+        services: &[
+            svc(2222, ServiceKind::HubSsh, false, "ssh"),
+            svc(8080, ServiceKind::HubRedirect, false, "http (redirect to https)"),
+            svc(8443, ServiceKind::HubWebUi, true, "https web UI"),
+            svc(8883, ServiceKind::HubMqtt, true, "mqtt over TLS"),
+        ],
+    },
+];

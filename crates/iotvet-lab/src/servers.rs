@@ -1,0 +1,370 @@
+//! The lab's protocol servers. Each connection has an overall time limit and every read a byte
+//! cap, so a misbehaving client cannot pin the lab.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::devices::ServiceKind;
+
+const CONNECTION_LIMIT: Duration = Duration::from_secs(60);
+const READ_IDLE: Duration = Duration::from_secs(15);
+const HEAD_CAP: usize = 16 * 1024;
+
+pub async fn serve(listener: TcpListener, kind: ServiceKind, tls: Option<TlsAcceptor>, ip: IpAddr) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _ = tcp.set_nodelay(true);
+            let work = async move {
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(Ok(stream)) = tokio::time::timeout(READ_IDLE, acceptor.accept(tcp)).await {
+                            handle(kind, stream, ip).await;
+                        }
+                    }
+                    None => handle(kind, tcp, ip).await,
+                }
+            };
+            let _ = tokio::time::timeout(CONNECTION_LIMIT, work).await;
+        });
+    }
+}
+
+async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut s: S, ip: IpAddr) {
+    let _ = match kind {
+        ServiceKind::CameraTelnet => telnet(&mut s).await,
+        ServiceKind::CameraRtsp => rtsp(&mut s, ip).await,
+        ServiceKind::PlugMqtt => mqtt(&mut s, None).await,
+        ServiceKind::HubMqtt => mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await,
+        ServiceKind::HubSsh => ssh(&mut s).await,
+        ServiceKind::CameraHttp | ServiceKind::PlugHttp | ServiceKind::HubWebUi | ServiceKind::HubRedirect => {
+            http(&mut s, kind, ip).await
+        }
+    };
+    let _ = s.shutdown().await;
+}
+
+type Io = std::io::Result<()>;
+
+fn eof() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "peer closed or went idle")
+}
+
+async fn read_some<S: AsyncRead + Unpin>(s: &mut S, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut chunk = [0u8; 2048];
+    let n = tokio::time::timeout(READ_IDLE, s.read(&mut chunk)).await.map_err(|_| eof())??;
+    if n == 0 || buf.len() + n > HEAD_CAP {
+        return Err(eof());
+    }
+    buf.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
+/// Reads one request head (up to the blank line); leftover bytes stay in `buf`.
+async fn read_head<S: AsyncRead + Unpin>(s: &mut S, buf: &mut Vec<u8>) -> std::io::Result<String> {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            buf.drain(..end + 4);
+            return Ok(head);
+        }
+        read_some(s, buf).await?;
+    }
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// `Authorization: Basic` carrying exactly `user:password` (base64 compared, no decoder needed).
+fn basic_auth_is(head: &str, user: &str, password: &str) -> bool {
+    let want = base64(format!("{user}:{password}").as_bytes());
+    header(head, "authorization")
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .is_some_and(|v| v.trim() == want)
+}
+
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn response(status: &str, headers: &[(&str, String)], body: &str) -> Vec<u8> {
+    let mut r = format!("HTTP/1.1 {status}\r\n");
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
+    r.into_bytes()
+}
+
+async fn http<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, kind: ServiceKind, ip: IpAddr) -> Io {
+    let mut buf = Vec::new();
+    let head = read_head(s, &mut buf).await?;
+    let path = head.split_whitespace().nth(1).unwrap_or("/");
+    let html = ("Content-Type", "text/html; charset=utf-8".to_owned());
+    let json = ("Content-Type", "application/json".to_owned());
+    let reply = match kind {
+        ServiceKind::CameraHttp => {
+            let server = ("Server", "GoAhead-Webs".to_owned());
+            if basic_auth_is(&head, "admin", "admin") {
+                response("200 OK", &[server, html], "<html><head><title>IPCAM Admin</title></head><body><h1>Live view</h1><a href=\"/config\">Settings</a></body></html>")
+            } else {
+                response("401 Unauthorized", &[server, ("WWW-Authenticate", "Basic realm=\"IPCAM\"".into()), html], "<html><body>401 Unauthorized</body></html>")
+            }
+        }
+        ServiceKind::PlugHttp => match path {
+            "/" | "/api/status" => response("200 OK", &[json], "{\"model\":\"SP-10\",\"fw\":\"1.0.3\",\"relay\":\"on\",\"power_w\":42.5}"),
+            _ => response("404 Not Found", &[json], "{\"error\":\"not found\"}"),
+        },
+        ServiceKind::HubRedirect => response("301 Moved Permanently", &[("Location", format!("https://{ip}:8443{path}"))], ""),
+        _ => response(
+            "200 OK",
+            &[("Strict-Transport-Security", "max-age=31536000".into()), html],
+            "<html><head><title>Hub sign in</title></head><body><form method=\"post\" action=\"/login\"><input name=\"user\"><input type=\"password\" name=\"password\"><button>Sign in</button></form></body></html>",
+        ),
+    };
+    s.write_all(&reply).await
+}
+
+async fn rtsp<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, ip: IpAddr) -> Io {
+    let mut buf = Vec::new();
+    loop {
+        let head = read_head(s, &mut buf).await?;
+        let mut words = head.split_whitespace();
+        let (method, _uri, version) = (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let cseq = header(&head, "cseq").unwrap_or("0").to_owned();
+        let reply = if version != "RTSP/1.0" {
+            format!("RTSP/1.0 400 Bad Request\r\nCSeq: {cseq}\r\n\r\n")
+        } else {
+            match method {
+                "OPTIONS" => format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: IPCAM RTSP 1.0\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n"),
+                "DESCRIBE" if basic_auth_is(&head, "admin", "admin") => {
+                    let sdp = format!("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=IPCAM stream\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n");
+                    format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}", sdp.len())
+                }
+                "DESCRIBE" | "SETUP" | "PLAY" => format!("RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: Basic realm=\"IPCAM\"\r\n\r\n"),
+                "TEARDOWN" => format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\n\r\n"),
+                _ => format!("RTSP/1.0 405 Method Not Allowed\r\nCSeq: {cseq}\r\n\r\n"),
+            }
+        };
+        s.write_all(reply.as_bytes()).await?;
+        if version != "RTSP/1.0" {
+            return Ok(());
+        }
+    }
+}
+
+const IAC: u8 = 0xff;
+
+/// Reads one line of user input, dropping telnet commands (IAC sequences).
+async fn telnet_line<S: AsyncRead + Unpin>(s: &mut S, pending: &mut Vec<u8>) -> std::io::Result<String> {
+    loop {
+        let mut clean = Vec::new();
+        let mut i = 0;
+        while i < pending.len() {
+            match pending[i] {
+                IAC if pending.get(i + 1).is_some_and(|c| (0xfb..=0xfe).contains(c)) => i += 3,
+                IAC => i += 2,
+                b => {
+                    clean.push(b);
+                    i += 1;
+                }
+            }
+        }
+        if let Some(nl) = clean.iter().position(|b| *b == b'\n' || *b == b'\r') {
+            let line = String::from_utf8_lossy(&clean[..nl]).trim().to_owned();
+            let rest: Vec<u8> = clean[nl + 1..].iter().copied().skip_while(|b| *b == b'\n' || *b == 0).collect();
+            *pending = rest;
+            return Ok(line);
+        }
+        read_some(s, pending).await?;
+    }
+}
+
+async fn telnet<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
+    // DO ECHO, DO NAWS, WILL ECHO, WILL SUPPRESS-GO-AHEAD, as busybox telnetd opens.
+    s.write_all(&[IAC, 0xfd, 0x01, IAC, 0xfd, 0x1f, IAC, 0xfb, 0x01, IAC, 0xfb, 0x03]).await?;
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        s.write_all(b"\r\nIPCAM login: ").await?;
+        let user = telnet_line(s, &mut pending).await?;
+        s.write_all(b"Password: ").await?;
+        let password = telnet_line(s, &mut pending).await?;
+        if user == "root" && password == "xc3511" {
+            s.write_all(b"\r\n\r\nBusyBox v1.19.4 (2016-03-09 11:24:40 CST) built-in shell (ash)\r\nEnter 'help' for a list of built-in commands.\r\n\r\n# ").await?;
+            loop {
+                let cmd = telnet_line(s, &mut pending).await?;
+                if cmd == "exit" {
+                    return Ok(());
+                }
+                s.write_all(b"\r\n# ").await?;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        s.write_all(b"\r\nLogin incorrect").await?;
+    }
+    Ok(())
+}
+
+/// Reads one MQTT control packet: (first byte, body).
+async fn mqtt_packet<S: AsyncRead + Unpin>(s: &mut S, pending: &mut Vec<u8>) -> std::io::Result<(u8, Vec<u8>)> {
+    loop {
+        if let Some((header_len, body_len)) = mqtt_lengths(pending)? {
+            if pending.len() >= header_len + body_len {
+                let first = pending[0];
+                let body = pending[header_len..header_len + body_len].to_vec();
+                pending.drain(..header_len + body_len);
+                return Ok((first, body));
+            }
+        }
+        read_some(s, pending).await?;
+    }
+}
+
+/// Fixed-header length and remaining length, once enough bytes are in.
+fn mqtt_lengths(b: &[u8]) -> std::io::Result<Option<(usize, usize)>> {
+    let mut len = 0usize;
+    for i in 0..4 {
+        let Some(&byte) = b.get(1 + i) else { return Ok(None) };
+        len |= usize::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Ok(Some((2 + i, len)));
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "bad remaining length"))
+}
+
+fn mqtt_string(b: &[u8], at: usize) -> Option<(String, usize)> {
+    let len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    let s = b.get(at + 2..at + 2 + len)?;
+    Some((String::from_utf8_lossy(s).into_owned(), at + 2 + len))
+}
+
+/// A small MQTT 3.1.1 broker: CONNECT/CONNACK, SUBSCRIBE/SUBACK, PINGREQ/PINGRESP, DISCONNECT.
+/// With `credentials`, a CONNECT without exactly those is refused (return code 5).
+async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, credentials: Option<(&str, &str)>) -> Io {
+    let mut pending = Vec::new();
+    let (first, body) = mqtt_packet(s, &mut pending).await?;
+    if first != 0x10 {
+        return Ok(());
+    }
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad CONNECT");
+    let (proto, at) = mqtt_string(&body, 0).ok_or_else(bad)?;
+    let (level, flags) = (*body.get(at).ok_or_else(bad)?, *body.get(at + 1).ok_or_else(bad)?);
+    if proto != "MQTT" || level != 4 {
+        // Unacceptable protocol version.
+        return s.write_all(&[0x20, 0x02, 0x00, 0x01]).await;
+    }
+    let (_client_id, mut at) = mqtt_string(&body, at + 4).ok_or_else(bad)?;
+    if flags & 0x04 != 0 {
+        let (_topic, next) = mqtt_string(&body, at).ok_or_else(bad)?;
+        let (_msg, next) = mqtt_string(&body, next).ok_or_else(bad)?;
+        at = next;
+    }
+    let user = if flags & 0x80 != 0 { mqtt_string(&body, at).map(|(u, n)| (Some(u), n)).ok_or_else(bad)? } else { (None, at) };
+    let password = if flags & 0x40 != 0 { mqtt_string(&body, user.1).map(|(p, _)| p) } else { None };
+    let allowed = match credentials {
+        None => true,
+        Some((u, p)) => user.0.as_deref() == Some(u) && password.as_deref() == Some(p),
+    };
+    s.write_all(&[0x20, 0x02, 0x00, if allowed { 0 } else { 5 }]).await?;
+    if !allowed {
+        return Ok(());
+    }
+    loop {
+        let (first, body) = mqtt_packet(s, &mut pending).await?;
+        match first >> 4 {
+            8 => {
+                // SUBSCRIBE: grant QoS 0 to each topic filter.
+                let topics = body.len().saturating_sub(2).div_ceil(4).max(1);
+                let mut ack = vec![0x90, (2 + topics) as u8, *body.first().unwrap_or(&0), *body.get(1).unwrap_or(&0)];
+                ack.extend(std::iter::repeat_n(0u8, topics));
+                s.write_all(&ack).await?;
+            }
+            12 => s.write_all(&[0xd0, 0x00]).await?,
+            14 => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+/// SSH identification, then the server's KEXINIT (RFC 4253 §4.2, §7.1). The hub accepts only
+/// public keys; the key exchange itself is not emulated.
+async fn ssh<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
+    s.write_all(b"SSH-2.0-HubOS_SSH_2.1\r\n").await?;
+    let mut payload = vec![20u8]; // SSH_MSG_KEXINIT
+    payload.extend_from_slice(&[0x5a; 16]); // cookie
+    for list in [
+        "curve25519-sha256,curve25519-sha256@libssh.org",
+        "ssh-ed25519",
+        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
+        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
+        "hmac-sha2-256-etm@openssh.com",
+        "hmac-sha2-256-etm@openssh.com",
+        "none",
+        "none",
+        "",
+        "",
+    ] {
+        payload.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        payload.extend_from_slice(list.as_bytes());
+    }
+    payload.extend_from_slice(&[0, 0, 0, 0, 0]); // first_kex_packet_follows, reserved
+    let mut padding = 8 - (5 + payload.len()) % 8;
+    if padding < 4 {
+        padding += 8;
+    }
+    let mut packet = ((1 + payload.len() + padding) as u32).to_be_bytes().to_vec();
+    packet.push(padding as u8);
+    packet.extend_from_slice(&payload);
+    packet.extend(std::iter::repeat_n(0u8, padding));
+    s.write_all(&packet).await?;
+    // Wait for the client's identification and KEXINIT, then end: no key exchange is emulated.
+    let mut buf = Vec::new();
+    read_some(s, &mut buf).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("admin:admin", "YWRtaW46YWRtaW4=")] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn mqtt_remaining_length_decodes() {
+        assert_eq!(mqtt_lengths(&[0x10, 0x0c]).unwrap(), Some((2, 12)));
+        assert_eq!(mqtt_lengths(&[0x10, 0xc1, 0x02]).unwrap(), Some((3, 321)));
+        assert_eq!(mqtt_lengths(&[0x10]).unwrap(), None);
+        assert!(mqtt_lengths(&[0x10, 0xff, 0xff, 0xff, 0xff]).is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! The terminal report: a five-guideline scorecard, then the findings, wrapped to 80 columns.
+//! Colour only when asked (the binary asks when stdout is a terminal and NO_COLOR is unset).
+
+use iotvet_core::VerdictKind;
+
+use crate::view::{verdict_label, View};
+use crate::Report;
+
+const WIDTH: usize = 80;
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn label_color(label: &str) -> &'static str {
+    match label {
+        "PASS" | "MEETS" => "1;32",
+        "FAIL" | "FAILS" => "1;31",
+        _ => "1;33",
+    }
+}
+
+/// Wraps `text` to the width, the first line after `first`, the rest indented by `indent`.
+fn wrap(first: &str, indent: usize, text: &str) -> String {
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut line_has_word = false;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if line_has_word && col + 1 + w > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            line_has_word = false;
+        }
+        if line_has_word {
+            out.push(' ');
+            col += 1;
+        }
+        // A single word longer than the line is cut so no line exceeds the width.
+        let room = WIDTH.saturating_sub(col).max(1);
+        let shown: String = if w > room { word.chars().take(room.saturating_sub(1)).chain(['…']).collect() } else { word.to_owned() };
+        col += shown.chars().count();
+        out.push_str(&shown);
+        line_has_word = true;
+    }
+    out.push('\n');
+    out
+}
+
+/// One line per device for the demo's summary: name, the five verdicts, overall.
+pub fn scorecard_line(name: &str, report: &Report, color: bool) -> String {
+    let mut line = format!("{name:<10}");
+    for v in report.verdicts.values() {
+        let l = verdict_label(v.verdict);
+        let short = match v.verdict {
+            VerdictKind::Pass => "pass",
+            VerdictKind::Fail => "FAIL",
+            VerdictKind::Unknown => "?",
+        };
+        line.push_str(&paint(&format!("{short:<9}"), label_color(l), color));
+    }
+    let overall = report.overall.as_str().to_uppercase();
+    line.push_str(&paint(&overall, label_color(&overall), color));
+    line
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let view = View::of(report);
+    let mut out = String::new();
+    let name = if view.target_name == view.target_address {
+        view.target_name.clone()
+    } else {
+        format!("{} ({})", view.target_name, view.target_address)
+    };
+    out.push_str(&wrap("", 0, &format!("{} — assessment of {name}", view.tool)));
+    out.push_str(&wrap("", 0, &format!("generated {}", view.generated_at)));
+    if let Some(s) = &view.scan_summary {
+        out.push_str(&wrap("", 0, s));
+    }
+    out.push('\n');
+    let overall_word = report.overall.as_str().to_uppercase();
+    out.push_str(&format!("Overall: {}\n\n", paint(&view.overall_label, label_color(&overall_word), color)));
+    for v in &view.verdicts {
+        let head = format!("  {} {:<25} ", v.id, v.name);
+        let label = format!("{:<8}", v.label);
+        out.push_str(&head);
+        out.push_str(&paint(&label, label_color(v.label), color));
+        out.push('\n');
+        out.push_str(&wrap("       ", 7, &v.reason));
+    }
+    if !view.services.is_empty() {
+        out.push_str("\nServices\n");
+        for s in &view.services {
+            let lock = if s.encrypted { "encrypted" } else { "plaintext" };
+            out.push_str(&wrap("  ", 4, &format!("{} {} ({lock}): {}", s.endpoint, s.service, s.detail)));
+        }
+    }
+    for e in &view.excluded {
+        out.push_str(&wrap("  excluded ", 4, e));
+    }
+    out.push_str("\nFindings\n");
+    for f in &view.findings {
+        out.push('\n');
+        let status = format!("{:<7}", f.label);
+        out.push_str(&format!("  {} {:<8} {}\n", paint(&status, label_color(f.label), color), f.severity, f.check));
+        out.push_str(&wrap("    at ", 7, &f.location));
+        out.push_str(&wrap("    ", 4, &f.title));
+        for e in &f.evidence {
+            out.push_str(&wrap("    - ", 6, e));
+        }
+        if let Some(n) = &f.needs {
+            out.push_str(&wrap("    needs: ", 6, n));
+        }
+        if let Some(r) = &f.remediation {
+            out.push_str(&wrap("    fix: ", 6, r));
+        }
+        out.push_str(&wrap("    refs: ", 6, &f.references.join("; ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fits_80_columns_and_shows_the_scorecard_first() {
+        let text = render(&crate::fixtures::report(), false);
+        for line in text.lines() {
+            assert!(line.chars().count() <= WIDTH, "too wide: {line}");
+        }
+        let ms1 = text.find("MS-1 Encrypted communications").unwrap();
+        let findings = text.find("Findings").unwrap();
+        assert!(ms1 < findings);
+        assert!(text.contains("FAIL    high     enc.plaintext-service"));
+        assert!(!text.contains('\x1b'));
+        assert!(render(&crate::fixtures::report(), true).contains("\x1b[1;31m"));
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_longer_than_the_line() {
+        let w = wrap("  ", 2, &"x".repeat(200));
+        assert!(w.lines().all(|l| l.chars().count() <= WIDTH));
+    }
+}

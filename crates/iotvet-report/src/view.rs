@@ -1,0 +1,159 @@
+//! The presentation model shared by the human-readable formats: labels and texts computed once,
+//! so the terminal, Markdown and HTML reports say the same thing.
+
+use iotvet_core::{catalog::Standard, Guideline, Status, VerdictKind};
+use serde::Serialize;
+
+use crate::Report;
+
+#[derive(Serialize)]
+pub struct View {
+    pub tool: String,
+    pub target_name: String,
+    pub target_address: String,
+    pub generated_at: String,
+    pub overall: &'static str,
+    pub overall_label: String,
+    pub verdicts: Vec<VerdictView>,
+    pub findings: Vec<FindingView>,
+    pub services: Vec<ServiceView>,
+    pub excluded: Vec<String>,
+    pub scan_summary: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct VerdictView {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub wording: &'static str,
+    pub verdict: &'static str,
+    pub label: &'static str,
+    pub reason: String,
+    pub needs: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct FindingView {
+    pub check: String,
+    pub guideline: &'static str,
+    pub status: &'static str,
+    pub label: &'static str,
+    pub severity: &'static str,
+    pub title: String,
+    pub location: String,
+    pub evidence: Vec<String>,
+    pub remediation: Option<String>,
+    pub needs: Option<String>,
+    pub references: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ServiceView {
+    pub endpoint: String,
+    pub service: String,
+    pub encrypted: bool,
+    pub detail: String,
+}
+
+pub fn verdict_label(v: VerdictKind) -> &'static str {
+    match v {
+        VerdictKind::Pass => "PASS",
+        VerdictKind::Fail => "FAIL",
+        VerdictKind::Unknown => "UNKNOWN",
+    }
+}
+
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Unknown => "UNKNOWN",
+    }
+}
+
+pub fn overall_label(r: &Report) -> String {
+    match r.overall {
+        iotvet_core::Overall::Meets => "MEETS the minimum standards".into(),
+        iotvet_core::Overall::Fails => "FAILS the minimum standards".into(),
+        iotvet_core::Overall::Unknown => "UNKNOWN: not enough evidence to say it meets the minimum standards".into(),
+    }
+}
+
+pub fn reference_text(standard: Standard, clause: &str) -> String {
+    format!("{} {clause}", standard.title())
+}
+
+impl View {
+    pub fn of(r: &Report) -> Self {
+        let verdicts = Guideline::ALL
+            .iter()
+            .filter_map(|g| {
+                let v = r.verdicts.get(g)?;
+                Some(VerdictView {
+                    id: g.id(),
+                    name: g.name(),
+                    wording: g.wording(),
+                    verdict: v.verdict.as_str(),
+                    label: verdict_label(v.verdict),
+                    reason: v.reason.clone(),
+                    needs: v.needs.clone(),
+                })
+            })
+            .collect();
+        let findings = r
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                check: f.check.clone(),
+                guideline: f.guideline.id(),
+                status: f.status.as_str(),
+                label: status_label(f.status),
+                severity: f.severity.as_str(),
+                title: f.title.clone(),
+                location: f.location.to_string(),
+                evidence: f.evidence.clone(),
+                remediation: f.remediation.clone(),
+                needs: f.needs.clone(),
+                references: f.references.iter().map(|x| reference_text(x.standard, &x.clause)).collect(),
+            })
+            .collect();
+        let net = r.case.network.as_ref();
+        let services = net
+            .map(|n| {
+                n.services
+                    .iter()
+                    .map(|s| ServiceView {
+                        endpoint: s.endpoint.to_string(),
+                        service: s.service_name(),
+                        encrypted: s.is_encrypted(),
+                        detail: match &s.tls {
+                            Some(t) => format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by),
+                            None => s.identified_by.clone(),
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            tool: format!("{} {}", r.tool.name, r.tool.version),
+            target_name: r.target.name.clone(),
+            target_address: r.target.address.clone(),
+            generated_at: r.generated_at.clone(),
+            overall: r.overall.as_str(),
+            overall_label: overall_label(r),
+            verdicts,
+            findings,
+            services,
+            excluded: net.map(|n| n.excluded_ports.iter().map(|e| format!("{}: {}", e.port, e.reason)).collect()).unwrap_or_default(),
+            scan_summary: net.map(|n| {
+                format!(
+                    "{} TCP ports scanned ({}), {} open, in {} ms",
+                    n.ports_scanned,
+                    n.port_spec,
+                    n.open_ports.len(),
+                    n.scan_duration_ms
+                )
+            }),
+        }
+    }
+}
