@@ -55,9 +55,16 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
         put_u16(&mut sv, v);
     }
     extension(&mut exts, 0x002b, &sv);
-    // psk_key_exchange_modes: psk_dhe_ke. No key_share: a TLS 1.3 server answers with a
-    // HelloRetryRequest, which is a ServerHello and identifies it just as well.
+    // psk_key_exchange_modes: psk_dhe_ke
     extension(&mut exts, 0x002d, &[1, 1]);
+    // key_share: one x25519 share. Any 32 bytes are a valid X25519 public value; the handshake
+    // is never finished, only the ServerHello is read.
+    let mut ks = Vec::new();
+    put_u16(&mut ks, 36);
+    put_u16(&mut ks, 0x001d);
+    put_u16(&mut ks, 32);
+    ks.extend_from_slice(&random);
+    extension(&mut exts, 0x0033, &ks);
 
     let mut body = Vec::new();
     put_u16(&mut body, 0x0303); // legacy_version

@@ -242,3 +242,20 @@ mod tests {
         assert_eq!(f["location"]["port"], 23);
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    #[test]
+    fn json_output_validates_against_the_published_schema() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!("../../../schemas/iotvet-report.schema.json")).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&render(&fixtures::report(), Format::Json, false).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let mut broken = doc.clone();
+        broken["verdicts"]["MS-1"]["verdict"] = "maybe".into();
+        assert!(!validator.is_valid(&broken));
+    }
+}

@@ -1,2 +1,173 @@
+//! iotvet: vets connected consumer products against the five minimum standards for tackling
+//! IoT security. This file is the table of contents; each subcommand lives in `cmd/`.
 #![forbid(unsafe_code)]
-fn main() {}
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod cmd;
+mod output;
+
+/// Exit codes, as scanners used in CI do.
+pub mod exit {
+    /// The product meets the minimum standards (or the command succeeded).
+    pub const MEETS: u8 = 0;
+    /// At least one guideline fails.
+    pub const FAILS: u8 = 1;
+    /// Usage or runtime error: nothing was judged.
+    pub const ERROR: u8 = 2;
+    /// No guideline fails but at least one is Unknown: the evidence does not settle it.
+    pub const UNKNOWN: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "iotvet", version, about = "Vet connected consumer products against the five minimum standards for IoT security", long_about = None)]
+#[command(after_help = "Exit codes: 0 meets the standards (or success), 1 a guideline fails, 2 error, 3 unknown (nothing fails, something could not be settled).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the built-in device lab, vet every lab device, print a scorecard and write reports.
+    Demo(DemoArgs),
+    /// Vet one device: probe it, judge the five guidelines, report.
+    Assess(AssessArgs),
+    /// Discovery only: open TCP ports and the services on them (like `nmap -sV`).
+    Scan(ScanArgs),
+    /// Run the emulated devices on 127.77.0.0/24 until Ctrl-C.
+    Lab(LabArgs),
+    /// Re-render a saved JSON report, optionally judging its case again with the current rules.
+    Report(ReportArgs),
+    /// List the checks, their guideline and the standards clauses they give evidence for.
+    Checks(ChecksArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct ProbeArgs {
+    /// Ports to scan: `22,80,8000-8100`, `-` for all. Default: all 65,535.
+    #[arg(long, short = 'p', value_name = "SPEC")]
+    ports: Option<String>,
+    /// Timeout of one connection attempt, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    connect_timeout: u64,
+    /// Simultaneous connection attempts (lowered to fit the file-descriptor limit).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    concurrency: usize,
+    /// Largest number of addresses a CIDR target may cover.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_hosts: u32,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Folder for the reports: one folder per device plus index.html.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "iotvet-demo")]
+    out: PathBuf,
+    /// The lab's /24 on loopback.
+    #[arg(long, value_name = "NET", default_value = "127.77.0.0")]
+    lab_net: String,
+    #[command(flatten)]
+    probe: ProbeArgs,
+}
+
+#[derive(Args)]
+pub struct AssessArgs {
+    /// The device: an IP address or a host name.
+    target: String,
+    #[command(flatten)]
+    probe: ProbeArgs,
+    /// Output formats, comma-separated: terminal, json, sarif, md, html.
+    #[arg(long, short = 'f', value_name = "LIST")]
+    format: Option<String>,
+    /// Write one file per format into DIR (all formats when --format is not given).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// An IP address, a host name, or a CIDR block up to --max-hosts addresses.
+    target: String,
+    #[command(flatten)]
+    probe: ProbeArgs,
+    /// Output format: terminal or json.
+    #[arg(long, short = 'f', value_name = "LIST", default_value = "terminal")]
+    format: String,
+}
+
+#[derive(Args)]
+pub struct LabArgs {
+    /// List the devices and their services, without starting them.
+    #[arg(long)]
+    list: bool,
+    /// Start only this device.
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
+    /// The lab's /24 on loopback.
+    #[arg(long, value_name = "NET", default_value = "127.77.0.0")]
+    lab_net: String,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `iotvet assess --format json` or `iotvet demo`.
+    case: PathBuf,
+    /// Judge the saved case again with this version's rules.
+    #[arg(long)]
+    rejudge: bool,
+    #[arg(long, short = 'f', value_name = "LIST")]
+    format: Option<String>,
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ChecksArgs {
+    /// Only checks that give evidence for this standard: etsi-en-303-645, uk-psti, eu-cra,
+    /// owasp-iot-2018, nist-ir-8425.
+    #[arg(long, value_name = "NAME")]
+    standard: Option<String>,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match std::env::var("IOTVET_LOG").as_deref() {
+        Ok("trace") => tracing::Level::TRACE,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("info") => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    };
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("iotvet: error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(a) => cmd::demo::run(a).await,
+            Command::Assess(a) => cmd::assess::run(a).await,
+            Command::Scan(a) => cmd::scan::run(a).await,
+            Command::Lab(a) => cmd::lab::run(a).await,
+            Command::Report(a) => cmd::report::run(a),
+            Command::Checks(a) => cmd::checks::run(a),
+        }
+    });
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("iotvet: error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

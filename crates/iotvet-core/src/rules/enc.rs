@@ -50,7 +50,7 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
         } else if let Some(t) = &s.tls {
             format!("{} {}", t.version, t.cipher_suite)
         } else {
-            s.service_name()
+            "encrypted by the protocol itself".to_owned()
         };
         if s.protocol != Protocol::Unknown {
             pass = pass.evidence(format!("{} {}: {how}", s.endpoint, s.service_name()));

@@ -1,0 +1,73 @@
+//! `iotvet demo`: start the device lab in-process, vet every device concurrently, print a
+//! scorecard and write one folder of reports per device plus an index.
+
+use std::net::IpAddr;
+
+use anyhow::{Context, Result};
+use iotvet_core::{case::Target, CaseFile, Guideline, Status};
+use iotvet_lab::{parse_network, Lab};
+use iotvet_net::{now_rfc3339, probe_device, ScopedTarget};
+use iotvet_report::{render, render_index, scorecard_line, Format, Report};
+
+use crate::output::{color_stdout, prepare_dir, progress, write_file};
+use crate::DemoArgs;
+
+pub async fn run(args: DemoArgs) -> Result<u8> {
+    let net = parse_network(&args.lab_net)?;
+    let mut probe = args.probe.device_probe()?;
+    prepare_dir(&args.out)?;
+    let lab = Lab::start(net, None).await?;
+    probe.control_address = Some(lab.control_address);
+    progress(&format!("iotvet demo: lab of {} devices on {net}/24; assessing each ({} TCP ports)", lab.devices.len(), probe.ports.len()));
+    let started = std::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for device in &lab.devices {
+        let (name, address, probe) = (device.spec.name, device.address, probe.clone());
+        tasks.spawn(async move { (name, assess(name, address, &probe).await) });
+    }
+    let mut reports: Vec<(String, Report)> = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        let (name, report) = done.context("an assessment task failed")?;
+        progress(&format!("  {name}: {}", report.overall.as_str()));
+        reports.push((name.to_owned(), report));
+    }
+    let elapsed = started.elapsed();
+    drop(lab);
+    reports.sort_by_key(|(name, r)| (r.target.address.parse::<IpAddr>().ok(), name.clone()));
+
+    for (name, report) in &reports {
+        let dir = args.out.join(name);
+        prepare_dir(&dir)?;
+        for f in Format::ALL {
+            write_file(&dir, f.file_name(), &render(report, f, false)?)?;
+        }
+    }
+    write_file(&args.out, "index.html", &render_index(&reports)?)?;
+
+    let color = color_stdout();
+    let mut head = format!("{:<10}", "device");
+    for g in Guideline::ALL {
+        head.push_str(&format!("{:<9}", g.id()));
+    }
+    println!("iotvet demo: {} lab devices assessed in {:.1} s\n", reports.len(), elapsed.as_secs_f64());
+    println!("{head}overall");
+    for (name, report) in &reports {
+        println!("{}", scorecard_line(name, report, color));
+    }
+    println!();
+    for (name, report) in &reports {
+        for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+            println!("{name:<10}FAIL {} at {}", f.check, f.location);
+        }
+    }
+    println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");
+    println!("Reports: {}/index.html and one folder per device (report.html, .json, .sarif, .md, .txt)", args.out.display());
+    Ok(crate::exit::MEETS)
+}
+
+async fn assess(name: &str, address: IpAddr, probe: &iotvet_net::DeviceProbe) -> Report {
+    let target = ScopedTarget { name: address.to_string(), address };
+    let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
+    case.network = Some(probe_device(&target, probe).await);
+    Report::new(case, now_rfc3339())
+}
