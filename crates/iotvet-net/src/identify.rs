@@ -119,8 +119,25 @@ fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> Servi
     }
 }
 
-/// Runs the probes concurrently over `layer`; returns the first conclusive outcome, or the best.
+/// Identifies the service over `layer`: all probes at once first (one round trip for most
+/// services); if that settles nothing, one probe at a time, because many embedded servers (and
+/// `openssl s_server`) serve a single connection at a time and starve the concurrent probes.
 async fn identify_layer(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
+    let concurrent = identify_concurrently(addr, layer.clone(), probes, options).await;
+    if concurrent.strength >= 2 {
+        return concurrent;
+    }
+    for probe in probes {
+        let outcome = run_probe(*probe, addr, layer.clone(), options).await;
+        if outcome.strength >= 2 {
+            return outcome;
+        }
+    }
+    concurrent
+}
+
+/// Runs the probes concurrently; returns the first conclusive outcome, or the best.
+async fn identify_concurrently(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
     let mut tasks = tokio::task::JoinSet::new();
     for (rank, probe) in probes.iter().copied().enumerate() {
         let (layer, options) = (layer.clone(), options.clone());

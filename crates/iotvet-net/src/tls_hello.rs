@@ -113,12 +113,33 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
         },
         _ => match body.get(..6) {
             Some(&[2, _, _, _, v_hi, v_lo]) => {
-                HelloAnswer::ServerHello { record_version, hello_version: u16::from_be_bytes([v_hi, v_lo]) }
+                let legacy = u16::from_be_bytes([v_hi, v_lo]);
+                let hello_version = selected_version(body.get(4..).unwrap_or_default()).unwrap_or(legacy);
+                HelloAnswer::ServerHello { record_version, hello_version }
             }
             Some(_) => HelloAnswer::NotTls,
             None => HelloAnswer::Truncated,
         },
     }
+}
+
+/// The version a TLS 1.3 ServerHello selects in its supported_versions extension (RFC 8446
+/// §4.2.1); `hello` starts at legacy_version. None when absent or cut short.
+fn selected_version(hello: &[u8]) -> Option<u16> {
+    let session_id_len = usize::from(*hello.get(34)?);
+    let mut at = 35 + session_id_len + 3; // cipher suite, compression method
+    let ext_len = usize::from(u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]));
+    at += 2;
+    let end = at.checked_add(ext_len)?.min(hello.len());
+    while at + 4 <= end {
+        let kind = u16::from_be_bytes([hello[at], hello[at + 1]]);
+        let len = usize::from(u16::from_be_bytes([hello[at + 2], hello[at + 3]]));
+        if kind == 0x002b && len == 2 {
+            return Some(u16::from_be_bytes([*hello.get(at + 4)?, *hello.get(at + 5)?]));
+        }
+        at += 4 + len;
+    }
+    None
 }
 
 /// `TLSv1.2` for 0x0303 and so on.
@@ -178,6 +199,15 @@ mod tests {
             read_answer(&[0x16, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3]),
             HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0303 }
         );
+        // A TLS 1.3 ServerHello: legacy_version 1.2, supported_versions 1.3.
+        let mut hello = vec![0x16, 3, 3, 0, 0, 2, 0, 0, 0, 3, 3];
+        hello.extend_from_slice(&[0xaa; 32]);
+        hello.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+        let len = (hello.len() - 5) as u16;
+        hello[3..5].copy_from_slice(&len.to_be_bytes());
+        assert_eq!(read_answer(&hello), HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0304 });
+        hello.truncate(hello.len() - 3);
+        assert_eq!(read_answer(&hello), HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0303 });
         assert_eq!(read_answer(&[0x15, 3, 1, 0, 2, 2, 40]), HelloAnswer::Alert { level: 2, description: 40 });
         assert_eq!(read_answer(b"HTTP/1.1 400 Bad Request"), HelloAnswer::NotTls);
         assert_eq!(read_answer(&[0x16, 3]), HelloAnswer::Truncated);
