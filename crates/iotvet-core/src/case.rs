@@ -37,7 +37,11 @@ pub struct CaseFile {
 
 impl CaseFile {
     pub fn new(target: Target, created_at: String) -> Self {
-        Self { target, created_at, network: None }
+        Self {
+            target,
+            created_at,
+            network: None,
+        }
     }
 }
 
@@ -177,7 +181,9 @@ impl ServiceObservation {
     pub fn redirects_to_https(&self) -> bool {
         self.response.as_ref().is_some_and(|r| {
             (300..400).contains(&r.status)
-                && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
+                && r.location
+                    .as_deref()
+                    .is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
         })
     }
 }

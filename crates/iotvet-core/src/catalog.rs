@@ -148,13 +148,23 @@ mod tests {
         let mut seen = HashSet::new();
         for c in &parsed.check {
             assert!(seen.insert(c.id.clone()), "duplicate check id {}", c.id);
-            assert!(!c.references.is_empty(), "{} has no standards reference", c.id);
             assert!(
-                c.references.iter().any(|r| r.standard == Standard::EtsiEn303645),
+                !c.references.is_empty(),
+                "{} has no standards reference",
+                c.id
+            );
+            assert!(
+                c.references
+                    .iter()
+                    .any(|r| r.standard == Standard::EtsiEn303645),
                 "{} names no ETSI EN 303 645 provision",
                 c.id
             );
-            assert!(c.references.iter().all(|r| !r.clause.trim().is_empty()), "{} has an empty clause", c.id);
+            assert!(
+                c.references.iter().all(|r| !r.clause.trim().is_empty()),
+                "{} has an empty clause",
+                c.id
+            );
             let prefix = match c.guideline {
                 Guideline::Ms1 => "enc.",
                 Guideline::Ms2 => "upd.",
@@ -162,7 +172,11 @@ mod tests {
                 Guideline::Ms4 => "vul.",
                 Guideline::Ms5 => "priv.",
             };
-            assert!(c.id.starts_with(prefix), "{} does not carry its guideline's prefix {prefix}", c.id);
+            assert!(
+                c.id.starts_with(prefix),
+                "{} does not carry its guideline's prefix {prefix}",
+                c.id
+            );
             for text in [&c.title, &c.rationale, &c.remediation, &c.needs] {
                 assert!(!text.trim().is_empty(), "{} has an empty text field", c.id);
             }
@@ -180,7 +194,10 @@ mod tests {
     #[test]
     fn every_guideline_has_a_check() {
         for g in Guideline::ALL {
-            assert!(catalog().iter().any(|c| c.guideline == g), "{g} has no check");
+            assert!(
+                catalog().iter().any(|c| c.guideline == g),
+                "{g} has no check"
+            );
         }
     }
 

@@ -9,7 +9,9 @@ pub mod guideline;
 pub mod rules;
 pub mod verdict;
 
-pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};
+pub use case::{
+    CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession,
+};
 pub use catalog::{catalog, Check, Reference, Standard};
 pub use finding::{Finding, Location, Severity, Status};
 pub use guideline::Guideline;

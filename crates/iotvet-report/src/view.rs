@@ -75,7 +75,9 @@ pub fn overall_label(r: &Report) -> String {
     match r.overall {
         iotvet_core::Overall::Meets => "MEETS the minimum standards".into(),
         iotvet_core::Overall::Fails => "FAILS the minimum standards".into(),
-        iotvet_core::Overall::Unknown => "UNKNOWN: not enough evidence to say it meets the minimum standards".into(),
+        iotvet_core::Overall::Unknown => {
+            "UNKNOWN: not enough evidence to say it meets the minimum standards".into()
+        }
     }
 }
 
@@ -114,7 +116,11 @@ impl View {
                 evidence: f.evidence.clone(),
                 remediation: f.remediation.clone(),
                 needs: f.needs.clone(),
-                references: f.references.iter().map(|x| reference_text(x.standard, &x.clause)).collect(),
+                references: f
+                    .references
+                    .iter()
+                    .map(|x| reference_text(x.standard, &x.clause))
+                    .collect(),
             })
             .collect();
         let net = r.case.network.as_ref();
@@ -127,7 +133,9 @@ impl View {
                         service: s.service_name(),
                         encrypted: s.is_encrypted(),
                         detail: match &s.tls {
-                            Some(t) => format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by),
+                            Some(t) => {
+                                format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by)
+                            }
                             None => s.identified_by.clone(),
                         },
                     })
@@ -144,7 +152,14 @@ impl View {
             verdicts,
             findings,
             services,
-            excluded: net.map(|n| n.excluded_ports.iter().map(|e| format!("{}: {}", e.port, e.reason)).collect()).unwrap_or_default(),
+            excluded: net
+                .map(|n| {
+                    n.excluded_ports
+                        .iter()
+                        .map(|e| format!("{}: {}", e.port, e.reason))
+                        .collect()
+                })
+                .unwrap_or_default(),
             scan_summary: net.map(|n| {
                 format!(
                     "{} TCP ports scanned ({}), {} open, in {} ms",

@@ -24,7 +24,9 @@ pub mod exit {
 
 #[derive(Parser)]
 #[command(name = "iotvet", version, about = "Vet connected consumer products against the five minimum standards for IoT security", long_about = None)]
-#[command(after_help = "Exit codes: 0 meets the standards (or success), 1 a guideline fails, 2 error, 3 unknown (nothing fails, something could not be settled).")]
+#[command(
+    after_help = "Exit codes: 0 meets the standards (or success), 1 a guideline fails, 2 error, 3 unknown (nothing fails, something could not be settled)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -144,8 +146,14 @@ fn main() -> ExitCode {
         Ok("info") => tracing::Level::INFO,
         _ => tracing::Level::WARN,
     };
-    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("iotvet: error: cannot start the async runtime: {e}");

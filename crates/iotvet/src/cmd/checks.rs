@@ -24,7 +24,13 @@ pub fn run(args: ChecksArgs) -> Result<u8> {
                 println!("{} checks give evidence for {}\n", checks.len(), s.title());
             }
             for c in checks {
-                println!("{:<26} {}  {:<8} {}", c.id, c.guideline, c.severity.as_str(), c.title);
+                println!(
+                    "{:<26} {}  {:<8} {}",
+                    c.id,
+                    c.guideline,
+                    c.severity.as_str(),
+                    c.title
+                );
                 let refs: Vec<String> = c
                     .references
                     .iter()

@@ -18,7 +18,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     prepare_dir(&args.out)?;
     let lab = Lab::start(net, None).await?;
     probe.control_address = Some(lab.control_address);
-    progress(&format!("iotvet demo: lab of {} devices on {net}/24; assessing each ({} TCP ports)", lab.devices.len(), probe.ports.len()));
+    progress(&format!(
+        "iotvet demo: lab of {} devices on {net}/24; assessing each ({} TCP ports)",
+        lab.devices.len(),
+        probe.ports.len()
+    ));
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for device in &lab.devices {
@@ -49,7 +53,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     for g in Guideline::ALL {
         head.push_str(&format!("{:<9}", g.id()));
     }
-    println!("iotvet demo: {} lab devices assessed in {:.1} s\n", reports.len(), elapsed.as_secs_f64());
+    println!(
+        "iotvet demo: {} lab devices assessed in {:.1} s\n",
+        reports.len(),
+        elapsed.as_secs_f64()
+    );
     println!("{head}overall");
     for (name, report) in &reports {
         println!("{}", scorecard_line(name, report, color));
@@ -60,14 +68,28 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
             println!("{name:<10}FAIL {} at {}", f.check, f.location);
         }
     }
-    println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");
-    println!("Reports: {}/index.html and one folder per device (report.html, .json, .sarif, .md, .txt)", args.out.display());
+    println!(
+        "\n? = unknown: the evidence to settle it was not collected (see each report's reasons)."
+    );
+    println!(
+        "Reports: {}/index.html and one folder per device (report.html, .json, .sarif, .md, .txt)",
+        args.out.display()
+    );
     Ok(crate::exit::MEETS)
 }
 
 async fn assess(name: &str, address: IpAddr, probe: &iotvet_net::DeviceProbe) -> Report {
-    let target = ScopedTarget { name: address.to_string(), address };
-    let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
+    let target = ScopedTarget {
+        name: address.to_string(),
+        address,
+    };
+    let mut case = CaseFile::new(
+        Target {
+            name: name.to_owned(),
+            address: address.to_string(),
+        },
+        now_rfc3339(),
+    );
     case.network = Some(probe_device(&target, probe).await);
     Report::new(case, now_rfc3339())
 }

@@ -17,15 +17,29 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
     let targets = resolve_target(&args.target, args.probe.scope()).await?;
     let mut hosts = Vec::new();
     for target in &targets {
-        progress(&format!("iotvet: scanning {} ({} TCP ports)", target.address, probe.ports.len()));
+        progress(&format!(
+            "iotvet: scanning {} ({} TCP ports)",
+            target.address,
+            probe.ports.len()
+        ));
         let net = probe_device(target, &probe).await;
         if !json {
             if net.services.is_empty() && targets.len() > 1 {
                 continue;
             }
-            println!("{} ({}): {} of {} TCP ports open, {} ms", target.name, target.address, net.open_ports.len(), net.ports_scanned, net.scan_duration_ms);
+            println!(
+                "{} ({}): {} of {} TCP ports open, {} ms",
+                target.name,
+                target.address,
+                net.open_ports.len(),
+                net.ports_scanned,
+                net.scan_duration_ms
+            );
             if !net.services.is_empty() {
-                println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
+                println!(
+                    "{:<12} {:<10} {:<10} DETAIL",
+                    "PORT", "SERVICE", "ENCRYPTED"
+                );
             }
             for s in &net.services {
                 let detail = match &s.tls {
@@ -33,14 +47,25 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
                     None => s.identified_by.clone(),
                 };
                 let port = format!("{}/tcp", s.endpoint.port);
-                println!("{port:<12} {:<10} {:<10} {detail}", s.service_name(), if s.is_encrypted() { "yes" } else { "no" });
+                println!(
+                    "{port:<12} {:<10} {:<10} {detail}",
+                    s.service_name(),
+                    if s.is_encrypted() { "yes" } else { "no" }
+                );
             }
             println!();
         }
-        hosts.push(json!({ "target": target.name, "address": target.address.to_string(), "network": net }));
+        hosts.push(
+            json!({ "target": target.name, "address": target.address.to_string(), "network": net }),
+        );
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "hosts": hosts }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "hosts": hosts })
+            )?
+        );
     }
     Ok(crate::exit::MEETS)
 }
