@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{declaration::Declaration, documents::DocumentsSection};
+
 /// Who observed something, with what, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
@@ -25,7 +27,7 @@ pub struct Target {
     pub address: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseFile {
     pub target: Target,
     /// RFC 3339 UTC.
@@ -33,15 +35,17 @@ pub struct CaseFile {
     /// Live probing of the device. Absent when the device was not probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkSection>,
+    /// The vendor's documents: security.txt, privacy policy, terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<DocumentsSection>,
+    /// What the vendor declared (every fact in it is declared, not verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<Declaration>,
 }
 
 impl CaseFile {
     pub fn new(target: Target, created_at: String) -> Self {
-        Self {
-            target,
-            created_at,
-            network: None,
-        }
+        Self { target, created_at, network: None, documents: None, declaration: None }
     }
 }
 
@@ -181,9 +185,7 @@ impl ServiceObservation {
     pub fn redirects_to_https(&self) -> bool {
         self.response.as_ref().is_some_and(|r| {
             (300..400).contains(&r.status)
-                && r.location
-                    .as_deref()
-                    .is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
+                && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
         })
     }
 }

@@ -26,13 +26,8 @@ pub enum Standard {
 }
 
 impl Standard {
-    pub const ALL: [Standard; 5] = [
-        Self::EtsiEn303645,
-        Self::UkPsti,
-        Self::EuCra,
-        Self::OwaspIot2018,
-        Self::NistIr8425,
-    ];
+    pub const ALL: [Standard; 5] =
+        [Self::EtsiEn303645, Self::UkPsti, Self::EuCra, Self::OwaspIot2018, Self::NistIr8425];
 
     /// The short name used in data files, on the command line and in reports.
     pub fn key(self) -> &'static str {
@@ -105,9 +100,7 @@ pub fn catalog() -> &'static [Check] {
     CATALOG.get_or_init(|| {
         // The file is part of the source tree, not input; `tests::catalog_is_well_formed`
         // proves that it parses, so this cannot fail in a built binary.
-        toml::from_str::<CatalogFile>(CATALOG_TOML)
-            .map(|f| f.check)
-            .unwrap_or_default()
+        toml::from_str::<CatalogFile>(CATALOG_TOML).map(|f| f.check).unwrap_or_default()
     })
 }
 
@@ -148,23 +141,13 @@ mod tests {
         let mut seen = HashSet::new();
         for c in &parsed.check {
             assert!(seen.insert(c.id.clone()), "duplicate check id {}", c.id);
+            assert!(!c.references.is_empty(), "{} has no standards reference", c.id);
             assert!(
-                !c.references.is_empty(),
-                "{} has no standards reference",
-                c.id
-            );
-            assert!(
-                c.references
-                    .iter()
-                    .any(|r| r.standard == Standard::EtsiEn303645),
+                c.references.iter().any(|r| r.standard == Standard::EtsiEn303645),
                 "{} names no ETSI EN 303 645 provision",
                 c.id
             );
-            assert!(
-                c.references.iter().all(|r| !r.clause.trim().is_empty()),
-                "{} has an empty clause",
-                c.id
-            );
+            assert!(c.references.iter().all(|r| !r.clause.trim().is_empty()), "{} has an empty clause", c.id);
             let prefix = match c.guideline {
                 Guideline::Ms1 => "enc.",
                 Guideline::Ms2 => "upd.",
@@ -172,11 +155,7 @@ mod tests {
                 Guideline::Ms4 => "vul.",
                 Guideline::Ms5 => "priv.",
             };
-            assert!(
-                c.id.starts_with(prefix),
-                "{} does not carry its guideline's prefix {prefix}",
-                c.id
-            );
+            assert!(c.id.starts_with(prefix), "{} does not carry its guideline's prefix {prefix}", c.id);
             for text in [&c.title, &c.rationale, &c.remediation, &c.needs] {
                 assert!(!text.trim().is_empty(), "{} has an empty text field", c.id);
             }
@@ -194,10 +173,7 @@ mod tests {
     #[test]
     fn every_guideline_has_a_check() {
         for g in Guideline::ALL {
-            assert!(
-                catalog().iter().any(|c| c.guideline == g),
-                "{g} has no check"
-            );
+            assert!(catalog().iter().any(|c| c.guideline == g), "{g} has no check");
         }
     }
 

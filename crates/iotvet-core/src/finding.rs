@@ -67,12 +67,7 @@ pub struct Location {
 
 impl Location {
     pub fn device(target: impl Into<String>) -> Self {
-        Self {
-            target: target.into(),
-            port: None,
-            transport: None,
-            service: None,
-        }
+        Self { target: target.into(), port: None, transport: None, service: None }
     }
 
     pub fn endpoint(endpoint: &Endpoint, service: impl Into<String>) -> Self {
@@ -86,11 +81,7 @@ impl Location {
 
     /// A URI naming the place, e.g. `telnet://127.77.0.10:2323`, for SARIF and links.
     pub fn uri(&self) -> String {
-        let host = if self.target.contains(':') {
-            format!("[{}]", self.target)
-        } else {
-            self.target.clone()
-        };
+        let host = if self.target.contains(':') { format!("[{}]", self.target) } else { self.target.clone() };
         match (self.port, &self.service) {
             (Some(p), Some(s)) => format!("{}://{host}:{p}", s.replace('+', "-")),
             (Some(p), None) => format!("tcp://{host}:{p}"),
@@ -103,11 +94,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.port, self.transport) {
             (Some(p), Some(t)) => {
-                let ep = Endpoint {
-                    address: self.target.clone(),
-                    port: p,
-                    transport: t,
-                };
+                let ep = Endpoint { address: self.target.clone(), port: p, transport: t };
                 write!(f, "{ep}")?;
                 if let Some(s) = &self.service {
                     write!(f, " ({s})")?;
@@ -146,9 +133,7 @@ impl Finding {
             guideline,
             status,
             severity: check.map(|c| c.severity).unwrap_or(Severity::Medium),
-            title: check
-                .map(|c| c.title.clone())
-                .unwrap_or_else(|| check_id.to_owned()),
+            title: check.map(|c| c.title.clone()).unwrap_or_else(|| check_id.to_owned()),
             location,
             evidence: Vec::new(),
             references: check.map(|c| c.references.clone()).unwrap_or_default(),

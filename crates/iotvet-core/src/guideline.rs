@@ -52,9 +52,7 @@ impl Guideline {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|g| g.id().eq_ignore_ascii_case(s))
+        Self::ALL.into_iter().find(|g| g.id().eq_ignore_ascii_case(s))
     }
 }
 

@@ -4,14 +4,14 @@
 
 pub mod case;
 pub mod catalog;
+pub mod declaration;
+pub mod documents;
 pub mod finding;
 pub mod guideline;
 pub mod rules;
 pub mod verdict;
 
-pub use case::{
-    CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession,
-};
+pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};
 pub use catalog::{catalog, Check, Reference, Standard};
 pub use finding::{Finding, Location, Severity, Status};
 pub use guideline::Guideline;

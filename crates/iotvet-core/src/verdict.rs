@@ -71,23 +71,12 @@ pub struct Assessment {
 pub fn judge(case: &CaseFile) -> Assessment {
     let mut findings = rules::evaluate(case);
     findings.sort_by(|a, b| {
-        (a.guideline, a.status, &a.check, &a.location).cmp(&(
-            b.guideline,
-            b.status,
-            &b.check,
-            &b.location,
-        ))
+        (a.guideline, a.status, &a.check, &a.location).cmp(&(b.guideline, b.status, &b.check, &b.location))
     });
-    let verdicts: BTreeMap<Guideline, Verdict> = Guideline::ALL
-        .into_iter()
-        .map(|g| (g, guideline_verdict(&findings, g)))
-        .collect();
+    let verdicts: BTreeMap<Guideline, Verdict> =
+        Guideline::ALL.into_iter().map(|g| (g, guideline_verdict(&findings, g))).collect();
     let overall = overall(verdicts.values().map(|v| v.verdict));
-    Assessment {
-        verdicts,
-        overall,
-        findings,
-    }
+    Assessment { verdicts, overall, findings }
 }
 
 pub fn overall(verdicts: impl IntoIterator<Item = VerdictKind>) -> Overall {
@@ -106,17 +95,10 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     let with = |s: Status| mine.iter().copied().filter(move |f| f.status == s);
     let failing: Vec<&Finding> = with(Status::Fail).collect();
     if !failing.is_empty() {
-        let places: Vec<String> = failing
-            .iter()
-            .map(|f| format!("{} at {}", f.check, f.location))
-            .collect();
+        let places: Vec<String> = failing.iter().map(|f| format!("{} at {}", f.check, f.location)).collect();
         return Verdict {
             verdict: VerdictKind::Fail,
-            reason: format!(
-                "{} failing finding(s): {}",
-                failing.len(),
-                summarise(&places, 3)
-            ),
+            reason: format!("{} failing finding(s): {}", failing.len(), summarise(&places, 3)),
             needs: vec![],
         };
     }
@@ -129,17 +111,10 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
                 needs.push(n);
             }
         }
-        let checks: Vec<String> = unknown
-            .iter()
-            .map(|f| format!("{} at {}", f.check, f.location))
-            .collect();
+        let checks: Vec<String> = unknown.iter().map(|f| format!("{} at {}", f.check, f.location)).collect();
         return Verdict {
             verdict: VerdictKind::Unknown,
-            reason: format!(
-                "cannot be determined ({}); needs {}",
-                summarise(&checks, 3),
-                needs.join("; ")
-            ),
+            reason: format!("cannot be determined ({}); needs {}", summarise(&checks, 3), needs.join("; ")),
             needs,
         };
     }
@@ -152,10 +127,7 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
         };
     }
     let checks: Vec<String> = passing.iter().map(|f| f.check.clone()).collect();
-    let detail = passing
-        .iter()
-        .flat_map(|f| f.evidence.iter().cloned())
-        .collect::<Vec<_>>();
+    let detail = passing.iter().flat_map(|f| f.evidence.iter().cloned()).collect::<Vec<_>>();
     Verdict {
         verdict: VerdictKind::Pass,
         reason: format!("{} passed: {}", checks.join(", "), summarise(&detail, 4)),
@@ -167,11 +139,7 @@ fn summarise(items: &[String], keep: usize) -> String {
     if items.len() <= keep {
         items.join("; ")
     } else {
-        format!(
-            "{}; and {} more",
-            items[..keep].join("; "),
-            items.len() - keep
-        )
+        format!("{}; and {} more", items[..keep].join("; "), items.len() - keep)
     }
 }
 
@@ -187,9 +155,7 @@ mod tests {
     fn plaintext_telnet_fails_ms1_and_the_product() {
         let a = judge(&case(vec![service(23, Protocol::Telnet)]));
         assert_eq!(a.verdicts[&Guideline::Ms1].verdict, VerdictKind::Fail);
-        assert!(a.verdicts[&Guideline::Ms1]
-            .reason
-            .contains("enc.plaintext-service at 192.0.2.7:23/tcp (telnet)"));
+        assert!(a.verdicts[&Guideline::Ms1].reason.contains("enc.plaintext-service at 192.0.2.7:23/tcp (telnet)"));
         assert_eq!(a.overall, Overall::Fails);
     }
 
@@ -199,18 +165,10 @@ mod tests {
         https.tls = Some(tls());
         let a = judge(&case(vec![https, service(22, Protocol::Ssh)]));
         assert_eq!(a.verdicts[&Guideline::Ms1].verdict, VerdictKind::Pass);
-        for g in [
-            Guideline::Ms2,
-            Guideline::Ms3,
-            Guideline::Ms4,
-            Guideline::Ms5,
-        ] {
+        for g in [Guideline::Ms2, Guideline::Ms3, Guideline::Ms4, Guideline::Ms5] {
             let v = &a.verdicts[&g];
             assert_eq!(v.verdict, VerdictKind::Unknown, "{g}");
-            assert!(
-                !v.needs.is_empty(),
-                "{g} unknown must say what would settle it"
-            );
+            assert!(!v.needs.is_empty(), "{g} unknown must say what would settle it");
         }
         assert_eq!(a.overall, Overall::Unknown);
     }
@@ -220,18 +178,13 @@ mod tests {
         let a = judge(&case(vec![service(9999, Protocol::Unknown)]));
         let v = &a.verdicts[&Guideline::Ms1];
         assert_eq!(v.verdict, VerdictKind::Unknown);
-        assert!(v
-            .reason
-            .contains("enc.unidentified-service at 192.0.2.7:9999/tcp"));
+        assert!(v.reason.contains("enc.unidentified-service at 192.0.2.7:9999/tcp"));
     }
 
     #[test]
     fn anonymous_mqtt_fails_ms3() {
         let mut mqtt = service(1883, Protocol::Mqtt);
-        mqtt.mqtt = Some(MqttConnack {
-            return_code: 0,
-            session_present: false,
-        });
+        mqtt.mqtt = Some(MqttConnack { return_code: 0, session_present: false });
         let a = judge(&case(vec![mqtt]));
         assert_eq!(a.verdicts[&Guideline::Ms3].verdict, VerdictKind::Fail);
     }

@@ -43,12 +43,7 @@ pub struct DeviceSpec {
 }
 
 const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> ServiceSpec {
-    ServiceSpec {
-        port,
-        kind,
-        tls,
-        label,
-    }
+    ServiceSpec { port, kind, tls, label }
 }
 
 pub static DEVICES: [DeviceSpec; 3] = [

@@ -25,10 +25,7 @@ pub enum LabError {
     #[error("no lab device is called '{0}' (try `iotvet lab --list`)")]
     NoSuchDevice(String),
     #[error("cannot listen on {addr}: {source} (is another lab already running?)")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("making the lab's TLS certificates: {0}")]
     Certificates(String),
 }
@@ -65,10 +62,9 @@ impl Lab {
             return Err(LabError::NotLoopback(network));
         }
         let specs: Vec<&'static DeviceSpec> = match only {
-            Some(name) => vec![DEVICES
-                .iter()
-                .find(|d| d.name == name)
-                .ok_or_else(|| LabError::NoSuchDevice(name.into()))?],
+            Some(name) => {
+                vec![DEVICES.iter().find(|d| d.name == name).ok_or_else(|| LabError::NoSuchDevice(name.into()))?]
+            }
             None => DEVICES.iter().collect(),
         };
         let address = |octet: u8| IpAddr::V4(Ipv4Addr::new(a, b, c, octet));
@@ -79,38 +75,26 @@ impl Lab {
             let ip = address(spec.host_octet);
             let needs_tls = spec.services.iter().any(|s| s.tls);
             let acceptor = if needs_tls {
-                Some(
-                    ca.acceptor_for(spec.name, ip)
-                        .map_err(|e| LabError::Certificates(e.to_string()))?,
-                )
+                Some(ca.acceptor_for(spec.name, ip).map_err(|e| LabError::Certificates(e.to_string()))?)
             } else {
                 None
             };
             for service in spec.services {
                 let addr = SocketAddr::new(ip, service.port);
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .map_err(|source| LabError::Bind { addr, source })?;
+                let listener =
+                    tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
                 let tls = if service.tls { acceptor.clone() } else { None };
                 tasks.spawn(servers::serve(listener, service.kind, tls, ip));
             }
             devices.push(RunningDevice { spec, address: ip });
         }
-        Ok(Lab {
-            devices,
-            ca_pem: ca.pem(),
-            control_address: address(254),
-            tasks,
-        })
+        Ok(Lab { devices, ca_pem: ca.pem(), control_address: address(254), tasks })
     }
 }
 
 /// Parses a lab network base such as `127.77.0.0` and checks that it is loopback.
 pub fn parse_network(s: &str) -> Result<Ipv4Addr, LabError> {
-    let ip: Ipv4Addr = s
-        .trim_end_matches("/24")
-        .parse()
-        .map_err(|_| LabError::NotLoopback(Ipv4Addr::UNSPECIFIED))?;
+    let ip: Ipv4Addr = s.trim_end_matches("/24").parse().map_err(|_| LabError::NotLoopback(Ipv4Addr::UNSPECIFIED))?;
     if ip.octets()[0] != 127 {
         return Err(LabError::NotLoopback(ip));
     }

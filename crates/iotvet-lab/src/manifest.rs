@@ -61,24 +61,12 @@ impl Manifest {
     pub fn differences(&self, a: &Assessment) -> Vec<String> {
         let mut out = Vec::new();
         if a.overall.as_str() != self.overall {
-            out.push(format!(
-                "overall: expected {}, got {}",
-                self.overall,
-                a.overall.as_str()
-            ));
+            out.push(format!("overall: expected {}, got {}", self.overall, a.overall.as_str()));
         }
         for (g, v) in &a.verdicts {
-            let want = self
-                .verdicts
-                .get(g.id())
-                .map(String::as_str)
-                .unwrap_or("(not in manifest)");
+            let want = self.verdicts.get(g.id()).map(String::as_str).unwrap_or("(not in manifest)");
             if want != v.verdict.as_str() {
-                out.push(format!(
-                    "{g}: expected {want}, got {} ({})",
-                    v.verdict.as_str(),
-                    v.reason
-                ));
+                out.push(format!("{g}: expected {want}, got {} ({})", v.verdict.as_str(), v.reason));
             }
         }
         let mut want: Vec<ExpectedFinding> = self.findings.clone();
@@ -118,11 +106,7 @@ mod tests {
             assert_eq!(m.device, name);
             assert_eq!(m.verdicts.len(), 5, "{name}");
             for f in &m.findings {
-                assert!(
-                    iotvet_core::catalog::check(&f.check).is_some(),
-                    "{name}: {} not in catalog",
-                    f.check
-                );
+                assert!(iotvet_core::catalog::check(&f.check).is_some(), "{name}: {} not in catalog", f.check);
             }
         }
     }

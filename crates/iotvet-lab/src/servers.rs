@@ -26,9 +26,7 @@ pub async fn serve(listener: TcpListener, kind: ServiceKind, tls: Option<TlsAcce
             let work = async move {
                 match tls {
                     Some(acceptor) => {
-                        if let Ok(Ok(stream)) =
-                            tokio::time::timeout(READ_IDLE, acceptor.accept(tcp)).await
-                        {
+                        if let Ok(Ok(stream)) = tokio::time::timeout(READ_IDLE, acceptor.accept(tcp)).await {
                             handle(kind, stream, ip).await;
                         }
                     }
@@ -45,14 +43,11 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         ServiceKind::CameraTelnet => telnet(&mut s).await,
         ServiceKind::CameraRtsp => rtsp(&mut s, ip).await,
         ServiceKind::PlugMqtt => mqtt(&mut s, None).await,
-        ServiceKind::HubMqtt => {
-            mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await
-        }
+        ServiceKind::HubMqtt => mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await,
         ServiceKind::HubSsh => ssh(&mut s).await,
-        ServiceKind::CameraHttp
-        | ServiceKind::PlugHttp
-        | ServiceKind::HubWebUi
-        | ServiceKind::HubRedirect => http(&mut s, kind, ip).await,
+        ServiceKind::CameraHttp | ServiceKind::PlugHttp | ServiceKind::HubWebUi | ServiceKind::HubRedirect => {
+            http(&mut s, kind, ip).await
+        }
     };
     let _ = s.shutdown().await;
 }
@@ -60,17 +55,12 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
 type Io = std::io::Result<()>;
 
 fn eof() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::UnexpectedEof,
-        "peer closed or went idle",
-    )
+    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "peer closed or went idle")
 }
 
 async fn read_some<S: AsyncRead + Unpin>(s: &mut S, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     let mut chunk = [0u8; 2048];
-    let n = tokio::time::timeout(READ_IDLE, s.read(&mut chunk))
-        .await
-        .map_err(|_| eof())??;
+    let n = tokio::time::timeout(READ_IDLE, s.read(&mut chunk)).await.map_err(|_| eof())??;
     if n == 0 || buf.len() + n > HEAD_CAP {
         return Err(eof());
     }
@@ -101,10 +91,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 fn basic_auth_is(head: &str, user: &str, password: &str) -> bool {
     let want = base64(format!("{user}:{password}").as_bytes());
     header(head, "authorization")
-        .and_then(|v| {
-            v.strip_prefix("Basic ")
-                .or_else(|| v.strip_prefix("basic "))
-        })
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
         .is_some_and(|v| v.trim() == want)
 }
 
@@ -112,11 +99,7 @@ fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -134,10 +117,7 @@ fn response(status: &str, headers: &[(&str, String)], body: &str) -> Vec<u8> {
     for (k, v) in headers {
         r.push_str(&format!("{k}: {v}\r\n"));
     }
-    r.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    ));
+    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
     r.into_bytes()
 }
 
@@ -175,11 +155,8 @@ async fn rtsp<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, ip: IpAddr) -> Io {
     loop {
         let head = read_head(s, &mut buf).await?;
         let mut words = head.split_whitespace();
-        let (method, _uri, version) = (
-            words.next().unwrap_or(""),
-            words.next().unwrap_or(""),
-            words.next().unwrap_or(""),
-        );
+        let (method, _uri, version) =
+            (words.next().unwrap_or(""), words.next().unwrap_or(""), words.next().unwrap_or(""));
         let cseq = header(&head, "cseq").unwrap_or("0").to_owned();
         let reply = if version != "RTSP/1.0" {
             format!("RTSP/1.0 400 Bad Request\r\nCSeq: {cseq}\r\n\r\n")
@@ -205,21 +182,13 @@ async fn rtsp<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, ip: IpAddr) -> Io {
 const IAC: u8 = 0xff;
 
 /// Reads one line of user input, dropping telnet commands (IAC sequences).
-async fn telnet_line<S: AsyncRead + Unpin>(
-    s: &mut S,
-    pending: &mut Vec<u8>,
-) -> std::io::Result<String> {
+async fn telnet_line<S: AsyncRead + Unpin>(s: &mut S, pending: &mut Vec<u8>) -> std::io::Result<String> {
     loop {
         let mut clean = Vec::new();
         let mut i = 0;
         while i < pending.len() {
             match pending[i] {
-                IAC if pending
-                    .get(i + 1)
-                    .is_some_and(|c| (0xfb..=0xfe).contains(c)) =>
-                {
-                    i += 3
-                }
+                IAC if pending.get(i + 1).is_some_and(|c| (0xfb..=0xfe).contains(c)) => i += 3,
                 IAC => i += 2,
                 b => {
                     clean.push(b);
@@ -229,11 +198,7 @@ async fn telnet_line<S: AsyncRead + Unpin>(
         }
         if let Some(nl) = clean.iter().position(|b| *b == b'\n' || *b == b'\r') {
             let line = String::from_utf8_lossy(&clean[..nl]).trim().to_owned();
-            let rest: Vec<u8> = clean[nl + 1..]
-                .iter()
-                .copied()
-                .skip_while(|b| *b == b'\n' || *b == 0)
-                .collect();
+            let rest: Vec<u8> = clean[nl + 1..].iter().copied().skip_while(|b| *b == b'\n' || *b == 0).collect();
             *pending = rest;
             return Ok(line);
         }
@@ -243,10 +208,7 @@ async fn telnet_line<S: AsyncRead + Unpin>(
 
 async fn telnet<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
     // DO ECHO, DO NAWS, WILL ECHO, WILL SUPPRESS-GO-AHEAD, as busybox telnetd opens.
-    s.write_all(&[
-        IAC, 0xfd, 0x01, IAC, 0xfd, 0x1f, IAC, 0xfb, 0x01, IAC, 0xfb, 0x03,
-    ])
-    .await?;
+    s.write_all(&[IAC, 0xfd, 0x01, IAC, 0xfd, 0x1f, IAC, 0xfb, 0x01, IAC, 0xfb, 0x03]).await?;
     let mut pending = Vec::new();
     for _ in 0..3 {
         s.write_all(b"\r\nIPCAM login: ").await?;
@@ -270,10 +232,7 @@ async fn telnet<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
 }
 
 /// Reads one MQTT control packet: (first byte, body).
-async fn mqtt_packet<S: AsyncRead + Unpin>(
-    s: &mut S,
-    pending: &mut Vec<u8>,
-) -> std::io::Result<(u8, Vec<u8>)> {
+async fn mqtt_packet<S: AsyncRead + Unpin>(s: &mut S, pending: &mut Vec<u8>) -> std::io::Result<(u8, Vec<u8>)> {
     loop {
         if let Some((header_len, body_len)) = mqtt_lengths(pending)? {
             if pending.len() >= header_len + body_len {
@@ -299,10 +258,7 @@ fn mqtt_lengths(b: &[u8]) -> std::io::Result<Option<(usize, usize)>> {
             return Ok(Some((2 + i, len)));
         }
     }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::InvalidData,
-        "bad remaining length",
-    ))
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "bad remaining length"))
 }
 
 fn mqtt_string(b: &[u8], at: usize) -> Option<(String, usize)> {
@@ -313,10 +269,7 @@ fn mqtt_string(b: &[u8], at: usize) -> Option<(String, usize)> {
 
 /// A small MQTT 3.1.1 broker: CONNECT/CONNACK, SUBSCRIBE/SUBACK, PINGREQ/PINGRESP, DISCONNECT.
 /// With `credentials`, a CONNECT without exactly those is refused (return code 5).
-async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut S,
-    credentials: Option<(&str, &str)>,
-) -> Io {
+async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, credentials: Option<(&str, &str)>) -> Io {
     let mut pending = Vec::new();
     let (first, body) = mqtt_packet(s, &mut pending).await?;
     if first != 0x10 {
@@ -324,10 +277,7 @@ async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad CONNECT");
     let (proto, at) = mqtt_string(&body, 0).ok_or_else(bad)?;
-    let (level, flags) = (
-        *body.get(at).ok_or_else(bad)?,
-        *body.get(at + 1).ok_or_else(bad)?,
-    );
+    let (level, flags) = (*body.get(at).ok_or_else(bad)?, *body.get(at + 1).ok_or_else(bad)?);
     if proto != "MQTT" || level != 4 {
         // Unacceptable protocol version.
         return s.write_all(&[0x20, 0x02, 0x00, 0x01]).await;
@@ -338,24 +288,14 @@ async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(
         let (_msg, next) = mqtt_string(&body, next).ok_or_else(bad)?;
         at = next;
     }
-    let user = if flags & 0x80 != 0 {
-        mqtt_string(&body, at)
-            .map(|(u, n)| (Some(u), n))
-            .ok_or_else(bad)?
-    } else {
-        (None, at)
-    };
-    let password = if flags & 0x40 != 0 {
-        mqtt_string(&body, user.1).map(|(p, _)| p)
-    } else {
-        None
-    };
+    let user =
+        if flags & 0x80 != 0 { mqtt_string(&body, at).map(|(u, n)| (Some(u), n)).ok_or_else(bad)? } else { (None, at) };
+    let password = if flags & 0x40 != 0 { mqtt_string(&body, user.1).map(|(p, _)| p) } else { None };
     let allowed = match credentials {
         None => true,
         Some((u, p)) => user.0.as_deref() == Some(u) && password.as_deref() == Some(p),
     };
-    s.write_all(&[0x20, 0x02, 0x00, if allowed { 0 } else { 5 }])
-        .await?;
+    s.write_all(&[0x20, 0x02, 0x00, if allowed { 0 } else { 5 }]).await?;
     if !allowed {
         return Ok(());
     }
@@ -365,12 +305,7 @@ async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(
             8 => {
                 // SUBSCRIBE: grant QoS 0 to each topic filter.
                 let topics = body.len().saturating_sub(2).div_ceil(4).max(1);
-                let mut ack = vec![
-                    0x90,
-                    (2 + topics) as u8,
-                    *body.first().unwrap_or(&0),
-                    *body.get(1).unwrap_or(&0),
-                ];
+                let mut ack = vec![0x90, (2 + topics) as u8, *body.first().unwrap_or(&0), *body.get(1).unwrap_or(&0)];
                 ack.extend(std::iter::repeat_n(0u8, topics));
                 s.write_all(&ack).await?;
             }
@@ -407,9 +342,7 @@ async fn ssh<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
     if padding < 4 {
         padding += 8;
     }
-    let mut packet = ((1 + payload.len() + padding) as u32)
-        .to_be_bytes()
-        .to_vec();
+    let mut packet = ((1 + payload.len() + padding) as u32).to_be_bytes().to_vec();
     packet.push(padding as u8);
     packet.extend_from_slice(&payload);
     packet.extend(std::iter::repeat_n(0u8, padding));

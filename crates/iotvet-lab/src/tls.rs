@@ -4,9 +4,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, SanType,
-};
+use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, SanType};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
@@ -44,10 +42,7 @@ impl LabCa {
         dn.push(DnType::CommonName, format!("{name}.lab.iotvet.test"));
         params.distinguished_name = dn;
         let cert = params.signed_by(&key, &self.cert, &self.key)?;
-        let chain = vec![
-            CertificateDer::from(cert.der().to_vec()),
-            CertificateDer::from(self.cert.der().to_vec()),
-        ];
+        let chain = vec![CertificateDer::from(cert.der().to_vec()), CertificateDer::from(self.cert.der().to_vec())];
         let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)

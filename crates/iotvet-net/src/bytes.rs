@@ -25,8 +25,7 @@ pub fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -35,10 +34,7 @@ mod tests {
 
     #[test]
     fn escapes_control_and_high_bytes_and_cuts() {
-        assert_eq!(
-            escape_excerpt(b"\xff\xfb\x01login:\r\n", 64),
-            "\\xff\\xfb\\x01login:\\r\\n"
-        );
+        assert_eq!(escape_excerpt(b"\xff\xfb\x01login:\r\n", 64), "\\xff\\xfb\\x01login:\\r\\n");
         assert_eq!(escape_excerpt(b"abcdef", 3), "abc…");
     }
 

@@ -8,9 +8,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use iotvet_core::case::{
-    Endpoint, MqttConnack, Protocol, ResponseHead, ServiceObservation, TlsSession, Transport,
-};
+use iotvet_core::case::{Endpoint, MqttConnack, Protocol, ResponseHead, ServiceObservation, TlsSession, Transport};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -87,21 +85,11 @@ pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObserv
     let plain = identify_layer(
         addr,
         Layer::Plain,
-        &[
-            Probe::Banner,
-            Probe::TlsHello,
-            Probe::Http,
-            Probe::Rtsp,
-            Probe::Mqtt,
-        ],
+        &[Probe::Banner, Probe::TlsHello, Probe::Http, Probe::Rtsp, Probe::Mqtt],
         options,
     )
     .await;
-    let endpoint = Endpoint {
-        address: addr.ip().to_string(),
-        port: addr.port(),
-        transport: Transport::Tcp,
-    };
+    let endpoint = Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Tcp };
     if plain.protocol != Some(Protocol::Tls) {
         return observation(endpoint, plain, None);
     }
@@ -121,22 +109,12 @@ pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObserv
                 options,
             )
             .await;
-            let mut o = if inner.protocol.is_some() {
-                inner
-            } else {
-                Outcome {
-                    protocol: Some(Protocol::Tls),
-                    ..inner
-                }
-            };
+            let mut o =
+                if inner.protocol.is_some() { inner } else { Outcome { protocol: Some(Protocol::Tls), ..inner } };
             o.how = format!(
                 "{}; inside TLS: {}",
                 plain.how,
-                if o.how.is_empty() {
-                    "nothing identified".into()
-                } else {
-                    o.how.clone()
-                }
+                if o.how.is_empty() { "nothing identified".into() } else { o.how.clone() }
             );
             observation(endpoint, o, Some(session))
         }
@@ -145,11 +123,7 @@ pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObserv
 
 fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> ServiceObservation {
     let protocol = o.protocol.unwrap_or(Protocol::Unknown);
-    let how = if o.how.is_empty() {
-        "no probe got an answer".to_owned()
-    } else {
-        o.how
-    };
+    let how = if o.how.is_empty() { "no probe got an answer".to_owned() } else { o.how };
     ServiceObservation {
         endpoint,
         protocol,
@@ -165,12 +139,7 @@ fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> Servi
 /// Identifies the service over `layer`: all probes at once first (one round trip for most
 /// services); if that settles nothing, one probe at a time, because many embedded servers (and
 /// `openssl s_server`) serve a single connection at a time and starve the concurrent probes.
-async fn identify_layer(
-    addr: SocketAddr,
-    layer: Layer,
-    probes: &[Probe],
-    options: &ProbeOptions,
-) -> Outcome {
+async fn identify_layer(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
     let concurrent = identify_concurrently(addr, layer.clone(), probes, options).await;
     if concurrent.strength >= 2 {
         return concurrent;
@@ -185,12 +154,7 @@ async fn identify_layer(
 }
 
 /// Runs the probes concurrently; returns the first conclusive outcome, or the best.
-async fn identify_concurrently(
-    addr: SocketAddr,
-    layer: Layer,
-    probes: &[Probe],
-    options: &ProbeOptions,
-) -> Outcome {
+async fn identify_concurrently(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
     let mut tasks = tokio::task::JoinSet::new();
     for (rank, probe) in probes.iter().copied().enumerate() {
         let (layer, options) = (layer.clone(), options.clone());
@@ -203,22 +167,17 @@ async fn identify_concurrently(
         };
         if outcome.strength >= 2 {
             // Dropping the JoinSet aborts the probes still running.
-            let tls_pending = probes.contains(&Probe::TlsHello)
-                && !done.iter().any(|(r, _)| probes[*r] == Probe::TlsHello);
-            if outcome.strength == 3
-                || !tls_pending
-                || outcome.response.as_ref().is_none_or(|r| r.status != 400)
-            {
+            let tls_pending =
+                probes.contains(&Probe::TlsHello) && !done.iter().any(|(r, _)| probes[*r] == Probe::TlsHello);
+            if outcome.strength == 3 || !tls_pending || outcome.response.as_ref().is_none_or(|r| r.status != 400) {
                 return outcome;
             }
         }
         done.push((rank, outcome));
     }
     done.sort_by_key(|(rank, o)| (std::cmp::Reverse(o.strength), *rank));
-    let banner_bytes = done
-        .iter()
-        .find(|(r, o)| probes[*r] == Probe::Banner && !o.bytes.is_empty())
-        .map(|(_, o)| o.bytes.clone());
+    let banner_bytes =
+        done.iter().find(|(r, o)| probes[*r] == Probe::Banner && !o.bytes.is_empty()).map(|(_, o)| o.bytes.clone());
     let mut best = done.into_iter().next().map(|(_, o)| o).unwrap_or_default();
     if best.strength == 0 {
         best.protocol = None;
@@ -236,11 +195,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
     let Ok(mut stream) = open(addr, &layer, o).await else {
         return Outcome::default();
     };
-    let host = if o.host.is_empty() {
-        addr.ip().to_string()
-    } else {
-        o.host.clone()
-    };
+    let host = if o.host.is_empty() { addr.ip().to_string() } else { o.host.clone() };
     let request: Vec<u8> = match probe {
         Probe::Banner => Vec::new(),
         Probe::TlsHello => tls_hello::client_hello(Some(&host), hello_random()),
@@ -250,29 +205,24 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
             iotvet_core::TOOL_VERSION
         )
         .into_bytes(),
-        Probe::Rtsp => format!("OPTIONS rtsp://{host}:{}/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: iotvet/{}\r\n\r\n", addr.port(), iotvet_core::TOOL_VERSION).into_bytes(),
+        Probe::Rtsp => format!(
+            "OPTIONS rtsp://{host}:{}/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: iotvet/{}\r\n\r\n",
+            addr.port(),
+            iotvet_core::TOOL_VERSION
+        )
+        .into_bytes(),
         Probe::Mqtt => mqtt_connect(),
     };
     if !request.is_empty() && stream.write_all(&request).await.is_err() {
         return Outcome::default();
     }
-    let budget = if probe == Probe::Banner {
-        o.banner_wait
-    } else {
-        o.read_timeout
-    };
-    let bytes = read_bounded(
-        &mut stream,
-        o.byte_cap,
-        budget,
-        o.idle_gap,
-        |b| match probe {
-            Probe::Banner => false,
-            Probe::TlsHello => tls_hello::read_answer(b) != HelloAnswer::Truncated,
-            Probe::Http | Probe::Rtsp => response_complete(b),
-            Probe::Mqtt => b.len() >= 4,
-        },
-    )
+    let budget = if probe == Probe::Banner { o.banner_wait } else { o.read_timeout };
+    let bytes = read_bounded(&mut stream, o.byte_cap, budget, o.idle_gap, |b| match probe {
+        Probe::Banner => false,
+        Probe::TlsHello => tls_hello::read_answer(b) != HelloAnswer::Truncated,
+        Probe::Http | Probe::Rtsp => response_complete(b),
+        Probe::Mqtt => b.len() >= 4,
+    })
     .await;
     if probe == Probe::Mqtt {
         let _ = stream.write_all(&[0xe0, 0x00]).await; // DISCONNECT, politely
@@ -289,9 +239,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
 
 async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Result<BoxStream> {
     let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
-    let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr))
-        .await
-        .map_err(|_| timed_out())??;
+    let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
     let _ = tcp.set_nodelay(true);
     match layer {
         Layer::Plain => Ok(Box::new(tcp)),
@@ -321,11 +269,7 @@ async fn read_bounded(
         if now >= deadline {
             break;
         }
-        let wait = if buf.is_empty() {
-            deadline - now
-        } else {
-            (deadline - now).min(idle_gap)
-        };
+        let wait = if buf.is_empty() { deadline - now } else { (deadline - now).min(idle_gap) };
         match tokio::time::timeout(wait, stream.read(&mut chunk)).await {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
             Ok(Ok(n)) => {
@@ -341,10 +285,7 @@ async fn read_bounded(
 }
 
 fn hello_random() -> [u8; 32] {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let mut r = [0u8; 32];
     for (i, b) in r.iter_mut().enumerate() {
         *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
@@ -369,10 +310,7 @@ fn classify_mqtt(b: &[u8]) -> Outcome {
             protocol: Some(Protocol::Mqtt),
             strength: 2,
             how: format!("CONNACK (return code {code}) to an MQTT 3.1.1 CONNECT"),
-            mqtt: Some(MqttConnack {
-                return_code: *code,
-                session_present: *flags == 1,
-            }),
+            mqtt: Some(MqttConnack { return_code: *code, session_present: *flags == 1 }),
             ..Outcome::default()
         },
         _ => Outcome::default(),
@@ -381,56 +319,30 @@ fn classify_mqtt(b: &[u8]) -> Outcome {
 
 fn classify_tls(b: &[u8]) -> Outcome {
     let (how, strength) = match tls_hello::read_answer(b) {
-        HelloAnswer::ServerHello { hello_version, .. } => (
-            format!(
-                "ServerHello ({}) to a TLS ClientHello",
-                tls_hello::version_name(hello_version)
-            ),
-            3,
-        ),
-        HelloAnswer::Alert { level, description } => (
-            format!("TLS alert (level {level}, description {description}) to a TLS ClientHello"),
-            3,
-        ),
+        HelloAnswer::ServerHello { hello_version, .. } => {
+            (format!("ServerHello ({}) to a TLS ClientHello", tls_hello::version_name(hello_version)), 3)
+        }
+        HelloAnswer::Alert { level, description } => {
+            (format!("TLS alert (level {level}, description {description}) to a TLS ClientHello"), 3)
+        }
         HelloAnswer::Truncated | HelloAnswer::NotTls => return Outcome::default(),
     };
-    Outcome {
-        protocol: Some(Protocol::Tls),
-        strength,
-        how,
-        ..Outcome::default()
-    }
+    Outcome { protocol: Some(Protocol::Tls), strength, how, ..Outcome::default() }
 }
 
 /// Server-first protocols, recognised from their greeting.
 fn classify_banner(b: &[u8]) -> Outcome {
-    let hit = |p: Protocol, how: String| Outcome {
-        protocol: Some(p),
-        strength: 2,
-        how,
-        ..Outcome::default()
-    };
+    let hit = |p: Protocol, how: String| Outcome { protocol: Some(p), strength: 2, how, ..Outcome::default() };
     if b.len() >= 2 && b[0] == 0xff && (0xfa..=0xfe).contains(&b[1]) {
         let options = telnet_options(b);
-        let mut o = hit(
-            Protocol::Telnet,
-            format!(
-                "server opened with telnet option negotiation ({})",
-                options.join(", ")
-            ),
-        );
+        let mut o =
+            hit(Protocol::Telnet, format!("server opened with telnet option negotiation ({})", options.join(", ")));
         o.telnet_options = options;
         return o;
     }
     if b.starts_with(b"SSH-") {
         let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
-        return hit(
-            Protocol::Ssh,
-            format!(
-                "SSH identification string {}",
-                escape_excerpt(line.trim_ascii_end(), 80)
-            ),
-        );
+        return hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line.trim_ascii_end(), 80)));
     }
     if b.starts_with(b"220") {
         let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
@@ -441,17 +353,10 @@ fn classify_banner(b: &[u8]) -> Outcome {
         return hit(Protocol::Ftp, format!("FTP greeting \"{text}\""));
     }
     if !b.is_empty()
-        && b.iter()
-            .take(512)
-            .all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-        && [&b"login:"[..], b"username:", b"password:"]
-            .iter()
-            .any(|p| find_ci(b, p).is_some())
+        && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+        && [&b"login:"[..], b"username:", b"password:"].iter().any(|p| find_ci(b, p).is_some())
     {
-        return hit(
-            Protocol::Telnet,
-            "login prompt sent without telnet negotiation".into(),
-        );
+        return hit(Protocol::Telnet, "login prompt sent without telnet negotiation".into());
     }
     Outcome::default()
 }
@@ -508,9 +413,7 @@ fn response_complete(b: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&b[..end]);
     match header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {
         Some(len) => b.len() >= end.saturating_add(len),
-        None if header(&head, "transfer-encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case("chunked")) =>
-        {
+        None if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) => {
             b.ends_with(b"0\r\n\r\n")
         }
         // RTSP responses without a body carry no length.
@@ -522,34 +425,13 @@ fn classify_response(b: &[u8], asked_rtsp: bool) -> Outcome {
     let Some(resp) = parse_response(b) else {
         return Outcome::default();
     };
-    let protocol = if resp.status_line.starts_with("RTSP/") {
-        Protocol::Rtsp
-    } else {
-        Protocol::Http
-    };
+    let protocol = if resp.status_line.starts_with("RTSP/") { Protocol::Rtsp } else { Protocol::Http };
     // An answer in the other protocol than the one asked is a hint; the other probe settles it.
-    let asked = if asked_rtsp {
-        Protocol::Rtsp
-    } else {
-        Protocol::Http
-    };
+    let asked = if asked_rtsp { Protocol::Rtsp } else { Protocol::Http };
     let strength = if protocol == asked { 2 } else { 1 };
-    let how = format!(
-        "\"{}\" to an {} request",
-        resp.status_line,
-        if asked_rtsp {
-            "RTSP OPTIONS"
-        } else {
-            "HTTP GET /"
-        }
-    );
-    Outcome {
-        protocol: Some(protocol),
-        strength,
-        how,
-        response: Some(resp),
-        ..Outcome::default()
-    }
+    let how =
+        format!("\"{}\" to an {} request", resp.status_line, if asked_rtsp { "RTSP OPTIONS" } else { "HTTP GET /" });
+    Outcome { protocol: Some(protocol), strength, how, response: Some(resp), ..Outcome::default() }
 }
 
 /// Parses an HTTP or RTSP response head and, for HTML, the title and whether it has a login form.
@@ -567,20 +449,11 @@ pub fn parse_response(b: &[u8]) -> Option<ResponseHead> {
         let rest = &body[start..];
         let open = rest.iter().position(|c| *c == b'>')? + 1;
         let close = find_ci(&rest[open..], b"</title")?;
-        let t = String::from_utf8_lossy(&rest[open..open + close])
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let t = String::from_utf8_lossy(&rest[open..open + close]).split_whitespace().collect::<Vec<_>>().join(" ");
         (!t.is_empty()).then(|| cut(&t))
     });
     let login_form = find_ci(body, b"<form").is_some()
-        && [
-            &b"type=\"password\""[..],
-            b"type='password'",
-            b"type=password",
-        ]
-        .iter()
-        .any(|p| find_ci(body, p).is_some());
+        && [&b"type=\"password\""[..], b"type='password'", b"type=password"].iter().any(|p| find_ci(body, p).is_some());
     Some(ResponseHead {
         status_line: cut(&status_line),
         status,
@@ -595,8 +468,7 @@ pub fn parse_response(b: &[u8]) -> Option<ResponseHead> {
 }
 
 fn server_name(host: &str, addr: SocketAddr) -> ServerName<'static> {
-    ServerName::try_from(host.to_owned())
-        .unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()))
+    ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()))
 }
 
 async fn tls_session(
@@ -622,17 +494,13 @@ async fn tls_session(
     let suite = conn.negotiated_cipher_suite().map(|s| {
         let name = format!("{:?}", s.suite());
         // rustls names TLS 1.3 suites TLS13_*; IANA names them TLS_*.
-        name.strip_prefix("TLS13_")
-            .map(|rest| format!("TLS_{rest}"))
-            .unwrap_or(name)
+        name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or(name)
     });
     let certs = conn.peer_certificates().unwrap_or_default();
     Ok(TlsSession {
         version: version.unwrap_or_else(|| "unknown".into()),
         cipher_suite: suite.unwrap_or_else(|| "unknown".into()),
-        alpn: conn
-            .alpn_protocol()
-            .map(|a| String::from_utf8_lossy(a).into_owned()),
+        alpn: conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),
         certificate_chain_bytes: certs.iter().map(|c| c.len()).sum(),
         certificates: certs.len(),
     })
@@ -648,15 +516,8 @@ fn tls_client_config() -> Arc<rustls::ClientConfig> {
             let verifier = Arc::new(AcceptAnyCertificate(provider.clone()));
             let builder = rustls::ClientConfig::builder_with_provider(provider)
                 .with_protocol_versions(rustls::ALL_VERSIONS)
-                .unwrap_or_else(|_| {
-                    rustls::ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS)
-                });
-            Arc::new(
-                builder
-                    .dangerous()
-                    .with_custom_certificate_verifier(verifier)
-                    .with_no_client_auth(),
-            )
+                .unwrap_or_else(|_| rustls::ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS));
+            Arc::new(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
         })
         .clone()
 }
@@ -682,12 +543,7 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -696,12 +552,7 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -717,26 +568,11 @@ mod tests {
     fn banners_are_recognised() {
         let t = classify_banner(b"\xff\xfb\x01\xff\xfb\x03\xff\xfd\x1f");
         assert_eq!(t.protocol, Some(Protocol::Telnet));
-        assert_eq!(
-            t.telnet_options,
-            vec!["WILL ECHO", "WILL SUPPRESS-GO-AHEAD", "DO NAWS"]
-        );
-        assert_eq!(
-            classify_banner(b"SSH-2.0-dropbear_2022.83\r\n").protocol,
-            Some(Protocol::Ssh)
-        );
-        assert_eq!(
-            classify_banner(b"220 (vsFTPd 3.0.3)\r\n").protocol,
-            Some(Protocol::Ftp)
-        );
-        assert_eq!(
-            classify_banner(b"220 mail ESMTP Postfix\r\n").protocol,
-            Some(Protocol::Smtp)
-        );
-        assert_eq!(
-            classify_banner(b"\r\nCamera login: ").protocol,
-            Some(Protocol::Telnet)
-        );
+        assert_eq!(t.telnet_options, vec!["WILL ECHO", "WILL SUPPRESS-GO-AHEAD", "DO NAWS"]);
+        assert_eq!(classify_banner(b"SSH-2.0-dropbear_2022.83\r\n").protocol, Some(Protocol::Ssh));
+        assert_eq!(classify_banner(b"220 (vsFTPd 3.0.3)\r\n").protocol, Some(Protocol::Ftp));
+        assert_eq!(classify_banner(b"220 mail ESMTP Postfix\r\n").protocol, Some(Protocol::Smtp));
+        assert_eq!(classify_banner(b"\r\nCamera login: ").protocol, Some(Protocol::Telnet));
         assert_eq!(classify_banner(b"\x00\x01\x02garbage").protocol, None);
         assert_eq!(classify_banner(b"\xff").protocol, None);
     }
@@ -744,15 +580,12 @@ mod tests {
     #[test]
     fn responses_are_parsed_with_title_auth_and_form() {
         let r = parse_response(b"HTTP/1.1 401 Unauthorized\r\nServer: cam\r\nWWW-Authenticate: Basic realm=\"IPCAM\"\r\nContent-Length: 0\r\n\r\n").unwrap();
-        assert_eq!(
-            (r.status, r.www_authenticate.as_deref()),
-            (401, Some("Basic realm=\"IPCAM\""))
-        );
-        let r = parse_response(b"HTTP/1.0 200 OK\r\n\r\n<html><TITLE> Hub\n login </title><form><input type=\"password\"></form>").unwrap();
-        assert_eq!(
-            (r.title.as_deref(), r.login_form),
-            (Some("Hub login"), true)
-        );
+        assert_eq!((r.status, r.www_authenticate.as_deref()), (401, Some("Basic realm=\"IPCAM\"")));
+        let r = parse_response(
+            b"HTTP/1.0 200 OK\r\n\r\n<html><TITLE> Hub\n login </title><form><input type=\"password\"></form>",
+        )
+        .unwrap();
+        assert_eq!((r.title.as_deref(), r.login_form), (Some("Hub login"), true));
         assert!(parse_response(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n").is_some());
         assert!(parse_response(b"SSH-2.0-x").is_none());
         assert!(parse_response(b"HTTP/1.1 abc").is_none());
@@ -760,28 +593,16 @@ mod tests {
 
     #[test]
     fn completeness_follows_content_length() {
-        assert!(!response_complete(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc"
-        ));
-        assert!(response_complete(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde"
-        ));
+        assert!(!response_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabc"));
+        assert!(response_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde"));
         assert!(response_complete(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n"));
-        assert!(!response_complete(
-            b"HTTP/1.1 200 OK\r\n\r\nbody until close"
-        ));
+        assert!(!response_complete(b"HTTP/1.1 200 OK\r\n\r\nbody until close"));
     }
 
     #[test]
     fn mqtt_connack_is_recognised() {
         let o = classify_mqtt(&[0x20, 0x02, 0x00, 0x05]);
-        assert_eq!(
-            o.mqtt,
-            Some(MqttConnack {
-                return_code: 5,
-                session_present: false
-            })
-        );
+        assert_eq!(o.mqtt, Some(MqttConnack { return_code: 5, session_present: false }));
         assert_eq!(classify_mqtt(&[0x20, 0x03]).protocol, None);
         assert_eq!(mqtt_connect()[1] as usize, mqtt_connect().len() - 2);
     }

@@ -12,31 +12,21 @@ pub struct PortList {
 impl PortList {
     /// All 65,535 ports.
     pub fn all() -> Self {
-        Self {
-            spec: "1-65535".into(),
-            ports: (1..=65535).collect(),
-        }
+        Self { spec: "1-65535".into(), ports: (1..=65535).collect() }
     }
 
     pub fn from_ports(ports: impl IntoIterator<Item = u16>) -> Self {
         let mut ports: Vec<u16> = ports.into_iter().filter(|p| *p != 0).collect();
         ports.sort_unstable();
         ports.dedup();
-        let spec = ports
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let spec = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
         Self { spec, ports }
     }
 
     /// Parses `22,80,8000-8100`; `-`, `all` and `1-65535` mean every port; `-1024` and `60000-`
     /// are open ranges as in nmap.
     pub fn parse(spec: &str) -> Result<Self, NetError> {
-        let err = |reason: String| NetError::PortSpec {
-            spec: spec.to_owned(),
-            reason,
-        };
+        let err = |reason: String| NetError::PortSpec { spec: spec.to_owned(), reason };
         let trimmed = spec.trim();
         if trimmed.is_empty() {
             return Err(err("empty".into()));
@@ -49,16 +39,8 @@ impl PortList {
             let part = part.trim();
             let (lo, hi) = match part.split_once('-') {
                 Some((a, b)) => (
-                    if a.is_empty() {
-                        1
-                    } else {
-                        port(a).map_err(err)?
-                    },
-                    if b.is_empty() {
-                        65535
-                    } else {
-                        port(b).map_err(err)?
-                    },
+                    if a.is_empty() { 1 } else { port(a).map_err(err)? },
+                    if b.is_empty() { 65535 } else { port(b).map_err(err)? },
                 ),
                 None => {
                     let p = port(part).map_err(err)?;
@@ -106,10 +88,7 @@ mod tests {
 
     #[test]
     fn parses_lists_ranges_and_open_ends() {
-        assert_eq!(
-            PortList::parse("80,22,22,8000-8002").unwrap().ports(),
-            &[22, 80, 8000, 8001, 8002]
-        );
+        assert_eq!(PortList::parse("80,22,22,8000-8002").unwrap().ports(), &[22, 80, 8000, 8001, 8002]);
         assert_eq!(PortList::parse("-").unwrap().len(), 65535);
         assert_eq!(PortList::parse("all").unwrap().len(), 65535);
         assert_eq!(PortList::parse("-3").unwrap().ports(), &[1, 2, 3]);

@@ -7,10 +7,7 @@ use std::time::Instant;
 
 use iotvet_core::case::{ExcludedPort, NetworkSection, Provenance};
 
-use crate::{
-    identify, now_rfc3339, scan::tcp_connect_scan, PortList, ProbeOptions, ScanOptions,
-    ScopedTarget,
-};
+use crate::{identify, now_rfc3339, scan::tcp_connect_scan, PortList, ProbeOptions, ScanOptions, ScopedTarget};
 
 /// What to probe and with which budgets.
 #[derive(Debug, Clone)]
@@ -49,7 +46,12 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         device_ports.retain(|p| !shared.contains(p));
         excluded = shared
             .into_iter()
-            .map(|port| ExcludedPort { port, reason: format!("also open on {control}, where no device lives: a listener of this machine, not of the device") })
+            .map(|port| ExcludedPort {
+                port,
+                reason: format!(
+                    "also open on {control}, where no device lives: a listener of this machine, not of the device"
+                ),
+            })
             .collect();
     }
     let mut probe = cfg.probe.clone();
@@ -60,11 +62,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     let limit = Arc::new(tokio::sync::Semaphore::new(cfg.identify_concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for port in device_ports.iter().copied() {
-        let (probe, limit, addr) = (
-            probe.clone(),
-            limit.clone(),
-            SocketAddr::new(target.address, port),
-        );
+        let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             identify(addr, &probe).await
@@ -79,10 +77,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     services.sort_by_key(|s| s.endpoint.port);
     NetworkSection {
         provenance: Provenance {
-            collector: format!(
-                "iotvet-net/tcp-connect+identify (concurrency {})",
-                scan.concurrency
-            ),
+            collector: format!("iotvet-net/tcp-connect+identify (concurrency {})", scan.concurrency),
             tool_version: iotvet_core::TOOL_VERSION.to_owned(),
             started_at,
             finished_at: now_rfc3339(),

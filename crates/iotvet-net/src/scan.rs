@@ -22,11 +22,7 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_millis(1500),
-            concurrency: 1024,
-            local_retries: 5,
-        }
+        Self { connect_timeout: Duration::from_millis(1500), concurrency: 1024, local_retries: 5 }
     }
 }
 
@@ -47,9 +43,7 @@ pub struct ScanOutcome {
 pub fn effective_concurrency(requested: usize) -> usize {
     // Best effort: raising the soft limit to the hard limit needs no privilege.
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE)
-        .map(|(soft, _)| soft)
-        .unwrap_or(1024);
+    let soft = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft).unwrap_or(1024);
     let headroom = 64u64;
     let cap = soft.saturating_sub(headroom).max(16);
     requested.clamp(1, usize::try_from(cap).unwrap_or(usize::MAX))
@@ -66,13 +60,8 @@ pub async fn tcp_connect_scan(address: IpAddr, ports: &[u16], options: ScanOptio
     let errors = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let (ports, cursor, open, filtered, errors) = (
-            ports.clone(),
-            cursor.clone(),
-            open.clone(),
-            filtered.clone(),
-            errors.clone(),
-        );
+        let (ports, cursor, open, filtered, errors) =
+            (ports.clone(), cursor.clone(), open.clone(), filtered.clone(), errors.clone());
         tasks.spawn(async move {
             let mut found = Vec::new();
             loop {
@@ -120,12 +109,10 @@ async fn try_port(addr: SocketAddr, options: ScanOptions) -> PortState {
             Err(_) => return PortState::Filtered,
             Ok(Ok(_stream)) => return PortState::Open,
             Ok(Err(e)) => match e.kind() {
-                ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => {
-                    return PortState::Closed
+                ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => return PortState::Closed,
+                ErrorKind::TimedOut | ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
+                    return PortState::Filtered
                 }
-                ErrorKind::TimedOut
-                | ErrorKind::HostUnreachable
-                | ErrorKind::NetworkUnreachable => return PortState::Filtered,
                 // Out of file descriptors or local ports: our problem, not the target's. Wait and retry.
                 _ => {
                     tokio::time::sleep(delay).await;
@@ -145,20 +132,12 @@ mod tests {
     async fn finds_exactly_the_listening_ports() {
         let a = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let b = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let (pa, pb) = (
-            a.local_addr().unwrap().port(),
-            b.local_addr().unwrap().port(),
-        );
+        let (pa, pb) = (a.local_addr().unwrap().port(), b.local_addr().unwrap().port());
         // A port that was just released is closed.
         let c = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let pc = c.local_addr().unwrap().port();
         drop(c);
-        let out = tcp_connect_scan(
-            "127.0.0.1".parse().unwrap(),
-            &[pa, pb, pc],
-            ScanOptions::default(),
-        )
-        .await;
+        let out = tcp_connect_scan("127.0.0.1".parse().unwrap(), &[pa, pb, pc], ScanOptions::default()).await;
         let mut want = vec![pa, pb];
         want.sort_unstable();
         assert_eq!(out.open, want);

@@ -22,10 +22,7 @@ pub struct ScopePolicy {
 
 impl Default for ScopePolicy {
     fn default() -> Self {
-        Self {
-            max_hosts: 256,
-            resolve_timeout: Duration::from_secs(5),
-        }
+        Self { max_hosts: 256, resolve_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -34,11 +31,7 @@ pub enum ScopeError {
     #[error("cannot resolve '{name}': {reason}")]
     Resolve { name: String, reason: String },
     #[error("refusing '{target}': {addresses} addresses is more than the {max} one target may cover (a /24 by default); name a smaller block or raise --max-hosts")]
-    TooLarge {
-        target: String,
-        addresses: u128,
-        max: u32,
-    },
+    TooLarge { target: String, addresses: u128, max: u32 },
     #[error("refusing '{target}': {why}")]
     NotADevice { target: String, why: &'static str },
     #[error("'{target}' is not an address, a host name or a CIDR block: {reason}")]
@@ -46,33 +39,22 @@ pub enum ScopeError {
 }
 
 /// Expands and checks one target as the user wrote it.
-pub async fn resolve_target(
-    spec: &str,
-    policy: ScopePolicy,
-) -> Result<Vec<ScopedTarget>, ScopeError> {
+pub async fn resolve_target(spec: &str, policy: ScopePolicy) -> Result<Vec<ScopedTarget>, ScopeError> {
     let spec = spec.trim();
     if let Some((base, len)) = spec.split_once('/') {
         return expand_cidr(spec, base, len, policy);
     }
     if let Ok(ip) = spec.parse::<IpAddr>() {
         check_address(spec, ip)?;
-        return Ok(vec![ScopedTarget {
-            name: spec.to_owned(),
-            address: ip,
-        }]);
+        return Ok(vec![ScopedTarget { name: spec.to_owned(), address: ip }]);
     }
-    if spec.is_empty()
-        || !spec
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-    {
+    if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_') {
         return Err(ScopeError::Syntax {
             target: spec.to_owned(),
             reason: "a host name has only letters, digits, '-', '_' and '.'".into(),
         });
     }
-    let lookup =
-        tokio::time::timeout(policy.resolve_timeout, tokio::net::lookup_host((spec, 0))).await;
+    let lookup = tokio::time::timeout(policy.resolve_timeout, tokio::net::lookup_host((spec, 0))).await;
     let addrs: Vec<IpAddr> = match lookup {
         Err(_) => {
             return Err(ScopeError::Resolve {
@@ -80,12 +62,7 @@ pub async fn resolve_target(
                 reason: format!("no answer within {:?}", policy.resolve_timeout),
             })
         }
-        Ok(Err(e)) => {
-            return Err(ScopeError::Resolve {
-                name: spec.into(),
-                reason: e.to_string(),
-            })
-        }
+        Ok(Err(e)) => return Err(ScopeError::Resolve { name: spec.into(), reason: e.to_string() }),
         Ok(Ok(it)) => it.map(|sa| sa.ip()).collect(),
     };
     // A name stands for one device: take its first IPv4 address, else its first address.
@@ -94,15 +71,9 @@ pub async fn resolve_target(
         .find(|a| a.is_ipv4())
         .or_else(|| addrs.first())
         .copied()
-        .ok_or_else(|| ScopeError::Resolve {
-            name: spec.into(),
-            reason: "no address".into(),
-        })?;
+        .ok_or_else(|| ScopeError::Resolve { name: spec.into(), reason: "no address".into() })?;
     check_address(spec, ip)?;
-    Ok(vec![ScopedTarget {
-        name: spec.to_owned(),
-        address: ip,
-    }])
+    Ok(vec![ScopedTarget { name: spec.to_owned(), address: ip }])
 }
 
 fn check_address(target: &str, ip: IpAddr) -> Result<(), ScopeError> {
@@ -111,51 +82,28 @@ fn check_address(target: &str, ip: IpAddr) -> Result<(), ScopeError> {
         IpAddr::V4(v4) if v4.is_broadcast() => {
             Some("broadcast addresses reach every host on a network, not one device")
         }
-        IpAddr::V4(v4) if v4.is_multicast() => {
-            Some("multicast addresses reach a group of hosts, not one device")
-        }
+        IpAddr::V4(v4) if v4.is_multicast() => Some("multicast addresses reach a group of hosts, not one device"),
         IpAddr::V6(v6) if v6.is_unspecified() => Some(":: is not a device address"),
-        IpAddr::V6(v6) if v6.is_multicast() => {
-            Some("multicast addresses reach a group of hosts, not one device")
-        }
+        IpAddr::V6(v6) if v6.is_multicast() => Some("multicast addresses reach a group of hosts, not one device"),
         _ => None,
     };
     match why {
-        Some(why) => Err(ScopeError::NotADevice {
-            target: target.to_owned(),
-            why,
-        }),
+        Some(why) => Err(ScopeError::NotADevice { target: target.to_owned(), why }),
         None => Ok(()),
     }
 }
 
-fn expand_cidr(
-    spec: &str,
-    base: &str,
-    len: &str,
-    policy: ScopePolicy,
-) -> Result<Vec<ScopedTarget>, ScopeError> {
-    let syntax = |reason: &str| ScopeError::Syntax {
-        target: spec.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let ip: IpAddr = base
-        .parse()
-        .map_err(|_| syntax("the part before '/' is not an IP address"))?;
+fn expand_cidr(spec: &str, base: &str, len: &str, policy: ScopePolicy) -> Result<Vec<ScopedTarget>, ScopeError> {
+    let syntax = |reason: &str| ScopeError::Syntax { target: spec.to_owned(), reason: reason.to_owned() };
+    let ip: IpAddr = base.parse().map_err(|_| syntax("the part before '/' is not an IP address"))?;
     let bits: u32 = if ip.is_ipv4() { 32 } else { 128 };
-    let len: u32 = len
-        .parse()
-        .map_err(|_| syntax("the prefix length is not a number"))?;
+    let len: u32 = len.parse().map_err(|_| syntax("the prefix length is not a number"))?;
     if len > bits {
         return Err(syntax("the prefix length is longer than the address"));
     }
     let count: u128 = 1u128 << (bits - len).min(127);
     if count > u128::from(policy.max_hosts) {
-        return Err(ScopeError::TooLarge {
-            target: spec.to_owned(),
-            addresses: count,
-            max: policy.max_hosts,
-        });
+        return Err(ScopeError::TooLarge { target: spec.to_owned(), addresses: count, max: policy.max_hosts });
     }
     let mut out = Vec::new();
     match ip {
@@ -165,36 +113,23 @@ fn expand_cidr(
             for i in 0..count as u32 {
                 let a = IpAddr::V4((first | i).into());
                 if check_address(spec, a).is_ok() {
-                    out.push(ScopedTarget {
-                        name: a.to_string(),
-                        address: a,
-                    });
+                    out.push(ScopedTarget { name: a.to_string(), address: a });
                 }
             }
         }
         IpAddr::V6(v6) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
             let first = u128::from(v6) & mask;
             for i in 0..count {
                 let a = IpAddr::V6((first | i).into());
                 if check_address(spec, a).is_ok() {
-                    out.push(ScopedTarget {
-                        name: a.to_string(),
-                        address: a,
-                    });
+                    out.push(ScopedTarget { name: a.to_string(), address: a });
                 }
             }
         }
     }
     if out.is_empty() {
-        return Err(ScopeError::NotADevice {
-            target: spec.to_owned(),
-            why: "the block holds no device address",
-        });
+        return Err(ScopeError::NotADevice { target: spec.to_owned(), why: "the block holds no device address" });
     }
     Ok(out)
 }
@@ -204,50 +139,24 @@ mod tests {
     use super::*;
 
     fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
     }
 
     #[test]
     fn a_single_address_is_itself() {
         let t = run(resolve_target("127.77.0.10", ScopePolicy::default())).unwrap();
-        assert_eq!(
-            t,
-            vec![ScopedTarget {
-                name: "127.77.0.10".into(),
-                address: "127.77.0.10".parse().unwrap()
-            }]
-        );
+        assert_eq!(t, vec![ScopedTarget { name: "127.77.0.10".into(), address: "127.77.0.10".parse().unwrap() }]);
     }
 
     #[test]
     fn a_slash_24_expands_and_a_slash_16_is_refused_with_the_reason() {
+        assert_eq!(run(resolve_target("127.77.0.0/24", ScopePolicy::default())).unwrap().len(), 256);
         assert_eq!(
-            run(resolve_target("127.77.0.0/24", ScopePolicy::default()))
-                .unwrap()
-                .len(),
-            256
-        );
-        assert_eq!(
-            run(resolve_target("127.77.0.9/30", ScopePolicy::default())).unwrap()[0]
-                .address
-                .to_string(),
+            run(resolve_target("127.77.0.9/30", ScopePolicy::default())).unwrap()[0].address.to_string(),
             "127.77.0.8"
         );
         let e = run(resolve_target("127.77.0.0/16", ScopePolicy::default())).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ScopeError::TooLarge {
-                    addresses: 65536,
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert!(matches!(e, ScopeError::TooLarge { addresses: 65536, .. }), "{e}");
         assert!(e.to_string().contains("65536 addresses"));
     }
 
@@ -261,14 +170,8 @@ mod tests {
 
     #[test]
     fn garbage_is_a_syntax_error_and_localhost_resolves() {
-        assert!(matches!(
-            run(resolve_target("a b", ScopePolicy::default())),
-            Err(ScopeError::Syntax { .. })
-        ));
-        assert!(matches!(
-            run(resolve_target("1.2.3.4/40", ScopePolicy::default())),
-            Err(ScopeError::Syntax { .. })
-        ));
+        assert!(matches!(run(resolve_target("a b", ScopePolicy::default())), Err(ScopeError::Syntax { .. })));
+        assert!(matches!(run(resolve_target("1.2.3.4/40", ScopePolicy::default())), Err(ScopeError::Syntax { .. })));
         let t = run(resolve_target("localhost", ScopePolicy::default())).unwrap();
         assert!(t[0].address.is_loopback());
     }

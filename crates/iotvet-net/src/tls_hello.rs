@@ -7,10 +7,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelloAnswer {
     /// A ServerHello (or HelloRetryRequest); the version field of the record and of the hello.
-    ServerHello {
-        record_version: u16,
-        hello_version: u16,
-    },
+    ServerHello { record_version: u16, hello_version: u16 },
     /// A TLS alert: the server speaks TLS but refused this hello.
     Alert { level: u8, description: u8 },
     /// Bytes that are not a TLS record.
@@ -22,17 +19,15 @@ pub enum HelloAnswer {
 /// Cipher suites offered by the identification hello: TLS 1.3, the common TLS 1.2 ECDHE and RSA
 /// suites, and the renegotiation SCSV, so that almost any TLS server finds one it accepts.
 const SUITES: [u16; 17] = [
-    0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc014,
-    0x009c, 0x009d, 0x002f, 0x0035, 0x00ff,
+    0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc014, 0x009c, 0x009d,
+    0x002f, 0x0035, 0x00ff,
 ];
 
 /// A ClientHello record offering TLS 1.0 to 1.3. `server_name` is sent as SNI when it is a
 /// DNS name (not an IP literal).
 pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     let mut exts = Vec::new();
-    if let Some(name) =
-        server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err() && n.len() < 256)
-    {
+    if let Some(name) = server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err() && n.len() < 256) {
         let n = name.as_bytes();
         let mut sni = Vec::new();
         put_u16(&mut sni, (n.len() + 3) as u16);
@@ -42,20 +37,14 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
         extension(&mut exts, 0x0000, &sni);
     }
     // supported_groups: x25519, secp256r1, secp384r1, ffdhe2048
-    extension(
-        &mut exts,
-        0x000a,
-        &list16(&[0x001d, 0x0017, 0x0018, 0x0100]),
-    );
+    extension(&mut exts, 0x000a, &list16(&[0x001d, 0x0017, 0x0018, 0x0100]));
     // ec_point_formats: uncompressed
     extension(&mut exts, 0x000b, &[1, 0]);
     // signature_algorithms
     extension(
         &mut exts,
         0x000d,
-        &list16(&[
-            0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807, 0x0201, 0x0203,
-        ]),
+        &list16(&[0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807, 0x0201, 0x0203]),
     );
     // renegotiation_info (empty)
     extension(&mut exts, 0xff01, &[0]);
@@ -101,9 +90,7 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
 /// Reads the first record of a server's answer to a ClientHello.
 pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
     let Some(&[content_type, major, minor, len_hi, len_lo]) = bytes.get(..5) else {
-        return if bytes.first().is_some_and(|b| *b == 0x16 || *b == 0x15)
-            && bytes.get(1).is_none_or(|b| *b == 3)
-        {
+        return if bytes.first().is_some_and(|b| *b == 0x16 || *b == 0x15) && bytes.get(1).is_none_or(|b| *b == 3) {
             HelloAnswer::Truncated
         } else {
             HelloAnswer::NotTls
@@ -120,21 +107,15 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
     let record_version = u16::from_be_bytes([major, minor]);
     match content_type {
         0x15 => match body.get(..2) {
-            Some(&[level, description]) if (1..=2).contains(&level) => {
-                HelloAnswer::Alert { level, description }
-            }
+            Some(&[level, description]) if (1..=2).contains(&level) => HelloAnswer::Alert { level, description },
             Some(_) => HelloAnswer::NotTls,
             None => HelloAnswer::Truncated,
         },
         _ => match body.get(..6) {
             Some(&[2, _, _, _, v_hi, v_lo]) => {
                 let legacy = u16::from_be_bytes([v_hi, v_lo]);
-                let hello_version =
-                    selected_version(body.get(4..).unwrap_or_default()).unwrap_or(legacy);
-                HelloAnswer::ServerHello {
-                    record_version,
-                    hello_version,
-                }
+                let hello_version = selected_version(body.get(4..).unwrap_or_default()).unwrap_or(legacy);
+                HelloAnswer::ServerHello { record_version, hello_version }
             }
             Some(_) => HelloAnswer::NotTls,
             None => HelloAnswer::Truncated,
@@ -154,10 +135,7 @@ fn selected_version(hello: &[u8]) -> Option<u16> {
         let kind = u16::from_be_bytes([hello[at], hello[at + 1]]);
         let len = usize::from(u16::from_be_bytes([hello[at + 2], hello[at + 3]]));
         if kind == 0x002b && len == 2 {
-            return Some(u16::from_be_bytes([
-                *hello.get(at + 4)?,
-                *hello.get(at + 5)?,
-            ]));
+            return Some(u16::from_be_bytes([*hello.get(at + 4)?, *hello.get(at + 5)?]));
         }
         at += 4 + len;
     }
@@ -219,10 +197,7 @@ mod tests {
     fn reads_server_hello_alert_and_garbage() {
         assert_eq!(
             read_answer(&[0x16, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3]),
-            HelloAnswer::ServerHello {
-                record_version: 0x0303,
-                hello_version: 0x0303
-            }
+            HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0303 }
         );
         // A TLS 1.3 ServerHello: legacy_version 1.2, supported_versions 1.3.
         let mut hello = vec![0x16, 3, 3, 0, 0, 2, 0, 0, 0, 3, 3];
@@ -230,32 +205,11 @@ mod tests {
         hello.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
         let len = (hello.len() - 5) as u16;
         hello[3..5].copy_from_slice(&len.to_be_bytes());
-        assert_eq!(
-            read_answer(&hello),
-            HelloAnswer::ServerHello {
-                record_version: 0x0303,
-                hello_version: 0x0304
-            }
-        );
+        assert_eq!(read_answer(&hello), HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0304 });
         hello.truncate(hello.len() - 3);
-        assert_eq!(
-            read_answer(&hello),
-            HelloAnswer::ServerHello {
-                record_version: 0x0303,
-                hello_version: 0x0303
-            }
-        );
-        assert_eq!(
-            read_answer(&[0x15, 3, 1, 0, 2, 2, 40]),
-            HelloAnswer::Alert {
-                level: 2,
-                description: 40
-            }
-        );
-        assert_eq!(
-            read_answer(b"HTTP/1.1 400 Bad Request"),
-            HelloAnswer::NotTls
-        );
+        assert_eq!(read_answer(&hello), HelloAnswer::ServerHello { record_version: 0x0303, hello_version: 0x0303 });
+        assert_eq!(read_answer(&[0x15, 3, 1, 0, 2, 2, 40]), HelloAnswer::Alert { level: 2, description: 40 });
+        assert_eq!(read_answer(b"HTTP/1.1 400 Bad Request"), HelloAnswer::NotTls);
         assert_eq!(read_answer(&[0x16, 3]), HelloAnswer::Truncated);
         assert_eq!(read_answer(&[0x16, 3, 3, 0, 80]), HelloAnswer::Truncated);
         assert_eq!(read_answer(&[]), HelloAnswer::NotTls);

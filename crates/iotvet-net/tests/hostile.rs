@@ -44,20 +44,14 @@ where
 #[tokio::test]
 async fn endless_garbage_is_unknown_within_budget_and_cap() {
     let addr = device(|mut s| async move {
-        let junk: Vec<u8> = (0..4096u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 0x80)
-            .collect();
+        let junk: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 0x80).collect();
         while s.write_all(&junk).await.is_ok() {}
     })
     .await;
     let o = budget();
     let start = Instant::now();
     let s = identify(addr, &o).await;
-    assert!(
-        start.elapsed() < worst_case(&o),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < worst_case(&o), "took {:?}", start.elapsed());
     assert_eq!(s.protocol, Protocol::Unknown);
     let banner = s.banner.expect("first bytes kept as evidence");
     assert!(banner.len() < 4 * 160 + 8, "excerpt is capped");
@@ -77,11 +71,7 @@ async fn a_silent_service_is_unknown_within_budget() {
     let o = budget();
     let start = Instant::now();
     let s = identify(addr, &o).await;
-    assert!(
-        start.elapsed() < worst_case(&o),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < worst_case(&o), "took {:?}", start.elapsed());
     assert_eq!(s.protocol, Protocol::Unknown);
     assert_eq!(s.banner, None);
 }

@@ -17,10 +17,7 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
     env()
         .get_template("report.html")
         .and_then(|t| t.render(minijinja::context! { v => View::of(report) }))
-        .map_err(|e| ReportError::Render {
-            format: "html",
-            reason: e.to_string(),
-        })
+        .map_err(|e| ReportError::Render { format: "html", reason: e.to_string() })
 }
 
 #[derive(Serialize)]
@@ -46,10 +43,7 @@ pub fn render_index(devices: &[(String, Report)]) -> Result<String, ReportError>
     env()
         .get_template("index.html")
         .and_then(|t| t.render(minijinja::context! { devices => rows, guidelines => guidelines }))
-        .map_err(|e| ReportError::Render {
-            format: "html",
-            reason: e.to_string(),
-        })
+        .map_err(|e| ReportError::Render { format: "html", reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -60,10 +54,7 @@ mod tests {
         assert!(html.contains("MS-1 Encrypted communications"));
         assert!(html.contains("<span class=\"badge fail\">FAIL</span>"));
         assert!(html.contains("ETSI EN 303 645 V2.1.1 5.5-1"));
-        assert!(
-            !html.contains("<script"),
-            "no scripts, and device bytes are escaped"
-        );
+        assert!(!html.contains("<script"), "no scripts, and device bytes are escaped");
         assert!(html.contains("&lt;script&gt;"));
         for external in ["src=\"http", "href=\"http", "url(", "@import"] {
             assert!(!html.contains(external), "external reference {external}");

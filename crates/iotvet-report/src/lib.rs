@@ -25,10 +25,7 @@ pub enum ReportError {
     #[error("malformed iotvet report: {0}")]
     Malformed(String),
     #[error("rendering {format}: {reason}")]
-    Render {
-        format: &'static str,
-        reason: String,
-    },
+    Render { format: &'static str, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +35,7 @@ pub struct ToolInfo {
 }
 
 /// The whole result of one assessment: what was observed and how it was judged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: ToolInfo,
@@ -52,17 +49,10 @@ pub struct Report {
 
 impl Report {
     pub fn new(case: CaseFile, generated_at: String) -> Self {
-        let Assessment {
-            verdicts,
-            overall,
-            findings,
-        } = iotvet_core::judge(&case);
+        let Assessment { verdicts, overall, findings } = iotvet_core::judge(&case);
         Self {
             schema_version: SCHEMA_VERSION,
-            tool: ToolInfo {
-                name: "iotvet".into(),
-                version: iotvet_core::TOOL_VERSION.into(),
-            },
+            tool: ToolInfo { name: "iotvet".into(), version: iotvet_core::TOOL_VERSION.into() },
             generated_at,
             target: case.target.clone(),
             overall,
@@ -78,24 +68,15 @@ impl Report {
     }
 
     pub fn assessment(&self) -> Assessment {
-        Assessment {
-            verdicts: self.verdicts.clone(),
-            overall: self.overall,
-            findings: self.findings.clone(),
-        }
+        Assessment { verdicts: self.verdicts.clone(), overall: self.overall, findings: self.findings.clone() }
     }
 
     /// Reads a saved JSON report, checking its schema version before anything else.
     pub fn from_json(text: &str) -> Result<Self, ReportError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
         match value.get("schema_version") {
             Some(v) if v.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
-            Some(v) => {
-                return Err(ReportError::SchemaVersion {
-                    found: v.to_string(),
-                })
-            }
+            Some(v) => return Err(ReportError::SchemaVersion { found: v.to_string() }),
             None => return Err(ReportError::NotJson("no schema_version field".into())),
         }
         serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))
@@ -113,13 +94,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
-        Self::Terminal,
-        Self::Json,
-        Self::Sarif,
-        Self::Markdown,
-        Self::Html,
-    ];
+    pub const ALL: [Format; 5] = [Self::Terminal, Self::Json, Self::Sarif, Self::Markdown, Self::Html];
 
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -160,10 +135,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, Re
         Format::Terminal => Ok(terminal::render(report, color)),
         Format::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
-            .map_err(|e| ReportError::Render {
-                format: "json",
-                reason: e.to_string(),
-            }),
+            .map_err(|e| ReportError::Render { format: "json", reason: e.to_string() }),
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
@@ -180,17 +152,10 @@ pub(crate) mod fixtures {
     /// A case with a plaintext telnet service (MS-1 fails) and an HTTPS one.
     pub fn report() -> super::Report {
         let mut case = CaseFile::new(
-            Target {
-                name: "cam.test".into(),
-                address: "192.0.2.7".into(),
-            },
+            Target { name: "cam.test".into(), address: "192.0.2.7".into() },
             "2026-01-01T00:00:00Z".into(),
         );
-        let ep = |port| Endpoint {
-            address: "192.0.2.7".into(),
-            port,
-            transport: Transport::Tcp,
-        };
+        let ep = |port| Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Tcp };
         case.network = Some(NetworkSection {
             provenance: Provenance {
                 collector: "test".into(),
@@ -210,8 +175,7 @@ pub(crate) mod fixtures {
                     response: None,
                     mqtt: None,
                     telnet_options: vec!["WILL ECHO".into()],
-                    identified_by: "server opened with telnet option negotiation (WILL ECHO)"
-                        .into(),
+                    identified_by: "server opened with telnet option negotiation (WILL ECHO)".into(),
                 },
                 ServiceObservation {
                     endpoint: ep(443),
@@ -258,39 +222,21 @@ mod tests {
         let e = Report::from_json(&v.to_string()).unwrap_err();
         assert!(matches!(e, ReportError::SchemaVersion { .. }));
         assert!(e.to_string().contains("99"));
-        assert!(matches!(
-            Report::from_json("{}"),
-            Err(ReportError::NotJson(_))
-        ));
-        assert!(matches!(
-            Report::from_json("not json"),
-            Err(ReportError::NotJson(_))
-        ));
+        assert!(matches!(Report::from_json("{}"), Err(ReportError::NotJson(_))));
+        assert!(matches!(Report::from_json("not json"), Err(ReportError::NotJson(_))));
     }
 
     #[test]
     fn json_holds_the_contract_scripts_rely_on() {
         let v: serde_json::Value =
-            serde_json::from_str(&render(&fixtures::report(), Format::Json, false).unwrap())
-                .unwrap();
+            serde_json::from_str(&render(&fixtures::report(), Format::Json, false).unwrap()).unwrap();
         assert_eq!(v["schema_version"], 1);
         assert!(v["tool"]["version"].is_string());
         assert_eq!(v["verdicts"]["MS-1"]["verdict"], "fail");
-        assert!(v["verdicts"]["MS-1"]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("192.0.2.7:23/tcp"));
+        assert!(v["verdicts"]["MS-1"]["reason"].as_str().unwrap().contains("192.0.2.7:23/tcp"));
         assert_eq!(v["overall"], "fails");
         let f = &v["findings"][0];
-        for key in [
-            "check",
-            "guideline",
-            "status",
-            "severity",
-            "location",
-            "evidence",
-            "references",
-        ] {
+        for key in ["check", "guideline", "status", "severity", "location", "evidence", "references"] {
             assert!(!f[key].is_null(), "finding lacks {key}");
         }
         assert_eq!(f["check"], "enc.plaintext-service");
@@ -305,16 +251,11 @@ mod schema_tests {
     #[test]
     fn json_output_validates_against_the_published_schema() {
         let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../../../schemas/iotvet-report.schema.json"))
-                .unwrap();
+            serde_json::from_str(include_str!("../../../schemas/iotvet-report.schema.json")).unwrap();
         let validator = jsonschema::validator_for(&schema).unwrap();
         let doc: serde_json::Value =
-            serde_json::from_str(&render(&fixtures::report(), Format::Json, false).unwrap())
-                .unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&doc)
-            .map(|e| format!("{e} at {}", e.instance_path))
-            .collect();
+            serde_json::from_str(&render(&fixtures::report(), Format::Json, false).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{errors:#?}");
         let mut broken = doc.clone();
         broken["verdicts"]["MS-1"]["verdict"] = "maybe".into();

@@ -92,10 +92,7 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
     });
     serde_json::to_string_pretty(&doc)
         .map(|s| s + "\n")
-        .map_err(|e| ReportError::Render {
-            format: "sarif",
-            reason: e.to_string(),
-        })
+        .map_err(|e| ReportError::Render { format: "sarif", reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -109,22 +106,14 @@ mod tests {
 
     #[test]
     fn validates_against_the_official_sarif_2_1_0_schema() {
-        let doc: Value =
-            serde_json::from_str(&render(&crate::fixtures::report()).unwrap()).unwrap();
+        let doc: Value = serde_json::from_str(&render(&crate::fixtures::report()).unwrap()).unwrap();
         let validator = jsonschema::validator_for(&schema()).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&doc)
-            .map(|e| format!("{e} at {}", e.instance_path))
-            .collect();
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path)).collect();
         assert!(errors.is_empty(), "{errors:#?}");
-        assert_eq!(
-            doc["runs"][0]["results"][0]["ruleId"],
-            "enc.plaintext-service"
-        );
+        assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "enc.plaintext-service");
         assert_eq!(doc["runs"][0]["results"][0]["kind"], "fail");
         assert_eq!(
-            doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
-                ["uri"],
+            doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "telnet://192.0.2.7:23"
         );
     }

@@ -43,14 +43,8 @@ fn wrap(first: &str, indent: usize, text: &str) -> String {
         }
         // A single word longer than the line is cut so no line exceeds the width.
         let room = WIDTH.saturating_sub(col).max(1);
-        let shown: String = if w > room {
-            word.chars()
-                .take(room.saturating_sub(1))
-                .chain(['…'])
-                .collect()
-        } else {
-            word.to_owned()
-        };
+        let shown: String =
+            if w > room { word.chars().take(room.saturating_sub(1)).chain(['…']).collect() } else { word.to_owned() };
         col += shown.chars().count();
         out.push_str(&shown);
         line_has_word = true;
@@ -84,21 +78,14 @@ pub fn render(report: &Report, color: bool) -> String {
     } else {
         format!("{} ({})", view.target_name, view.target_address)
     };
-    out.push_str(&wrap(
-        "",
-        0,
-        &format!("{} — assessment of {name}", view.tool),
-    ));
+    out.push_str(&wrap("", 0, &format!("{} — assessment of {name}", view.tool)));
     out.push_str(&wrap("", 0, &format!("generated {}", view.generated_at)));
     if let Some(s) = &view.scan_summary {
         out.push_str(&wrap("", 0, s));
     }
     out.push('\n');
     let overall_word = report.overall.as_str().to_uppercase();
-    out.push_str(&format!(
-        "Overall: {}\n\n",
-        paint(&view.overall_label, label_color(&overall_word), color)
-    ));
+    out.push_str(&format!("Overall: {}\n\n", paint(&view.overall_label, label_color(&overall_word), color)));
     for v in &view.verdicts {
         let head = format!("  {} {:<25} ", v.id, v.name);
         let label = format!("{:<8}", v.label);
@@ -110,16 +97,8 @@ pub fn render(report: &Report, color: bool) -> String {
     if !view.services.is_empty() {
         out.push_str("\nServices\n");
         for s in &view.services {
-            let lock = if s.encrypted {
-                "encrypted"
-            } else {
-                "plaintext"
-            };
-            out.push_str(&wrap(
-                "  ",
-                4,
-                &format!("{} {} ({lock}): {}", s.endpoint, s.service, s.detail),
-            ));
+            let lock = if s.encrypted { "encrypted" } else { "plaintext" };
+            out.push_str(&wrap("  ", 4, &format!("{} {} ({lock}): {}", s.endpoint, s.service, s.detail)));
         }
     }
     for e in &view.excluded {
@@ -129,12 +108,7 @@ pub fn render(report: &Report, color: bool) -> String {
     for f in &view.findings {
         out.push('\n');
         let status = format!("{:<7}", f.label);
-        out.push_str(&format!(
-            "  {} {:<8} {}\n",
-            paint(&status, label_color(f.label), color),
-            f.severity,
-            f.check
-        ));
+        out.push_str(&format!("  {} {:<8} {}\n", paint(&status, label_color(f.label), color), f.severity, f.check));
         out.push_str(&wrap("    at ", 7, &f.location));
         out.push_str(&wrap("    ", 4, &f.title));
         for e in &f.evidence {

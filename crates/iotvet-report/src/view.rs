@@ -75,9 +75,7 @@ pub fn overall_label(r: &Report) -> String {
     match r.overall {
         iotvet_core::Overall::Meets => "MEETS the minimum standards".into(),
         iotvet_core::Overall::Fails => "FAILS the minimum standards".into(),
-        iotvet_core::Overall::Unknown => {
-            "UNKNOWN: not enough evidence to say it meets the minimum standards".into()
-        }
+        iotvet_core::Overall::Unknown => "UNKNOWN: not enough evidence to say it meets the minimum standards".into(),
     }
 }
 
@@ -116,11 +114,7 @@ impl View {
                 evidence: f.evidence.clone(),
                 remediation: f.remediation.clone(),
                 needs: f.needs.clone(),
-                references: f
-                    .references
-                    .iter()
-                    .map(|x| reference_text(x.standard, &x.clause))
-                    .collect(),
+                references: f.references.iter().map(|x| reference_text(x.standard, &x.clause)).collect(),
             })
             .collect();
         let net = r.case.network.as_ref();
@@ -153,12 +147,7 @@ impl View {
             findings,
             services,
             excluded: net
-                .map(|n| {
-                    n.excluded_ports
-                        .iter()
-                        .map(|e| format!("{}: {}", e.port, e.reason))
-                        .collect()
-                })
+                .map(|n| n.excluded_ports.iter().map(|e| format!("{}: {}", e.port, e.reason)).collect())
                 .unwrap_or_default(),
             scan_summary: net.map(|n| {
                 format!(

@@ -11,9 +11,8 @@ use iotvet_report::{render, Format, Report};
 pub fn parse_formats(list: &str) -> Result<Vec<Format>> {
     let mut out = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let f = Format::parse(item).with_context(|| {
-            format!("unknown format '{item}' (use terminal, json, sarif, md, html)")
-        })?;
+        let f = Format::parse(item)
+            .with_context(|| format!("unknown format '{item}' (use terminal, json, sarif, md, html)"))?;
         if !out.contains(&f) {
             out.push(f);
         }
@@ -46,11 +45,9 @@ pub fn progress(msg: &str) {
 
 /// Creates the folder and proves it is writable before any work is done.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output folder {}", dir.display()))?;
     let probe = dir.join(".iotvet-write-test");
-    std::fs::write(&probe, b"")
-        .with_context(|| format!("cannot write in output folder {}", dir.display()))?;
+    std::fs::write(&probe, b"").with_context(|| format!("cannot write in output folder {}", dir.display()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }
@@ -86,9 +83,7 @@ pub fn emit(report: &Report, formats: &[Format], out: Option<&Path>) -> Result<(
             let f = formats.first().copied().unwrap_or(Format::Terminal);
             let text = render(report, f, f == Format::Terminal && color_stdout())?;
             let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .context("writing to stdout")?;
+            stdout.write_all(text.as_bytes()).context("writing to stdout")?;
             Ok(())
         }
     }

@@ -5,10 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn iotvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iotvet"))
-        .args(args)
-        .output()
-        .expect("run iotvet")
+    Command::new(env!("CARGO_BIN_EXE_iotvet")).args(args).output().expect("run iotvet")
 }
 
 pub fn code(o: &Output) -> i32 {
@@ -56,18 +53,14 @@ impl Drop for TempDir {
 }
 
 pub fn repo_file(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
 }
 
 pub fn schema_errors(schema_file: &str, doc: &serde_json::Value) -> Vec<String> {
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo_file(schema_file)).unwrap()).unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
-    v.iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect()
+    v.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path)).collect()
 }
 
 /// Runs the lab on `net` in a background runtime for the life of the returned guard.
@@ -77,14 +70,8 @@ pub struct LabGuard {
 }
 
 pub fn start_lab(net: &str, only: Option<&str>) -> LabGuard {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let net = iotvet_lab::parse_network(net).unwrap();
-    let lab = rt
-        .block_on(iotvet_lab::Lab::start(net, only))
-        .expect("lab starts");
+    let lab = rt.block_on(iotvet_lab::Lab::start(net, only)).expect("lab starts");
     LabGuard { _rt: rt, lab }
 }

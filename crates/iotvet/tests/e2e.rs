@@ -13,55 +13,30 @@ fn demo_findings_match_each_lab_manifest_exactly() {
     let o = iotvet(&["demo", "--out", dir.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "demo failed: {}", stderr(&o));
     let text = stdout(&o);
-    assert!(
-        text.contains("camera") && text.contains("plug") && text.contains("hub"),
-        "{text}"
-    );
+    assert!(text.contains("camera") && text.contains("plug") && text.contains("hub"), "{text}");
     assert!(dir.join("index.html").is_file());
     for (name, manifest) in manifests() {
         let manifest = Manifest::parse(manifest).unwrap();
         let json = std::fs::read_to_string(dir.join(name).join("report.json")).unwrap();
         let report = Report::from_json(&json).unwrap();
         let diff = manifest.differences(&report.assessment());
-        assert!(
-            diff.is_empty(),
-            "{name} differs from its manifest:\n{}",
-            diff.join("\n")
-        );
+        assert!(diff.is_empty(), "{name} differs from its manifest:\n{}", diff.join("\n"));
         // Every finding names its evidence and standards; every unknown says what would settle it.
         for f in &report.findings {
-            assert!(
-                !f.references.is_empty(),
-                "{name}: {} has no references",
-                f.check
-            );
+            assert!(!f.references.is_empty(), "{name}: {} has no references", f.check);
             if f.status == iotvet_core::Status::Fail {
-                assert!(
-                    !f.evidence.is_empty(),
-                    "{name}: {} fails without evidence",
-                    f.check
-                );
+                assert!(!f.evidence.is_empty(), "{name}: {} fails without evidence", f.check);
             }
         }
-        for v in report
-            .verdicts
-            .values()
-            .filter(|v| v.verdict == iotvet_core::VerdictKind::Unknown)
-        {
-            assert!(
-                !v.needs.is_empty(),
-                "{name}: unknown without needs: {}",
-                v.reason
-            );
+        for v in report.verdicts.values().filter(|v| v.verdict == iotvet_core::VerdictKind::Unknown) {
+            assert!(!v.needs.is_empty(), "{name}: unknown without needs: {}", v.reason);
         }
         // Real output validates against both schemas.
         let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
         let e = schema_errors("schemas/iotvet-report.schema.json", &doc);
         assert!(e.is_empty(), "{name} report.json: {e:#?}");
-        let sarif: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(name).join("report.sarif")).unwrap(),
-        )
-        .unwrap();
+        let sarif: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name).join("report.sarif")).unwrap()).unwrap();
         let e = schema_errors("schemas/sarif-schema-2.1.0.json", &sarif);
         assert!(e.is_empty(), "{name} report.sarif: {e:#?}");
         let html = std::fs::read_to_string(dir.join(name).join("report.html")).unwrap();
@@ -78,45 +53,18 @@ fn assess_a_lab_device_then_rerender_and_rejudge_the_saved_case() {
     let addr = lab.lab.devices[0].address.to_string();
     let out = TempDir::new("assess");
     let started = std::time::Instant::now();
-    let o = iotvet(&[
-        "assess",
-        &addr,
-        "--ports",
-        "1-100,2323,8080,8554",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let o = iotvet(&["assess", &addr, "--ports", "1-100,2323,8080,8554", "--out", out.path().to_str().unwrap()]);
     let elapsed = started.elapsed();
     assert_eq!(code(&o), 1, "the camera fails MS-1: {}", stderr(&o));
     assert!(elapsed.as_secs() < 10, "assess took {elapsed:?}");
-    for f in [
-        "report.json",
-        "report.sarif",
-        "report.md",
-        "report.html",
-        "report.txt",
-    ] {
+    for f in ["report.json", "report.sarif", "report.md", "report.html", "report.txt"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let case = out.join("report.json");
     let saved = Report::from_json(&std::fs::read_to_string(&case).unwrap()).unwrap();
-    let services: Vec<(u16, String)> = saved
-        .case
-        .network
-        .as_ref()
-        .unwrap()
-        .services
-        .iter()
-        .map(|s| (s.endpoint.port, s.service_name()))
-        .collect();
-    assert_eq!(
-        services,
-        vec![
-            (2323, "telnet".into()),
-            (8080, "http".into()),
-            (8554, "rtsp".into())
-        ]
-    );
+    let services: Vec<(u16, String)> =
+        saved.case.network.as_ref().unwrap().services.iter().map(|s| (s.endpoint.port, s.service_name())).collect();
+    assert_eq!(services, vec![(2323, "telnet".into()), (8080, "http".into()), (8554, "rtsp".into())]);
 
     // The saved case renders into every other format, and judging it again gives the same findings.
     for format in ["terminal", "sarif", "md", "html", "json"] {
@@ -124,13 +72,7 @@ fn assess_a_lab_device_then_rerender_and_rejudge_the_saved_case() {
         assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
         assert!(stdout(&o).contains("enc.plaintext-service"), "{format}");
     }
-    let o = iotvet(&[
-        "report",
-        case.to_str().unwrap(),
-        "--rejudge",
-        "--format",
-        "json",
-    ]);
+    let o = iotvet(&["report", case.to_str().unwrap(), "--rejudge", "--format", "json"]);
     let again = Report::from_json(&stdout(&o)).unwrap();
     assert_eq!(again.findings, saved.findings);
     assert_eq!(again.verdicts, saved.verdicts);
@@ -168,10 +110,7 @@ fn checks_can_be_seen_through_one_standard() {
     assert_eq!(code(&o), 0);
     let text = stdout(&o);
     assert!(text.contains("pwd.default-credential") && text.contains("Schedule 1 paragraph 1"));
-    assert!(
-        !text.contains("enc.plaintext-service"),
-        "PSTI has no encryption clause:\n{text}"
-    );
+    assert!(!text.contains("enc.plaintext-service"), "PSTI has no encryption clause:\n{text}");
     let o = iotvet(&["checks", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v.as_array().unwrap().len() >= 7);
@@ -182,78 +121,39 @@ fn assert_one_line_error(args: &[&str], names: &str) {
     let o = iotvet(args);
     assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
     let err = stderr(&o);
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?} printed more than one line:\n{err}"
-    );
-    assert!(
-        err.contains(names),
-        "{args:?}: '{err}' does not name '{names}'"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?} printed more than one line:\n{err}");
+    assert!(err.contains(names), "{args:?}: '{err}' does not name '{names}'");
 }
 
 #[test]
 fn bad_input_is_a_one_line_error_with_exit_code_2() {
     assert_one_line_error(&["scan", "127.0.0.1", "--ports", "80-20"], "runs backwards");
-    assert_one_line_error(
-        &["scan", "127.0.0.1", "--ports", "http"],
-        "port spec 'http'",
-    );
-    assert_one_line_error(
-        &["assess", "127.0.0.0/16", "--ports", "80"],
-        "65536 addresses",
-    );
+    assert_one_line_error(&["scan", "127.0.0.1", "--ports", "http"], "port spec 'http'");
+    assert_one_line_error(&["assess", "127.0.0.0/16", "--ports", "80"], "65536 addresses");
     assert_one_line_error(&["scan", "224.0.0.251", "--ports", "80"], "multicast");
-    assert_one_line_error(
-        &["assess", "127.0.0.0/30", "--ports", "80"],
-        "assess vets one device",
-    );
+    assert_one_line_error(&["assess", "127.0.0.0/30", "--ports", "80"], "assess vets one device");
     assert_one_line_error(&["assess", "bad name!", "--ports", "80"], "not an address");
     assert_one_line_error(&["checks", "--standard", "iso-9001"], "unknown standard");
-    assert_one_line_error(
-        &["assess", "127.0.0.1", "--format", "pdf"],
-        "unknown format 'pdf'",
-    );
+    assert_one_line_error(&["assess", "127.0.0.1", "--format", "pdf"], "unknown format 'pdf'");
 
     let dir = TempDir::new("bad");
     let other = dir.join("other-version.json");
-    std::fs::write(
-        &other,
-        r#"{"schema_version": 7, "tool": {"name": "iotvet"}}"#,
-    )
-    .unwrap();
+    std::fs::write(&other, r#"{"schema_version": 7, "tool": {"name": "iotvet"}}"#).unwrap();
     assert_one_line_error(&["report", other.to_str().unwrap()], "schema version 7");
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, b"\x00\x01not json").unwrap();
-    assert_one_line_error(
-        &["report", garbage.to_str().unwrap()],
-        "not an iotvet report",
-    );
-    assert_one_line_error(
-        &["report", dir.join("missing.json").to_str().unwrap()],
-        "cannot open",
-    );
+    assert_one_line_error(&["report", garbage.to_str().unwrap()], "not an iotvet report");
+    assert_one_line_error(&["report", dir.join("missing.json").to_str().unwrap()], "cannot open");
 
     // An output folder that cannot be made: nothing is probed, nothing is written.
     let file = dir.join("a-file");
     std::fs::write(&file, b"x").unwrap();
     let out = file.join("reports");
     assert_one_line_error(
-        &[
-            "assess",
-            "127.0.0.1",
-            "--ports",
-            "9",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+        &["assess", "127.0.0.1", "--ports", "9", "--out", out.to_str().unwrap()],
         "cannot create output folder",
     );
-    assert_one_line_error(
-        &["demo", "--out", out.to_str().unwrap()],
-        "cannot create output folder",
-    );
+    assert_one_line_error(&["demo", "--out", out.to_str().unwrap()], "cannot create output folder");
     assert!(!out.exists());
 }
 
@@ -261,28 +161,15 @@ fn bad_input_is_a_one_line_error_with_exit_code_2() {
 fn an_unresolvable_name_is_a_one_line_error() {
     // Resolution runs in a network namespace of its own with no interfaces up, so the lookup
     // fails without a packet leaving this machine.
-    let probe = std::process::Command::new("unshare")
-        .args(["-n", "true"])
-        .status();
+    let probe = std::process::Command::new("unshare").args(["-n", "true"]).status();
     if !probe.is_ok_and(|s| s.success()) {
         eprintln!("SKIPPED: unshare -n is not available here (needs root or user namespaces)");
         return;
     }
     let o = std::process::Command::new("unshare")
-        .args([
-            "-n",
-            env!("CARGO_BIN_EXE_iotvet"),
-            "assess",
-            "no-such-device.invalid",
-            "--ports",
-            "80",
-        ])
+        .args(["-n", env!("CARGO_BIN_EXE_iotvet"), "assess", "no-such-device.invalid", "--ports", "80"])
         .output()
         .unwrap();
     assert_eq!(code(&o), 2, "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("cannot resolve 'no-such-device.invalid'"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("cannot resolve 'no-such-device.invalid'"), "{}", stderr(&o));
 }

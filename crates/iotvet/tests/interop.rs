@@ -23,11 +23,7 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The program, or None (and a SKIPPED line) when it is not installed outside CI.
@@ -46,19 +42,11 @@ fn need(program: &str) -> Option<String> {
 }
 
 fn start(cmd: &mut Command, port: u16) -> Server {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start server");
     let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "server on port {port} did not start: {cmd:?}"
-        );
+        assert!(Instant::now() < deadline, "server on port {port} did not start: {cmd:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
     server
@@ -66,14 +54,7 @@ fn start(cmd: &mut Command, port: u16) -> Server {
 
 /// Runs `iotvet scan` on the one port and returns (service name, encrypted) it reported.
 fn identify(port: u16) -> (String, bool, serde_json::Value) {
-    let o = iotvet(&[
-        "scan",
-        "127.0.0.1",
-        "--ports",
-        &port.to_string(),
-        "--format",
-        "json",
-    ]);
+    let o = iotvet(&["scan", "127.0.0.1", "--ports", &port.to_string(), "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let s = v["hosts"][0]["network"]["services"][0].clone();
@@ -108,10 +89,7 @@ fn vsftpd_is_plaintext_ftp() {
     let _s = start(Command::new(vsftpd).arg(&conf), port);
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("ftp", false), "{s}");
-    assert!(
-        s["identified_by"].as_str().unwrap().contains("vsFTPd"),
-        "{s}"
-    );
+    assert!(s["identified_by"].as_str().unwrap().contains("vsFTPd"), "{s}");
 }
 
 #[test]
@@ -119,11 +97,10 @@ fn busybox_telnetd_is_plaintext_telnet() {
     let Some(busybox) = need("busybox") else {
         return;
     };
-    let has_telnetd = Command::new(&busybox).arg("--list").output().map(|o| {
-        String::from_utf8_lossy(&o.stdout)
-            .lines()
-            .any(|l| l == "telnetd")
-    });
+    let has_telnetd = Command::new(&busybox)
+        .arg("--list")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l == "telnetd"));
     if !has_telnetd.unwrap_or(false) {
         if std::env::var_os("CI").is_some() {
             panic!("{busybox} has no telnetd applet: install busybox-static");
@@ -133,14 +110,7 @@ fn busybox_telnetd_is_plaintext_telnet() {
     }
     let port = free_port();
     let _s = start(
-        Command::new(&busybox).args([
-            "telnetd",
-            "-F",
-            "-b",
-            &format!("127.0.0.1:{port}"),
-            "-l",
-            "/bin/login",
-        ]),
+        Command::new(&busybox).args(["telnetd", "-F", "-b", &format!("127.0.0.1:{port}"), "-l", "/bin/login"]),
         port,
     );
     let (name, encrypted, s) = identify(port);
@@ -156,11 +126,7 @@ fn mosquitto_anonymous_is_plaintext_mqtt_and_lets_anyone_in() {
     let dir = TempDir::new("mosquitto");
     let port = free_port();
     let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )
-    .unwrap();
+    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")).unwrap();
     let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("mqtt", false), "{s}");
@@ -175,11 +141,7 @@ fn mosquitto_with_a_password_file_refuses_anonymous_clients() {
     let dir = TempDir::new("mosquitto-auth");
     let port = free_port();
     let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n"),
-    )
-    .unwrap();
+    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n")).unwrap();
     let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
     let (name, _, s) = identify(port);
     assert_eq!(name, "mqtt", "{s}");
@@ -206,18 +168,12 @@ fn dropbear_is_ssh() {
     assert!(made.success());
     let port = free_port();
     let _s = start(
-        Command::new(dropbear)
-            .args(["-F", "-E", "-s", "-r"])
-            .arg(&key)
-            .args(["-p", &format!("127.0.0.1:{port}")]),
+        Command::new(dropbear).args(["-F", "-E", "-s", "-r"]).arg(&key).args(["-p", &format!("127.0.0.1:{port}")]),
         port,
     );
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("ssh", true), "{s}");
-    assert!(
-        s["identified_by"].as_str().unwrap().contains("dropbear"),
-        "{s}"
-    );
+    assert!(s["identified_by"].as_str().unwrap().contains("dropbear"), "{s}");
 }
 
 #[test]
@@ -253,14 +209,7 @@ fn openssl_s_server_is_https() {
     let port = free_port();
     let _s = start(
         Command::new(&openssl)
-            .args([
-                "s_server",
-                "-accept",
-                &format!("127.0.0.1:{port}"),
-                "-www",
-                "-quiet",
-                "-cert",
-            ])
+            .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet", "-cert"])
             .arg(&cert)
             .arg("-key")
             .arg(&key),
@@ -268,8 +217,5 @@ fn openssl_s_server_is_https() {
     );
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("https", true), "{s}");
-    assert!(
-        s["tls"]["version"].as_str().unwrap().starts_with("TLSv1."),
-        "{s}"
-    );
+    assert!(s["tls"]["version"].as_str().unwrap().starts_with("TLSv1."), "{s}");
 }

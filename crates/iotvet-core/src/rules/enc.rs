@@ -22,22 +22,14 @@ fn is_plaintext(service: &ServiceObservation) -> bool {
     !service.is_encrypted()
         && matches!(
             service.protocol,
-            Protocol::Telnet
-                | Protocol::Ftp
-                | Protocol::Smtp
-                | Protocol::Http
-                | Protocol::Rtsp
-                | Protocol::Mqtt
+            Protocol::Telnet | Protocol::Ftp | Protocol::Smtp | Protocol::Http | Protocol::Rtsp | Protocol::Mqtt
         )
 }
 
 /// `enc.plaintext-service`: a service that carries a login or data without encryption.
 pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
     let Some(net) = &case.network else {
-        return vec![Finding::unknown(
-            ids::PLAINTEXT_SERVICE,
-            Location::device(&case.target.address),
-        )];
+        return vec![Finding::unknown(ids::PLAINTEXT_SERVICE, Location::device(&case.target.address))];
     };
     let failing: Vec<Finding> = net
         .services
@@ -48,15 +40,9 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
     if !failing.is_empty() {
         return failing;
     }
-    let mut pass = Finding::pass(
-        ids::PLAINTEXT_SERVICE,
-        Location::device(&case.target.address),
-    );
+    let mut pass = Finding::pass(ids::PLAINTEXT_SERVICE, Location::device(&case.target.address));
     if net.services.is_empty() {
-        pass = pass.evidence(format!(
-            "no open TCP port among the {} scanned ({})",
-            net.ports_scanned, net.port_spec
-        ));
+        pass = pass.evidence(format!("no open TCP port among the {} scanned ({})", net.ports_scanned, net.port_spec));
     }
     for s in &net.services {
         let how = if s.protocol == Protocol::Http && s.tls.is_none() {
@@ -74,22 +60,12 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
 }
 
 fn plaintext_finding(s: &ServiceObservation) -> Finding {
-    let mut f = Finding::fail(
-        ids::PLAINTEXT_SERVICE,
-        Location::endpoint(&s.endpoint, s.service_name()),
-    )
-    .evidence(format!(
-        "{} speaks {} without TLS ({})",
-        s.endpoint,
-        s.service_name(),
-        s.identified_by
-    ));
+    let mut f = Finding::fail(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
+        .evidence(format!("{} speaks {} without TLS ({})", s.endpoint, s.service_name(), s.identified_by));
     if let Some(r) = &s.response {
         let mut line = format!("response: {}", r.status_line);
         if let Some(a) = &r.www_authenticate {
-            line.push_str(&format!(
-                "; asks for credentials in clear: WWW-Authenticate: {a}"
-            ));
+            line.push_str(&format!("; asks for credentials in clear: WWW-Authenticate: {a}"));
         }
         if r.login_form {
             line.push_str("; serves a login form");
@@ -100,10 +76,7 @@ fn plaintext_finding(s: &ServiceObservation) -> Finding {
         f = f.evidence(line);
     }
     if let Some(c) = &s.mqtt {
-        f = f.evidence(format!(
-            "CONNACK return code {} to iotvet's CONNECT, in clear",
-            c.return_code
-        ));
+        f = f.evidence(format!("CONNACK return code {} to iotvet's CONNECT, in clear", c.return_code));
     }
     if let Some(b) = &s.banner {
         f = f.evidence(format!("banner: {b}"));
@@ -120,11 +93,8 @@ pub fn unidentified_services(case: &CaseFile) -> Vec<Finding> {
         .iter()
         .filter(|s| s.protocol == Protocol::Unknown && s.tls.is_none())
         .map(|s| {
-            let f = Finding::unknown(
-                ids::UNIDENTIFIED_SERVICE,
-                Location::endpoint(&s.endpoint, "unknown"),
-            )
-            .evidence(s.identified_by.clone());
+            let f = Finding::unknown(ids::UNIDENTIFIED_SERVICE, Location::endpoint(&s.endpoint, "unknown"))
+                .evidence(s.identified_by.clone());
             match &s.banner {
                 Some(b) => f.evidence(format!("first bytes: {b}")),
                 None => f.evidence("the service sent nothing and answered none of iotvet's probes"),
@@ -151,10 +121,7 @@ mod tests {
     #[test]
     fn telnet_ftp_mqtt_rtsp_and_plain_http_fail_each_at_its_endpoint() {
         let mut mqtt = service(1883, Protocol::Mqtt);
-        mqtt.mqtt = Some(MqttConnack {
-            return_code: 0,
-            session_present: false,
-        });
+        mqtt.mqtt = Some(MqttConnack { return_code: 0, session_present: false });
         let mut http = service(8080, Protocol::Http);
         http.response = Some(http_response(200, None));
         let c = case(vec![
@@ -165,10 +132,7 @@ mod tests {
             http,
         ]);
         let f = plaintext_services(&c);
-        let ports: Vec<_> = f
-            .iter()
-            .map(|f| (f.status, f.location.port.unwrap()))
-            .collect();
+        let ports: Vec<_> = f.iter().map(|f| (f.status, f.location.port.unwrap())).collect();
         assert_eq!(
             ports,
             vec![
@@ -180,10 +144,7 @@ mod tests {
             ]
         );
         assert_eq!(f[2].location.service.as_deref(), Some("mqtt"));
-        assert!(f[2]
-            .evidence
-            .iter()
-            .any(|e| e.contains("CONNACK return code 0")));
+        assert!(f[2].evidence.iter().any(|e| e.contains("CONNACK return code 0")));
     }
 
     #[test]
@@ -199,10 +160,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].status, Status::Pass);
         assert_eq!(f[0].location.port, None);
-        assert!(f[0]
-            .evidence
-            .iter()
-            .any(|e| e.contains("192.0.2.7:80/tcp http: redirects to HTTPS")));
+        assert!(f[0].evidence.iter().any(|e| e.contains("192.0.2.7:80/tcp http: redirects to HTTPS")));
     }
 
     #[test]

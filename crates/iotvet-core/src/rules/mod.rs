@@ -27,10 +27,7 @@ pub(crate) mod fixtures {
 
     pub fn case(services: Vec<ServiceObservation>) -> CaseFile {
         let mut case = CaseFile::new(
-            Target {
-                name: "cam.test".into(),
-                address: "192.0.2.7".into(),
-            },
+            Target { name: "cam.test".into(), address: "192.0.2.7".into() },
             "2026-01-01T00:00:00Z".into(),
         );
         case.network = Some(NetworkSection {
@@ -52,11 +49,7 @@ pub(crate) mod fixtures {
 
     pub fn service(port: u16, protocol: Protocol) -> ServiceObservation {
         ServiceObservation {
-            endpoint: Endpoint {
-                address: "192.0.2.7".into(),
-                port,
-                transport: Transport::Tcp,
-            },
+            endpoint: Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Tcp },
             protocol,
             tls: None,
             banner: None,

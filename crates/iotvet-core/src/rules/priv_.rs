@@ -8,10 +8,7 @@ use crate::{
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
-    vec![Finding::unknown(
-        ids::NO_PRIVACY_POLICY,
-        Location::device(&case.target.address),
-    )]
+    vec![Finding::unknown(ids::NO_PRIVACY_POLICY, Location::device(&case.target.address))]
 }
 
 #[cfg(test)]
@@ -22,10 +19,7 @@ mod tests {
     #[test]
     fn without_documents_privacy_is_unknown() {
         let f = findings(&case(vec![]));
-        assert_eq!(
-            (f[0].check.as_str(), f[0].status),
-            (ids::NO_PRIVACY_POLICY, Status::Unknown)
-        );
+        assert_eq!((f[0].check.as_str(), f[0].status), (ids::NO_PRIVACY_POLICY, Status::Unknown));
         assert!(f[0].needs.as_deref().unwrap().contains("privacy policy"));
     }
 }

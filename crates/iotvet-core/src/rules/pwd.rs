@@ -18,10 +18,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
 
 /// `pwd.default-credential`: Unknown until credentials are tested; names the services to test.
 pub fn default_credentials(case: &CaseFile) -> Finding {
-    let f = Finding::unknown(
-        ids::DEFAULT_CREDENTIAL,
-        Location::device(&case.target.address),
-    );
+    let f = Finding::unknown(ids::DEFAULT_CREDENTIAL, Location::device(&case.target.address));
     let Some(net) = &case.network else { return f };
     let logins: Vec<String> = net
         .services
@@ -29,12 +26,7 @@ pub fn default_credentials(case: &CaseFile) -> Finding {
         .filter(|s| {
             matches!(
                 s.protocol,
-                Protocol::Telnet
-                    | Protocol::Ssh
-                    | Protocol::Ftp
-                    | Protocol::Http
-                    | Protocol::Rtsp
-                    | Protocol::Mqtt
+                Protocol::Telnet | Protocol::Ssh | Protocol::Ftp | Protocol::Http | Protocol::Rtsp | Protocol::Mqtt
             )
         })
         .map(|s| format!("{} {}", s.endpoint, s.service_name()))
@@ -42,10 +34,7 @@ pub fn default_credentials(case: &CaseFile) -> Finding {
     if logins.is_empty() {
         return f.evidence("no login service found by live probing");
     }
-    f.evidence(format!(
-        "services that may accept a login: {}",
-        logins.join(", ")
-    ))
+    f.evidence(format!("services that may accept a login: {}", logins.join(", ")))
 }
 
 /// `pwd.no-authentication`: a service that let iotvet in without any credential.
@@ -57,13 +46,12 @@ pub fn anonymous_access(case: &CaseFile) -> Vec<Finding> {
         .iter()
         .filter_map(|s| {
             let connack = s.mqtt.as_ref().filter(|c| c.accepted())?;
-            Some(
-                Finding::fail(ids::NO_AUTHENTICATION, Location::endpoint(&s.endpoint, s.service_name()))
-                    .evidence(format!(
-                        "the MQTT broker at {} accepted a CONNECT without username or password (CONNACK return code {})",
-                        s.endpoint, connack.return_code
-                    )),
-            )
+            Some(Finding::fail(ids::NO_AUTHENTICATION, Location::endpoint(&s.endpoint, s.service_name())).evidence(
+                format!(
+                    "the MQTT broker at {} accepted a CONNECT without username or password (CONNACK return code {})",
+                    s.endpoint, connack.return_code
+                ),
+            ))
         })
         .collect()
 }
@@ -76,22 +64,13 @@ mod tests {
     #[test]
     fn anonymous_mqtt_fails_and_refused_mqtt_does_not() {
         let mut open = service(1883, Protocol::Mqtt);
-        open.mqtt = Some(MqttConnack {
-            return_code: 0,
-            session_present: false,
-        });
+        open.mqtt = Some(MqttConnack { return_code: 0, session_present: false });
         let mut closed = service(8883, Protocol::Mqtt);
         closed.tls = Some(tls());
-        closed.mqtt = Some(MqttConnack {
-            return_code: 5,
-            session_present: false,
-        });
+        closed.mqtt = Some(MqttConnack { return_code: 5, session_present: false });
         let f = anonymous_access(&case(vec![open, closed]));
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            (f[0].status, f[0].location.port),
-            (Status::Fail, Some(1883))
-        );
+        assert_eq!((f[0].status, f[0].location.port), (Status::Fail, Some(1883)));
     }
 
     #[test]

@@ -8,10 +8,7 @@ use crate::{
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
-    vec![Finding::unknown(
-        ids::NO_AUTO_UPDATE,
-        Location::device(&case.target.address),
-    )]
+    vec![Finding::unknown(ids::NO_AUTO_UPDATE, Location::device(&case.target.address))]
 }
 
 #[cfg(test)]

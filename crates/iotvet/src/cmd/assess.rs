@@ -22,19 +22,9 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
             targets.len()
         );
     };
-    progress(&format!(
-        "iotvet: probing {} ({}), {} TCP ports",
-        target.name,
-        target.address,
-        probe.ports.len()
-    ));
-    let mut case = CaseFile::new(
-        Target {
-            name: target.name.clone(),
-            address: target.address.to_string(),
-        },
-        now_rfc3339(),
-    );
+    progress(&format!("iotvet: probing {} ({}), {} TCP ports", target.name, target.address, probe.ports.len()));
+    let mut case =
+        CaseFile::new(Target { name: target.name.clone(), address: target.address.to_string() }, now_rfc3339());
     case.network = Some(probe_device(target, &probe).await);
     let report = Report::new(case, now_rfc3339());
     emit(&report, &formats, args.out.as_deref())?;

@@ -13,10 +13,8 @@ pub fn run(args: ChecksArgs) -> Result<u8> {
         })?),
         None => None,
     };
-    let checks: Vec<_> = catalog()
-        .iter()
-        .filter(|c| standard.is_none_or(|s| c.references.iter().any(|r| r.standard == s)))
-        .collect();
+    let checks: Vec<_> =
+        catalog().iter().filter(|c| standard.is_none_or(|s| c.references.iter().any(|r| r.standard == s))).collect();
     match args.format.as_str() {
         "json" => println!("{}", serde_json::to_string_pretty(&checks)?),
         "terminal" => {
@@ -24,13 +22,7 @@ pub fn run(args: ChecksArgs) -> Result<u8> {
                 println!("{} checks give evidence for {}\n", checks.len(), s.title());
             }
             for c in checks {
-                println!(
-                    "{:<26} {}  {:<8} {}",
-                    c.id,
-                    c.guideline,
-                    c.severity.as_str(),
-                    c.title
-                );
+                println!("{:<26} {}  {:<8} {}", c.id, c.guideline, c.severity.as_str(), c.title);
                 let refs: Vec<String> = c
                     .references
                     .iter()

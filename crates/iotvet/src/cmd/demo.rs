@@ -53,11 +53,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     for g in Guideline::ALL {
         head.push_str(&format!("{:<9}", g.id()));
     }
-    println!(
-        "iotvet demo: {} lab devices assessed in {:.1} s\n",
-        reports.len(),
-        elapsed.as_secs_f64()
-    );
+    println!("iotvet demo: {} lab devices assessed in {:.1} s\n", reports.len(), elapsed.as_secs_f64());
     println!("{head}overall");
     for (name, report) in &reports {
         println!("{}", scorecard_line(name, report, color));
@@ -68,9 +64,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
             println!("{name:<10}FAIL {} at {}", f.check, f.location);
         }
     }
-    println!(
-        "\n? = unknown: the evidence to settle it was not collected (see each report's reasons)."
-    );
+    println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");
     println!(
         "Reports: {}/index.html and one folder per device (report.html, .json, .sarif, .md, .txt)",
         args.out.display()
@@ -79,17 +73,8 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
 }
 
 async fn assess(name: &str, address: IpAddr, probe: &iotvet_net::DeviceProbe) -> Report {
-    let target = ScopedTarget {
-        name: address.to_string(),
-        address,
-    };
-    let mut case = CaseFile::new(
-        Target {
-            name: name.to_owned(),
-            address: address.to_string(),
-        },
-        now_rfc3339(),
-    );
+    let target = ScopedTarget { name: address.to_string(), address };
+    let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
     case.network = Some(probe_device(&target, probe).await);
     Report::new(case, now_rfc3339())
 }

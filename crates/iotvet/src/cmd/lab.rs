@@ -9,14 +9,8 @@ pub async fn run(args: LabArgs) -> Result<u8> {
     let net = parse_network(&args.lab_net)?;
     if args.list {
         let [a, b, c, _] = net.octets();
-        for d in DEVICES
-            .iter()
-            .filter(|d| args.only.as_deref().is_none_or(|o| o == d.name))
-        {
-            println!(
-                "{:<8} {a}.{b}.{c}.{:<4} {}",
-                d.name, d.host_octet, d.description
-            );
+        for d in DEVICES.iter().filter(|d| args.only.as_deref().is_none_or(|o| o == d.name)) {
+            println!("{:<8} {a}.{b}.{c}.{:<4} {}", d.name, d.host_octet, d.description);
             for s in d.services {
                 println!("{:<8}   {:>5}/tcp  {}", "", s.port, s.label);
             }
@@ -25,18 +19,13 @@ pub async fn run(args: LabArgs) -> Result<u8> {
     }
     let lab = Lab::start(net, args.only.as_deref()).await?;
     for d in &lab.devices {
-        println!(
-            "{:<8} {:<14} {}",
-            d.spec.name, d.address, d.spec.description
-        );
+        println!("{:<8} {:<14} {}", d.spec.name, d.address, d.spec.description);
         for s in d.spec.services {
             println!("{:<8}   {}:{} {}", "", d.address, s.port, s.label);
         }
     }
     println!("lab running; Ctrl-C to stop");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     drop(lab);
     Ok(crate::exit::MEETS)
 }

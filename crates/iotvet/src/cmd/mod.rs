@@ -32,9 +32,6 @@ impl ProbeArgs {
     }
 
     pub fn scope(&self) -> ScopePolicy {
-        ScopePolicy {
-            max_hosts: self.max_hosts,
-            ..ScopePolicy::default()
-        }
+        ScopePolicy { max_hosts: self.max_hosts, ..ScopePolicy::default() }
     }
 }

@@ -14,21 +14,15 @@ const MAX_CASE_BYTES: u64 = 64 * 1024 * 1024;
 
 pub fn run(args: ReportArgs) -> Result<u8> {
     let formats = formats_for(args.format.as_deref(), args.out.as_deref())?;
-    let file = std::fs::File::open(&args.case)
-        .with_context(|| format!("cannot open {}", args.case.display()))?;
+    let file = std::fs::File::open(&args.case).with_context(|| format!("cannot open {}", args.case.display()))?;
     let mut text = String::new();
     file.take(MAX_CASE_BYTES + 1)
         .read_to_string(&mut text)
         .with_context(|| format!("cannot read {} as UTF-8 text", args.case.display()))?;
     if text.len() as u64 > MAX_CASE_BYTES {
-        anyhow::bail!(
-            "{} is larger than {} MiB: not an iotvet report",
-            args.case.display(),
-            MAX_CASE_BYTES >> 20
-        );
+        anyhow::bail!("{} is larger than {} MiB: not an iotvet report", args.case.display(), MAX_CASE_BYTES >> 20);
     }
-    let mut report =
-        Report::from_json(&text).with_context(|| format!("reading {}", args.case.display()))?;
+    let mut report = Report::from_json(&text).with_context(|| format!("reading {}", args.case.display()))?;
     if args.rejudge {
         report.rejudge(now_rfc3339());
     }

@@ -17,11 +17,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
     let targets = resolve_target(&args.target, args.probe.scope()).await?;
     let mut hosts = Vec::new();
     for target in &targets {
-        progress(&format!(
-            "iotvet: scanning {} ({} TCP ports)",
-            target.address,
-            probe.ports.len()
-        ));
+        progress(&format!("iotvet: scanning {} ({} TCP ports)", target.address, probe.ports.len()));
         let net = probe_device(target, &probe).await;
         if !json {
             if net.services.is_empty() && targets.len() > 1 {
@@ -36,10 +32,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
                 net.scan_duration_ms
             );
             if !net.services.is_empty() {
-                println!(
-                    "{:<12} {:<10} {:<10} DETAIL",
-                    "PORT", "SERVICE", "ENCRYPTED"
-                );
+                println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
             }
             for s in &net.services {
                 let detail = match &s.tls {
@@ -55,9 +48,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
             }
             println!();
         }
-        hosts.push(
-            json!({ "target": target.name, "address": target.address.to_string(), "network": net }),
-        );
+        hosts.push(json!({ "target": target.name, "address": target.address.to_string(), "network": net }));
     }
     if json {
         println!(

@@ -1,0 +1,120 @@
+//! The vendor declaration (and retailer checklist): what a vendor states about its product,
+//! in one TOML file a vendor or retailer fills in. Everything in it is *declared*; iotvet weighs
+//! it against what it verified itself. Schema: `schemas/declaration.schema.json`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declaration {
+    pub product: Product,
+    #[serde(default)]
+    pub updates: Updates,
+    #[serde(default)]
+    pub passwords: Passwords,
+    #[serde(default)]
+    pub security: Security,
+    #[serde(default)]
+    pub privacy: Privacy,
+    /// The retailer checklist for children's connected products; required when
+    /// `product.for_children` is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children: Option<Children>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub name: String,
+    #[serde(default)]
+    pub model: Option<String>,
+    pub vendor: String,
+    /// Domains the vendor publishes its documents on (security.txt is looked for there).
+    #[serde(default)]
+    pub vendor_domains: Vec<String>,
+    #[serde(default)]
+    pub for_children: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Updates {
+    /// Security updates install automatically, and that is on out of the box.
+    #[serde(default)]
+    pub automatic_updates_default: Option<bool>,
+    /// e.g. "signed images over HTTPS, checked daily".
+    #[serde(default)]
+    pub mechanism: Option<String>,
+    /// Last day security updates are promised, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub support_period_end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Passwords {
+    /// `unique-per-device`, `forced-change-at-setup`, `shared-default` or `no-password`.
+    #[serde(default)]
+    pub default_password_policy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    #[serde(default)]
+    pub vulnerability_disclosure_url: Option<String>,
+    /// All local and network communication is encrypted.
+    #[serde(default)]
+    pub all_communications_encrypted: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    #[serde(default)]
+    pub privacy_policy_url: Option<String>,
+    #[serde(default)]
+    pub terms_url: Option<String>,
+    #[serde(default)]
+    pub data_collected: Vec<String>,
+}
+
+/// The questions of the retailer checklist for children's connected products.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Children {
+    pub collects_childrens_data: Option<bool>,
+    pub parental_consent_before_collection: Option<bool>,
+    pub parents_can_delete_data: Option<bool>,
+    pub has_camera_or_microphone: Option<bool>,
+    pub data_encrypted_at_rest_and_in_transit: Option<bool>,
+    pub works_without_account_or_internet: Option<bool>,
+    pub strangers_can_contact_child: Option<bool>,
+}
+
+impl Declaration {
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+}
+
+/// An annotated blank declaration, written by `iotvet declaration template`.
+pub const TEMPLATE: &str = include_str!("../data/declaration-template.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses() {
+        let d = Declaration::from_toml(TEMPLATE).unwrap();
+        assert_eq!(d.product.vendor, "Example Devices Ltd");
+        assert!(d.children.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let e = Declaration::from_toml("[product]\nname='x'\nvendor='y'\ncolour='red'\n").unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+}

@@ -1,0 +1,172 @@
+//! iotvet's document collector: the vendor's RFC 9116 security.txt, its privacy policy and
+//! terms (main text, readability, required topics, language), and the vendor declaration.
+//! It observes and records; the MS-2, MS-4 and MS-5 rules judge.
+#![forbid(unsafe_code)]
+
+pub mod fetch;
+pub mod readability;
+pub mod securitytxt;
+pub mod text;
+pub mod topics;
+
+use std::path::Path;
+
+pub use fetch::FetchOptions;
+use iotvet_core::documents::{PolicyObservation, ReadabilityThresholds, Retrieval, SecurityTxtObservation};
+
+#[derive(Debug, Clone, Default)]
+pub struct DocsOptions {
+    pub fetch: FetchOptions,
+    pub thresholds: ReadabilityThresholds,
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("https://") || s.starts_with("http://")
+}
+
+/// Reads `source` as a URL or a local file.
+fn obtain(source: &str, options: &FetchOptions) -> (Retrieval, Vec<u8>) {
+    if is_url(source) {
+        fetch::fetch(source, options)
+    } else {
+        fetch::read_file(Path::new(source), options)
+    }
+}
+
+/// The security.txt of `source`: a file, a URL, or a domain (optionally `host:port`), where
+/// `/.well-known/security.txt` is tried first and the legacy `/security.txt` second.
+pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservation {
+    let candidates: Vec<String> = if is_url(source) || Path::new(source).exists() {
+        vec![source.to_owned()]
+    } else {
+        let domain = source.trim_end_matches('/');
+        vec![format!("https://{domain}/.well-known/security.txt"), format!("https://{domain}/security.txt")]
+    };
+    let mut attempts = Vec::new();
+    for candidate in candidates {
+        let (retrieval, body) = obtain(&candidate, &options.fetch);
+        let ok = retrieval.ok();
+        let urls: Vec<String> = match (retrieval.urls.first(), retrieval.urls.last()) {
+            (Some(first), Some(last)) => vec![first.clone(), last.clone()],
+            _ => vec![],
+        };
+        attempts.push(retrieval);
+        if ok {
+            let file = securitytxt::parse(&body, &urls, now_unix());
+            return SecurityTxtObservation { attempts, file: Some(file) };
+        }
+    }
+    SecurityTxtObservation { attempts, file: None }
+}
+
+/// A privacy policy (`kind` = `privacy-policy`) or terms (`terms`) from a URL or a file.
+pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservation {
+    let (retrieval, body) = obtain(source, &options.fetch);
+    let mut obs = PolicyObservation {
+        kind: kind.to_owned(),
+        retrieval,
+        extraction_error: None,
+        language: None,
+        text_chars: 0,
+        readability: None,
+        topics: vec![],
+        thresholds: options.thresholds,
+    };
+    if !obs.retrieval.ok() {
+        return obs;
+    }
+    if body.starts_with(b"%PDF") {
+        obs.extraction_error = Some("a PDF document: text extraction from PDF is not supported by this version".into());
+        return obs;
+    }
+    let (decoded, _) = text::decode(&body, obs.retrieval.content_type.as_deref());
+    let main = if text::looks_like_html(&decoded, obs.retrieval.content_type.as_deref()) {
+        text::html_main_text(&decoded)
+    } else {
+        decoded
+    };
+    let printable = main.chars().filter(|c| !c.is_control() || c.is_whitespace()).count();
+    if main.trim().is_empty() || printable * 10 < main.chars().count() * 9 {
+        obs.extraction_error = Some("no readable text in the document".into());
+        return obs;
+    }
+    obs.text_chars = main.chars().count() as u64;
+    let sample: String = main.chars().take(20_000).collect();
+    obs.language = whatlang::detect(&sample).filter(|i| i.is_reliable()).map(|i| i.lang().code().to_owned());
+    if obs.language.as_deref() == Some("eng") {
+        obs.readability = Some(readability::measure(&main));
+    }
+    if kind == "privacy-policy" {
+        obs.topics = topics::coverage(&readability::sentences(&main));
+    }
+    obs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str, contents: &[u8]) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!("iotvet-docs-{}-{name}", std::process::id()));
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_policy_file_is_measured_and_its_topics_found() {
+        let p = temp(
+            "policy.html",
+            b"<html><body><nav>Menu</nav><main><h1>Privacy</h1><p>We collect your name and email address when you register.</p>\
+            <p>We use this information to run the service. We never sell it. We keep your data for one year.</p>\
+            <p>You can ask us to delete your data at any time. Contact us at privacy@example.com.</p></main></body></html>",
+        );
+        let o = policy("privacy-policy", p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        assert_eq!(o.language.as_deref(), Some("eng"));
+        let r = o.readability.expect("English is measured");
+        assert!(r.words > 40 && r.sentences >= 5, "{r:?}");
+        let covered: Vec<&str> = o.topics.iter().filter(|t| t.covered).map(|t| t.topic.as_str()).collect();
+        for t in ["data-collected", "sharing", "retention", "user-rights", "contact"] {
+            assert!(covered.contains(&t), "{t} not found in {covered:?}");
+        }
+        assert!(!covered.contains(&"children"));
+    }
+
+    #[test]
+    fn another_language_is_not_measured() {
+        let p = temp("de.txt", "Wir erheben Ihre Daten nur, wenn Sie sich registrieren. Wir verkaufen Ihre Daten niemals an Dritte. Sie können die Löschung Ihrer Daten jederzeit verlangen.".as_bytes());
+        let o = policy("privacy-policy", p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        assert_eq!(o.language.as_deref(), Some("deu"));
+        assert!(o.readability.is_none());
+    }
+
+    #[test]
+    fn a_pdf_binary_junk_and_a_missing_file_are_recorded_not_fatal() {
+        let p = temp("x.pdf", b"%PDF-1.7\n\x00\x01\x02 not really");
+        let o = policy("privacy-policy", p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        assert!(o.extraction_error.unwrap().contains("PDF"));
+        let junk: Vec<u8> = (0..50_000u32).map(|i| (i * 7919 % 256) as u8).collect();
+        let p = temp("junk.bin", &junk);
+        let o = policy("terms", p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        assert!(o.extraction_error.is_some() || o.readability.is_none());
+        let o = policy("terms", "/nonexistent/terms.html", &DocsOptions::default());
+        assert!(o.retrieval.error.unwrap().contains("reading"));
+    }
+
+    #[test]
+    fn a_security_txt_file_is_parsed() {
+        let p = temp("security.txt", b"Contact: mailto:s@example.com\nExpires: 2099-01-01T00:00:00Z\n");
+        let o = security_txt(p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        let f = o.file.unwrap();
+        assert!(f.has("long_expiry"));
+        assert_eq!(o.attempts.len(), 1);
+    }
+}
