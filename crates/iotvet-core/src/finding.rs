@@ -51,6 +51,26 @@ impl Severity {
     }
 }
 
+/// Whether iotvet saw a fact itself or only has the vendor's word for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// Observed by iotvet (probing, reading the documents).
+    #[default]
+    Verified,
+    /// Stated in the vendor's declaration, not checked.
+    Declared,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Declared => "declared",
+        }
+    }
+}
+
 /// Where a finding applies: the device, or one of its endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
@@ -60,14 +80,29 @@ pub struct Location {
     pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
-    /// The service on that endpoint, e.g. `telnet`, `https`.
+    /// The service on that endpoint, e.g. `telnet`, `https`; or the kind of document, e.g.
+    /// `security.txt`, `privacy-policy`, `terms`, `declaration`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// For a document: the URL or file it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 impl Location {
     pub fn device(target: impl Into<String>) -> Self {
-        Self { target: target.into(), port: None, transport: None, service: None }
+        Self { target: target.into(), port: None, transport: None, service: None, document: None }
+    }
+
+    /// A document of the vendor's: its kind and where it was read from.
+    pub fn document(target: impl Into<String>, kind: impl Into<String>, source: impl Into<String>) -> Self {
+        Self {
+            target: target.into(),
+            port: None,
+            transport: None,
+            service: Some(kind.into()),
+            document: Some(source.into()),
+        }
     }
 
     pub fn endpoint(endpoint: &Endpoint, service: impl Into<String>) -> Self {
@@ -76,12 +111,16 @@ impl Location {
             port: Some(endpoint.port),
             transport: Some(endpoint.transport),
             service: Some(service.into()),
+            document: None,
         }
     }
 
     /// A URI naming the place, e.g. `telnet://127.77.0.10:2323`, for SARIF and links.
     pub fn uri(&self) -> String {
         let host = if self.target.contains(':') { format!("[{}]", self.target) } else { self.target.clone() };
+        if let Some(doc) = self.document.as_deref().filter(|d| d.contains("://")) {
+            return doc.to_owned();
+        }
         match (self.port, &self.service) {
             (Some(p), Some(s)) => format!("{}://{host}:{p}", s.replace('+', "-")),
             (Some(p), None) => format!("tcp://{host}:{p}"),
@@ -101,7 +140,11 @@ impl std::fmt::Display for Location {
                 }
                 Ok(())
             }
-            _ => f.write_str(&self.target),
+            _ => match (&self.service, &self.document) {
+                (Some(kind), Some(doc)) => write!(f, "{kind} {doc}"),
+                (Some(kind), None) => write!(f, "{} ({kind})", self.target),
+                _ => f.write_str(&self.target),
+            },
         }
     }
 }
@@ -111,6 +154,9 @@ pub struct Finding {
     pub check: String,
     pub guideline: Guideline,
     pub status: Status,
+    /// Verified by iotvet, or only declared by the vendor.
+    #[serde(default)]
+    pub basis: Basis,
     pub severity: Severity,
     pub title: String,
     pub location: Location,
@@ -132,6 +178,7 @@ impl Finding {
             check: check_id.to_owned(),
             guideline,
             status,
+            basis: Basis::Verified,
             severity: check.map(|c| c.severity).unwrap_or(Severity::Medium),
             title: check.map(|c| c.title.clone()).unwrap_or_else(|| check_id.to_owned()),
             location,
@@ -174,6 +221,19 @@ impl Finding {
     /// Replaces the catalog's "needs" with a more specific one.
     pub fn needs(mut self, text: impl Into<String>) -> Self {
         self.needs = Some(text.into());
+        self
+    }
+
+    /// Marks the finding as resting on the vendor's declaration only.
+    pub fn declared(mut self) -> Self {
+        self.basis = Basis::Declared;
+        self
+    }
+
+    /// Files the finding under another guideline than the catalog's (for `decl.contradicted`,
+    /// which belongs to the guideline of the claim it contradicts).
+    pub fn under(mut self, guideline: Guideline) -> Self {
+        self.guideline = guideline;
         self
     }
 

@@ -13,7 +13,7 @@ pub mod verdict;
 
 pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};
 pub use catalog::{catalog, Check, Reference, Standard};
-pub use finding::{Finding, Location, Severity, Status};
+pub use finding::{Basis, Finding, Location, Severity, Status};
 pub use guideline::Guideline;
 pub use verdict::{judge, Assessment, Overall, Verdict, VerdictKind};
 

@@ -128,9 +128,16 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     }
     let checks: Vec<String> = passing.iter().map(|f| f.check.clone()).collect();
     let detail = passing.iter().flat_map(|f| f.evidence.iter().cloned()).collect::<Vec<_>>();
+    let declared: Vec<&str> =
+        passing.iter().filter(|f| f.basis == crate::finding::Basis::Declared).map(|f| f.check.as_str()).collect();
+    let basis = if declared.is_empty() {
+        String::new()
+    } else {
+        format!(" (resting on the vendor's declaration, not verified: {})", declared.join(", "))
+    };
     Verdict {
         verdict: VerdictKind::Pass,
-        reason: format!("{} passed: {}", checks.join(", "), summarise(&detail, 4)),
+        reason: format!("{} passed{basis}: {}", checks.join(", "), summarise(&detail, 4)),
         needs: vec![],
     }
 }

@@ -170,3 +170,57 @@ mod tests {
         assert_eq!(o.attempts.len(), 1);
     }
 }
+
+/// Which documents to read: each a URL, a file, or (security.txt) a domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentSources {
+    pub security_txt: Option<String>,
+    pub privacy_policy: Option<String>,
+    pub terms: Option<String>,
+}
+
+impl DocumentSources {
+    /// Fills what is not given from the vendor's declaration: its first vendor domain for
+    /// security.txt, its policy and terms URLs.
+    pub fn or_from_declaration(mut self, d: &iotvet_core::declaration::Declaration) -> Self {
+        self.security_txt = self.security_txt.or_else(|| d.product.vendor_domains.first().cloned());
+        self.privacy_policy = self.privacy_policy.or_else(|| d.privacy.privacy_policy_url.clone());
+        self.terms = self.terms.or_else(|| d.privacy.terms_url.clone());
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.security_txt.is_none() && self.privacy_policy.is_none() && self.terms.is_none()
+    }
+}
+
+/// Reads every document asked for (blocking: call it off the async runtime). None when nothing
+/// was asked for, so the rules say Unknown rather than judge an empty section.
+pub fn collect(sources: &DocumentSources, options: &DocsOptions) -> Option<iotvet_core::documents::DocumentsSection> {
+    if sources.is_empty() {
+        return None;
+    }
+    let started_at = rfc3339_now();
+    let security_txt = sources.security_txt.as_deref().map(|s| security_txt(s, options));
+    let mut policies = Vec::new();
+    if let Some(p) = &sources.privacy_policy {
+        policies.push(policy("privacy-policy", p, options));
+    }
+    if let Some(t) = &sources.terms {
+        policies.push(policy("terms", t, options));
+    }
+    Some(iotvet_core::documents::DocumentsSection {
+        provenance: iotvet_core::case::Provenance {
+            collector: "iotvet-docs".into(),
+            tool_version: iotvet_core::TOOL_VERSION.into(),
+            started_at,
+            finished_at: rfc3339_now(),
+        },
+        security_txt,
+        policies,
+    })
+}
+
+fn rfc3339_now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

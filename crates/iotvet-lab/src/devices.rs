@@ -21,6 +21,18 @@ pub enum ServiceKind {
     HubSsh,
     /// MQTT broker (served over TLS) that refuses clients without credentials.
     HubMqtt,
+    /// A vendor's web site (served over TLS): security.txt, privacy policy, terms.
+    VendorSite(Vendor),
+}
+
+/// The lab's two vendors: one that publishes what it should, one that does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vendor {
+    /// Brightnest: a valid security.txt, a plain-language policy covering every topic, terms.
+    Good,
+    /// Camco: an expired security.txt, a policy in legalese (Latin-1 encoded) missing topics,
+    /// and no terms (404).
+    Bad,
 }
 
 #[derive(Debug)]
@@ -36,19 +48,26 @@ pub struct ServiceSpec {
 #[derive(Debug)]
 pub struct DeviceSpec {
     pub name: &'static str,
+    /// `device` for a product under test, `vendor` for a vendor's web site.
+    pub role: &'static str,
     pub description: &'static str,
     /// Last octet of the device's address in the lab /24.
     pub host_octet: u8,
     pub services: &'static [ServiceSpec],
+    /// The vendor declaration (TOML, `{vendor}` standing for the vendor site's host:port).
+    pub declaration: Option<&'static str>,
+    /// The lab vendor whose site `{vendor}` names.
+    pub vendor: Option<&'static str>,
 }
 
 const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> ServiceSpec {
     ServiceSpec { port, kind, tls, label }
 }
 
-pub static DEVICES: [DeviceSpec; 3] = [
+pub static DEVICES: [DeviceSpec; 5] = [
     DeviceSpec {
         name: "camera",
+        role: "device",
         description: "IP camera: telnet with a default root login, plain-HTTP admin UI with default credentials, RTSP without TLS",
         host_octet: 10,
         services: &[
@@ -56,18 +75,24 @@ pub static DEVICES: [DeviceSpec; 3] = [
             svc(8080, ServiceKind::CameraHttp, false, "http admin UI (Basic auth)"),
             svc(8554, ServiceKind::CameraRtsp, false, "rtsp"),
         ],
+        declaration: Some(include_str!("../declarations/camera.toml")),
+        vendor: Some("camco"),
     },
     DeviceSpec {
         name: "plug",
+        role: "device",
         description: "Smart plug: anonymous plaintext MQTT and an unauthenticated local HTTP API",
         host_octet: 20,
         services: &[
             svc(1883, ServiceKind::PlugMqtt, false, "mqtt (anonymous)"),
             svc(8080, ServiceKind::PlugHttp, false, "http JSON API"),
         ],
+        declaration: None,
+        vendor: None,
     },
     DeviceSpec {
         name: "hub",
+        role: "device",
         description: "Home hub done right: HTTPS (TLS 1.2/1.3) with HSTS, HTTP only redirecting, SSH with keys only, MQTT over TLS with authentication",
         host_octet: 30,
         services: &[
@@ -76,5 +101,25 @@ pub static DEVICES: [DeviceSpec; 3] = [
             svc(8443, ServiceKind::HubWebUi, true, "https web UI"),
             svc(8883, ServiceKind::HubMqtt, true, "mqtt over TLS"),
         ],
+        declaration: Some(include_str!("../declarations/hub.toml")),
+        vendor: Some("brightnest"),
+    },
+    DeviceSpec {
+        name: "brightnest",
+        role: "vendor",
+        description: "Vendor web site of the hub: valid security.txt, plain privacy policy, terms",
+        host_octet: 50,
+        services: &[svc(8443, ServiceKind::VendorSite(Vendor::Good), true, "https vendor site")],
+        declaration: None,
+        vendor: None,
+    },
+    DeviceSpec {
+        name: "camco",
+        role: "vendor",
+        description: "Vendor web site of the camera: expired security.txt, policy in legalese, no terms",
+        host_octet: 51,
+        services: &[svc(8443, ServiceKind::VendorSite(Vendor::Bad), true, "https vendor site")],
+        declaration: None,
+        vendor: None,
     },
 ];

@@ -12,7 +12,7 @@ mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub use devices::{DeviceSpec, ServiceKind, ServiceSpec, DEVICES};
+pub use devices::{DeviceSpec, ServiceKind, ServiceSpec, Vendor, DEVICES};
 pub use manifest::{manifests, ExpectedFinding, Manifest};
 
 /// The lab's default network.
@@ -35,13 +35,16 @@ pub enum LabError {
 pub struct RunningDevice {
     pub spec: &'static DeviceSpec,
     pub address: IpAddr,
+    /// The device's vendor declaration, with the vendor site's address filled in.
+    pub declaration: Option<String>,
 }
 
 /// The running lab. Its servers stop when it is dropped.
 pub struct Lab {
     pub devices: Vec<RunningDevice>,
-    /// The lab CA's certificate (PEM), for clients that want to verify the lab's TLS services.
+    /// The lab CA's certificate (PEM and DER), for clients that verify the lab's TLS services.
     pub ca_pem: String,
+    pub ca_der: Vec<u8>,
     /// An address of the lab network where no device lives (see `DeviceProbe::control_address`).
     pub control_address: IpAddr,
     tasks: tokio::task::JoinSet<()>,
@@ -86,9 +89,17 @@ impl Lab {
                 let tls = if service.tls { acceptor.clone() } else { None };
                 tasks.spawn(servers::serve(listener, service.kind, tls, ip));
             }
-            devices.push(RunningDevice { spec, address: ip });
+            let declaration = spec.declaration.map(|text| {
+                let vendor_host = spec
+                    .vendor
+                    .and_then(|v| DEVICES.iter().find(|d| d.name == v))
+                    .map(|v| format!("{}:8443", address(v.host_octet)))
+                    .unwrap_or_default();
+                text.replace("{vendor}", &vendor_host)
+            });
+            devices.push(RunningDevice { spec, address: ip, declaration });
         }
-        Ok(Lab { devices, ca_pem: ca.pem(), control_address: address(254), tasks })
+        Ok(Lab { devices, ca_pem: ca.pem(), ca_der: ca.der(), control_address: address(254), tasks })
     }
 }
 

@@ -26,6 +26,13 @@ pub struct ExpectedFinding {
     pub port: Option<u16>,
     #[serde(default)]
     pub service: Option<String>,
+    /// `verified` (the default) or `declared`.
+    #[serde(default = "verified")]
+    pub basis: String,
+}
+
+fn verified() -> String {
+    "verified".into()
 }
 
 impl ExpectedFinding {
@@ -34,7 +41,8 @@ impl ExpectedFinding {
             check: f.check.clone(),
             status: f.status.as_str().to_owned(),
             port: f.location.port,
-            service: f.location.port.and(f.location.service.clone()),
+            service: f.location.service.clone(),
+            basis: f.basis.as_str().to_owned(),
         }
     }
 }
@@ -47,6 +55,9 @@ impl std::fmt::Display for ExpectedFinding {
         }
         if let Some(s) = &self.service {
             write!(f, " ({s})")?;
+        }
+        if self.basis != "verified" {
+            write!(f, " [{}]", self.basis)?;
         }
         Ok(())
     }

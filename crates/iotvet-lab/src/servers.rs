@@ -8,7 +8,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::devices::ServiceKind;
+use crate::devices::{ServiceKind, Vendor};
 
 const CONNECTION_LIMIT: Duration = Duration::from_secs(60);
 const READ_IDLE: Duration = Duration::from_secs(15);
@@ -48,6 +48,7 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         ServiceKind::CameraHttp | ServiceKind::PlugHttp | ServiceKind::HubWebUi | ServiceKind::HubRedirect => {
             http(&mut s, kind, ip).await
         }
+        ServiceKind::VendorSite(vendor) => vendor_site(&mut s, vendor, ip).await,
     };
     let _ = s.shutdown().await;
 }
@@ -113,12 +114,55 @@ fn base64(input: &[u8]) -> String {
 }
 
 fn response(status: &str, headers: &[(&str, String)], body: &str) -> Vec<u8> {
+    response_bytes(status, headers, body.as_bytes())
+}
+
+fn response_bytes(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
     let mut r = format!("HTTP/1.1 {status}\r\n");
     for (k, v) in headers {
         r.push_str(&format!("{k}: {v}\r\n"));
     }
-    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
-    r.into_bytes()
+    r.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    let mut out = r.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A vendor's web site: security.txt (rendered with its own origin and, for the good vendor,
+/// an Expires half a year ahead), the privacy policy and the terms.
+async fn vendor_site<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, vendor: Vendor, ip: IpAddr) -> Io {
+    let mut buf = Vec::new();
+    let head = read_head(s, &mut buf).await?;
+    let path = head.split_whitespace().nth(1).unwrap_or("/");
+    let origin = format!("https://{ip}:8443");
+    let expires = humantime::format_rfc3339_seconds(std::time::SystemTime::now() + Duration::from_secs(182 * 86400));
+    let render = |t: &str| {
+        t.replace("{origin}", &origin).replace("{host}", &ip.to_string()).replace("{expires}", &expires.to_string())
+    };
+    let text = ("Content-Type", "text/plain; charset=utf-8".to_owned());
+    let html = ("Content-Type", "text/html; charset=utf-8".to_owned());
+    let reply = match (vendor, path) {
+        (Vendor::Good, "/.well-known/security.txt") => {
+            response("200 OK", &[text], &render(include_str!("../vendors/good/security.txt")))
+        }
+        (Vendor::Good, "/privacy") => response("200 OK", &[html], include_str!("../vendors/good/privacy.html")),
+        (Vendor::Good, "/terms") => response("200 OK", &[html], include_str!("../vendors/good/terms.html")),
+        (Vendor::Good, p) if p.starts_with("/security/") => response(
+            "200 OK",
+            &[html],
+            "<html><body><p>Report flaws to security@brightnest.example. We reply within 3 days.</p></body></html>",
+        ),
+        (Vendor::Bad, "/.well-known/security.txt" | "/security.txt") => {
+            response("200 OK", &[text], &render(include_str!("../vendors/bad/security.txt")))
+        }
+        (Vendor::Bad, "/privacy") => response_bytes(
+            "200 OK",
+            &[("Content-Type", "text/html; charset=iso-8859-1".to_owned())],
+            include_bytes!("../vendors/bad/privacy.html"),
+        ),
+        _ => response("404 Not Found", &[html], "<html><body>Not found</body></html>"),
+    };
+    s.write_all(&reply).await
 }
 
 async fn http<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, kind: ServiceKind, ip: IpAddr) -> Io {

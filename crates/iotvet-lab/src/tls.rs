@@ -32,6 +32,10 @@ impl LabCa {
         self.cert.pem()
     }
 
+    pub fn der(&self) -> Vec<u8> {
+        self.cert.der().to_vec()
+    }
+
     /// A TLS acceptor for one device, its certificate naming the device's address and
     /// `NAME.lab.iotvet.test`.
     pub fn acceptor_for(&self, name: &str, ip: IpAddr) -> Result<TlsAcceptor, BoxError> {

@@ -46,6 +46,81 @@ enum Command {
     Report(ReportArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
+    /// Read the vendor's documents alone: security.txt, privacy policy, terms.
+    #[command(subcommand)]
+    Docs(DocsCommand),
+    /// The vendor declaration / retailer checklist file.
+    #[command(subcommand)]
+    Declaration(DeclarationCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DocsCommand {
+    /// Fetch (https://DOMAIN/.well-known/security.txt, then /security.txt) or read a
+    /// security.txt, and validate it against RFC 9116.
+    SecurityTxt(DocArgs),
+    /// Fetch or read a privacy policy or terms (HTML or text): main text, readability,
+    /// required topics, language.
+    Policy(PolicyArgs),
+}
+
+#[derive(Args)]
+pub struct DocArgs {
+    /// A domain (optionally host:port), a URL, or a file.
+    source: String,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+#[derive(Args)]
+pub struct PolicyArgs {
+    #[command(flatten)]
+    doc: DocArgs,
+    /// privacy-policy or terms.
+    #[arg(long, default_value = "privacy-policy")]
+    kind: String,
+}
+
+#[derive(Args, Clone)]
+pub struct FetchArgs {
+    /// Also trust the CA certificates in this PEM file (e.g. a test lab's).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Flesch Reading Ease a policy must reach to count as plain language.
+    #[arg(long, value_name = "N", default_value_t = 60.0)]
+    min_reading_ease: f64,
+    /// Reading grade (Flesch-Kincaid) a policy must not exceed.
+    #[arg(long, value_name = "N", default_value_t = 8.0)]
+    max_grade: f64,
+}
+
+#[derive(Args, Clone)]
+pub struct VendorArgs {
+    /// The vendor declaration / retailer checklist (TOML; `iotvet declaration template`).
+    #[arg(long, value_name = "FILE")]
+    declaration: Option<PathBuf>,
+    /// The vendor's security.txt: a domain, URL or file (default: the declaration's first vendor domain).
+    #[arg(long, value_name = "SOURCE")]
+    security_txt: Option<String>,
+    /// The privacy policy: a URL or file (default: the declaration's).
+    #[arg(long, value_name = "SOURCE")]
+    privacy_policy: Option<String>,
+    /// The terms and conditions: a URL or file (default: the declaration's).
+    #[arg(long, value_name = "SOURCE")]
+    terms: Option<String>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+#[derive(Subcommand)]
+pub enum DeclarationCommand {
+    /// Print an annotated blank declaration to fill in.
+    Template,
+    /// Check a declaration file against the format.
+    Check { file: PathBuf },
 }
 
 #[derive(Args, Clone)]
@@ -82,6 +157,8 @@ pub struct AssessArgs {
     target: String,
     #[command(flatten)]
     probe: ProbeArgs,
+    #[command(flatten)]
+    vendor: VendorArgs,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -162,6 +239,8 @@ fn main() -> ExitCode {
             Command::Lab(a) => cmd::lab::run(a).await,
             Command::Report(a) => cmd::report::run(a),
             Command::Checks(a) => cmd::checks::run(a),
+            Command::Docs(c) => cmd::docs::run(c).await,
+            Command::Declaration(c) => cmd::docs::declaration(c),
         }
     });
     runtime.shutdown_background();

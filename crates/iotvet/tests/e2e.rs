@@ -173,3 +173,23 @@ fn an_unresolvable_name_is_a_one_line_error() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot resolve 'no-such-device.invalid'"), "{}", stderr(&o));
 }
+
+#[test]
+fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
+    let o = iotvet(&["declaration", "template"]);
+    assert_eq!(code(&o), 0);
+    let value: toml::Value = toml::from_str(&stdout(&o)).unwrap();
+    let doc = serde_json::to_value(value).unwrap();
+    let e = schema_errors("schemas/declaration.schema.json", &doc);
+    assert!(e.is_empty(), "{e:#?}");
+    for (_, text) in iotvet_lab::DEVICES.iter().filter_map(|d| d.declaration.map(|t| (d.name, t))) {
+        let doc = serde_json::to_value(toml::from_str::<toml::Value>(&text.replace("{vendor}", "127.77.0.50:8443")).unwrap()).unwrap();
+        let e = schema_errors("schemas/declaration.schema.json", &doc);
+        assert!(e.is_empty(), "{e:#?}");
+    }
+    let dir = TempDir::new("decl");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[product]\nname = 'x'\nvendor = 'y'\nwarranty = 3\n").unwrap();
+    assert_one_line_error(&["assess", "127.0.0.1", "--ports", "9", "--declaration", bad.to_str().unwrap()], "warranty");
+    assert_one_line_error(&["declaration", "check", bad.to_str().unwrap()], "warranty");
+}

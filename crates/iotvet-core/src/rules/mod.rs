@@ -3,6 +3,7 @@
 
 use crate::{case::CaseFile, finding::Finding};
 
+pub mod decl;
 pub mod enc;
 pub mod priv_;
 pub mod pwd;
@@ -17,6 +18,7 @@ pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
     findings.extend(pwd::findings(case));
     findings.extend(vul::findings(case));
     findings.extend(priv_::findings(case));
+    findings.extend(decl::findings(case));
     findings
 }
 

@@ -1,25 +1,172 @@
-//! MS-5, privacy practices. The privacy policy and terms are not read by this version, so the
-//! guideline stays Unknown and says which evidence would settle it.
+//! MS-5, privacy practices, from the privacy policy and terms themselves: reachable, readable
+//! (thresholds recorded with the observation; plain-language defaults), and, for the policy,
+//! covering the required topics. Nothing read is Unknown; a document that could not be had fails.
 
 use crate::{
     case::CaseFile,
     catalog::ids,
+    documents::PolicyObservation,
     finding::{Finding, Location},
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
-    vec![Finding::unknown(ids::NO_PRIVACY_POLICY, Location::device(&case.target.address))]
+    let mut out = Vec::new();
+    for (kind, check) in [("privacy-policy", ids::NO_PRIVACY_POLICY), ("terms", ids::NO_TERMS)] {
+        let observed = case.documents.as_ref().and_then(|d| d.policies.iter().find(|p| p.kind == kind));
+        match observed {
+            None => out.push(Finding::unknown(check, Location::device(&case.target.address))),
+            Some(o) => out.extend(judge_document(&case.target.address, check, o)),
+        }
+    }
+    out
+}
+
+fn judge_document(target: &str, check: &str, o: &PolicyObservation) -> Vec<Finding> {
+    let source = o.retrieval.urls.last().cloned().unwrap_or_else(|| o.retrieval.source.clone());
+    let loc = Location::document(target, &o.kind, &source);
+    if let Some(e) = &o.retrieval.error {
+        return vec![Finding::fail(check, loc).evidence(format!("could not be read: {e}"))];
+    }
+    if let Some(e) = &o.extraction_error {
+        if e.contains("not supported") {
+            return vec![Finding::unknown(check, loc.clone())
+                .evidence(e.clone())
+                .needs("the document in a format iotvet can read (HTML or text)")];
+        }
+        return vec![Finding::fail(check, loc).evidence(e.clone())];
+    }
+    let mut out = vec![Finding::pass(check, loc.clone()).evidence(format!(
+        "read from {source}: {} characters of text{}",
+        o.text_chars,
+        o.language.as_deref().map(|l| format!(", language {l}")).unwrap_or_default()
+    ))];
+    let t = o.thresholds;
+    match (&o.readability, o.language.as_deref()) {
+        (Some(r), _) => {
+            let figures = format!(
+                "{} words in {} sentences; Flesch Reading Ease {:.1} (plain language: {:.0} or more), Flesch-Kincaid grade {:.1} (plain language: {:.0} or less), Gunning Fog {:.1}, SMOG {:.1}, Coleman-Liau {:.1}, ARI {:.1}; about {:.1} minutes to read",
+                r.words, r.sentences, r.flesch_reading_ease, t.min_flesch_reading_ease, r.flesch_kincaid_grade, t.max_grade,
+                r.gunning_fog, r.smog, r.coleman_liau, r.ari, r.reading_time_minutes
+            );
+            let hard = r.flesch_reading_ease < t.min_flesch_reading_ease || r.flesch_kincaid_grade > t.max_grade;
+            out.push(
+                if hard {
+                    Finding::fail(ids::HARD_TO_READ, loc.clone())
+                } else {
+                    Finding::pass(ids::HARD_TO_READ, loc.clone())
+                }
+                .evidence(figures),
+            );
+        }
+        (None, language) => out.push(
+            Finding::unknown(ids::HARD_TO_READ, loc.clone())
+                .evidence(format!("language: {}", language.unwrap_or("not recognised")))
+                .needs("readability formulas for the document's language (they are calibrated for English)"),
+        ),
+    }
+    if o.kind == "privacy-policy" {
+        let missing: Vec<&str> = o.topics.iter().filter(|t| !t.covered).map(|t| t.topic.as_str()).collect();
+        let mut f = if missing.is_empty() {
+            Finding::pass(ids::TOPICS_MISSING, loc)
+        } else {
+            Finding::fail(ids::TOPICS_MISSING, loc).evidence(format!("not covered: {}", missing.join(", ")))
+        };
+        for t in o.topics.iter().filter(|t| t.covered) {
+            f = f.evidence(format!("{}: \"{}\"", t.topic, t.sentence.as_deref().unwrap_or_default()));
+        }
+        out.push(f);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{finding::Status, rules::fixtures::case};
+    use crate::{
+        case::Provenance,
+        documents::{DocumentsSection, Readability, ReadabilityThresholds, Retrieval, TopicCoverage},
+        finding::Status,
+        rules::fixtures::case,
+    };
+
+    fn policy(kind: &str, fre: f64, language: &str, topics_missing: &[&str], error: Option<&str>) -> PolicyObservation {
+        PolicyObservation {
+            kind: kind.into(),
+            retrieval: Retrieval {
+                source: format!("https://vendor.test/{kind}"),
+                urls: vec![],
+                status: Some(200),
+                content_type: None,
+                bytes: 1000,
+                truncated: false,
+                error: error.map(str::to_owned),
+            },
+            extraction_error: None,
+            language: Some(language.into()),
+            text_chars: 1000,
+            readability: (language == "eng").then(|| Readability {
+                words: 200,
+                sentences: 10,
+                syllables: 300,
+                reading_time_minutes: 1.0,
+                flesch_reading_ease: fre,
+                flesch_kincaid_grade: if fre >= 60.0 { 7.0 } else { 14.0 },
+                gunning_fog: 10.0,
+                smog: 10.0,
+                coleman_liau: 10.0,
+                ari: 10.0,
+            }),
+            topics: ["data-collected", "children"]
+                .iter()
+                .map(|t| TopicCoverage {
+                    topic: (*t).into(),
+                    covered: !topics_missing.contains(t),
+                    sentence: (!topics_missing.contains(t)).then(|| "We collect x.".into()),
+                })
+                .collect(),
+            thresholds: ReadabilityThresholds::default(),
+        }
+    }
+
+    fn judged(policies: Vec<PolicyObservation>) -> Vec<(String, Status)> {
+        let mut c = case(vec![]);
+        c.documents = Some(DocumentsSection {
+            provenance: Provenance {
+                collector: "t".into(),
+                tool_version: "0".into(),
+                started_at: "x".into(),
+                finished_at: "x".into(),
+            },
+            security_txt: None,
+            policies,
+        });
+        findings(&c).into_iter().map(|f| (f.check, f.status)).collect()
+    }
 
     #[test]
-    fn without_documents_privacy_is_unknown() {
-        let f = findings(&case(vec![]));
-        assert_eq!((f[0].check.as_str(), f[0].status), (ids::NO_PRIVACY_POLICY, Status::Unknown));
-        assert!(f[0].needs.as_deref().unwrap().contains("privacy policy"));
+    fn a_plain_complete_policy_passes_and_missing_terms_are_unknown() {
+        let got = judged(vec![policy("privacy-policy", 65.0, "eng", &[], None)]);
+        assert_eq!(
+            got,
+            vec![
+                (ids::NO_PRIVACY_POLICY.into(), Status::Pass),
+                (ids::HARD_TO_READ.into(), Status::Pass),
+                (ids::TOPICS_MISSING.into(), Status::Pass),
+                (ids::NO_TERMS.into(), Status::Unknown)
+            ]
+        );
+    }
+
+    #[test]
+    fn legalese_and_gaps_fail_unreachable_fails_other_languages_are_unknown() {
+        let got = judged(vec![
+            policy("privacy-policy", 20.0, "eng", &["children"], None),
+            policy("terms", 0.0, "eng", &[], Some("HTTP 404")),
+        ]);
+        assert!(got.contains(&(ids::HARD_TO_READ.into(), Status::Fail)), "{got:?}");
+        assert!(got.contains(&(ids::TOPICS_MISSING.into(), Status::Fail)));
+        assert!(got.contains(&(ids::NO_TERMS.into(), Status::Fail)));
+        let got = judged(vec![policy("privacy-policy", 0.0, "deu", &[], None)]);
+        assert!(got.contains(&(ids::HARD_TO_READ.into(), Status::Unknown)));
     }
 }

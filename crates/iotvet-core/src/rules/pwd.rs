@@ -16,9 +16,27 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     out
 }
 
-/// `pwd.default-credential`: Unknown until credentials are tested; names the services to test.
+/// The declared default-password policies that meet MS-3, and those that do not.
+pub const GOOD_PASSWORD_POLICIES: [&str; 2] = ["unique-per-device", "forced-change-at-setup"];
+const BAD_PASSWORD_POLICIES: [&str; 2] = ["shared-default", "no-password"];
+
+/// `pwd.default-credential`: until credentials are tested, settled only by the vendor's
+/// declaration (marked declared); otherwise Unknown, naming the services to test.
 pub fn default_credentials(case: &CaseFile) -> Finding {
-    let f = Finding::unknown(ids::DEFAULT_CREDENTIAL, Location::device(&case.target.address));
+    let loc = Location::device(&case.target.address);
+    let declared = case.declaration.as_ref().and_then(|d| d.passwords.default_password_policy.as_deref());
+    let f = match declared {
+        Some(p) if GOOD_PASSWORD_POLICIES.contains(&p) => Finding::pass(ids::DEFAULT_CREDENTIAL, loc)
+            .declared()
+            .evidence(format!("declared default-password policy: {p}"))
+            .evidence("not verified: this version of iotvet does not try credentials"),
+        Some(p) if BAD_PASSWORD_POLICIES.contains(&p) => Finding::fail(ids::DEFAULT_CREDENTIAL, loc)
+            .declared()
+            .evidence(format!("declared default-password policy: {p}")),
+        Some(p) => Finding::unknown(ids::DEFAULT_CREDENTIAL, loc)
+            .evidence(format!("unrecognised declared default-password policy '{p}'")),
+        None => Finding::unknown(ids::DEFAULT_CREDENTIAL, loc),
+    };
     let Some(net) = &case.network else { return f };
     let logins: Vec<String> = net
         .services

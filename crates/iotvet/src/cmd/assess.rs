@@ -11,6 +11,7 @@ use crate::AssessArgs;
 pub async fn run(args: AssessArgs) -> Result<u8> {
     let formats = formats_for(args.format.as_deref(), args.out.as_deref())?;
     let probe = args.probe.device_probe()?;
+    let (declaration, docs_options) = crate::cmd::docs::vendor_inputs(&args.vendor)?;
     if let Some(dir) = &args.out {
         prepare_dir(dir)?;
     }
@@ -26,6 +27,7 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     let mut case =
         CaseFile::new(Target { name: target.name.clone(), address: target.address.to_string() }, now_rfc3339());
     case.network = Some(probe_device(target, &probe).await);
+    crate::cmd::docs::collect_vendor_evidence(&mut case, &args.vendor, declaration, docs_options).await?;
     let report = Report::new(case, now_rfc3339());
     emit(&report, &formats, args.out.as_deref())?;
     Ok(exit_code(&report))

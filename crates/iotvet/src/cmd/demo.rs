@@ -25,13 +25,24 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     ));
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for device in &lab.devices {
-        let (name, address, probe) = (device.spec.name, device.address, probe.clone());
-        tasks.spawn(async move { (name, assess(name, address, &probe).await) });
+    let mut docs_options = iotvet_docs::DocsOptions::default();
+    docs_options.fetch.extra_roots = vec![lab.ca_der.clone()];
+    for device in lab.devices.iter().filter(|d| d.spec.role == "device") {
+        let declaration = match &device.declaration {
+            Some(text) => Some(
+                iotvet_core::declaration::Declaration::from_toml(text)
+                    .with_context(|| format!("the lab's declaration of {}", device.spec.name))?,
+            ),
+            None => None,
+        };
+        let (name, address, probe, docs_options) =
+            (device.spec.name, device.address, probe.clone(), docs_options.clone());
+        tasks.spawn(async move { (name, assess(name, address, &probe, declaration, docs_options).await) });
     }
     let mut reports: Vec<(String, Report)> = Vec::new();
     while let Some(done) = tasks.join_next().await {
         let (name, report) = done.context("an assessment task failed")?;
+        let report = report?;
         progress(&format!("  {name}: {}", report.overall.as_str()));
         reports.push((name.to_owned(), report));
     }
@@ -72,9 +83,20 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     Ok(crate::exit::MEETS)
 }
 
-async fn assess(name: &str, address: IpAddr, probe: &iotvet_net::DeviceProbe) -> Report {
+async fn assess(
+    name: &str,
+    address: IpAddr,
+    probe: &iotvet_net::DeviceProbe,
+    declaration: Option<iotvet_core::declaration::Declaration>,
+    docs_options: iotvet_docs::DocsOptions,
+) -> Result<Report> {
     let target = ScopedTarget { name: address.to_string(), address };
     let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
     case.network = Some(probe_device(&target, probe).await);
-    Report::new(case, now_rfc3339())
+    if let Some(d) = declaration {
+        let sources = iotvet_docs::DocumentSources::default().or_from_declaration(&d);
+        case.declaration = Some(d);
+        case.documents = crate::cmd::docs::collect(sources, docs_options).await?;
+    }
+    Ok(Report::new(case, now_rfc3339()))
 }

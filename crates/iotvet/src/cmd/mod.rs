@@ -10,6 +10,7 @@ use crate::ProbeArgs;
 pub mod assess;
 pub mod checks;
 pub mod demo;
+pub mod docs;
 pub mod lab;
 pub mod report;
 pub mod scan;

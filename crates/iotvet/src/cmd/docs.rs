@@ -1,0 +1,200 @@
+//! `iotvet docs security-txt|policy` and `iotvet declaration template|check`; and the document
+//! collection that `assess` and `demo` share.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use iotvet_core::{
+    case::Target, declaration::Declaration, documents::ReadabilityThresholds, CaseFile, Guideline, Status,
+};
+use iotvet_docs::{DocsOptions, DocumentSources, FetchOptions};
+use iotvet_net::now_rfc3339;
+use serde_json::json;
+
+use crate::{DeclarationCommand, DocsCommand, FetchArgs, VendorArgs};
+
+impl FetchArgs {
+    pub fn options(&self) -> Result<DocsOptions> {
+        let mut fetch = FetchOptions::default();
+        if let Some(path) = &self.ca_file {
+            let pem = std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
+            let certs = iotvet_docs::fetch::pem_certificates(&pem);
+            if certs.is_empty() {
+                bail!("{} holds no PEM certificate", path.display());
+            }
+            fetch.extra_roots = certs;
+        }
+        Ok(DocsOptions {
+            fetch,
+            thresholds: ReadabilityThresholds {
+                min_flesch_reading_ease: self.min_reading_ease,
+                max_grade: self.max_grade,
+            },
+        })
+    }
+}
+
+pub fn read_declaration(path: &Path) -> Result<Declaration> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read declaration {}", path.display()))?;
+    Declaration::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace('\n', " ").trim().to_owned()))
+        .with_context(|| format!("declaration {} is not valid", path.display()))
+}
+
+/// Reads the declaration and the fetch options `assess` was given, before any probing, so a bad
+/// file is an error up front.
+pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<Declaration>, DocsOptions)> {
+    let declaration = args.declaration.as_deref().map(read_declaration).transpose()?;
+    Ok((declaration, args.fetch.options()?))
+}
+
+/// Fills the case's declaration and documents sections as `assess` was asked to.
+pub async fn collect_vendor_evidence(
+    case: &mut CaseFile,
+    args: &VendorArgs,
+    declaration: Option<Declaration>,
+    options: DocsOptions,
+) -> Result<()> {
+    case.declaration = declaration;
+    let mut sources = DocumentSources {
+        security_txt: args.security_txt.clone(),
+        privacy_policy: args.privacy_policy.clone(),
+        terms: args.terms.clone(),
+    };
+    if let Some(d) = &case.declaration {
+        sources = sources.or_from_declaration(d);
+    }
+    case.documents = collect(sources, options).await?;
+    Ok(())
+}
+
+/// Reads the documents off the async runtime (the HTTP client blocks).
+pub async fn collect(
+    sources: DocumentSources,
+    options: DocsOptions,
+) -> Result<Option<iotvet_core::documents::DocumentsSection>> {
+    tokio::task::spawn_blocking(move || iotvet_docs::collect(&sources, &options))
+        .await
+        .context("the document collector stopped")
+}
+
+pub async fn run(command: DocsCommand) -> Result<u8> {
+    let (args, sources, guideline) = match &command {
+        DocsCommand::SecurityTxt(a) => {
+            (a, DocumentSources { security_txt: Some(a.source.clone()), ..Default::default() }, Guideline::Ms4)
+        }
+        DocsCommand::Policy(p) => {
+            let sources = match p.kind.as_str() {
+                "privacy-policy" => {
+                    DocumentSources { privacy_policy: Some(p.doc.source.clone()), ..Default::default() }
+                }
+                "terms" => DocumentSources { terms: Some(p.doc.source.clone()), ..Default::default() },
+                other => bail!("unknown document kind '{other}' (use privacy-policy or terms)"),
+            };
+            (&p.doc, sources, Guideline::Ms5)
+        }
+    };
+    if !matches!(args.format.as_str(), "terminal" | "json") {
+        bail!("unknown format '{}' for docs (use terminal or json)", args.format);
+    }
+    let options = args.fetch.options()?;
+    let mut case = CaseFile::new(Target { name: args.source.clone(), address: args.source.clone() }, now_rfc3339());
+    case.documents = collect(sources, options).await?;
+    let assessment = iotvet_core::judge(&case);
+    let findings: Vec<_> =
+        assessment.findings.into_iter().filter(|f| f.guideline == guideline && f.location.document.is_some()).collect();
+    let docs = case.documents.unwrap_or_else(|| unreachable_section());
+    if args.format == "json" {
+        let mut out = json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "source": args.source, "findings": findings });
+        if let Some(s) = &docs.security_txt {
+            out["security_txt"] = json!(s);
+        }
+        if let Some(p) = docs.policies.first() {
+            out["document"] = json!(p);
+            out["readability"] = json!(p.readability);
+            out["language"] = json!(p.language);
+            out["topics"] = json!(p.topics);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_terminal(&docs, &findings);
+    }
+    Ok(if findings.iter().any(|f| f.status == Status::Fail) { crate::exit::FAILS } else { crate::exit::MEETS })
+}
+
+fn unreachable_section() -> iotvet_core::documents::DocumentsSection {
+    iotvet_core::documents::DocumentsSection {
+        provenance: iotvet_core::case::Provenance {
+            collector: "iotvet-docs".into(),
+            tool_version: iotvet_core::TOOL_VERSION.into(),
+            started_at: now_rfc3339(),
+            finished_at: now_rfc3339(),
+        },
+        security_txt: None,
+        policies: vec![],
+    }
+}
+
+fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[iotvet_core::Finding]) {
+    if let Some(s) = &docs.security_txt {
+        for a in &s.attempts {
+            println!("{}: {}", a.source, a.error.as_deref().unwrap_or("found"));
+        }
+        if let Some(f) = &s.file {
+            println!(
+                "signed: {}; line endings: {}",
+                if f.signed { "yes (signature not verified)" } else { "no" },
+                f.line_endings
+            );
+            for field in &f.fields {
+                println!("  {:<20} {}", field.name, field.value);
+            }
+            for p in &f.problems {
+                let line = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                println!("  {:<14} {line}{} ({})", format!("{:?}", p.level).to_lowercase(), p.message, p.code);
+            }
+        }
+    }
+    for p in &docs.policies {
+        println!(
+            "{} {}: {}",
+            p.kind,
+            p.retrieval.source,
+            p.retrieval.error.as_deref().or(p.extraction_error.as_deref()).unwrap_or("read")
+        );
+        if let Some(l) = &p.language {
+            println!("  language {l}, {} characters of main text", p.text_chars);
+        }
+        if let Some(r) = &p.readability {
+            println!(
+                "  words {}  sentences {}  syllables {}  reading time {:.1} min",
+                r.words, r.sentences, r.syllables, r.reading_time_minutes
+            );
+            println!(
+                "  Flesch Reading Ease {:.2}  Flesch-Kincaid grade {:.2}  Gunning Fog {:.2}  SMOG {:.2}  Coleman-Liau {:.2}  ARI {:.2}",
+                r.flesch_reading_ease, r.flesch_kincaid_grade, r.gunning_fog, r.smog, r.coleman_liau, r.ari
+            );
+        }
+        for t in &p.topics {
+            println!("  {:<15} {}", t.topic, t.sentence.as_deref().unwrap_or("NOT COVERED"));
+        }
+    }
+    println!();
+    for f in findings {
+        println!("{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, f.location);
+        for e in &f.evidence {
+            println!("         - {e}");
+        }
+    }
+}
+
+pub fn declaration(command: DeclarationCommand) -> Result<u8> {
+    match command {
+        DeclarationCommand::Template => print!("{}", iotvet_core::declaration::TEMPLATE),
+        DeclarationCommand::Check { file } => {
+            let d = read_declaration(&file)?;
+            println!("{}: a valid declaration for {} by {}", file.display(), d.product.name, d.product.vendor);
+        }
+    }
+    Ok(crate::exit::MEETS)
+}
