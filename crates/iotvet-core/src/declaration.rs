@@ -125,9 +125,8 @@ mod schema_tests {
     fn the_template_and_the_lab_declarations_validate_against_the_schema() {
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../../schemas/declaration.schema.json")).unwrap();
-        let template: serde_json::Value = toml::from_str::<toml::Value>(super::TEMPLATE)
-            .map(|v| serde_json::to_value(v).unwrap())
-            .unwrap();
+        let template: serde_json::Value =
+            toml::from_str::<toml::Value>(super::TEMPLATE).map(|v| serde_json::to_value(v).unwrap()).unwrap();
         // No JSON Schema validator in core's dependencies: check the required shape by hand here;
         // the binary's tests validate with a full validator.
         assert!(schema["properties"]["product"]["required"].as_array().unwrap().iter().any(|v| v == "vendor"));

@@ -30,8 +30,22 @@ struct Parser {
     now_unix: i64,
 }
 
+/// At most this many problems are recorded; a file of junk would otherwise report one per line.
+const MAX_PROBLEMS: usize = 200;
+
 impl Parser {
     fn add(&mut self, level: Level, code: &str, message: &str) {
+        if self.problems.len() == MAX_PROBLEMS {
+            self.problems.push(Problem {
+                level: Level::Notification,
+                code: "too_many_problems".into(),
+                message: format!("more than {MAX_PROBLEMS} problems; the rest are not listed"),
+                line: None,
+            });
+        }
+        if self.problems.len() > MAX_PROBLEMS && !matches!(code, "no_expire" | "no_contact" | "multi_expire") {
+            return;
+        }
         let line = Some(self.line_no).filter(|l| *l > 0);
         self.problems.push(Problem { level, code: code.into(), message: message.into(), line });
     }

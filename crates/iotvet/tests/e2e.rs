@@ -183,7 +183,9 @@ fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
     let e = schema_errors("schemas/declaration.schema.json", &doc);
     assert!(e.is_empty(), "{e:#?}");
     for (_, text) in iotvet_lab::DEVICES.iter().filter_map(|d| d.declaration.map(|t| (d.name, t))) {
-        let doc = serde_json::to_value(toml::from_str::<toml::Value>(&text.replace("{vendor}", "127.77.0.50:8443")).unwrap()).unwrap();
+        let doc =
+            serde_json::to_value(toml::from_str::<toml::Value>(&text.replace("{vendor}", "127.77.0.50:8443")).unwrap())
+                .unwrap();
         let e = schema_errors("schemas/declaration.schema.json", &doc);
         assert!(e.is_empty(), "{e:#?}");
     }
