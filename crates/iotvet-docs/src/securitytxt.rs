@@ -235,10 +235,11 @@ fn parse_field(p: &mut Parser, key: &str, value: &str, _line: &str) -> LineKind 
         }
     }
     if !KNOWN_FIELDS.contains(&key.as_str()) {
+        let shown: String = key.chars().take(40).map(|c| if c.is_control() { '?' } else { c }).collect();
         p.add(
             Level::Notification,
             "unknown_field",
-            &format!("Field '{key}' is not defined by RFC 9116: a custom field, or a typo."),
+            &format!("Field '{shown}' is not defined by RFC 9116: a custom field, or a typo."),
         );
     }
     p.fields.push(Field { name: key, value: value.to_owned(), line: p.line_no });
