@@ -18,6 +18,8 @@ use iotvet_core::documents::{PolicyObservation, ReadabilityThresholds, Retrieval
 pub struct DocsOptions {
     pub fetch: FetchOptions,
     pub thresholds: ReadabilityThresholds,
+    /// For a security.txt read from a file: the URL it was published at, for the Canonical check.
+    pub security_txt_url: Option<String>,
 }
 
 fn now_unix() -> i64 {
@@ -52,7 +54,7 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
         let ok = retrieval.ok();
         let urls: Vec<String> = match (retrieval.urls.first(), retrieval.urls.last()) {
             (Some(first), Some(last)) => vec![first.clone(), last.clone()],
-            _ => vec![],
+            _ => options.security_txt_url.iter().cloned().collect(),
         };
         attempts.push(retrieval);
         if ok {
@@ -96,7 +98,9 @@ pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservat
     }
     obs.text_chars = main.chars().count() as u64;
     let sample: String = main.chars().take(20_000).collect();
-    obs.language = whatlang::detect(&sample).filter(|i| i.is_reliable()).map(|i| i.lang().code().to_owned());
+    // whatlang's best guess: its "reliable" flag is often off for English legal text that is
+    // mostly names and lists, which is still English to a reader.
+    obs.language = whatlang::detect(&sample).map(|i| i.lang().code().to_owned());
     if obs.language.as_deref() == Some("eng") {
         obs.readability = Some(readability::measure(&main));
     }

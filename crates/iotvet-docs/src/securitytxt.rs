@@ -141,9 +141,15 @@ fn parse_line(p: &mut Parser, raw: &str, armored: bool) -> LineKind {
                 "signed_format_issue",
                 "A signed security.txt must start with '-----BEGIN PGP SIGNED MESSAGE-----'.",
             );
+            // Text before the header: not a cleartext-signed message at all.
+            p.add(
+                Level::Error,
+                "pgp_data_error",
+                "The signed message does not hold a well-formed ASCII-armored signature block.",
+            );
         }
         p.signed = true;
-        if !armored {
+        if !armored && p.line_no == 1 {
             p.add(
                 Level::Error,
                 "pgp_data_error",
@@ -225,14 +231,12 @@ fn parse_field(p: &mut Parser, key: &str, value: &str, _line: &str) -> LineKind 
                 }
             }
         }
-    } else if key == "preferred-languages" {
-        if value.split(',').map(str::trim).any(|l| !is_language_tag(l)) {
-            p.add(
-                Level::Error,
-                "invalid_lang",
-                "'Preferred-Languages' must list RFC 5646 language tags separated by commas.",
-            );
-        }
+    } else if key == "preferred-languages" && value.split(',').map(str::trim).any(|l| !is_language_tag(l)) {
+        p.add(
+            Level::Error,
+            "invalid_lang",
+            "'Preferred-Languages' must list RFC 5646 language tags separated by commas.",
+        );
     }
     if !KNOWN_FIELDS.contains(&key.as_str()) {
         let shown: String = key.chars().take(40).map(|c| if c.is_control() { '?' } else { c }).collect();

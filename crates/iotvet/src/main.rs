@@ -86,6 +86,9 @@ pub struct PolicyArgs {
 
 #[derive(Args, Clone)]
 pub struct FetchArgs {
+    /// For a security.txt read from a file: the URL it is published at (checked against Canonical).
+    #[arg(long, value_name = "URL")]
+    fetched_from: Option<String>,
     /// Also trust the CA certificates in this PEM file (e.g. a test lab's).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,

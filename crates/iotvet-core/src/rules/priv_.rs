@@ -104,7 +104,7 @@ mod tests {
             extraction_error: None,
             language: Some(language.into()),
             text_chars: 1000,
-            readability: (language == "eng").then(|| Readability {
+            readability: (language == "eng").then_some(Readability {
                 words: 200,
                 sentences: 10,
                 syllables: 300,

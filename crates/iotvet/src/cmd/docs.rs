@@ -30,6 +30,7 @@ impl FetchArgs {
                 min_flesch_reading_ease: self.min_reading_ease,
                 max_grade: self.max_grade,
             },
+            security_txt_url: self.fetched_from.clone(),
         })
     }
 }
@@ -103,7 +104,7 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
     let assessment = iotvet_core::judge(&case);
     let findings: Vec<_> =
         assessment.findings.into_iter().filter(|f| f.guideline == guideline && f.location.document.is_some()).collect();
-    let docs = case.documents.unwrap_or_else(|| unreachable_section());
+    let docs = case.documents.unwrap_or_else(empty_section);
     if args.format == "json" {
         let mut out = json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "source": args.source, "findings": findings });
         if let Some(s) = &docs.security_txt {
@@ -122,7 +123,7 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
     Ok(if findings.iter().any(|f| f.status == Status::Fail) { crate::exit::FAILS } else { crate::exit::MEETS })
 }
 
-fn unreachable_section() -> iotvet_core::documents::DocumentsSection {
+fn empty_section() -> iotvet_core::documents::DocumentsSection {
     iotvet_core::documents::DocumentsSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-docs".into(),
