@@ -126,7 +126,8 @@ pub mod ids {
     pub const HARD_TO_READ: &str = "priv.policy-hard-to-read";
     pub const TOPICS_MISSING: &str = "priv.policy-topics-missing";
     pub const CONTRADICTED: &str = "decl.contradicted";
-    pub const ALL: [&str; 15] = [
+    pub const CHILDREN_CHECKLIST: &str = "priv.children-checklist";
+    pub const ALL: [&str; 16] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -142,6 +143,7 @@ pub mod ids {
         HARD_TO_READ,
         TOPICS_MISSING,
         CONTRADICTED,
+        CHILDREN_CHECKLIST,
     ];
 }
 

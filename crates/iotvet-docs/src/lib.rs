@@ -4,8 +4,10 @@
 #![forbid(unsafe_code)]
 
 pub mod fetch;
+pub mod pdf;
 pub mod readability;
 pub mod securitytxt;
+pub mod signature;
 pub mod text;
 pub mod topics;
 
@@ -20,6 +22,8 @@ pub struct DocsOptions {
     pub thresholds: ReadabilityThresholds,
     /// For a security.txt read from a file: the URL it was published at, for the Canonical check.
     pub security_txt_url: Option<String>,
+    /// The vendor's OpenPGP public key (armored), to verify a signed security.txt.
+    pub security_txt_key: Option<String>,
 }
 
 fn now_unix() -> i64 {
@@ -58,7 +62,22 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
         };
         attempts.push(retrieval);
         if ok {
-            let file = securitytxt::parse(&body, &urls, now_unix());
+            let mut file = securitytxt::parse(&body, &urls, now_unix());
+            if let (true, Some(key)) = (file.signed, &options.security_txt_key) {
+                let verdict = signature::verify_cleartext(&String::from_utf8_lossy(&body), key);
+                file.signature_verified = Some(verdict == Ok(true));
+                if verdict != Ok(true) {
+                    file.problems.push(iotvet_core::documents::Problem {
+                        level: iotvet_core::documents::Level::Error,
+                        code: "invalid_signature".into(),
+                        message: match verdict {
+                            Err(e) => format!("The signature could not be checked: {e}"),
+                            _ => "The OpenPGP signature does not verify with the key given.".into(),
+                        },
+                        line: None,
+                    });
+                }
+            }
             return SecurityTxtObservation { attempts, file: Some(file) };
         }
     }
@@ -81,15 +100,21 @@ pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservat
     if !obs.retrieval.ok() {
         return obs;
     }
-    if body.starts_with(b"%PDF") {
-        obs.extraction_error = Some("a PDF document: text extraction from PDF is not supported by this version".into());
-        return obs;
-    }
-    let (decoded, _) = text::decode(&body, obs.retrieval.content_type.as_deref());
-    let main = if text::looks_like_html(&decoded, obs.retrieval.content_type.as_deref()) {
-        text::html_main_text(&decoded)
+    let main = if body.starts_with(b"%PDF") {
+        match pdf::pdf_text(&body) {
+            Ok(t) => t,
+            Err(e) => {
+                obs.extraction_error = Some(e);
+                return obs;
+            }
+        }
     } else {
-        decoded
+        let (decoded, _) = text::decode(&body, obs.retrieval.content_type.as_deref());
+        if text::looks_like_html(&decoded, obs.retrieval.content_type.as_deref()) {
+            text::html_main_text(&decoded)
+        } else {
+            decoded
+        }
     };
     let printable = main.chars().filter(|c| !c.is_control() || c.is_whitespace()).count();
     if main.trim().is_empty() || printable * 10 < main.chars().count() * 9 {
@@ -155,6 +180,11 @@ mod tests {
         let o = policy("privacy-policy", p.to_str().unwrap(), &DocsOptions::default());
         std::fs::remove_file(&p).ok();
         assert!(o.extraction_error.unwrap().contains("PDF"));
+        let p = temp("ok.pdf", &pdf::tests::minimal_pdf("We collect your email address to send you receipts. We never sell it to anyone. You can ask us to delete it."));
+        let o = policy("privacy-policy", p.to_str().unwrap(), &DocsOptions::default());
+        std::fs::remove_file(&p).ok();
+        assert_eq!(o.extraction_error, None);
+        assert!(o.topics.iter().any(|t| t.topic == "data-collected" && t.covered), "{:?}", o.topics);
         let junk: Vec<u8> = (0..50_000u32).map(|i| (i * 7919 % 256) as u8).collect();
         let p = temp("junk.bin", &junk);
         let o = policy("terms", p.to_str().unwrap(), &DocsOptions::default());

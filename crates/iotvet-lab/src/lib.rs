@@ -66,7 +66,11 @@ impl Lab {
         }
         let specs: Vec<&'static DeviceSpec> = match only {
             Some(name) => {
-                vec![DEVICES.iter().find(|d| d.name == name).ok_or_else(|| LabError::NoSuchDevice(name.into()))?]
+                let device =
+                    DEVICES.iter().find(|d| d.name == name).ok_or_else(|| LabError::NoSuchDevice(name.into()))?;
+                // A device's declaration points at its vendor's site: start that too.
+                let vendor = device.vendor.and_then(|v| DEVICES.iter().find(|d| d.name == v));
+                std::iter::once(device).chain(vendor).collect()
             }
             None => DEVICES.iter().collect(),
         };

@@ -62,6 +62,7 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
                     "guideline": f.guideline.id(),
                     "severity": f.severity.as_str(),
                     "status": f.status.as_str(),
+                    "basis": f.basis.as_str(),
                     "evidence": f.evidence,
                 }
             });

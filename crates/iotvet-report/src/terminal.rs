@@ -111,6 +111,9 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push_str(&format!("  {} {:<8} {}\n", paint(&status, label_color(f.label), color), f.severity, f.check));
         out.push_str(&wrap("    at ", 7, &f.location));
         out.push_str(&wrap("    ", 4, &f.title));
+        if f.basis == "declared" {
+            out.push_str("    basis: declared by the vendor, not verified by iotvet\n");
+        }
         for e in &f.evidence {
             out.push_str(&wrap("    - ", 6, e));
         }

@@ -39,6 +39,8 @@ pub struct FindingView {
     pub status: &'static str,
     pub label: &'static str,
     pub severity: &'static str,
+    /// `verified` or `declared`.
+    pub basis: &'static str,
     pub title: String,
     pub location: String,
     pub evidence: Vec<String>,
@@ -109,6 +111,7 @@ impl View {
                 status: f.status.as_str(),
                 label: status_label(f.status),
                 severity: f.severity.as_str(),
+                basis: f.basis.as_str(),
                 title: f.title.clone(),
                 location: f.location.to_string(),
                 evidence: f.evidence.clone(),

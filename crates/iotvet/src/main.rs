@@ -89,6 +89,9 @@ pub struct FetchArgs {
     /// For a security.txt read from a file: the URL it is published at (checked against Canonical).
     #[arg(long, value_name = "URL")]
     fetched_from: Option<String>,
+    /// The vendor's OpenPGP public key (armored file), to verify a signed security.txt.
+    #[arg(long, value_name = "FILE")]
+    security_txt_key: Option<PathBuf>,
     /// Also trust the CA certificates in this PEM file (e.g. a test lab's).
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,

@@ -195,3 +195,57 @@ fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
     assert_one_line_error(&["assess", "127.0.0.1", "--ports", "9", "--declaration", bad.to_str().unwrap()], "warranty");
     assert_one_line_error(&["declaration", "check", bad.to_str().unwrap()], "warranty");
 }
+
+#[test]
+fn docs_commands_read_a_vendor_site_and_report_findings_like_assessments() {
+    let lab = start_lab("127.77.3.0", Some("camera"));
+    let dir = TempDir::new("docs");
+    let ca = dir.join("lab-ca.pem");
+    std::fs::write(&ca, &lab.lab.ca_pem).unwrap();
+    let ca = ca.to_str().unwrap();
+
+    let o = iotvet(&["docs", "security-txt", "127.77.3.51:8443", "--ca-file", ca, "--format", "json"]);
+    assert_eq!(code(&o), 1, "an expired security.txt fails: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let checks: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["check"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert!(checks.contains(&("vul.security-txt-expired", "fail")), "{checks:?}");
+    for f in v["findings"].as_array().unwrap() {
+        for key in ["check", "guideline", "status", "severity", "location", "evidence", "references"] {
+            assert!(!f[key].is_null(), "finding lacks {key}");
+        }
+    }
+
+    let o = iotvet(&["docs", "policy", "https://127.77.3.51:8443/privacy", "--ca-file", ca, "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in [
+        "words",
+        "sentences",
+        "syllables",
+        "flesch_reading_ease",
+        "flesch_kincaid_grade",
+        "gunning_fog",
+        "smog",
+        "coleman_liau",
+        "ari",
+    ] {
+        assert!(v["readability"][key].is_number(), "readability.{key} missing: {}", v["readability"]);
+    }
+    assert!(v["readability"]["flesch_reading_ease"].as_f64().unwrap() < 30.0);
+    let checks: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
+    assert!(checks.contains(&"priv.policy-hard-to-read"), "{checks:?}");
+
+    // Without the lab CA, the vendor's certificate is not trusted: a recorded failure, not a crash.
+    let o = iotvet(&["docs", "policy", "https://127.77.3.51:8443/privacy", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["document"]["retrieval"]["error"].as_str().unwrap().contains("127.77.3.51"), "{}", v["document"]);
+
+    // The terminal form shows the figures too.
+    let o = iotvet(&["docs", "policy", "https://127.77.3.51:8443/privacy", "--ca-file", ca]);
+    assert!(stdout(&o).contains("Flesch Reading Ease"), "{}", stdout(&o));
+}

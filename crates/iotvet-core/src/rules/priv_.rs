@@ -18,7 +18,41 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             Some(o) => out.extend(judge_document(&case.target.address, check, o)),
         }
     }
+    out.extend(children_checklist(case));
     out
+}
+
+/// `priv.children-checklist`: for a product declared to be for children, the retailer
+/// checklist's answers (declared by the vendor). Not applicable to other products.
+pub fn children_checklist(case: &CaseFile) -> Option<Finding> {
+    let d = case.declaration.as_ref().filter(|d| d.product.for_children)?;
+    let loc = Location { service: Some("declaration".into()), ..Location::device(&case.target.address) };
+    let Some(c) = &d.children else {
+        return Some(
+            Finding::unknown(ids::CHILDREN_CHECKLIST, loc)
+                .evidence("declared a children's product, without the checklist answers"),
+        );
+    };
+    // (question, answer, the safe answer)
+    let questions = [
+        (
+            "collects children's data only with a parent's consent",
+            c.collects_childrens_data.map(|collects| !collects || c.parental_consent_before_collection == Some(true)),
+        ),
+        ("parents can delete the data", c.parents_can_delete_data),
+        ("data encrypted at rest and in transit", c.data_encrypted_at_rest_and_in_transit),
+        ("strangers cannot contact the child", c.strangers_can_contact_child.map(|can| !can)),
+    ];
+    let failed: Vec<&str> = questions.iter().filter(|(_, a)| *a == Some(false)).map(|(q, _)| *q).collect();
+    let open: Vec<&str> = questions.iter().filter(|(_, a)| a.is_none()).map(|(q, _)| *q).collect();
+    let f = if !failed.is_empty() {
+        Finding::fail(ids::CHILDREN_CHECKLIST, loc).evidence(format!("declared answers fail: {}", failed.join("; ")))
+    } else if !open.is_empty() {
+        Finding::unknown(ids::CHILDREN_CHECKLIST, loc).evidence(format!("not answered: {}", open.join("; ")))
+    } else {
+        Finding::pass(ids::CHILDREN_CHECKLIST, loc).evidence("every checklist answer is the safe one")
+    };
+    Some(f.declared())
 }
 
 fn judge_document(target: &str, check: &str, o: &PolicyObservation) -> Vec<Finding> {
@@ -141,6 +175,33 @@ mod tests {
             policies,
         });
         findings(&c).into_iter().map(|f| (f.check, f.status)).collect()
+    }
+
+    #[test]
+    fn the_childrens_checklist_applies_only_to_childrens_products() {
+        use crate::declaration::{Children, Declaration};
+        let mut c = case(vec![]);
+        let mut d = Declaration::default();
+        c.declaration = Some(d.clone());
+        assert!(children_checklist(&c).is_none());
+        d.product.for_children = true;
+        c.declaration = Some(d.clone());
+        assert_eq!(children_checklist(&c).unwrap().status, Status::Unknown);
+        d.children = Some(Children {
+            collects_childrens_data: Some(true),
+            parental_consent_before_collection: Some(false),
+            parents_can_delete_data: Some(true),
+            data_encrypted_at_rest_and_in_transit: Some(true),
+            strangers_can_contact_child: Some(false),
+            ..Children::default()
+        });
+        c.declaration = Some(d.clone());
+        let f = children_checklist(&c).unwrap();
+        assert_eq!((f.status, f.basis), (Status::Fail, crate::finding::Basis::Declared));
+        assert!(f.evidence[0].contains("parent's consent"));
+        d.children.as_mut().unwrap().parental_consent_before_collection = Some(true);
+        c.declaration = Some(d);
+        assert_eq!(children_checklist(&c).unwrap().status, Status::Pass);
     }
 
     #[test]

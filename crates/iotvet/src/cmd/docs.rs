@@ -31,6 +31,13 @@ impl FetchArgs {
                 max_grade: self.max_grade,
             },
             security_txt_url: self.fetched_from.clone(),
+            security_txt_key: match &self.security_txt_key {
+                Some(path) => Some(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read OpenPGP key {}", path.display()))?,
+                ),
+                None => None,
+            },
         })
     }
 }
