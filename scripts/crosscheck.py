@@ -31,6 +31,14 @@ SECTXT_KNOWN = {
     "pgp_signature_error": "sectxt parses OpenPGP packets; iotvet checks the armor only",
 }
 
+# Files where the two disagree for a reason we accept, each explained.
+SECTXT_KNOWN_FILES = {
+    "signed_no_checksum.txt": "RFC 9580 makes the armor checksum optional (and says not to emit it); "
+    "pgpy requires it, rPGP (iotvet) does not",
+    "signed_pgp_error.txt": "the signature block holds no OpenPGP packet at all: pgpy discards it and reports "
+    "nothing, iotvet reports pgp_data_error",
+}
+
 # Readability tolerances (absolute), from the measured spread of syllable counting between
 # TeX's en-US hyphenation patterns (iotvet) and LibreOffice's en_US patterns (pyphen, textstat).
 TOLERANCE = {
@@ -77,6 +85,13 @@ def iotvet_codes(path, url):
     return {p["code"] for p in doc["security_txt"]["file"]["problems"]}
 
 
+def truncated_signature(text):
+    import base64
+
+    body = text[text.index("iQIz"): text.index("\n=", text.index("iQIz"))].replace("\n", "")
+    return base64.b64encode(base64.b64decode(body)[:40]).decode()
+
+
 def signed_variants(tmp):
     src = os.path.join(CORPORA, "securitytxt", "grapheneos.org__static_.well-known_security.txt")
     if not os.path.exists(src):
@@ -88,6 +103,10 @@ def signed_variants(tmp):
         "signed_too_many_line_separators": text + "\n",
         "signed_pgp_data_error": text.replace("iQIzBAEBCgAdFiEE", "not base64 at all !!"),
         "signed_no_canonical": text.replace("Canonical: https://grapheneos.org/.well-known/security.txt\n", ""),
+        # A literal-data packet where the signature should be; a signature cut short; no checksum.
+        "signed_literal_packet": text[: text.index("iQIz")] + "ywpiAAAAAABoZWxs\n-----END PGP SIGNATURE-----\n",
+        "signed_truncated_signature": text[: text.index("iQIz")] + truncated_signature(text) + "\n-----END PGP SIGNATURE-----\n",
+        "signed_no_checksum": text.replace("=dWjZ\n", ""),
         # Well-formed armor around bytes that are no OpenPGP packet.
         "signed_pgp_error": text[: text.index("iQIz")] + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n=AAAA\n-----END PGP SIGNATURE-----\n",
     }
@@ -111,8 +130,11 @@ def check_securitytxt():
             url = open(sidecar).read().strip() if os.path.exists(sidecar) else None
             theirs, ours = sectxt_codes(path, url), iotvet_codes(path, url)
             seen |= theirs
-            unexplained = {c for c in theirs ^ ours if c not in SECTXT_KNOWN}
+            name = os.path.basename(path)
+            unexplained = {c for c in theirs ^ ours if c not in SECTXT_KNOWN and name not in SECTXT_KNOWN_FILES}
             note = "; ".join(f"{c}: {SECTXT_KNOWN[c]}" for c in sorted(theirs ^ ours) if c in SECTXT_KNOWN)
+            if theirs != ours and name in SECTXT_KNOWN_FILES:
+                note = "known: " + SECTXT_KNOWN_FILES[name]
             result(not unexplained, f"{os.path.basename(path)}: {sorted(theirs)}"
                    + (f"  only sectxt: {sorted(theirs - ours)} only iotvet: {sorted(ours - theirs)}" if theirs != ours else "")
                    + (f"  ({note})" if note else ""))

@@ -88,7 +88,7 @@ pub fn parse(content: &[u8], urls: &[String], now_unix: i64) -> SecurityTxt {
         (0, _) => "lf",
         _ => "mixed",
     };
-    let armored = is_armored_signature_well_formed(&text);
+    let armored = is_armored_signature_well_formed(&text) && crate::signature::parses(&text);
     let lines: Vec<&str> = text.split('\n').collect();
     let mut kinds = Vec::with_capacity(lines.len());
     for (i, raw) in lines.iter().enumerate() {
@@ -479,7 +479,8 @@ mod tests {
         let signed = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nContact: mailto:a@b.c\n- Expires: 2027-01-01T00:00:00Z\n-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCgAdFiEE\n=abcd\n-----END PGP SIGNATURE-----\n";
         let t = parse(signed.as_bytes(), &[], NOW);
         assert!(t.signed);
-        assert_eq!(codes(&t), vec!["no_canonical", "no_encryption"]);
+        // The signature block is armor around bytes that are no OpenPGP signature.
+        assert_eq!(codes(&t), vec!["no_canonical", "no_encryption", "pgp_data_error"]);
         let after = format!("{signed}Contact: mailto:x@y.z\n");
         assert!(parse(after.as_bytes(), &[], NOW).has("data_after_sig"));
         let late = format!("# comment\n{signed}");

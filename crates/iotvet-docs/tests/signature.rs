@@ -46,6 +46,10 @@ fn a_gnupg_signature_verifies_and_a_tampered_file_does_not() {
     let body = "Contact: mailto:security@vendor.test\nExpires: 2027-06-01T00:00:00Z\n";
     let signed = gpg(&home, &["--clearsign", "--local-user", "security@vendor.test"], Some(body));
     assert_eq!(verify_cleartext(&signed, &key), Ok(true));
+    // A real signature parses: no pgp_data_error, and the dash-escaped fields are read.
+    let parsed = iotvet_docs::securitytxt::parse(signed.as_bytes(), &[], 0);
+    assert!(parsed.signed && !parsed.has("pgp_data_error"), "{:?}", parsed.problems);
+    assert_eq!(parsed.values("contact").collect::<Vec<_>>(), vec!["mailto:security@vendor.test"]);
     let tampered = signed.replace("security@vendor.test\nExpires", "attacker@evil.test\nExpires");
     assert_ne!(tampered, signed);
     assert_eq!(verify_cleartext(&tampered, &key), Ok(false));
