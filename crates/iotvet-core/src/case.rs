@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{declaration::Declaration, documents::DocumentsSection};
+use crate::{declaration::Declaration, documents::DocumentsSection, logins::LoginSection};
 
 /// Who observed something, with what, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +35,9 @@ pub struct CaseFile {
     /// Live probing of the device. Absent when the device was not probed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkSection>,
+    /// Credential tests against the device's login services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logins: Option<LoginSection>,
     /// The vendor's documents: security.txt, privacy policy, terms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<DocumentsSection>,
@@ -45,7 +48,7 @@ pub struct CaseFile {
 
 impl CaseFile {
     pub fn new(target: Target, created_at: String) -> Self {
-        Self { target, created_at, network: None, documents: None, declaration: None }
+        Self { target, created_at, network: None, logins: None, documents: None, declaration: None }
     }
 }
 

@@ -47,9 +47,9 @@ impl Default for ProbeOptions {
     }
 }
 
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
-type BoxStream = Box<dyn Stream>;
+pub(crate) type BoxStream = Box<dyn Stream>;
 
 #[derive(Clone)]
 enum Layer {
@@ -237,6 +237,16 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
     out
 }
 
+/// A connection to `addr`, plain or through TLS (any certificate accepted), for the login testers.
+pub(crate) async fn connect(addr: SocketAddr, tls: bool, host: &str, o: &ProbeOptions) -> std::io::Result<BoxStream> {
+    let layer = if tls {
+        Layer::Tls(TlsConnector::from(tls_client_config()), server_name(host, addr))
+    } else {
+        Layer::Plain
+    };
+    open(addr, &layer, o).await
+}
+
 async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Result<BoxStream> {
     let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
     let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
@@ -254,7 +264,7 @@ async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Res
 
 /// Reads until `complete` says so, the peer closes, `cap` bytes, the budget runs out, or the
 /// peer falls silent for `idle_gap` after sending something.
-async fn read_bounded(
+pub(crate) async fn read_bounded(
     stream: &mut BoxStream,
     cap: usize,
     budget: Duration,
@@ -294,7 +304,7 @@ fn hello_random() -> [u8; 32] {
 }
 
 /// MQTT 3.1.1 CONNECT: clean session, keep-alive 30 s, no username or password.
-fn mqtt_connect() -> Vec<u8> {
+pub(crate) fn mqtt_connect() -> Vec<u8> {
     let client_id = b"iotvet-probe";
     let mut var = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x1e];
     var.extend_from_slice(&(client_id.len() as u16).to_be_bytes());
@@ -400,7 +410,7 @@ fn head_end(b: &[u8]) -> Option<usize> {
     b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
 }
 
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().skip(1).find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
@@ -408,7 +418,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// The response head is in and, if it announced a length, so is the body.
-fn response_complete(b: &[u8]) -> bool {
+pub(crate) fn response_complete(b: &[u8]) -> bool {
     let Some(end) = head_end(b) else { return false };
     let head = String::from_utf8_lossy(&b[..end]);
     match header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {

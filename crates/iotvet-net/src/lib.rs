@@ -3,14 +3,18 @@
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod creds;
 pub mod identify;
+pub mod login;
 pub mod ports;
 pub mod probe;
 pub mod scan;
 pub mod scope;
 pub mod tls_hello;
 
+pub use creds::{Credential, CredentialSet};
 pub use identify::{identify, ProbeOptions};
+pub use login::{test_logins, LoginOptions};
 pub use ports::PortList;
 pub use probe::{probe_device, DeviceProbe};
 pub use scan::{tcp_connect_scan, ScanOptions, ScanOutcome};

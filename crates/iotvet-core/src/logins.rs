@@ -1,0 +1,95 @@
+//! Observations of credential testing: for every service that asks for a login, what was tried
+//! and what happened. Filled by `iotvet-net`'s testers; judged by the MS-3 rules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::{Endpoint, Provenance};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginSection {
+    pub provenance: Provenance,
+    /// `minimal`, `default`, `full`, or the user's own list.
+    pub credential_set: String,
+    pub credentials_in_list: u32,
+    /// Passwords that worked are kept in clear only when the user asked (`--show-secrets`).
+    pub secrets_shown: bool,
+    pub tests: Vec<LoginTest>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginOutcome {
+    /// Every credential tried was refused.
+    Rejected,
+    /// At least one listed credential was accepted.
+    Accepted,
+    /// The service gave access without asking for any credential.
+    Open,
+    /// iotvet could not tell (no prompt, dropped connections, lockout…); `detail` says why.
+    Inconclusive,
+    /// A login service iotvet has no tester for yet.
+    NotTested,
+}
+
+impl LoginOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rejected => "rejected",
+            Self::Accepted => "accepted",
+            Self::Open => "open",
+            Self::Inconclusive => "inconclusive",
+            Self::NotTested => "not-tested",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginTest {
+    pub endpoint: Endpoint,
+    /// The service as named in the network section (`telnet`, `http`, `rtsp`, `mqtt+tls`…).
+    pub service: String,
+    /// How logins were tried: `telnet-login`, `ftp`, `http-basic`, `http-digest`, `http-form`,
+    /// `rtsp-basic`, `rtsp-digest`, `mqtt-connect`.
+    pub method: String,
+    pub outcome: LoginOutcome,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<AcceptedCredential>,
+    /// How the outcome was decided, in words.
+    pub detail: String,
+    /// Signs of a lockout or rate limit, and what iotvet did about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lockout: Option<String>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptedCredential {
+    pub username: String,
+    /// Masked (`x****1`) unless secrets were shown.
+    pub password: String,
+    /// Where the pair comes from in the list (its sources and tags).
+    pub list_entry: String,
+    /// What showed the login worked (e.g. "shell prompt '# ' after login").
+    pub evidence: String,
+}
+
+/// `x****1`: first and last character kept for passwords of four or more characters.
+pub fn mask(password: &str) -> String {
+    let chars: Vec<char> = password.chars().collect();
+    match chars.len() {
+        0 => "(empty)".into(),
+        1..=3 => "*".repeat(chars.len()),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_keep_only_the_ends() {
+        assert_eq!(super::mask("xc3511"), "x****1");
+        assert_eq!(super::mask("abc"), "***");
+        assert_eq!(super::mask(""), "(empty)");
+    }
+}
