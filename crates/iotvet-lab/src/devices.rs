@@ -17,7 +17,7 @@ pub enum ServiceKind {
     HubWebUi,
     /// Plain HTTP that only redirects to the HTTPS UI.
     HubRedirect,
-    /// SSH identification and KEXINIT (keys only; see the hub's description).
+    /// Real SSH (russh): public-key authentication only.
     HubSsh,
     /// MQTT broker (served over TLS) that refuses clients without credentials.
     HubMqtt,

@@ -8,6 +8,7 @@
 mod devices;
 pub mod manifest;
 mod servers;
+mod ssh;
 mod tls;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -90,6 +91,10 @@ impl Lab {
                 let addr = SocketAddr::new(ip, service.port);
                 let listener =
                     tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
+                if service.kind == ServiceKind::HubSsh {
+                    tasks.spawn(ssh::serve(listener, ssh::host_key().map_err(LabError::Certificates)?));
+                    continue;
+                }
                 let tls = if service.tls { acceptor.clone() } else { None };
                 tasks.spawn(servers::serve(listener, service.kind, tls, ip));
             }

@@ -44,7 +44,7 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         ServiceKind::CameraRtsp => rtsp(&mut s, ip).await,
         ServiceKind::PlugMqtt => mqtt(&mut s, None).await,
         ServiceKind::HubMqtt => mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await,
-        ServiceKind::HubSsh => ssh(&mut s).await,
+        ServiceKind::HubSsh => Ok(()), // served by ssh.rs
         ServiceKind::CameraHttp | ServiceKind::PlugHttp | ServiceKind::HubWebUi | ServiceKind::HubRedirect => {
             http(&mut s, kind, ip).await
         }
@@ -358,43 +358,6 @@ async fn mqtt<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, credentials: Option<
             _ => {}
         }
     }
-}
-
-/// SSH identification, then the server's KEXINIT (RFC 4253 §4.2, §7.1). The hub accepts only
-/// public keys; the key exchange itself is not emulated.
-async fn ssh<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S) -> Io {
-    s.write_all(b"SSH-2.0-HubOS_SSH_2.1\r\n").await?;
-    let mut payload = vec![20u8]; // SSH_MSG_KEXINIT
-    payload.extend_from_slice(&[0x5a; 16]); // cookie
-    for list in [
-        "curve25519-sha256,curve25519-sha256@libssh.org",
-        "ssh-ed25519",
-        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
-        "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com",
-        "hmac-sha2-256-etm@openssh.com",
-        "hmac-sha2-256-etm@openssh.com",
-        "none",
-        "none",
-        "",
-        "",
-    ] {
-        payload.extend_from_slice(&(list.len() as u32).to_be_bytes());
-        payload.extend_from_slice(list.as_bytes());
-    }
-    payload.extend_from_slice(&[0, 0, 0, 0, 0]); // first_kex_packet_follows, reserved
-    let mut padding = 8 - (5 + payload.len()) % 8;
-    if padding < 4 {
-        padding += 8;
-    }
-    let mut packet = ((1 + payload.len() + padding) as u32).to_be_bytes().to_vec();
-    packet.push(padding as u8);
-    packet.extend_from_slice(&payload);
-    packet.extend(std::iter::repeat_n(0u8, padding));
-    s.write_all(&packet).await?;
-    // Wait for the client's identification and KEXINIT, then end: no key exchange is emulated.
-    let mut buf = Vec::new();
-    read_some(s, &mut buf).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -80,7 +80,11 @@ pub fn parse_list(text: &str, name: &str) -> Result<Vec<Credential>, String> {
             .split_once('\t')
             .or_else(|| line.split_once(':'))
             .ok_or_else(|| format!("{name} line {}: expected username:password", i + 1))?;
-        out.push(Credential { username: user.to_owned(), password: password.to_owned(), entry: format!("{name} line {}", i + 1) });
+        out.push(Credential {
+            username: user.to_owned(),
+            password: password.to_owned(),
+            entry: format!("{name} line {}", i + 1),
+        });
     }
     if out.is_empty() {
         return Err(format!("{name} holds no credentials"));
@@ -94,7 +98,8 @@ mod tests {
 
     #[test]
     fn the_builtin_sets_nest_and_start_with_mirai_favourites() {
-        let (min, def, full) = (builtin(CredentialSet::Minimal), builtin(CredentialSet::Default), builtin(CredentialSet::Full));
+        let (min, def, full) =
+            (builtin(CredentialSet::Minimal), builtin(CredentialSet::Default), builtin(CredentialSet::Full));
         assert!(min.len() >= 8 && min.len() < def.len() && def.len() < full.len());
         assert!(min.iter().any(|c| c.username == "root" && c.password == "xc3511" && c.entry.contains("mirai")));
         // Every one of the 62 Mirai pairs is in the default set.

@@ -239,11 +239,8 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
 
 /// A connection to `addr`, plain or through TLS (any certificate accepted), for the login testers.
 pub(crate) async fn connect(addr: SocketAddr, tls: bool, host: &str, o: &ProbeOptions) -> std::io::Result<BoxStream> {
-    let layer = if tls {
-        Layer::Tls(TlsConnector::from(tls_client_config()), server_name(host, addr))
-    } else {
-        Layer::Plain
-    };
+    let layer =
+        if tls { Layer::Tls(TlsConnector::from(tls_client_config()), server_name(host, addr)) } else { Layer::Plain };
     open(addr, &layer, o).await
 }
 

@@ -72,6 +72,7 @@ enum Method {
     HttpForm,
     Rtsp,
     Mqtt,
+    Ssh,
 }
 
 impl Method {
@@ -84,6 +85,7 @@ impl Method {
             Self::HttpForm => "http-form",
             Self::Rtsp => "rtsp-describe",
             Self::Mqtt => "mqtt-connect",
+            Self::Ssh => "ssh-password",
         }
     }
 }
@@ -96,7 +98,7 @@ fn method_for(s: &ServiceObservation) -> Option<Result<Method, &'static str>> {
         Protocol::Ftp => Some(Ok(Method::Ftp)),
         Protocol::Rtsp => Some(Ok(Method::Rtsp)),
         Protocol::Mqtt => Some(Ok(Method::Mqtt)),
-        Protocol::Ssh => Some(Err("no SSH credential tester in this version")),
+        Protocol::Ssh => Some(Ok(Method::Ssh)),
         Protocol::Http => match (auth, s.response.as_ref().is_some_and(|r| r.login_form)) {
             (Some(a), _) if a.starts_with("digest") => Some(Ok(Method::HttpDigest)),
             (Some(a), _) if a.starts_with("basic") => Some(Ok(Method::HttpBasic)),
@@ -172,7 +174,8 @@ async fn test_service(
         }
     };
     test.method = method.name().into();
-    let addr = SocketAddr::new(s.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()), s.endpoint.port);
+    let addr =
+        SocketAddr::new(s.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()), s.endpoint.port);
     let ctx = Arc::new(Ctx {
         addr,
         tls: s.tls.is_some(),
@@ -187,6 +190,35 @@ async fn test_service(
         timeout: options.attempt_timeout,
     });
 
+    // SSH servers say which methods they take: with neither password nor keyboard-interactive,
+    // no password can log in, and there is nothing to try.
+    if method == Method::Ssh {
+        match ssh_methods(&ctx).await {
+            Ok(SshAnswer::Open) => {
+                test.attempts = 1;
+                test.outcome = LoginOutcome::Open;
+                test.detail = "SSH login accepted with no credential at all (method none)".into();
+                test.duration_ms = started.elapsed().as_millis() as u64;
+                return test;
+            }
+            Ok(SshAnswer::Methods(methods))
+                if !methods.iter().any(|m| m == "password" || m == "keyboard-interactive") =>
+            {
+                test.outcome = LoginOutcome::Rejected;
+                test.detail =
+                    format!("the server offers only {} authentication: no password can log in", methods.join(", "));
+                test.duration_ms = started.elapsed().as_millis() as u64;
+                return test;
+            }
+            Ok(SshAnswer::Methods(_)) => {}
+            Err(why) => {
+                test.outcome = LoginOutcome::Inconclusive;
+                test.detail = why;
+                test.duration_ms = started.elapsed().as_millis() as u64;
+                return test;
+            }
+        }
+    }
     // First, does it let anyone in without a credential?
     if let Some(open) = ctx.without_credentials().await {
         test.attempts = 1;
@@ -260,12 +292,17 @@ async fn test_service(
         }
     }
     let lockout = results.iter().find_map(|(_, o)| if let Attempt::Lockout(w) = o { Some(w.clone()) } else { None });
-    let inconclusive: Vec<&str> =
-        results.iter().filter_map(|(_, o)| if let Attempt::Inconclusive(w) = o { Some(w.as_str()) } else { None }).collect();
+    let inconclusive: Vec<&str> = results
+        .iter()
+        .filter_map(|(_, o)| if let Attempt::Inconclusive(w) = o { Some(w.as_str()) } else { None })
+        .collect();
     let rejected = results.iter().filter(|(_, o)| *o == Attempt::Rejected).count();
     test.lockout = lockout.clone().map(|w| format!("{w}; backed off and stopped"));
     (test.outcome, test.detail) = if !test.accepted.is_empty() {
-        (LoginOutcome::Accepted, format!("{} of {} credentials tried were accepted", test.accepted.len(), test.attempts))
+        (
+            LoginOutcome::Accepted,
+            format!("{} of {} credentials tried were accepted", test.accepted.len(), test.attempts),
+        )
     } else if lockout.is_some() || !inconclusive.is_empty() {
         let why = inconclusive.first().copied().unwrap_or("lockout");
         (
@@ -322,14 +359,22 @@ impl Ctx {
                 (b.get(..4) == Some(&[0x20, 0x02, 0, 0][..]) || b.get(..4) == Some(&[0x20, 0x02, 1, 0][..]))
                     .then(|| "the broker accepted a CONNECT without username or password".into())
             }
-            Method::Ftp => match self.ftp(&Credential { username: "anonymous".into(), password: "iotvet@example.invalid".into(), entry: String::new() }).await {
+            Method::Ftp => match self
+                .ftp(&Credential {
+                    username: "anonymous".into(),
+                    password: "iotvet@example.invalid".into(),
+                    entry: String::new(),
+                })
+                .await
+            {
                 Attempt::Accepted(_) => Some("anonymous FTP login accepted".into()),
                 _ => None,
             },
             Method::Telnet => {
                 let mut s = self.stream().await.ok()?;
                 let text = telnet_text(&self.read(&mut s, |b| prompt_kind(&telnet_text(b)).is_some()).await);
-                (prompt_kind(&text) == Some(Prompt::Shell)).then(|| format!("a shell prompt without any login: {}", tail(&text)))
+                (prompt_kind(&text) == Some(Prompt::Shell))
+                    .then(|| format!("a shell prompt without any login: {}", tail(&text)))
             }
             _ => None,
         }
@@ -343,6 +388,7 @@ impl Ctx {
             Method::HttpForm => self.http_form(cred).await,
             Method::Rtsp => self.rtsp(cred).await,
             Method::Mqtt => self.mqtt(cred).await,
+            Method::Ssh => ssh_password(self, cred).await,
         }
     }
 
@@ -357,7 +403,9 @@ impl Ctx {
             Some(Prompt::Login) => {}
             Some(Prompt::Password) => return self.telnet_password(&mut s, cred, false).await,
             Some(Prompt::Shell) => return Attempt::Open(format!("shell prompt without login: {}", tail(&first))),
-            Some(Prompt::Failure) | None => return Attempt::Inconclusive(format!("no login prompt (got {:?})", tail(&first))),
+            Some(Prompt::Failure) | None => {
+                return Attempt::Inconclusive(format!("no login prompt (got {:?})", tail(&first)))
+            }
         }
         if s.write_all(format!("{}\r\n", cred.username).as_bytes()).await.is_err() {
             return Attempt::Inconclusive("connection dropped after the login prompt".into());
@@ -365,7 +413,9 @@ impl Ctx {
         let after_user = telnet_text(&self.read(&mut s, until_prompt).await);
         match prompt_kind(&after_user) {
             Some(Prompt::Password) => self.telnet_password(&mut s, cred, true).await,
-            Some(Prompt::Shell) => Attempt::Accepted(format!("shell prompt after the username alone: {}", tail(&after_user))),
+            Some(Prompt::Shell) => {
+                Attempt::Accepted(format!("shell prompt after the username alone: {}", tail(&after_user)))
+            }
             Some(Prompt::Failure) | Some(Prompt::Login) => Attempt::Rejected,
             None => Attempt::Inconclusive("no password prompt after the username".into()),
         }
@@ -382,7 +432,8 @@ impl Ctx {
             }
             Some(Prompt::Shell) => Attempt::Accepted(format!("shell prompt after the password: {}", tail(&answer))),
             Some(Prompt::Failure) | Some(Prompt::Login) | Some(Prompt::Password) => {
-                if find_ci(answer.as_bytes(), b"locked").is_some() || find_ci(answer.as_bytes(), b"too many").is_some() {
+                if find_ci(answer.as_bytes(), b"locked").is_some() || find_ci(answer.as_bytes(), b"too many").is_some()
+                {
                     Attempt::Lockout(format!("the server said: {}", tail(&answer)))
                 } else {
                     Attempt::Rejected
@@ -403,7 +454,12 @@ impl Ctx {
         match ftp_code(&greeting) {
             Some(220) => {}
             Some(421) => return Attempt::Lockout("421 at connect".into()),
-            _ => return Attempt::Inconclusive(format!("no FTP greeting ({})", crate::bytes::escape_excerpt(&greeting, 60))),
+            _ => {
+                return Attempt::Inconclusive(format!(
+                    "no FTP greeting ({})",
+                    crate::bytes::escape_excerpt(&greeting, 60)
+                ))
+            }
         }
         if s.write_all(format!("USER {}\r\n", cred.username).as_bytes()).await.is_err() {
             return Attempt::Inconclusive("connection dropped after USER".into());
@@ -430,7 +486,9 @@ impl Ctx {
 
     async fn http_exchange(&self, request: String) -> Result<(u16, String, Vec<u8>), Attempt> {
         let mut s = self.stream().await?;
-        s.write_all(request.as_bytes()).await.map_err(|e| Attempt::Inconclusive(format!("sending the request: {e}")))?;
+        s.write_all(request.as_bytes())
+            .await
+            .map_err(|e| Attempt::Inconclusive(format!("sending the request: {e}")))?;
         let b = self.read(&mut s, response_complete).await;
         let end = b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(b.len());
         let head = String::from_utf8_lossy(&b[..end]).into_owned();
@@ -467,11 +525,16 @@ impl Ctx {
         } else {
             format!("Basic {}", base64(format!("{}:{}", cred.username, cred.password).as_bytes()))
         };
-        match self.http_exchange(self.http_request("GET", "/", &format!("Authorization: {authorization}\r\n"), "")).await {
+        match self
+            .http_exchange(self.http_request("GET", "/", &format!("Authorization: {authorization}\r\n"), ""))
+            .await
+        {
             Err(a) => a,
             Ok((401 | 403 | 407, _, _)) => Attempt::Rejected,
             Ok((429 | 503, head, _)) => Attempt::Lockout(format!("HTTP {}", head.lines().next().unwrap_or_default())),
-            Ok((code, head, _)) => Attempt::Accepted(format!("HTTP {code} with credentials ({})", head.lines().next().unwrap_or_default())),
+            Ok((code, head, _)) => {
+                Attempt::Accepted(format!("HTTP {code} with credentials ({})", head.lines().next().unwrap_or_default()))
+            }
         }
     }
 
@@ -484,26 +547,28 @@ impl Ctx {
             return Attempt::Inconclusive("the login form is gone".into());
         };
         let body = form.encode(cred);
-        let request = self.http_request(
-            "POST",
-            &form.action,
-            "Content-Type: application/x-www-form-urlencoded\r\n",
-            &body,
-        );
+        let request =
+            self.http_request("POST", &form.action, "Content-Type: application/x-www-form-urlencoded\r\n", &body);
         match self.http_exchange(request).await {
             Err(a) => a,
             Ok((429 | 503, head, _)) => Attempt::Lockout(format!("HTTP {}", head.lines().next().unwrap_or_default())),
             Ok((401 | 403, _, _)) => Attempt::Rejected,
             Ok((code, head, body)) => {
                 let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
-                let form_again = text.contains("type=\"password\"") || text.contains("type=password") || text.contains("type='password'");
+                let form_again = text.contains("type=\"password\"")
+                    || text.contains("type=password")
+                    || text.contains("type='password'");
                 let location = header(&head, "location").unwrap_or_default().to_ascii_lowercase();
                 let cookie = header(&head, "set-cookie").is_some();
                 if (300..400).contains(&code) && !location.contains("login") && !location.is_empty() {
                     Attempt::Accepted(format!("HTTP {code} redirect to {location} after the form"))
                 } else if code == 200 && cookie && !form_again {
                     Attempt::Accepted("session cookie set and the login form gone".into())
-                } else if form_again || text.contains("invalid") || text.contains("incorrect") || location.contains("login") {
+                } else if form_again
+                    || text.contains("invalid")
+                    || text.contains("incorrect")
+                    || location.contains("login")
+                {
                     Attempt::Rejected
                 } else {
                     Attempt::Inconclusive(format!("HTTP {code} after the form, neither the form again nor a session"))
@@ -578,6 +643,97 @@ impl Ctx {
     }
 }
 
+/// An SSH client that accepts any host key: iotvet is testing passwords, not the host's key.
+struct AnyHostKey;
+
+impl russh::client::Handler for AnyHostKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _key: &russh::keys::PublicKey) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+enum SshAnswer {
+    Open,
+    Methods(Vec<String>),
+}
+
+async fn ssh_session(ctx: &Ctx) -> Result<russh::client::Handle<AnyHostKey>, String> {
+    let config = std::sync::Arc::new(russh::client::Config {
+        inactivity_timeout: Some(ctx.timeout),
+        ..russh::client::Config::default()
+    });
+    match tokio::time::timeout(ctx.timeout, russh::client::connect(config, ctx.addr, AnyHostKey)).await {
+        Err(_) => Err("SSH handshake timed out".into()),
+        Ok(Err(e)) => Err(format!("SSH handshake failed: {e}")),
+        Ok(Ok(h)) => Ok(h),
+    }
+}
+
+fn method_names(set: &russh::MethodSet) -> Vec<String> {
+    set.iter().map(|m| <&str>::from(m).to_owned()).collect()
+}
+
+/// Asks with method "none" which methods the server takes (RFC 4252 §5.2).
+async fn ssh_methods(ctx: &Ctx) -> Result<SshAnswer, String> {
+    let mut h = ssh_session(ctx).await?;
+    let answer = tokio::time::timeout(ctx.timeout, h.authenticate_none("root")).await;
+    let _ = h.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    match answer {
+        Err(_) => Err("no answer to SSH authentication".into()),
+        Ok(Err(e)) => Err(format!("SSH authentication failed: {e}")),
+        Ok(Ok(russh::client::AuthResult::Success)) => Ok(SshAnswer::Open),
+        Ok(Ok(russh::client::AuthResult::Failure { remaining_methods, .. })) => {
+            Ok(SshAnswer::Methods(method_names(&remaining_methods)))
+        }
+    }
+}
+
+/// One password attempt, by "password", falling back to "keyboard-interactive".
+async fn ssh_password(ctx: &Ctx, cred: &Credential) -> Attempt {
+    let mut h = match ssh_session(ctx).await {
+        Ok(h) => h,
+        Err(e) if e.contains("refused") || e.contains("reset") => return Attempt::Lockout(e),
+        Err(e) => return Attempt::Inconclusive(e),
+    };
+    let result = match tokio::time::timeout(ctx.timeout, h.authenticate_password(&cred.username, &cred.password)).await
+    {
+        Err(_) => Attempt::Inconclusive("no answer to the password".into()),
+        Ok(Err(e)) => Attempt::Inconclusive(format!("SSH error: {e}")),
+        Ok(Ok(russh::client::AuthResult::Success)) => Attempt::Accepted("SSH password authentication succeeded".into()),
+        Ok(Ok(russh::client::AuthResult::Failure { remaining_methods, .. })) => {
+            if remaining_methods.iter().any(|m| matches!(m, russh::MethodKind::KeyboardInteractive)) {
+                ssh_keyboard_interactive(ctx, &mut h, cred).await
+            } else {
+                Attempt::Rejected
+            }
+        }
+    };
+    let _ = h.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    result
+}
+
+async fn ssh_keyboard_interactive(ctx: &Ctx, h: &mut russh::client::Handle<AnyHostKey>, cred: &Credential) -> Attempt {
+    use russh::client::KeyboardInteractiveAuthResponse as R;
+    let mut answer =
+        tokio::time::timeout(ctx.timeout, h.authenticate_keyboard_interactive_start(&cred.username, None)).await;
+    for _ in 0..4 {
+        match answer {
+            Ok(Ok(R::Success)) => return Attempt::Accepted("SSH keyboard-interactive authentication succeeded".into()),
+            Ok(Ok(R::Failure { .. })) => return Attempt::Rejected,
+            Ok(Ok(R::InfoRequest { prompts, .. })) => {
+                let responses = prompts.iter().map(|_| cred.password.clone()).collect();
+                answer =
+                    tokio::time::timeout(ctx.timeout, h.authenticate_keyboard_interactive_respond(responses)).await;
+            }
+            Ok(Err(e)) => return Attempt::Inconclusive(format!("SSH error: {e}")),
+            Err(_) => return Attempt::Inconclusive("no answer in keyboard-interactive".into()),
+        }
+    }
+    Attempt::Inconclusive("keyboard-interactive went on asking".into())
+}
+
 /// MQTT 3.1.1 CONNECT with username and password.
 fn mqtt_connect_with(cred: &Credential) -> Vec<u8> {
     let mut var = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0xc2, 0x00, 0x1e];
@@ -620,7 +776,9 @@ fn telnet_text(b: &[u8]) -> String {
             0xff => {
                 i += match b.get(i + 1) {
                     Some(0xfb..=0xfe) => 3,
-                    Some(0xfa) => b[i..].windows(2).position(|w| w == [0xff, 0xf0]).map(|p| p + 2).unwrap_or(b.len() - i),
+                    Some(0xfa) => {
+                        b[i..].windows(2).position(|w| w == [0xff, 0xf0]).map(|p| p + 2).unwrap_or(b.len() - i)
+                    }
                     _ => 2,
                 };
                 continue;
@@ -637,7 +795,9 @@ fn telnet_text(b: &[u8]) -> String {
 fn prompt_kind(text: &str) -> Option<Prompt> {
     let lower = text.to_ascii_lowercase();
     let last = lower.trim_end_matches([' ', '\t']).lines().last().unwrap_or("").trim_end().to_owned();
-    if ["incorrect", "invalid", "failed", "denied", "bad password", "locked", "too many"].iter().any(|w| lower.contains(w))
+    if ["incorrect", "invalid", "failed", "denied", "bad password", "locked", "too many"]
+        .iter()
+        .any(|w| lower.contains(w))
         && !(last.ends_with('#') || last.ends_with('$'))
     {
         return Some(Prompt::Failure);
@@ -645,7 +805,11 @@ fn prompt_kind(text: &str) -> Option<Prompt> {
     if last.ends_with("password:") || last.ends_with("passwd:") {
         return Some(Prompt::Password);
     }
-    if last.ends_with("login:") || last.ends_with("username:") || last.ends_with("user name:") || last.ends_with("user:") {
+    if last.ends_with("login:")
+        || last.ends_with("username:")
+        || last.ends_with("user name:")
+        || last.ends_with("user:")
+    {
         return Some(Prompt::Login);
     }
     if last.ends_with('#') || last.ends_with('$') || (last.ends_with('>') && !last.contains('<')) {
@@ -744,8 +908,11 @@ fn digest_authorization(challenge: &str, method: &str, uri: &str, cred: &Credent
     let qop_auth = get("qop").is_some_and(|q| q.split(',').any(|v| v.trim() == "auth"));
     let cnonce = "0a4f113b";
     let nc = "00000001";
-    let response =
-        if qop_auth { hash(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))? } else { hash(format!("{ha1}:{nonce}:{ha2}"))? };
+    let response = if qop_auth {
+        hash(format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}"))?
+    } else {
+        hash(format!("{ha1}:{nonce}:{ha2}"))?
+    };
     let mut header = format!(
         "Digest username=\"{}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", algorithm={algorithm}, response=\"{response}\"",
         cred.username

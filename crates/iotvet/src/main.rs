@@ -37,7 +37,7 @@ enum Command {
     /// Start the built-in device lab, vet every lab device, print a scorecard and write reports.
     Demo(DemoArgs),
     /// Vet one device: probe it, judge the five guidelines, report.
-    Assess(AssessArgs),
+    Assess(Box<AssessArgs>),
     /// Discovery only: open TCP ports and the services on them (like `nmap -sV`).
     Scan(ScanArgs),
     /// Run the emulated devices on 127.77.0.0/24 until Ctrl-C.
@@ -145,6 +145,34 @@ pub struct ProbeArgs {
     max_hosts: u32,
 }
 
+#[derive(Args, Clone)]
+pub struct CredentialArgs {
+    /// Do not try any credential (MS-3 then rests on the declaration, or stays unknown).
+    #[arg(long)]
+    no_credentials: bool,
+    /// Built-in list to try: minimal, default or full.
+    #[arg(long, value_name = "SET", default_value = "default")]
+    credential_set: String,
+    /// Your own list instead: one username:password per line.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// Keep going after the first accepted credential of a service.
+    #[arg(long)]
+    all_credentials: bool,
+    /// Show accepted passwords in clear in reports (masked by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// Connections at once per login service.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    login_concurrency: usize,
+    /// At most this many login attempts per second per service.
+    #[arg(long, value_name = "N", default_value_t = 50.0)]
+    login_rate: f64,
+    /// At most this many login attempts per service.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    max_attempts: usize,
+}
+
 #[derive(Args)]
 pub struct DemoArgs {
     /// Folder for the reports: one folder per device plus index.html.
@@ -155,6 +183,8 @@ pub struct DemoArgs {
     lab_net: String,
     #[command(flatten)]
     probe: ProbeArgs,
+    #[command(flatten)]
+    logins: CredentialArgs,
 }
 
 #[derive(Args)]
@@ -165,6 +195,8 @@ pub struct AssessArgs {
     probe: ProbeArgs,
     #[command(flatten)]
     vendor: VendorArgs,
+    #[command(flatten)]
+    logins: CredentialArgs,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -240,7 +272,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(a) => cmd::demo::run(a).await,
-            Command::Assess(a) => cmd::assess::run(a).await,
+            Command::Assess(a) => cmd::assess::run(*a).await,
             Command::Scan(a) => cmd::scan::run(a).await,
             Command::Lab(a) => cmd::lab::run(a).await,
             Command::Report(a) => cmd::report::run(a),

@@ -27,12 +27,21 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     }
     let policy = d.passwords.default_password_policy.as_deref();
     if policy.is_some_and(|p| pwd::GOOD_PASSWORD_POLICIES.contains(&p)) {
-        let open: Vec<Finding> = pwd::anonymous_access(case);
+        let mut open: Vec<Finding> = match &case.logins {
+            Some(_) => pwd::findings(case).into_iter().filter(|f| f.status == Status::Fail).collect(),
+            None => pwd::anonymous_access(case),
+        };
+        open.dedup_by(|a, b| a.location == b.location);
         if !open.is_empty() {
             let mut f = contradiction(loc(), Guideline::Ms3, ids::NO_AUTHENTICATION)
                 .evidence(format!("declared default-password policy: {}", policy.unwrap_or_default()));
             for o in &open {
-                f = f.evidence(format!("observed: {} gives access without any credential", o.location));
+                let what = if o.check == ids::NO_AUTHENTICATION {
+                    "gives access without any credential"
+                } else {
+                    "accepts a well-known default credential"
+                };
+                f = f.evidence(format!("observed: {} {what}", o.location));
             }
             out.push(f);
         }

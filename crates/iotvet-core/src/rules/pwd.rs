@@ -1,18 +1,87 @@
-//! MS-3, strong passwords, from live probing.
+//! MS-3, strong passwords, from credential tests against the live device.
 //!
-//! This version does not try credentials yet, so `pwd.default-credential` stays Unknown and names
-//! the login services that would have to be tested. What probing already shows is judged: an
-//! MQTT broker that accepted iotvet's anonymous CONNECT gives access without any credential.
+//! With credential tests in the case: a listed credential accepted fails; a service that gives
+//! access without any credential fails `pwd.no-authentication`; a service that could not be
+//! tested, or whose test was inconclusive, is Unknown; and the check passes only when every
+//! service that asks for a login refused every credential tried (the evidence says how many,
+//! where). Without credential tests: the vendor's declared password policy (marked declared),
+//! else Unknown naming the login services to test; an MQTT broker that accepted the anonymous
+//! CONNECT of identification still fails `pwd.no-authentication`.
 
 use crate::{
     case::{CaseFile, Protocol},
     catalog::ids,
     finding::{Finding, Location},
+    logins::{LoginOutcome, LoginSection},
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
-    let mut out = vec![default_credentials(case)];
-    out.extend(anonymous_access(case));
+    match &case.logins {
+        Some(logins) => tested(case, logins),
+        None => {
+            let mut out = vec![default_credentials(case)];
+            out.extend(anonymous_access(case));
+            out
+        }
+    }
+}
+
+/// Judges the credential tests.
+fn tested(case: &CaseFile, logins: &LoginSection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let secrets = if logins.secrets_shown { "" } else { " (masked)" };
+    for t in &logins.tests {
+        let loc = Location::endpoint(&t.endpoint, &t.service);
+        match t.outcome {
+            LoginOutcome::Accepted => {
+                let mut f = Finding::fail(ids::DEFAULT_CREDENTIAL, loc);
+                for a in &t.accepted {
+                    f = f.evidence(format!(
+                        "{} accepted username '{}' with password '{}'{secrets}, list entry: {}; {}",
+                        t.endpoint, a.username, a.password, a.list_entry, a.evidence
+                    ));
+                }
+                out.push(f.evidence(format!("{} ({}): {}", t.method, t.service, t.detail)));
+            }
+            LoginOutcome::Open => out.push(
+                Finding::fail(ids::NO_AUTHENTICATION, loc)
+                    .evidence(format!("{} ({}): {}", t.endpoint, t.service, t.detail)),
+            ),
+            LoginOutcome::Inconclusive | LoginOutcome::NotTested => {
+                let mut f =
+                    Finding::unknown(ids::DEFAULT_CREDENTIAL, loc).evidence(format!("{}: {}", t.method, t.detail));
+                if let Some(l) = &t.lockout {
+                    f = f.evidence(format!("lockout: {l}"));
+                }
+                out.push(f.needs(if t.outcome == LoginOutcome::NotTested {
+                    "a credential tester for this protocol, or the device's password files from its firmware"
+                } else {
+                    "a conclusive credential test of this service (see the evidence for what went wrong)"
+                }));
+            }
+            LoginOutcome::Rejected => {}
+        }
+    }
+    if out.iter().any(|f| f.check == ids::DEFAULT_CREDENTIAL) {
+        return out;
+    }
+    let mut pass = Finding::pass(ids::DEFAULT_CREDENTIAL, Location::device(&case.target.address));
+    let rejected: Vec<_> = logins.tests.iter().filter(|t| t.outcome == LoginOutcome::Rejected).collect();
+    if rejected.is_empty() {
+        pass = pass.evidence("no service of the device asks for a login");
+    }
+    for t in rejected {
+        pass = pass.evidence(format!(
+            "{} {} ({}, {} list): {}{}",
+            t.endpoint,
+            t.service,
+            t.method,
+            logins.credential_set,
+            t.detail,
+            t.lockout.as_deref().map(|l| format!("; {l}")).unwrap_or_default()
+        ));
+    }
+    out.insert(0, pass);
     out
 }
 
@@ -89,6 +158,67 @@ mod tests {
         let f = anonymous_access(&case(vec![open, closed]));
         assert_eq!(f.len(), 1);
         assert_eq!((f[0].status, f[0].location.port), (Status::Fail, Some(1883)));
+    }
+
+    fn login_case(outcomes: &[(u16, LoginOutcome)]) -> CaseFile {
+        use crate::logins::*;
+        let mut c = case(outcomes.iter().map(|(p, _)| service(*p, Protocol::Telnet)).collect());
+        c.logins = Some(LoginSection {
+            provenance: c.network.as_ref().unwrap().provenance.clone(),
+            credential_set: "default".into(),
+            credentials_in_list: 89,
+            secrets_shown: false,
+            tests: outcomes
+                .iter()
+                .map(|(p, o)| LoginTest {
+                    endpoint: service(*p, Protocol::Telnet).endpoint,
+                    service: "telnet".into(),
+                    method: "telnet-login".into(),
+                    outcome: *o,
+                    attempts: if *o == LoginOutcome::Accepted { 1 } else { 89 },
+                    accepted: if *o == LoginOutcome::Accepted {
+                        vec![AcceptedCredential {
+                            username: "root".into(),
+                            password: mask("xc3511"),
+                            list_entry: "mirai".into(),
+                            evidence: "shell prompt".into(),
+                        }]
+                    } else {
+                        vec![]
+                    },
+                    detail: "d".into(),
+                    lockout: None,
+                    duration_ms: 1,
+                })
+                .collect(),
+        });
+        c
+    }
+
+    #[test]
+    fn tested_credentials_decide_ms3() {
+        let statuses =
+            |c: &CaseFile| findings(c).into_iter().map(|f| (f.check, f.status, f.location.port)).collect::<Vec<_>>();
+        assert_eq!(
+            statuses(&login_case(&[(23, LoginOutcome::Rejected), (2323, LoginOutcome::Rejected)])),
+            vec![(ids::DEFAULT_CREDENTIAL.into(), Status::Pass, None)]
+        );
+        let f = findings(&login_case(&[(23, LoginOutcome::Accepted), (2323, LoginOutcome::Rejected)]));
+        assert_eq!((f[0].status, f[0].location.port), (Status::Fail, Some(23)));
+        assert!(
+            f[0].evidence[0].contains("'root' with password 'x****1' (masked), list entry: mirai"),
+            "{:?}",
+            f[0].evidence
+        );
+        assert_eq!(
+            statuses(&login_case(&[(23, LoginOutcome::Open)]))[1],
+            (ids::NO_AUTHENTICATION.into(), Status::Fail, Some(23))
+        );
+        assert_eq!(
+            statuses(&login_case(&[(23, LoginOutcome::Inconclusive)])),
+            vec![(ids::DEFAULT_CREDENTIAL.into(), Status::Unknown, Some(23))]
+        );
+        assert_eq!(statuses(&login_case(&[(23, LoginOutcome::NotTested), (24, LoginOutcome::Rejected)])).len(), 1);
     }
 
     #[test]

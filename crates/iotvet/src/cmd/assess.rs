@@ -12,6 +12,7 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     let formats = formats_for(args.format.as_deref(), args.out.as_deref())?;
     let probe = args.probe.device_probe()?;
     let (declaration, docs_options) = crate::cmd::docs::vendor_inputs(&args.vendor)?;
+    let credentials = args.logins.plan()?;
     if let Some(dir) = &args.out {
         prepare_dir(dir)?;
     }
@@ -26,7 +27,12 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     progress(&format!("iotvet: probing {} ({}), {} TCP ports", target.name, target.address, probe.ports.len()));
     let mut case =
         CaseFile::new(Target { name: target.name.clone(), address: target.address.to_string() }, now_rfc3339());
-    case.network = Some(probe_device(target, &probe).await);
+    let net = probe_device(target, &probe).await;
+    if let Some(plan) = &credentials {
+        progress(&format!("iotvet: trying {} credentials on the login services", plan.list.len()));
+        case.logins = Some(plan.run(&net, &target.name).await);
+    }
+    case.network = Some(net);
     crate::cmd::docs::collect_vendor_evidence(&mut case, &args.vendor, declaration, docs_options).await?;
     let report = Report::new(case, now_rfc3339());
     emit(&report, &formats, args.out.as_deref())?;

@@ -19,12 +19,12 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     let lab = Lab::start(net, None).await?;
     probe.control_address = Some(lab.control_address);
     progress(&format!(
-        "iotvet demo: lab of {} devices on {net}/24; assessing each ({} TCP ports)",
-        lab.devices.len(),
+        "iotvet demo: lab on {net}/24; assessing each device ({} TCP ports, default credentials) and its vendor's documents",
         probe.ports.len()
     ));
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
+    let credentials = std::sync::Arc::new(args.logins.plan()?);
     let mut docs_options = iotvet_docs::DocsOptions::default();
     docs_options.fetch.extra_roots = vec![lab.ca_der.clone()];
     for device in lab.devices.iter().filter(|d| d.spec.role == "device") {
@@ -35,9 +35,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
             ),
             None => None,
         };
-        let (name, address, probe, docs_options) =
-            (device.spec.name, device.address, probe.clone(), docs_options.clone());
-        tasks.spawn(async move { (name, assess(name, address, &probe, declaration, docs_options).await) });
+        let (name, address, probe, docs_options, credentials) =
+            (device.spec.name, device.address, probe.clone(), docs_options.clone(), credentials.clone());
+        tasks.spawn(async move {
+            (name, assess(name, address, &probe, credentials.as_ref().as_ref(), declaration, docs_options).await)
+        });
     }
     let mut reports: Vec<(String, Report)> = Vec::new();
     while let Some(done) = tasks.join_next().await {
@@ -87,12 +89,17 @@ async fn assess(
     name: &str,
     address: IpAddr,
     probe: &iotvet_net::DeviceProbe,
+    credentials: Option<&crate::cmd::CredentialPlan>,
     declaration: Option<iotvet_core::declaration::Declaration>,
     docs_options: iotvet_docs::DocsOptions,
 ) -> Result<Report> {
     let target = ScopedTarget { name: address.to_string(), address };
     let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
-    case.network = Some(probe_device(&target, probe).await);
+    let net = probe_device(&target, probe).await;
+    if let Some(plan) = credentials {
+        case.logins = Some(plan.run(&net, &target.name).await);
+    }
+    case.network = Some(net);
     if let Some(d) = declaration {
         let sources = iotvet_docs::DocumentSources::default().or_from_declaration(&d);
         case.declaration = Some(d);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Result;
 use iotvet_net::{DeviceProbe, PortList, ScanOptions, ScopePolicy};
 
-use crate::ProbeArgs;
+use crate::{CredentialArgs, ProbeArgs};
 
 pub mod assess;
 pub mod checks;
@@ -34,5 +34,54 @@ impl ProbeArgs {
 
     pub fn scope(&self) -> ScopePolicy {
         ScopePolicy { max_hosts: self.max_hosts, ..ScopePolicy::default() }
+    }
+}
+
+/// What `CredentialArgs` asks for: the list, its name, and the tester's options; None when
+/// credential testing is off.
+pub struct CredentialPlan {
+    pub list: Vec<iotvet_net::Credential>,
+    pub name: String,
+    pub options: iotvet_net::LoginOptions,
+}
+
+impl CredentialArgs {
+    pub fn plan(&self) -> Result<Option<CredentialPlan>> {
+        if self.no_credentials {
+            return Ok(None);
+        }
+        let (list, name) = match &self.credentials {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read credential list {}: {e}", path.display()))?;
+                let name = path.display().to_string();
+                (iotvet_net::creds::parse_list(&text, &name).map_err(anyhow::Error::msg)?, name)
+            }
+            None => {
+                let set = iotvet_net::CredentialSet::parse(&self.credential_set).ok_or_else(|| {
+                    anyhow::anyhow!("unknown credential set '{}' (use minimal, default or full)", self.credential_set)
+                })?;
+                (iotvet_net::creds::builtin(set), set.to_string())
+            }
+        };
+        Ok(Some(CredentialPlan {
+            list,
+            name,
+            options: iotvet_net::LoginOptions {
+                concurrency: self.login_concurrency.max(1),
+                attempts_per_second: self.login_rate.max(0.1),
+                max_attempts: self.max_attempts,
+                find_all: self.all_credentials,
+                show_secrets: self.show_secrets,
+                ..iotvet_net::LoginOptions::default()
+            },
+        }))
+    }
+}
+
+impl CredentialPlan {
+    /// Tests the login services of a probed device.
+    pub async fn run(&self, net: &iotvet_core::NetworkSection, host: &str) -> iotvet_core::logins::LoginSection {
+        iotvet_net::test_logins(net, host, &self.list, &self.name, &self.options).await
     }
 }
