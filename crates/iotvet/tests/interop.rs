@@ -219,3 +219,165 @@ fn openssl_s_server_is_https() {
     assert_eq!((name.as_str(), encrypted), ("https", true), "{s}");
     assert!(s["tls"]["version"].as_str().unwrap().starts_with("TLSv1."), "{s}");
 }
+
+// ---- Credential testing against real servers with a planted default credential ----
+//
+// The planted pair is admin / 1234, which is in the built-in minimal list. Servers that check
+// system accounts (vsftpd, /bin/login under busybox telnetd, dropbear) run in a private mount
+// namespace where /etc/passwd and /etc/shadow are bind-mounted copies holding the test account,
+// so the machine's own accounts are never touched.
+
+pub const PLANTED: (&str, &str) = ("admin", "1234");
+
+/// The pairs iotvet found on `port` with every minimal-list credential tried.
+fn found_credentials(port: u16) -> (Vec<(String, String)>, serde_json::Value) {
+    let o = iotvet(&[
+        "assess", "127.0.0.1", "--ports", &port.to_string(), "--credential-set", "minimal", "--all-credentials",
+        "--show-secrets", "--login-rate", "200", "--format", "json",
+    ]);
+    assert!(matches!(code(&o), 0 | 1 | 3), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let test = v["case"]["logins"]["tests"][0].clone();
+    let mut found: Vec<(String, String)> = test["accepted"]
+        .as_array()
+        .map(|a| a.iter().map(|c| (c["username"].as_str().unwrap().to_owned(), c["password"].as_str().unwrap().to_owned())).collect())
+        .unwrap_or_default();
+    found.sort();
+    (found, test)
+}
+
+fn planted() -> Vec<(String, String)> {
+    vec![(PLANTED.0.to_owned(), PLANTED.1.to_owned())]
+}
+
+/// A private mount namespace whose /etc/passwd and /etc/shadow hold the test account.
+struct Accounts {
+    dir: TempDir,
+}
+
+impl Accounts {
+    fn new() -> Option<Self> {
+        if !std::process::Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success()) {
+            assert!(std::env::var_os("CI").is_none(), "unshare -m must work in CI (root)");
+            eprintln!("SKIPPED: no private mount namespaces here (needs root)");
+            return None;
+        }
+        let dir = TempDir::new("accounts");
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+        let hash = Command::new("openssl").args(["passwd", "-6", PLANTED.1]).output().unwrap();
+        let hash = String::from_utf8(hash.stdout).unwrap().trim().to_owned();
+        let mut shadow = String::new();
+        for line in passwd.lines() {
+            if let Some(name) = line.split(':').next() {
+                shadow.push_str(&format!("{name}:*:19000:0:99999:7:::\n"));
+            }
+        }
+        let passwd = format!("{passwd}{}:x:1500:100:iotvet test:/tmp:/bin/sh\n", PLANTED.0);
+        shadow.push_str(&format!("{}:{hash}:19000:0:99999:7:::\n", PLANTED.0));
+        std::fs::write(dir.join("passwd"), passwd).unwrap();
+        std::fs::write(dir.join("shadow"), shadow).unwrap();
+        Some(Self { dir })
+    }
+
+    /// `program args…` run inside the namespace.
+    fn command(&self, program: &str, args: &[&str]) -> Command {
+        let mut c = Command::new("unshare");
+        c.args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg("mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/shadow && shift 2 && exec \"$@\"")
+            .arg("sh")
+            .arg(self.dir.join("passwd"))
+            .arg(self.dir.join("shadow"))
+            .arg(program)
+            .args(args);
+        c
+    }
+}
+
+#[test]
+fn credentials_mosquitto_password_file() {
+    let Some(mosquitto) = need("mosquitto") else { return };
+    let Some(passwd_tool) = need("mosquitto_passwd") else { return };
+    let dir = TempDir::new("mosq-creds");
+    let pwfile = dir.join("passwords");
+    assert!(Command::new(passwd_tool).args(["-c", "-b"]).arg(&pwfile).args([PLANTED.0, PLANTED.1]).status().unwrap().success());
+    let port = free_port();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\n", pwfile.display())).unwrap();
+    let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+}
+
+#[test]
+fn credentials_vsftpd_with_a_namespace_account() {
+    let Some(vsftpd) = need("vsftpd") else { return };
+    let Some(accounts) = Accounts::new() else { return };
+    let dir = TempDir::new("vsftpd-creds");
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let port = free_port();
+    let conf = dir.join("vsftpd.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\nanonymous_enable=NO\nlocal_enable=YES\nseccomp_sandbox=NO\npam_service_name=vsftpd\nsecure_chroot_dir={}\n",
+            empty.display()
+        ),
+    )
+    .unwrap();
+    let _s = start(&mut accounts.command(&vsftpd, &[conf.to_str().unwrap()]), port);
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+}
+
+#[test]
+fn credentials_busybox_telnetd_with_login() {
+    let Some(busybox) = need("busybox") else { return };
+    let Some(accounts) = Accounts::new() else { return };
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let _s = start(&mut accounts.command(&busybox, &["telnetd", "-F", "-b", &bind, "-l", "/bin/login"]), port);
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+}
+
+#[test]
+fn credentials_dropbear_password_login() {
+    let Some(dropbear) = need("dropbear") else { return };
+    let Some(keygen) = need("dropbearkey") else { return };
+    let Some(accounts) = Accounts::new() else { return };
+    let dir = TempDir::new("dropbear-creds");
+    let key = dir.join("host_key");
+    assert!(Command::new(keygen).args(["-t", "ed25519", "-f"]).arg(&key).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().success());
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let _s = start(&mut accounts.command(&dropbear, &["-F", "-E", "-r", key.to_str().unwrap(), "-p", &bind]), port);
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+}
+
+#[test]
+fn credentials_nginx_basic_auth() {
+    let Some(nginx) = need("nginx") else { return };
+    let dir = TempDir::new("nginx-creds");
+    let hash = Command::new("openssl").args(["passwd", "-apr1", PLANTED.1]).output().unwrap();
+    std::fs::write(dir.join("htpasswd"), format!("{}:{}", PLANTED.0, String::from_utf8(hash.stdout).unwrap())).unwrap();
+    std::fs::create_dir(dir.join("www")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "<html><title>Camera</title></html>").unwrap();
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off; master_process off; user root; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{ access_log off; client_body_temp_path {d}/b; proxy_temp_path {d}/p; fastcgi_temp_path {d}/f; uwsgi_temp_path {d}/u; scgi_temp_path {d}/s;\n\
+               server {{ listen 127.0.0.1:{port}; root {d}/www; location / {{ auth_basic \"Camera\"; auth_basic_user_file {d}/htpasswd; }} }} }}\n"
+        ),
+    )
+    .unwrap();
+    let _s = start(Command::new(nginx).arg("-c").arg(&conf).arg("-p").arg(dir.path()), port);
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+}
