@@ -1,0 +1,168 @@
+//! Login services that misbehave: a server that never prompts, one that prompts forever, one
+//! that sends megabytes of banner, one that drops the connection mid-login. Each yields an
+//! inconclusive test within its budget, never a hang, a panic or a false "credential found".
+
+use std::time::{Duration, Instant};
+
+use iotvet_core::case::{Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, Transport};
+use iotvet_core::logins::LoginOutcome;
+use iotvet_net::{creds, test_logins, CredentialSet, LoginOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+async fn device<F, Fut>(behaviour: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(behaviour(s));
+        }
+    });
+    port
+}
+
+fn net(port: u16, protocol: Protocol) -> NetworkSection {
+    NetworkSection {
+        provenance: Provenance { collector: "t".into(), tool_version: "0".into(), started_at: "x".into(), finished_at: "x".into() },
+        port_spec: port.to_string(),
+        ports_scanned: 1,
+        open_ports: vec![port],
+        services: vec![ServiceObservation {
+            endpoint: Endpoint { address: "127.0.0.1".into(), port, transport: Transport::Tcp },
+            protocol,
+            tls: None,
+            banner: None,
+            response: None,
+            mqtt: None,
+            telnet_options: vec![],
+            identified_by: "test".into(),
+        }],
+        excluded_ports: vec![],
+        scan_duration_ms: 0,
+    }
+}
+
+fn options() -> LoginOptions {
+    LoginOptions { attempt_timeout: Duration::from_millis(800), attempts_per_second: 1000.0, ..LoginOptions::default() }
+}
+
+async fn outcome(port: u16, protocol: Protocol) -> (LoginOutcome, u32, Duration) {
+    let list = creds::builtin(CredentialSet::Minimal);
+    let started = Instant::now();
+    let s = test_logins(&net(port, protocol), "127.0.0.1", &list, "minimal", &options()).await;
+    let t = &s.tests[0];
+    assert!(t.accepted.is_empty(), "a false credential found: {t:?}");
+    (t.outcome, t.attempts, started.elapsed())
+}
+
+#[tokio::test]
+async fn a_telnet_server_that_never_prompts_is_inconclusive() {
+    let port = device(|mut s| async move {
+        let mut b = [0u8; 256];
+        while let Ok(n) = s.read(&mut b).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    let (o, attempts, took) = outcome(port, Protocol::Telnet).await;
+    assert_eq!(o, LoginOutcome::Inconclusive);
+    assert!(attempts <= 9 && took < Duration::from_secs(10), "{attempts} attempts in {took:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_prompts_forever_is_inconclusive_not_found() {
+    let port = device(|mut s| async move {
+        loop {
+            if s.write_all(b"login: ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let (o, _, took) = outcome(port, Protocol::Telnet).await;
+    assert_ne!(o, LoginOutcome::Accepted);
+    assert!(took < Duration::from_secs(15), "{took:?}");
+}
+
+#[tokio::test]
+async fn megabytes_of_banner_are_capped() {
+    let port = device(|mut s| async move {
+        let junk = b"Welcome to the device!\r\n".repeat(4096);
+        for _ in 0..100 {
+            if s.write_all(&junk).await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let (o, _, took) = outcome(port, Protocol::Telnet).await;
+    assert_eq!(o, LoginOutcome::Inconclusive);
+    assert!(took < Duration::from_secs(15), "{took:?}");
+}
+
+#[tokio::test]
+async fn an_ftp_server_that_drops_mid_login_is_inconclusive() {
+    let port = device(|mut s| async move {
+        let _ = s.write_all(b"220 ready\r\n").await;
+        let mut b = [0u8; 256];
+        let _ = s.read(&mut b).await;
+        let _ = s.write_all(b"331 password please\r\n").await;
+        // Hang up before answering PASS.
+    })
+    .await;
+    let (o, attempts, _) = outcome(port, Protocol::Ftp).await;
+    assert_eq!(o, LoginOutcome::Inconclusive);
+    assert!(attempts >= 1);
+}
+
+#[tokio::test]
+async fn an_http_server_answering_garbage_is_inconclusive() {
+    let port = device(|mut s| async move {
+        let mut b = [0u8; 1024];
+        let _ = s.read(&mut b).await;
+        let _ = s.write_all(b"\x00\x01\x02 not http at all").await;
+    })
+    .await;
+    let mut n = net(port, Protocol::Http);
+    n.services[0].response = Some(iotvet_core::case::ResponseHead {
+        status_line: "HTTP/1.1 401".into(),
+        status: 401,
+        server: None,
+        location: None,
+        www_authenticate: Some("Basic realm=\"x\"".into()),
+        strict_transport_security: None,
+        content_type: None,
+        title: None,
+        login_form: false,
+    });
+    let s = test_logins(&n, "127.0.0.1", &creds::builtin(CredentialSet::Minimal), "minimal", &options()).await;
+    assert_eq!(s.tests[0].outcome, LoginOutcome::Inconclusive, "{:?}", s.tests[0]);
+    assert!(s.tests[0].accepted.is_empty());
+}
+
+#[tokio::test]
+async fn a_lockout_is_detected_and_testing_stops() {
+    // Refuses every login with a "locked" message after the first.
+    let port = device(|mut s| async move {
+        let _ = s.write_all(b"login: ").await;
+        let mut b = [0u8; 256];
+        let _ = s.read(&mut b).await;
+        let _ = s.write_all(b"Password: ").await;
+        let _ = s.read(&mut b).await;
+        let _ = s.write_all(b"\r\nAccount locked: too many failures\r\nlogin: ").await;
+    })
+    .await;
+    let list = creds::builtin(CredentialSet::Default);
+    let s = test_logins(&net(port, Protocol::Telnet), "127.0.0.1", &list, "default", &options()).await;
+    let t = &s.tests[0];
+    assert_eq!(t.outcome, LoginOutcome::Inconclusive, "{t:?}");
+    assert!(t.lockout.is_some(), "{t:?}");
+    assert!((t.attempts as usize) < list.len(), "testing should stop at a lockout: {} attempts", t.attempts);
+}
