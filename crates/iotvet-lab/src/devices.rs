@@ -7,7 +7,7 @@ pub enum ServiceKind {
     CameraTelnet,
     /// Plain-HTTP admin UI behind Basic auth; default login admin / admin.
     CameraHttp,
-    /// RTSP server; OPTIONS is open, DESCRIBE asks for Basic auth (admin / admin).
+    /// RTSP server; OPTIONS is open, DESCRIBE asks for Digest auth (admin / admin).
     CameraRtsp,
     /// Plain MQTT broker that accepts anyone.
     PlugMqtt,

@@ -113,6 +113,41 @@ fn base64(input: &[u8]) -> String {
     out
 }
 
+const RTSP_REALM: &str = "IPCAM";
+
+/// A fresh nonce for a Digest challenge.
+fn nonce() -> String {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 16];
+    let _ = ring::rand::SystemRandom::new().fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::Digest as _;
+    md5::Md5::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `Authorization: Digest` (RFC 2617, MD5, no qop — as many cameras do it) for exactly
+/// `user:password`. The lab does not track nonces: any nonce it could have issued is taken.
+fn digest_auth_is(head: &str, method: &str, user: &str, password: &str) -> bool {
+    let Some(v) = header(head, "authorization").and_then(|v| v.strip_prefix("Digest ")) else { return false };
+    let field = |name: &str| {
+        v.split(',').find_map(|p| {
+            let (k, val) = p.trim().split_once('=')?;
+            (k.trim() == name).then(|| val.trim().trim_matches('"').to_owned())
+        })
+    };
+    let (Some(u), Some(nonce), Some(uri), Some(response)) =
+        (field("username"), field("nonce"), field("uri"), field("response"))
+    else {
+        return false;
+    };
+    let ha1 = md5_hex(&format!("{u}:{RTSP_REALM}:{password}"));
+    let ha2 = md5_hex(&format!("{method}:{uri}"));
+    u == user && response == md5_hex(&format!("{ha1}:{nonce}:{ha2}"))
+}
+
 fn response(status: &str, headers: &[(&str, String)], body: &str) -> Vec<u8> {
     response_bytes(status, headers, body.as_bytes())
 }
@@ -207,11 +242,14 @@ async fn rtsp<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, ip: IpAddr) -> Io {
         } else {
             match method {
                 "OPTIONS" => format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: IPCAM RTSP 1.0\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n"),
-                "DESCRIBE" if basic_auth_is(&head, "admin", "admin") => {
+                "DESCRIBE" if digest_auth_is(&head, "DESCRIBE", "admin", "admin") => {
                     let sdp = format!("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=IPCAM stream\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:track1\r\n");
                     format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}", sdp.len())
                 }
-                "DESCRIBE" | "SETUP" | "PLAY" => format!("RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: Basic realm=\"IPCAM\"\r\n\r\n"),
+                "DESCRIBE" | "SETUP" | "PLAY" => format!(
+                    "RTSP/1.0 401 Unauthorized\r\nCSeq: {cseq}\r\nWWW-Authenticate: Digest realm=\"{RTSP_REALM}\", nonce=\"{}\"\r\n\r\n",
+                    nonce()
+                ),
                 "TEARDOWN" => format!("RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\n\r\n"),
                 _ => format!("RTSP/1.0 405 Method Not Allowed\r\nCSeq: {cseq}\r\n\r\n"),
             }

@@ -608,7 +608,8 @@ impl Ctx {
         let Some(challenge) = header(&head, "www-authenticate") else {
             return Attempt::Inconclusive("401 without a challenge".into());
         };
-        let authorization = if challenge.to_ascii_lowercase().starts_with("digest") {
+        let scheme = if challenge.to_ascii_lowercase().starts_with("digest") { "Digest" } else { "Basic" };
+        let authorization = if scheme == "Digest" {
             match digest_authorization(challenge, "DESCRIBE", &self.rtsp_url(), cred) {
                 Some(a) => a,
                 None => return Attempt::Inconclusive(format!("unsupported Digest challenge: {challenge}")),
@@ -617,7 +618,10 @@ impl Ctx {
             format!("Basic {}", base64(format!("{}:{}", cred.username, cred.password).as_bytes()))
         };
         match self.rtsp_describe(&mut s, Some(&authorization)).await {
-            (200, head) => Attempt::Accepted(format!("DESCRIBE answered {}", head.lines().next().unwrap_or_default())),
+            (200, head) => Attempt::Accepted(format!(
+                "DESCRIBE with {scheme} credentials answered {}",
+                head.lines().next().unwrap_or_default()
+            )),
             (401 | 403, _) => Attempt::Rejected,
             (0, _) => Attempt::Inconclusive("no answer to the authenticated DESCRIBE".into()),
             (code, _) => Attempt::Inconclusive(format!("DESCRIBE with credentials answered {code}")),

@@ -27,7 +27,12 @@ where
 
 fn net(port: u16, protocol: Protocol) -> NetworkSection {
     NetworkSection {
-        provenance: Provenance { collector: "t".into(), tool_version: "0".into(), started_at: "x".into(), finished_at: "x".into() },
+        provenance: Provenance {
+            collector: "t".into(),
+            tool_version: "0".into(),
+            started_at: "x".into(),
+            finished_at: "x".into(),
+        },
         port_spec: port.to_string(),
         ports_scanned: 1,
         open_ports: vec![port],

@@ -232,15 +232,29 @@ pub const PLANTED: (&str, &str) = ("admin", "1234");
 /// The pairs iotvet found on `port` with every minimal-list credential tried.
 fn found_credentials(port: u16) -> (Vec<(String, String)>, serde_json::Value) {
     let o = iotvet(&[
-        "assess", "127.0.0.1", "--ports", &port.to_string(), "--credential-set", "minimal", "--all-credentials",
-        "--show-secrets", "--login-rate", "200", "--format", "json",
+        "assess",
+        "127.0.0.1",
+        "--ports",
+        &port.to_string(),
+        "--credential-set",
+        "minimal",
+        "--all-credentials",
+        "--show-secrets",
+        "--login-rate",
+        "200",
+        "--format",
+        "json",
     ]);
     assert!(matches!(code(&o), 0 | 1 | 3), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let test = v["case"]["logins"]["tests"][0].clone();
     let mut found: Vec<(String, String)> = test["accepted"]
         .as_array()
-        .map(|a| a.iter().map(|c| (c["username"].as_str().unwrap().to_owned(), c["password"].as_str().unwrap().to_owned())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|c| (c["username"].as_str().unwrap().to_owned(), c["password"].as_str().unwrap().to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     found.sort();
     (found, test)
@@ -331,10 +345,20 @@ fn credentials_mosquitto_password_file() {
     let Some(passwd_tool) = need("mosquitto_passwd") else { return };
     let dir = TempDir::new("mosq-creds");
     let pwfile = dir.join("passwords");
-    assert!(Command::new(passwd_tool).args(["-c", "-b"]).arg(&pwfile).args([PLANTED.0, PLANTED.1]).status().unwrap().success());
+    assert!(Command::new(passwd_tool)
+        .args(["-c", "-b"])
+        .arg(&pwfile)
+        .args([PLANTED.0, PLANTED.1])
+        .status()
+        .unwrap()
+        .success());
     let port = free_port();
     let conf = dir.join("mosquitto.conf");
-    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\n", pwfile.display())).unwrap();
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\n", pwfile.display()),
+    )
+    .unwrap();
     let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
     let (found, test) = found_credentials(port);
     assert_eq!(found, planted(), "{test}");
@@ -389,7 +413,14 @@ fn credentials_dropbear_password_login() {
     let Some(accounts) = Accounts::new() else { return };
     let dir = TempDir::new("dropbear-creds");
     let key = dir.join("host_key");
-    assert!(Command::new(keygen).args(["-t", "ed25519", "-f"]).arg(&key).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().success());
+    assert!(Command::new(keygen)
+        .args(["-t", "ed25519", "-f"])
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success());
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let _s = start(&mut accounts.command(&dropbear, &["-F", "-E", "-r", key.to_str().unwrap(), "-p", &bind]), port);
