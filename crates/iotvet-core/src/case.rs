@@ -117,6 +117,8 @@ pub enum Protocol {
     Http,
     Rtsp,
     Mqtt,
+    /// Android Debug Bridge (usually on 5555).
+    Adb,
     /// TLS whose inner protocol could not be identified.
     Tls,
     Unknown,
@@ -132,6 +134,7 @@ impl Protocol {
             Self::Http => "http",
             Self::Rtsp => "rtsp",
             Self::Mqtt => "mqtt",
+            Self::Adb => "adb",
             Self::Tls => "tls",
             Self::Unknown => "unknown",
         }

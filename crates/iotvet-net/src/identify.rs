@@ -64,6 +64,7 @@ enum Probe {
     Http,
     Rtsp,
     Mqtt,
+    Adb,
 }
 
 /// What one probe learned. `strength` 0 = nothing, 1 = a hint, 2 = conclusive, 3 = TLS
@@ -85,7 +86,7 @@ pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObserv
     let plain = identify_layer(
         addr,
         Layer::Plain,
-        &[Probe::Banner, Probe::TlsHello, Probe::Http, Probe::Rtsp, Probe::Mqtt],
+        &[Probe::Banner, Probe::TlsHello, Probe::Http, Probe::Rtsp, Probe::Mqtt, Probe::Adb],
         options,
     )
     .await;
@@ -212,6 +213,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
         )
         .into_bytes(),
         Probe::Mqtt => mqtt_connect(),
+        Probe::Adb => adb_connect(),
     };
     if !request.is_empty() && stream.write_all(&request).await.is_err() {
         return Outcome::default();
@@ -222,6 +224,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
         Probe::TlsHello => tls_hello::read_answer(b) != HelloAnswer::Truncated,
         Probe::Http | Probe::Rtsp => response_complete(b),
         Probe::Mqtt => b.len() >= 4,
+        Probe::Adb => b.len() >= 24,
     })
     .await;
     if probe == Probe::Mqtt {
@@ -232,6 +235,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
         Probe::TlsHello => classify_tls(&bytes),
         Probe::Http | Probe::Rtsp => classify_response(&bytes, probe == Probe::Rtsp),
         Probe::Mqtt => classify_mqtt(&bytes),
+        Probe::Adb => classify_adb(&bytes),
     };
     out.bytes = bytes;
     out
@@ -309,6 +313,39 @@ pub(crate) fn mqtt_connect() -> Vec<u8> {
     let mut packet = vec![0x10, var.len() as u8];
     packet.extend_from_slice(&var);
     packet
+}
+
+/// An ADB CNXN message (protocol version 0x01000001, max data 256 KiB, "host::").
+pub(crate) fn adb_connect() -> Vec<u8> {
+    let payload = b"host::\0";
+    let command = u32::from_le_bytes(*b"CNXN");
+    let checksum: u32 = payload.iter().map(|b| u32::from(*b)).sum();
+    let mut m = Vec::with_capacity(24 + payload.len());
+    for word in [command, 0x0100_0001, 256 * 1024, payload.len() as u32, checksum, command ^ 0xffff_ffff] {
+        m.extend_from_slice(&word.to_le_bytes());
+    }
+    m.extend_from_slice(payload);
+    m
+}
+
+/// The command of an ADB message header, when `b` starts with a well-formed one.
+pub(crate) fn adb_command(b: &[u8]) -> Option<[u8; 4]> {
+    let word = |i: usize| b.get(i..i + 4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+    let (command, magic) = (word(0)?, word(20)?);
+    (command ^ 0xffff_ffff == magic).then(|| command.to_le_bytes())
+}
+
+fn classify_adb(b: &[u8]) -> Outcome {
+    let how = match adb_command(b).as_ref() {
+        Some(b"CNXN") => {
+            let banner = b.get(24..).map(|p| escape_excerpt(p, 80)).unwrap_or_default();
+            format!("ADB CNXN to iotvet's CNXN, without authentication ({banner})")
+        }
+        Some(b"AUTH") => "ADB AUTH to iotvet's CNXN: the device asks for key authentication".into(),
+        Some(b"STLS") => "ADB STLS to iotvet's CNXN: the device wants TLS".into(),
+        _ => return Outcome::default(),
+    };
+    Outcome { protocol: Some(Protocol::Adb), strength: 2, how, ..Outcome::default() }
 }
 
 fn classify_mqtt(b: &[u8]) -> Outcome {
@@ -604,6 +641,17 @@ mod tests {
         assert!(response_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde"));
         assert!(response_complete(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n"));
         assert!(!response_complete(b"HTTP/1.1 200 OK\r\n\r\nbody until close"));
+    }
+
+    #[test]
+    fn adb_messages_are_built_and_read() {
+        let m = adb_connect();
+        assert_eq!(adb_command(&m), Some(*b"CNXN"));
+        assert_eq!(classify_adb(&m).protocol, Some(Protocol::Adb));
+        let mut auth = m.clone();
+        auth[..4].copy_from_slice(b"AUTH");
+        assert_eq!(adb_command(&auth), None, "the magic must match the command");
+        assert_eq!(classify_adb(b"CNXN").protocol, None);
     }
 
     #[test]

@@ -73,6 +73,7 @@ enum Method {
     Rtsp,
     Mqtt,
     Ssh,
+    Adb,
 }
 
 impl Method {
@@ -86,6 +87,7 @@ impl Method {
             Self::Rtsp => "rtsp-describe",
             Self::Mqtt => "mqtt-connect",
             Self::Ssh => "ssh-password",
+            Self::Adb => "adb-connect",
         }
     }
 }
@@ -99,6 +101,7 @@ fn method_for(s: &ServiceObservation) -> Option<Result<Method, &'static str>> {
         Protocol::Rtsp => Some(Ok(Method::Rtsp)),
         Protocol::Mqtt => Some(Ok(Method::Mqtt)),
         Protocol::Ssh => Some(Ok(Method::Ssh)),
+        Protocol::Adb => Some(Ok(Method::Adb)),
         Protocol::Http => match (auth, s.response.as_ref().is_some_and(|r| r.login_form)) {
             (Some(a), _) if a.starts_with("digest") => Some(Ok(Method::HttpDigest)),
             (Some(a), _) if a.starts_with("basic") => Some(Ok(Method::HttpBasic)),
@@ -218,6 +221,17 @@ async fn test_service(
                 return test;
             }
         }
+    }
+    // ADB has no passwords: it lets a host in (CNXN), or asks for its RSA key (AUTH).
+    if method == Method::Adb {
+        test.attempts = 1;
+        (test.outcome, test.detail) = match ctx.adb().await {
+            Some(true) => (LoginOutcome::Open, "ADB answered CNXN: a shell for anyone who connects".into()),
+            Some(false) => (LoginOutcome::Rejected, "ADB asks for key authentication: no password to try".into()),
+            None => (LoginOutcome::Inconclusive, "no ADB answer".into()),
+        };
+        test.duration_ms = started.elapsed().as_millis() as u64;
+        return test;
     }
     // First, does it let anyone in without a credential?
     if let Some(open) = ctx.without_credentials().await {
@@ -380,6 +394,18 @@ impl Ctx {
         }
     }
 
+    /// Some(true) when the device accepts an ADB connection without authentication.
+    async fn adb(&self) -> Option<bool> {
+        let mut s = self.stream().await.ok()?;
+        s.write_all(&crate::identify::adb_connect()).await.ok()?;
+        let b = self.read(&mut s, |b| b.len() >= 24).await;
+        match crate::identify::adb_command(&b).as_ref() {
+            Some(b"CNXN") => Some(true),
+            Some(b"AUTH") | Some(b"STLS") => Some(false),
+            _ => None,
+        }
+    }
+
     async fn attempt(&self, cred: &Credential) -> Attempt {
         match self.method {
             Method::Telnet => self.telnet(cred).await,
@@ -389,6 +415,7 @@ impl Ctx {
             Method::Rtsp => self.rtsp(cred).await,
             Method::Mqtt => self.mqtt(cred).await,
             Method::Ssh => ssh_password(self, cred).await,
+            Method::Adb => Attempt::Inconclusive("ADB has no passwords".into()),
         }
     }
 

@@ -171,3 +171,28 @@ async fn a_lockout_is_detected_and_testing_stops() {
     assert!(t.lockout.is_some(), "{t:?}");
     assert!((t.attempts as usize) < list.len(), "testing should stop at a lockout: {} attempts", t.attempts);
 }
+
+#[tokio::test]
+async fn an_open_adb_port_is_identified_and_gives_access_without_credentials() {
+    // An Android device answering CNXN with its banner, as `adbd` does with auth off.
+    let port = device(|mut s| async move {
+        let mut b = [0u8; 64];
+        let _ = s.read(&mut b).await;
+        let payload = b"device::ro.product.name=tvbox;\0";
+        let cmd = u32::from_le_bytes(*b"CNXN");
+        let mut m = Vec::new();
+        for w in [cmd, 0x0100_0001, 4096, payload.len() as u32, 0, cmd ^ 0xffff_ffff] {
+            m.extend_from_slice(&w.to_le_bytes());
+        }
+        m.extend_from_slice(payload);
+        let _ = s.write_all(&m).await;
+    })
+    .await;
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let o = iotvet_net::ProbeOptions { banner_wait: Duration::from_millis(300), ..Default::default() };
+    let s = iotvet_net::identify(addr, &o).await;
+    assert_eq!(s.protocol, Protocol::Adb, "{s:?}");
+    assert!(s.identified_by.contains("tvbox"), "{}", s.identified_by);
+    let (outcome, _, _) = outcome(port, Protocol::Adb).await;
+    assert_eq!(outcome, LoginOutcome::Open);
+}

@@ -22,7 +22,13 @@ fn is_plaintext(service: &ServiceObservation) -> bool {
     !service.is_encrypted()
         && matches!(
             service.protocol,
-            Protocol::Telnet | Protocol::Ftp | Protocol::Smtp | Protocol::Http | Protocol::Rtsp | Protocol::Mqtt
+            Protocol::Telnet
+                | Protocol::Ftp
+                | Protocol::Smtp
+                | Protocol::Http
+                | Protocol::Rtsp
+                | Protocol::Mqtt
+                | Protocol::Adb
         )
 }
 

@@ -113,7 +113,13 @@ pub fn default_credentials(case: &CaseFile) -> Finding {
         .filter(|s| {
             matches!(
                 s.protocol,
-                Protocol::Telnet | Protocol::Ssh | Protocol::Ftp | Protocol::Http | Protocol::Rtsp | Protocol::Mqtt
+                Protocol::Telnet
+                    | Protocol::Ssh
+                    | Protocol::Ftp
+                    | Protocol::Http
+                    | Protocol::Rtsp
+                    | Protocol::Mqtt
+                    | Protocol::Adb
             )
         })
         .map(|s| format!("{} {}", s.endpoint, s.service_name()))
