@@ -10,6 +10,7 @@ pub mod ports;
 pub mod probe;
 pub mod scan;
 pub mod scope;
+pub mod snmp;
 pub mod tls_hello;
 
 pub use creds::{Credential, CredentialSet};

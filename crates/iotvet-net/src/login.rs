@@ -37,6 +37,9 @@ pub struct LoginOptions {
     pub attempt_timeout: Duration,
     /// Keep accepted passwords in clear in the case file.
     pub show_secrets: bool,
+    /// SNMP community strings to try, and on which UDP ports (none: no SNMP test).
+    pub snmp_communities: Vec<String>,
+    pub snmp_ports: Vec<u16>,
 }
 
 impl Default for LoginOptions {
@@ -48,6 +51,8 @@ impl Default for LoginOptions {
             find_all: false,
             attempt_timeout: Duration::from_secs(8),
             show_secrets: false,
+            snmp_communities: vec![],
+            snmp_ports: vec![161],
         }
     }
 }
@@ -115,6 +120,7 @@ fn method_for(s: &ServiceObservation) -> Option<Result<Method, &'static str>> {
 /// Tests every login service of the network section, services concurrently.
 pub async fn test_logins(
     net: &NetworkSection,
+    address: std::net::IpAddr,
     host: &str,
     creds: &[Credential],
     set_name: &str,
@@ -128,9 +134,31 @@ pub async fn test_logins(
         let (s, creds, options, host) = (s.clone(), creds.clone(), options.clone(), host.to_owned());
         tasks.spawn(async move { test_service(&s, method, &host, &creds, &options).await });
     }
+    let mut snmp = tokio::task::JoinSet::new();
+    if !options.snmp_communities.is_empty() {
+        for port in options.snmp_ports.iter().copied() {
+            let (list, o) = (options.snmp_communities.clone(), options.clone());
+            let wait = Duration::from_millis(1500).min(o.attempt_timeout);
+            snmp.spawn(async move {
+                crate::snmp::test_communities(
+                    SocketAddr::new(address, port),
+                    &list,
+                    o.attempts_per_second,
+                    wait,
+                    o.show_secrets,
+                )
+                .await
+            });
+        }
+    }
     let mut tests = Vec::new();
     while let Some(done) = tasks.join_next().await {
         if let Ok(t) = done {
+            tests.push(t);
+        }
+    }
+    while let Some(done) = snmp.join_next().await {
+        if let Ok(Some(t)) = done {
             tests.push(t);
         }
     }

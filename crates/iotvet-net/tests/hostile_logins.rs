@@ -10,6 +10,8 @@ use iotvet_net::{creds, test_logins, CredentialSet, LoginOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 async fn device<F, Fut>(behaviour: F) -> u16
 where
     F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
@@ -58,7 +60,7 @@ fn options() -> LoginOptions {
 async fn outcome(port: u16, protocol: Protocol) -> (LoginOutcome, u32, Duration) {
     let list = creds::builtin(CredentialSet::Minimal);
     let started = Instant::now();
-    let s = test_logins(&net(port, protocol), "127.0.0.1", &list, "minimal", &options()).await;
+    let s = test_logins(&net(port, protocol), LOCAL, "127.0.0.1", &list, "minimal", &options()).await;
     let t = &s.tests[0];
     assert!(t.accepted.is_empty(), "a false credential found: {t:?}");
     (t.outcome, t.attempts, started.elapsed())
@@ -147,7 +149,7 @@ async fn an_http_server_answering_garbage_is_inconclusive() {
         title: None,
         login_form: false,
     });
-    let s = test_logins(&n, "127.0.0.1", &creds::builtin(CredentialSet::Minimal), "minimal", &options()).await;
+    let s = test_logins(&n, LOCAL, "127.0.0.1", &creds::builtin(CredentialSet::Minimal), "minimal", &options()).await;
     assert_eq!(s.tests[0].outcome, LoginOutcome::Inconclusive, "{:?}", s.tests[0]);
     assert!(s.tests[0].accepted.is_empty());
 }
@@ -165,7 +167,7 @@ async fn a_lockout_is_detected_and_testing_stops() {
     })
     .await;
     let list = creds::builtin(CredentialSet::Default);
-    let s = test_logins(&net(port, Protocol::Telnet), "127.0.0.1", &list, "default", &options()).await;
+    let s = test_logins(&net(port, Protocol::Telnet), LOCAL, "127.0.0.1", &list, "default", &options()).await;
     let t = &s.tests[0];
     assert_eq!(t.outcome, LoginOutcome::Inconclusive, "{t:?}");
     assert!(t.lockout.is_some(), "{t:?}");

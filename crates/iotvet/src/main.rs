@@ -171,6 +171,9 @@ pub struct CredentialArgs {
     /// At most this many login attempts per service.
     #[arg(long, value_name = "N", default_value_t = 200)]
     max_attempts: usize,
+    /// UDP ports where SNMP community strings are tried (default 161).
+    #[arg(long, value_name = "SPEC")]
+    snmp_ports: Option<String>,
 }
 
 #[derive(Args)]

@@ -459,3 +459,48 @@ fn credentials_nginx_basic_auth() {
         assert_eq!(hydra, found, "hydra and iotvet disagree");
     }
 }
+
+#[test]
+fn credentials_snmpd_community() {
+    let Some(snmpd) = need("snmpd") else { return };
+    let dir = TempDir::new("snmpd");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let conf = dir.join("snmpd.conf");
+    std::fs::write(&conf, "rocommunity private 127.0.0.1\nsysDescr iotvet test agent\n").unwrap();
+    let child = Command::new(snmpd)
+        .args(["-f", "-Lo", "-C", "-c"])
+        .arg(&conf)
+        .arg(format!("udp:127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server(child);
+    std::thread::sleep(Duration::from_millis(1500));
+    let closed = free_port();
+    let o = iotvet(&[
+        "assess", "127.0.0.1", "--ports", &closed.to_string(), "--snmp-ports", &port.to_string(), "--credential-set", "minimal",
+        "--all-credentials", "--show-secrets", "--format", "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let tests = v["case"]["logins"]["tests"].as_array().unwrap().clone();
+    let snmp = tests.iter().find(|t| t["service"] == "snmp").unwrap_or_else(|| panic!("no SNMP answer recorded: {tests:?}"));
+    let mut passwords: Vec<&str> = snmp["accepted"].as_array().unwrap().iter().map(|a| a["password"].as_str().unwrap()).collect();
+    passwords.dedup();
+    assert_eq!(passwords, vec!["private"], "{snmp}");
+    assert!(snmp["accepted"][0]["evidence"].as_str().unwrap().contains("iotvet test agent"), "{snmp}");
+    assert_eq!(snmp["endpoint"]["transport"], "udp");
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["check"] == "pwd.default-credential" && f["status"] == "fail");
+    assert!(f.is_some(), "a working community is a default credential: {}", v["findings"]);
+
+    // hydra with the same communities finds the same one.
+    if let Some(hydra) = ["/usr/bin/hydra"].into_iter().find(|p| Path::new(p).is_file()) {
+        let list = dir.join("communities.txt");
+        std::fs::write(&list, iotvet_net::snmp::communities(iotvet_net::CredentialSet::Minimal).join("\n") + "\n").unwrap();
+        let out = Command::new(hydra).current_dir(dir.path()).arg("-P").arg(&list).args(["-I", "-s", &port.to_string(), "127.0.0.1", "snmp"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let theirs: Vec<&str> = text.lines().filter_map(|l| l.split("password: ").nth(1)).map(str::trim).collect();
+        assert_eq!(theirs, vec!["private"], "hydra: {text}");
+    }
+}

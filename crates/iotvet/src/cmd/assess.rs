@@ -30,7 +30,7 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     let net = probe_device(target, &probe).await;
     if let Some(plan) = &credentials {
         progress(&format!("iotvet: trying {} credentials on the login services", plan.list.len()));
-        case.logins = Some(plan.run(&net, &target.name).await);
+        case.logins = Some(plan.run(&net, target.address, &target.name).await);
     }
     case.network = Some(net);
     crate::cmd::docs::collect_vendor_evidence(&mut case, &args.vendor, declaration, docs_options).await?;

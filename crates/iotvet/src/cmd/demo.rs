@@ -97,7 +97,7 @@ async fn assess(
     let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
     let net = probe_device(&target, probe).await;
     if let Some(plan) = credentials {
-        case.logins = Some(plan.run(&net, &target.name).await);
+        case.logins = Some(plan.run(&net, target.address, &target.name).await);
     }
     case.network = Some(net);
     if let Some(d) = declaration {

@@ -50,6 +50,13 @@ impl CredentialArgs {
         if self.no_credentials {
             return Ok(None);
         }
+        let set = iotvet_net::CredentialSet::parse(&self.credential_set).ok_or_else(|| {
+            anyhow::anyhow!("unknown credential set '{}' (use minimal, default or full)", self.credential_set)
+        })?;
+        let snmp_ports = match &self.snmp_ports {
+            Some(spec) => iotvet_net::PortList::parse(spec)?.ports().to_vec(),
+            None => vec![161],
+        };
         let (list, name) = match &self.credentials {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -57,12 +64,7 @@ impl CredentialArgs {
                 let name = path.display().to_string();
                 (iotvet_net::creds::parse_list(&text, &name).map_err(anyhow::Error::msg)?, name)
             }
-            None => {
-                let set = iotvet_net::CredentialSet::parse(&self.credential_set).ok_or_else(|| {
-                    anyhow::anyhow!("unknown credential set '{}' (use minimal, default or full)", self.credential_set)
-                })?;
-                (iotvet_net::creds::builtin(set), set.to_string())
-            }
+            None => (iotvet_net::creds::builtin(set), set.to_string()),
         };
         Ok(Some(CredentialPlan {
             list,
@@ -73,6 +75,8 @@ impl CredentialArgs {
                 max_attempts: self.max_attempts,
                 find_all: self.all_credentials,
                 show_secrets: self.show_secrets,
+                snmp_communities: iotvet_net::snmp::communities(set),
+                snmp_ports,
                 ..iotvet_net::LoginOptions::default()
             },
         }))
@@ -81,7 +85,12 @@ impl CredentialArgs {
 
 impl CredentialPlan {
     /// Tests the login services of a probed device.
-    pub async fn run(&self, net: &iotvet_core::NetworkSection, host: &str) -> iotvet_core::logins::LoginSection {
-        iotvet_net::test_logins(net, host, &self.list, &self.name, &self.options).await
+    pub async fn run(
+        &self,
+        net: &iotvet_core::NetworkSection,
+        address: std::net::IpAddr,
+        host: &str,
+    ) -> iotvet_core::logins::LoginSection {
+        iotvet_net::test_logins(net, address, host, &self.list, &self.name, &self.options).await
     }
 }
