@@ -480,25 +480,48 @@ fn credentials_snmpd_community() {
     std::thread::sleep(Duration::from_millis(1500));
     let closed = free_port();
     let o = iotvet(&[
-        "assess", "127.0.0.1", "--ports", &closed.to_string(), "--snmp-ports", &port.to_string(), "--credential-set", "minimal",
-        "--all-credentials", "--show-secrets", "--format", "json",
+        "assess",
+        "127.0.0.1",
+        "--ports",
+        &closed.to_string(),
+        "--snmp-ports",
+        &port.to_string(),
+        "--credential-set",
+        "minimal",
+        "--all-credentials",
+        "--show-secrets",
+        "--format",
+        "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let tests = v["case"]["logins"]["tests"].as_array().unwrap().clone();
-    let snmp = tests.iter().find(|t| t["service"] == "snmp").unwrap_or_else(|| panic!("no SNMP answer recorded: {tests:?}"));
-    let mut passwords: Vec<&str> = snmp["accepted"].as_array().unwrap().iter().map(|a| a["password"].as_str().unwrap()).collect();
+    let snmp =
+        tests.iter().find(|t| t["service"] == "snmp").unwrap_or_else(|| panic!("no SNMP answer recorded: {tests:?}"));
+    let mut passwords: Vec<&str> =
+        snmp["accepted"].as_array().unwrap().iter().map(|a| a["password"].as_str().unwrap()).collect();
     passwords.dedup();
     assert_eq!(passwords, vec!["private"], "{snmp}");
     assert!(snmp["accepted"][0]["evidence"].as_str().unwrap().contains("iotvet test agent"), "{snmp}");
     assert_eq!(snmp["endpoint"]["transport"], "udp");
-    let f = v["findings"].as_array().unwrap().iter().find(|f| f["check"] == "pwd.default-credential" && f["status"] == "fail");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "pwd.default-credential" && f["status"] == "fail");
     assert!(f.is_some(), "a working community is a default credential: {}", v["findings"]);
 
     // hydra with the same communities finds the same one.
     if let Some(hydra) = ["/usr/bin/hydra"].into_iter().find(|p| Path::new(p).is_file()) {
         let list = dir.join("communities.txt");
-        std::fs::write(&list, iotvet_net::snmp::communities(iotvet_net::CredentialSet::Minimal).join("\n") + "\n").unwrap();
-        let out = Command::new(hydra).current_dir(dir.path()).arg("-P").arg(&list).args(["-I", "-s", &port.to_string(), "127.0.0.1", "snmp"]).output().unwrap();
+        std::fs::write(&list, iotvet_net::snmp::communities(iotvet_net::CredentialSet::Minimal).join("\n") + "\n")
+            .unwrap();
+        let out = Command::new(hydra)
+            .current_dir(dir.path())
+            .arg("-P")
+            .arg(&list)
+            .args(["-I", "-s", &port.to_string(), "127.0.0.1", "snmp"])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         let theirs: Vec<&str> = text.lines().filter_map(|l| l.split("password: ").nth(1)).map(str::trim).collect();
         assert_eq!(theirs, vec!["private"], "hydra: {text}");
