@@ -131,6 +131,10 @@ fn mosquitto_anonymous_is_plaintext_mqtt_and_lets_anyone_in() {
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("mqtt", false), "{s}");
     assert_eq!(s["mqtt"]["return_code"], 0, "{s}");
+    // Credential testing records the broker as open to anyone.
+    let (found, test) = found_credentials(port);
+    assert!(found.is_empty(), "{test}");
+    assert_eq!(test["outcome"], "open", "{test}");
 }
 
 #[test]
