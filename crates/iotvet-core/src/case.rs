@@ -168,6 +168,32 @@ pub struct ServiceObservation {
     pub telnet_options: Vec<String>,
     /// How the protocol was recognised, in words (e.g. "server sent IAC WILL ECHO").
     pub identified_by: String,
+    /// For a TLS service: every protocol version and cipher suite it accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_scan: Option<TlsScan>,
+}
+
+/// What a TLS service accepts, found by offering each version and removing each chosen suite
+/// until the server refuses (the way sslyze and testssl.sh enumerate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsScan {
+    /// SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3, in that order.
+    pub versions: Vec<TlsVersionSupport>,
+    /// The server picks by its own preference order (Some(true)), the client's (Some(false)),
+    /// or it could not be told (None: fewer than two suites).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_order_enforced: Option<bool>,
+    pub handshakes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsVersionSupport {
+    /// e.g. `TLSv1.2`.
+    pub version: String,
+    pub accepted: bool,
+    /// IANA names, in the order the server chose them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cipher_suites: Vec<String>,
 }
 
 impl ServiceObservation {

@@ -127,7 +127,10 @@ pub mod ids {
     pub const TOPICS_MISSING: &str = "priv.policy-topics-missing";
     pub const CONTRADICTED: &str = "decl.contradicted";
     pub const CHILDREN_CHECKLIST: &str = "priv.children-checklist";
-    pub const ALL: [&str; 16] = [
+    pub const TLS_LEGACY_VERSION: &str = "enc.tls-legacy-version";
+    pub const TLS_WEAK_CIPHER: &str = "enc.tls-weak-cipher";
+    pub const TLS_NO_FORWARD_SECRECY: &str = "enc.tls-no-forward-secrecy";
+    pub const ALL: [&str; 19] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -144,6 +147,9 @@ pub mod ids {
         TOPICS_MISSING,
         CONTRADICTED,
         CHILDREN_CHECKLIST,
+        TLS_LEGACY_VERSION,
+        TLS_WEAK_CIPHER,
+        TLS_NO_FORWARD_SECRECY,
     ];
 }
 

@@ -134,6 +134,7 @@ fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> Servi
         mqtt: o.mqtt,
         telnet_options: o.telnet_options,
         identified_by: how,
+        tls_scan: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod scan;
 pub mod scope;
 pub mod snmp;
 pub mod tls_hello;
+pub mod tls_scan;
 
 pub use creds::{Credential, CredentialSet};
 pub use identify::{identify, ProbeOptions};

@@ -65,7 +65,11 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            identify(addr, &probe).await
+            let mut service = identify(addr, &probe).await;
+            if service.tls.is_some() || service.protocol == iotvet_core::case::Protocol::Tls {
+                service.tls_scan = Some(crate::tls_scan::scan_tls(addr, &probe.host, probe.read_timeout).await);
+            }
+            service
         });
     }
     let mut services = Vec::new();

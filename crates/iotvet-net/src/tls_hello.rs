@@ -26,6 +26,28 @@ const SUITES: [u16; 17] = [
 /// A ClientHello record offering TLS 1.0 to 1.3. `server_name` is sent as SNI when it is a
 /// DNS name (not an IP literal).
 pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
+    build(server_name, random, 0x0303, &SUITES, &[0x0304, 0x0303, 0x0302, 0x0301])
+}
+
+/// A ClientHello for one protocol version and the given suites, as a version-and-suite
+/// enumeration sends them: up to TLS 1.2 the version is the hello's own field (no
+/// supported_versions extension, which old servers do not know); TLS 1.3 is offered only in
+/// supported_versions, with a key share.
+pub fn client_hello_for(server_name: Option<&str>, random: [u8; 32], version: u16, suites: &[u16]) -> Vec<u8> {
+    if version >= 0x0304 {
+        build(server_name, random, 0x0303, suites, &[version])
+    } else {
+        build(server_name, random, version, suites, &[])
+    }
+}
+
+fn build(
+    server_name: Option<&str>,
+    random: [u8; 32],
+    legacy_version: u16,
+    suites: &[u16],
+    versions: &[u16],
+) -> Vec<u8> {
     let mut exts = Vec::new();
     if let Some(name) = server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err() && n.len() < 256) {
         let n = name.as_bytes();
@@ -48,30 +70,30 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     );
     // renegotiation_info (empty)
     extension(&mut exts, 0xff01, &[0]);
-    // supported_versions: 1.3, 1.2, 1.1, 1.0
-    let versions = [0x0304u16, 0x0303, 0x0302, 0x0301];
-    let mut sv = vec![(versions.len() * 2) as u8];
-    for v in versions {
-        put_u16(&mut sv, v);
+    if !versions.is_empty() {
+        let mut sv = vec![(versions.len() * 2) as u8];
+        for v in versions {
+            put_u16(&mut sv, *v);
+        }
+        extension(&mut exts, 0x002b, &sv);
+        // psk_key_exchange_modes: psk_dhe_ke
+        extension(&mut exts, 0x002d, &[1, 1]);
+        // key_share: one x25519 share. Any 32 bytes are a valid X25519 public value; the
+        // handshake is never finished, only the ServerHello is read.
+        let mut ks = Vec::new();
+        put_u16(&mut ks, 36);
+        put_u16(&mut ks, 0x001d);
+        put_u16(&mut ks, 32);
+        ks.extend_from_slice(&random);
+        extension(&mut exts, 0x0033, &ks);
     }
-    extension(&mut exts, 0x002b, &sv);
-    // psk_key_exchange_modes: psk_dhe_ke
-    extension(&mut exts, 0x002d, &[1, 1]);
-    // key_share: one x25519 share. Any 32 bytes are a valid X25519 public value; the handshake
-    // is never finished, only the ServerHello is read.
-    let mut ks = Vec::new();
-    put_u16(&mut ks, 36);
-    put_u16(&mut ks, 0x001d);
-    put_u16(&mut ks, 32);
-    ks.extend_from_slice(&random);
-    extension(&mut exts, 0x0033, &ks);
 
     let mut body = Vec::new();
-    put_u16(&mut body, 0x0303); // legacy_version
+    put_u16(&mut body, legacy_version);
     body.extend_from_slice(&random);
     body.push(32); // legacy_session_id, for middlebox compatibility
     body.extend_from_slice(&random);
-    body.extend_from_slice(&list16(&SUITES));
+    body.extend_from_slice(&list16(suites));
     body.extend_from_slice(&[1, 0]); // compression: null
     put_u16(&mut body, exts.len() as u16);
     body.extend_from_slice(&exts);
@@ -81,7 +103,7 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     handshake.extend_from_slice(&body);
 
     let mut record = vec![0x16];
-    put_u16(&mut record, 0x0301);
+    put_u16(&mut record, legacy_version.min(0x0301));
     put_u16(&mut record, handshake.len() as u16);
     record.extend_from_slice(&handshake);
     record
@@ -121,6 +143,16 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
             None => HelloAnswer::Truncated,
         },
     }
+}
+
+/// The negotiated version and cipher suite of a ServerHello (TLS 1.3's from supported_versions).
+pub fn server_hello_choice(bytes: &[u8]) -> Option<(u16, u16)> {
+    let HelloAnswer::ServerHello { hello_version, .. } = read_answer(bytes) else { return None };
+    let hello = bytes.get(9..)?;
+    let session_id_len = usize::from(*hello.get(34)?);
+    let at = 35 + session_id_len;
+    let suite = u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]);
+    Some((hello_version, suite))
 }
 
 /// The version a TLS 1.3 ServerHello selects in its supported_versions extension (RFC 8446

@@ -47,6 +47,7 @@ fn net(port: u16, protocol: Protocol) -> NetworkSection {
             mqtt: None,
             telnet_options: vec![],
             identified_by: "test".into(),
+            tls_scan: None,
         }],
         excluded_ports: vec![],
         scan_duration_ms: 0,

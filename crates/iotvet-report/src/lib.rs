@@ -176,6 +176,7 @@ pub(crate) mod fixtures {
                     mqtt: None,
                     telnet_options: vec!["WILL ECHO".into()],
                     identified_by: "server opened with telnet option negotiation (WILL ECHO)".into(),
+                    tls_scan: None,
                 },
                 ServiceObservation {
                     endpoint: ep(443),
@@ -192,6 +193,7 @@ pub(crate) mod fixtures {
                     mqtt: None,
                     telnet_options: vec![],
                     identified_by: "ServerHello".into(),
+                    tls_scan: None,
                 },
             ],
             excluded_ports: vec![],

@@ -531,3 +531,111 @@ fn credentials_snmpd_community() {
         assert_eq!(theirs, vec!["private"], "hydra: {text}");
     }
 }
+
+// ---- TLS enumeration against openssl s_server ----
+
+/// An RSA-2048 self-signed certificate and key in `dir`.
+fn rsa_cert(openssl: &str, dir: &TempDir) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("rsa.pem"), dir.join("rsa.key"));
+    let ok = Command::new(openssl)
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=tls.test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    (cert, key)
+}
+
+/// (version, accepted, cipher suites) as the report lists them.
+type VersionRow = (String, bool, Vec<String>);
+
+/// Versions accepted and the report's failing checks for a TLS server on `port`.
+fn tls_assessment(port: u16) -> (Vec<VersionRow>, Vec<String>) {
+    let o = iotvet(&["assess", "127.0.0.1", "--ports", &port.to_string(), "--no-credentials", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let scan = &v["case"]["network"]["services"][0]["tls_scan"];
+    let versions = scan["versions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no TLS scan: {}", v["case"]["network"]))
+        .iter()
+        .map(|x| {
+            let suites = x["cipher_suites"]
+                .as_array()
+                .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            (x["version"].as_str().unwrap().to_owned(), x["accepted"].as_bool().unwrap(), suites)
+        })
+        .collect();
+    let findings = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| f["check"].as_str().unwrap().to_owned())
+        .collect();
+    (versions, findings)
+}
+
+#[test]
+fn tls_modern_openssl_server_accepts_only_tls13() {
+    let Some(openssl) = need("openssl") else { return };
+    let dir = TempDir::new("tls-modern");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = free_port();
+    let _s = start(
+        Command::new(&openssl)
+            .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet", "-tls1_3", "-cert"])
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key),
+        port,
+    );
+    let (versions, findings) = tls_assessment(port);
+    let accepted: Vec<&str> = versions.iter().filter(|v| v.1).map(|v| v.0.as_str()).collect();
+    assert_eq!(accepted, vec!["TLSv1.3"], "{versions:?}");
+    let mut tls13 = versions.iter().find(|v| v.0 == "TLSv1.3").unwrap().2.clone();
+    tls13.sort();
+    assert_eq!(
+        tls13,
+        vec!["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"],
+        "OpenSSL's default TLS 1.3 suites"
+    );
+    assert!(!findings.iter().any(|f| f.starts_with("enc.tls-")), "{findings:?}");
+}
+
+#[test]
+fn tls_legacy_openssl_server_is_caught() {
+    let Some(openssl) = need("openssl") else { return };
+    let dir = TempDir::new("tls-legacy");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = free_port();
+    let _s = start(
+        Command::new(&openssl)
+            .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+            .args(["-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0", "-min_protocol", "TLSv1", "-cert"])
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key),
+        port,
+    );
+    let (versions, findings) = tls_assessment(port);
+    let accepted: Vec<&str> = versions.iter().filter(|v| v.1).map(|v| v.0.as_str()).collect();
+    assert_eq!(accepted, vec!["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"], "{versions:?}");
+    let tls12 = &versions.iter().find(|v| v.0 == "TLSv1.2").unwrap().2;
+    for suite in [
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_NULL_SHA",
+        "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+    ] {
+        assert!(tls12.iter().any(|s| s == suite), "{suite} not found in {tls12:?}");
+    }
+    assert!(!tls12.iter().any(|s| s.contains("ECDSA")), "an RSA certificate cannot serve ECDSA suites: {tls12:?}");
+    for check in ["enc.tls-legacy-version", "enc.tls-weak-cipher"] {
+        assert!(findings.iter().any(|f| f == check), "{check} missing from {findings:?}");
+    }
+}

@@ -14,6 +14,65 @@ use crate::{
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let mut out = plaintext_services(case);
     out.extend(unidentified_services(case));
+    out.extend(tls_weaknesses(case));
+    out
+}
+
+/// Words in an IANA suite name that mark it weak or broken.
+const WEAK_MARKS: [&str; 8] = ["_NULL_", "_EXPORT", "_anon_", "_RC4_", "_DES_", "_DES40_", "_3DES_", "_MD5"];
+
+fn is_weak(suite: &str) -> bool {
+    WEAK_MARKS.iter().any(|m| suite.contains(m)) || suite.ends_with("_NULL") || suite.contains("WITH_NULL")
+}
+
+fn has_forward_secrecy(version: &str, suite: &str) -> bool {
+    version == "TLSv1.3" || suite.contains("_DHE_") || suite.contains("_ECDHE_")
+}
+
+/// `enc.tls-legacy-version`, `enc.tls-weak-cipher`, `enc.tls-no-forward-secrecy`: from the TLS
+/// enumeration of each encrypted service. Fail findings only; a clean TLS service adds nothing
+/// to the MS-1 pass of `enc.plaintext-service`.
+pub fn tls_weaknesses(case: &CaseFile) -> Vec<Finding> {
+    let Some(net) = &case.network else { return vec![] };
+    let mut out = Vec::new();
+    for s in &net.services {
+        let Some(scan) = &s.tls_scan else { continue };
+        let loc = Location::endpoint(&s.endpoint, s.service_name());
+        let legacy: Vec<&str> = scan
+            .versions
+            .iter()
+            .filter(|v| v.accepted && matches!(v.version.as_str(), "SSLv2" | "SSLv3" | "TLSv1.0" | "TLSv1.1"))
+            .map(|v| v.version.as_str())
+            .collect();
+        if !legacy.is_empty() {
+            out.push(
+                Finding::fail(ids::TLS_LEGACY_VERSION, loc.clone()).evidence(format!("accepts {}", legacy.join(", "))),
+            );
+        }
+        let weak: Vec<String> = scan
+            .versions
+            .iter()
+            .flat_map(|v| v.cipher_suites.iter().filter(|c| is_weak(c)).map(move |c| format!("{} {c}", v.version)))
+            .collect();
+        if !weak.is_empty() {
+            let mut f = Finding::fail(ids::TLS_WEAK_CIPHER, loc.clone());
+            for w in weak {
+                f = f.evidence(format!("accepts {w}"));
+            }
+            out.push(f);
+        }
+        let accepted: Vec<(&str, &str)> = scan
+            .versions
+            .iter()
+            .flat_map(|v| v.cipher_suites.iter().map(move |c| (v.version.as_str(), c.as_str())))
+            .collect();
+        if !accepted.is_empty() && !accepted.iter().any(|(v, c)| has_forward_secrecy(v, c)) {
+            out.push(
+                Finding::fail(ids::TLS_NO_FORWARD_SECRECY, loc)
+                    .evidence(format!("none of the {} accepted suites uses an ephemeral key exchange", accepted.len())),
+            );
+        }
+    }
     out
 }
 
@@ -113,6 +172,52 @@ pub fn unidentified_services(case: &CaseFile) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::{case::MqttConnack, finding::Status, rules::fixtures::*};
+
+    #[test]
+    fn tls_enumerations_are_judged() {
+        use crate::case::{TlsScan, TlsVersionSupport};
+        let v = |version: &str, suites: &[&str]| TlsVersionSupport {
+            version: version.into(),
+            accepted: !suites.is_empty(),
+            cipher_suites: suites.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let mut legacy = service(443, Protocol::Http);
+        legacy.tls = Some(tls());
+        legacy.tls_scan = Some(TlsScan {
+            versions: vec![
+                v("TLSv1.0", &["TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"]),
+                v("TLSv1.2", &["TLS_RSA_WITH_AES_128_GCM_SHA256"]),
+            ],
+            server_order_enforced: Some(true),
+            handshakes: 5,
+        });
+        let mut modern = service(8443, Protocol::Http);
+        modern.tls = Some(tls());
+        modern.tls_scan = Some(TlsScan {
+            versions: vec![
+                v("TLSv1.2", &["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]),
+                v("TLSv1.3", &["TLS_AES_128_GCM_SHA256"]),
+            ],
+            server_order_enforced: None,
+            handshakes: 4,
+        });
+        let f = tls_weaknesses(&case(vec![legacy, modern]));
+        let got: Vec<(&str, Option<u16>)> = f.iter().map(|f| (f.check.as_str(), f.location.port)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ids::TLS_LEGACY_VERSION, Some(443)),
+                (ids::TLS_WEAK_CIPHER, Some(443)),
+                (ids::TLS_NO_FORWARD_SECRECY, Some(443))
+            ]
+        );
+        assert_eq!(f[1].evidence, vec!["accepts TLSv1.0 TLS_RSA_WITH_3DES_EDE_CBC_SHA"]);
+        assert!(
+            !is_weak("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+                && is_weak("TLS_RSA_WITH_NULL_SHA")
+                && is_weak("TLS_DH_anon_WITH_AES_128_CBC_SHA")
+        );
+    }
 
     #[test]
     fn no_network_section_is_unknown_not_pass() {

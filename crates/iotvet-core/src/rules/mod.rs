@@ -59,6 +59,7 @@ pub(crate) mod fixtures {
             mqtt: None,
             telnet_options: vec![],
             identified_by: "test".into(),
+            tls_scan: None,
         }
     }
 
