@@ -234,6 +234,31 @@ pub struct TlsSession {
     /// Size in bytes of the certificate chain the server sent.
     pub certificate_chain_bytes: usize,
     pub certificates: usize,
+    /// The chain as sent, leaf first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<CertificateInfo>,
+    /// `trusted` when the chain verifies against the bundled Mozilla roots for the name the
+    /// user gave, else why not (e.g. `UnknownIssuer`, `Expired`, `NotValidForName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_verification: Option<String>,
+}
+
+/// One certificate of a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    pub subject: String,
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_alt_names: Vec<String>,
+    /// RFC 3339 UTC.
+    pub not_before: String,
+    pub not_after: String,
+    /// `RSA`, `EC P-256`, `Ed25519`…
+    pub key_type: String,
+    pub key_bits: u32,
+    /// e.g. `sha256WithRSAEncryption`, `ecdsa-with-SHA256`.
+    pub signature_algorithm: String,
+    pub self_signed: bool,
 }
 
 /// The head of an HTTP or RTSP response.

@@ -130,7 +130,10 @@ pub mod ids {
     pub const TLS_LEGACY_VERSION: &str = "enc.tls-legacy-version";
     pub const TLS_WEAK_CIPHER: &str = "enc.tls-weak-cipher";
     pub const TLS_NO_FORWARD_SECRECY: &str = "enc.tls-no-forward-secrecy";
-    pub const ALL: [&str; 19] = [
+    pub const TLS_CERT_EXPIRED: &str = "enc.tls-cert-expired";
+    pub const TLS_WEAK_KEY: &str = "enc.tls-weak-key";
+    pub const TLS_UNTRUSTED_CERT: &str = "enc.tls-untrusted-cert";
+    pub const ALL: [&str; 22] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -150,6 +153,9 @@ pub mod ids {
         TLS_LEGACY_VERSION,
         TLS_WEAK_CIPHER,
         TLS_NO_FORWARD_SECRECY,
+        TLS_CERT_EXPIRED,
+        TLS_WEAK_KEY,
+        TLS_UNTRUSTED_CERT,
     ];
 }
 

@@ -522,6 +522,7 @@ async fn tls_session(
     name: ServerName<'static>,
     o: &ProbeOptions,
 ) -> Result<TlsSession, String> {
+    let verify_name = name.clone();
     let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr))
         .await
         .map_err(|_| "connect timed out".to_owned())?
@@ -548,6 +549,11 @@ async fn tls_session(
         alpn: conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned()),
         certificate_chain_bytes: certs.iter().map(|c| c.len()).sum(),
         certificates: certs.len(),
+        chain: certs.iter().take(8).filter_map(|c| crate::cert::describe(c).ok()).collect(),
+        chain_verification: Some(crate::cert::verify_chain(
+            &certs.iter().take(8).map(|c| c.clone().into_owned()).collect::<Vec<_>>(),
+            verify_name,
+        )),
     })
 }
 

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod cert;
 pub mod creds;
 pub mod identify;
 pub mod login;

@@ -187,6 +187,8 @@ pub(crate) mod fixtures {
                         alpn: None,
                         certificate_chain_bytes: 800,
                         certificates: 2,
+                        chain: vec![],
+                        chain_verification: None,
                     }),
                     banner: None,
                     response: None,

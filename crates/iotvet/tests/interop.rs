@@ -639,3 +639,37 @@ fn tls_legacy_openssl_server_is_caught() {
         assert!(findings.iter().any(|f| f == check), "{check} missing from {findings:?}");
     }
 }
+
+#[test]
+fn tls_expired_badssl_certificate_is_caught() {
+    let Some(openssl) = need("openssl") else { return };
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/tls/badssl_certs");
+    let (cert, key) = (corpus.join("wildcard.expired.pem"), corpus.join("badssl.com.key"));
+    if !cert.is_file() || !key.is_file() {
+        eprintln!("SKIPPED: ../shared/corpora/tls/badssl_certs is absent");
+        return;
+    }
+    let port = free_port();
+    let _s = start(
+        Command::new(&openssl)
+            .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet", "-cert"])
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key),
+        port,
+    );
+    let o = iotvet(&["assess", "127.0.0.1", "--ports", &port.to_string(), "--no-credentials", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let tls = &v["case"]["network"]["services"][0]["tls"];
+    assert!(tls["chain"][0]["not_after"].as_str().unwrap() < "2020", "{tls}");
+    assert_ne!(tls["chain_verification"], "trusted");
+    let failing: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(failing.contains(&"enc.tls-cert-expired"), "{failing:?}");
+    assert!(!failing.contains(&"enc.tls-untrusted-cert"), "a loopback service may be untrusted: {failing:?}");
+}

@@ -15,6 +15,60 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let mut out = plaintext_services(case);
     out.extend(unidentified_services(case));
     out.extend(tls_weaknesses(case));
+    out.extend(certificates(case));
+    out
+}
+
+/// A local address: no public CA can certify it, so an untrusted certificate is expected there.
+fn is_local(address: &str) -> bool {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => a.is_private() || a.is_loopback() || a.is_link_local(),
+        Ok(std::net::IpAddr::V6(a)) => {
+            a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
+/// `enc.tls-cert-expired`, `enc.tls-weak-key`, `enc.tls-untrusted-cert`: from the leaf
+/// certificate of each TLS service, judged at the time of the case.
+pub fn certificates(case: &CaseFile) -> Vec<Finding> {
+    let Some(net) = &case.network else { return vec![] };
+    let now = case.created_at.as_str();
+    let mut out = Vec::new();
+    for s in &net.services {
+        let Some(tls) = &s.tls else { continue };
+        let Some(leaf) = tls.chain.first() else { continue };
+        let loc = Location::endpoint(&s.endpoint, s.service_name());
+        if leaf.not_after.as_str() < now || leaf.not_before.as_str() > now {
+            out.push(
+                Finding::fail(ids::TLS_CERT_EXPIRED, loc.clone())
+                    .evidence(format!("valid {} to {}; assessed {now}", leaf.not_before, leaf.not_after)),
+            );
+        }
+        let weak_key = match leaf.key_type.as_str() {
+            "RSA" => leaf.key_bits < 2048,
+            t if t.starts_with("EC") => leaf.key_bits > 0 && leaf.key_bits < 256,
+            _ => false,
+        };
+        let weak_signature = ["md5", "sha1"].iter().any(|w| leaf.signature_algorithm.to_ascii_lowercase().contains(w));
+        if weak_key || weak_signature {
+            out.push(Finding::fail(ids::TLS_WEAK_KEY, loc.clone()).evidence(format!(
+                "{} {}-bit key, signed with {}",
+                leaf.key_type, leaf.key_bits, leaf.signature_algorithm
+            )));
+        }
+        let verification = tls.chain_verification.as_deref().unwrap_or("not checked");
+        if verification != "trusted" && !is_local(&s.endpoint.address) {
+            out.push(Finding::fail(ids::TLS_UNTRUSTED_CERT, loc).evidence(format!(
+                "{}; subject {}, issuer {}{}",
+                verification,
+                leaf.subject,
+                leaf.issuer,
+                if leaf.self_signed { ", self-signed" } else { "" }
+            )));
+        }
+    }
     out
 }
 
@@ -172,6 +226,37 @@ pub fn unidentified_services(case: &CaseFile) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::{case::MqttConnack, finding::Status, rules::fixtures::*};
+
+    #[test]
+    fn certificates_are_judged_and_local_ones_may_be_untrusted() {
+        use crate::case::CertificateInfo;
+        let leaf = |not_after: &str, bits: u32, sig: &str| CertificateInfo {
+            subject: "CN=cam".into(),
+            issuer: "CN=cam".into(),
+            subject_alt_names: vec![],
+            not_before: "2020-01-01T00:00:00Z".into(),
+            not_after: not_after.into(),
+            key_type: "RSA".into(),
+            key_bits: bits,
+            signature_algorithm: sig.into(),
+            self_signed: true,
+        };
+        let mut old = service(443, Protocol::Http);
+        old.tls = Some(crate::case::TlsSession {
+            chain: vec![leaf("2021-01-01T00:00:00Z", 1024, "sha1WithRSAEncryption")],
+            chain_verification: Some("UnknownIssuer".into()),
+            ..tls()
+        });
+        let mut c = case(vec![old]);
+        // 192.0.2.7 is a documentation address, not local: untrusted counts.
+        let got: Vec<String> = certificates(&c).into_iter().map(|f| f.check).collect();
+        assert_eq!(got, vec![ids::TLS_CERT_EXPIRED, ids::TLS_WEAK_KEY, ids::TLS_UNTRUSTED_CERT]);
+        if let Some(n) = c.network.as_mut() {
+            n.services[0].endpoint.address = "192.168.1.20".into();
+        }
+        let got: Vec<String> = certificates(&c).into_iter().map(|f| f.check).collect();
+        assert_eq!(got, vec![ids::TLS_CERT_EXPIRED, ids::TLS_WEAK_KEY], "a local device may be self-signed");
+    }
 
     #[test]
     fn tls_enumerations_are_judged() {

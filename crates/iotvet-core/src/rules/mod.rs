@@ -70,6 +70,8 @@ pub(crate) mod fixtures {
             alpn: None,
             certificate_chain_bytes: 900,
             certificates: 2,
+            chain: vec![],
+            chain_verification: None,
         }
     }
 
