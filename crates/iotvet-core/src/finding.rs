@@ -213,11 +213,6 @@ impl Finding {
         self
     }
 
-    pub fn severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-
     /// Replaces the catalog's "needs" with a more specific one.
     pub fn needs(mut self, text: impl Into<String>) -> Self {
         self.needs = Some(text.into());
@@ -235,15 +230,5 @@ impl Finding {
     pub fn under(mut self, guideline: Guideline) -> Self {
         self.guideline = guideline;
         self
-    }
-
-    pub fn remedy(mut self, text: impl Into<String>) -> Self {
-        self.remediation = Some(text.into());
-        self
-    }
-
-    /// The key that identifies this finding in a manifest: check, status and place.
-    pub fn key(&self) -> String {
-        format!("{} {} {}", self.check, self.status.as_str(), self.location)
     }
 }
