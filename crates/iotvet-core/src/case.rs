@@ -63,11 +63,28 @@ pub struct NetworkSection {
     pub open_ports: Vec<u16>,
     /// One entry per open port, in port order.
     pub services: Vec<ServiceObservation>,
+    /// UDP services that answered iotvet's protocol probes (silence is not recorded: a UDP
+    /// port that does not answer may be closed, filtered, or waiting for another request).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub udp_services: Vec<UdpServiceObservation>,
     /// Open ports left out of the assessment, each with the reason (e.g. a listener of the
     /// machine running the lab rather than of the device).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_ports: Vec<ExcludedPort>,
     pub scan_duration_ms: u64,
+}
+
+/// A UDP service and what it said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UdpServiceObservation {
+    pub endpoint: Endpoint,
+    /// `coap`, `ssdp`, `mdns`, `snmp`, `tftp`.
+    pub protocol: String,
+    /// What the answer was, in words.
+    pub identified_by: String,
+    /// What the answer revealed: model, firmware, resources, services, control URLs…
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revealed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

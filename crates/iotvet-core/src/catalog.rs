@@ -133,7 +133,10 @@ pub mod ids {
     pub const TLS_CERT_EXPIRED: &str = "enc.tls-cert-expired";
     pub const TLS_WEAK_KEY: &str = "enc.tls-weak-key";
     pub const TLS_UNTRUSTED_CERT: &str = "enc.tls-untrusted-cert";
-    pub const ALL: [&str; 22] = [
+    pub const COAP_WITHOUT_DTLS: &str = "enc.coap-without-dtls";
+    pub const SNMP_V1V2C: &str = "enc.snmp-v1v2c";
+    pub const UPNP_PLAIN_HTTP: &str = "enc.upnp-plain-http";
+    pub const ALL: [&str; 25] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -156,6 +159,9 @@ pub mod ids {
         TLS_CERT_EXPIRED,
         TLS_WEAK_KEY,
         TLS_UNTRUSTED_CERT,
+        COAP_WITHOUT_DTLS,
+        SNMP_V1V2C,
+        UPNP_PLAIN_HTTP,
     ];
 }
 

@@ -23,6 +23,21 @@ pub enum ServiceKind {
     HubMqtt,
     /// A vendor's web site (served over TLS): security.txt, privacy policy, terms.
     VendorSite(Vendor),
+    /// UDP: CoAP without DTLS, answering /.well-known/core.
+    SensorCoap,
+    /// UDP: SSDP answering a unicast M-SEARCH, pointing to a plain-HTTP description.
+    SensorSsdp,
+    /// UDP: SNMP v1/v2c with community `public`.
+    SensorSnmp,
+    /// TCP: the UPnP description and control URL the SSDP answer points to.
+    SensorUpnpHttp,
+}
+
+impl ServiceKind {
+    /// Served over UDP rather than TCP.
+    pub fn is_udp(self) -> bool {
+        matches!(self, Self::SensorCoap | Self::SensorSsdp | Self::SensorSnmp)
+    }
 }
 
 /// The lab's two vendors: one that publishes what it should, one that does not.
@@ -64,7 +79,7 @@ const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> Se
     ServiceSpec { port, kind, tls, label }
 }
 
-pub static DEVICES: [DeviceSpec; 5] = [
+pub static DEVICES: [DeviceSpec; 6] = [
     DeviceSpec {
         name: "camera",
         role: "device",
@@ -103,6 +118,20 @@ pub static DEVICES: [DeviceSpec; 5] = [
         ],
         declaration: Some(include_str!("../declarations/hub.toml")),
         vendor: Some("brightnest"),
+    },
+    DeviceSpec {
+        name: "sensor",
+        role: "device",
+        description: "Environment sensor that speaks UDP: CoAP without DTLS, SSDP/UPnP over plain HTTP, SNMP v2c with community public",
+        host_octet: 40,
+        services: &[
+            svc(5683, ServiceKind::SensorCoap, false, "coap (udp)"),
+            svc(1900, ServiceKind::SensorSsdp, false, "ssdp (udp)"),
+            svc(1161, ServiceKind::SensorSnmp, false, "snmp v2c (udp)"),
+            svc(49152, ServiceKind::SensorUpnpHttp, false, "http UPnP description"),
+        ],
+        declaration: None,
+        vendor: None,
     },
     DeviceSpec {
         name: "brightnest",

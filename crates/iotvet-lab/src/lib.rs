@@ -10,11 +10,16 @@ pub mod manifest;
 mod servers;
 mod ssh;
 mod tls;
+mod udp;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub use devices::{DeviceSpec, ServiceKind, ServiceSpec, Vendor, DEVICES};
 pub use manifest::{manifests, ExpectedFinding, Manifest};
+
+/// UDP ports the lab's devices use beyond the usual ones (SNMP on 1161, unprivileged), for
+/// probes that should see them.
+pub const EXTRA_UDP_PORTS: [u16; 1] = [1161];
 
 /// The lab's default network.
 pub const DEFAULT_NETWORK: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 0);
@@ -89,6 +94,12 @@ impl Lab {
             };
             for service in spec.services {
                 let addr = SocketAddr::new(ip, service.port);
+                if service.kind.is_udp() {
+                    let socket =
+                        tokio::net::UdpSocket::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
+                    tasks.spawn(udp::serve(socket, service.kind, ip));
+                    continue;
+                }
                 let listener =
                     tokio::net::TcpListener::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
                 if service.kind == ServiceKind::HubSsh {

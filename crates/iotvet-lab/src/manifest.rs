@@ -103,6 +103,7 @@ pub fn manifests() -> Vec<(&'static str, &'static str)> {
         ("camera", include_str!("../manifests/camera.toml")),
         ("plug", include_str!("../manifests/plug.toml")),
         ("hub", include_str!("../manifests/hub.toml")),
+        ("sensor", include_str!("../manifests/sensor.toml")),
     ]
 }
 

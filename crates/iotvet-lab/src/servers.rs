@@ -45,9 +45,12 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         ServiceKind::PlugMqtt => mqtt(&mut s, None).await,
         ServiceKind::HubMqtt => mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await,
         ServiceKind::HubSsh => Ok(()), // served by ssh.rs
-        ServiceKind::CameraHttp | ServiceKind::PlugHttp | ServiceKind::HubWebUi | ServiceKind::HubRedirect => {
-            http(&mut s, kind, ip).await
-        }
+        ServiceKind::CameraHttp
+        | ServiceKind::PlugHttp
+        | ServiceKind::HubWebUi
+        | ServiceKind::HubRedirect
+        | ServiceKind::SensorUpnpHttp => http(&mut s, kind, ip).await,
+        ServiceKind::SensorCoap | ServiceKind::SensorSsdp | ServiceKind::SensorSnmp => Ok(()), // UDP: udp.rs
         ServiceKind::VendorSite(vendor) => vendor_site(&mut s, vendor, ip).await,
     };
     let _ = s.shutdown().await;
@@ -220,6 +223,11 @@ async fn http<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, kind: ServiceKind, i
             _ => response("404 Not Found", &[json], "{\"error\":\"not found\"}"),
         },
         ServiceKind::HubRedirect => response("301 Moved Permanently", &[("Location", format!("https://{ip}:8443{path}"))], ""),
+        ServiceKind::SensorUpnpHttp => response(
+            "200 OK",
+            &[("Content-Type", "text/xml".into()), ("Server", "Linux/3.10 UPnP/1.0 SensorOS/2.1.0".into())],
+            "<?xml version=\"1.0\"?><root xmlns=\"urn:schemas-upnp-org:device-1-0\"><device><friendlyName>Sensor</friendlyName><modelName>ES-2</modelName><modelNumber>2.1.0</modelNumber><serviceList><service><serviceType>urn:Belkin:service:basicevent:1</serviceType><controlURL>/upnp/control/basicevent1</controlURL></service></serviceList></device></root>",
+        ),
         _ => response(
             "200 OK",
             &[("Strict-Transport-Security", "max-age=31536000".into()), html],

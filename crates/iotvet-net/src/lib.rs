@@ -14,6 +14,7 @@ pub mod scope;
 pub mod snmp;
 pub mod tls_hello;
 pub mod tls_scan;
+pub mod udp;
 
 pub use creds::{Credential, CredentialSet};
 pub use identify::{identify, ProbeOptions};

@@ -136,9 +136,14 @@ pub async fn test_logins(
     }
     let mut snmp = tokio::task::JoinSet::new();
     if !options.snmp_communities.is_empty() {
-        for port in options.snmp_ports.iter().copied() {
+        // The ports asked for, and every port where UDP probing found an SNMP agent.
+        let mut ports = options.snmp_ports.clone();
+        ports.extend(net.udp_services.iter().filter(|u| u.protocol == "snmp").map(|u| u.endpoint.port));
+        ports.sort_unstable();
+        ports.dedup();
+        for port in ports {
             let (list, o) = (options.snmp_communities.clone(), options.clone());
-            let wait = Duration::from_millis(1500).min(o.attempt_timeout);
+            let wait = Duration::from_millis(1000).min(o.attempt_timeout);
             snmp.spawn(async move {
                 crate::snmp::test_communities(
                     SocketAddr::new(address, port),

@@ -21,6 +21,8 @@ pub struct DeviceProbe {
     /// iotvet (a listener on every address), not to the device, and are left out with a note.
     /// Used by the device lab, whose devices share the machine's loopback.
     pub control_address: Option<IpAddr>,
+    /// UDP ports probed with CoAP, SSDP, SNMP, mDNS and TFTP requests (empty: no UDP).
+    pub udp_ports: Vec<u16>,
 }
 
 impl Default for DeviceProbe {
@@ -31,6 +33,7 @@ impl Default for DeviceProbe {
             probe: ProbeOptions::default(),
             identify_concurrency: 64,
             control_address: None,
+            udp_ports: crate::udp::DEFAULT_UDP_PORTS.to_vec(),
         }
     }
 }
@@ -72,6 +75,12 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
             service
         });
     }
+    let udp = {
+        // Devices answer UDP in milliseconds; a second covers a slow one without stalling everything.
+        let timeout = cfg.probe.banner_wait.min(std::time::Duration::from_secs(1));
+        let (address, ports) = (target.address, cfg.udp_ports.clone());
+        tokio::spawn(async move { crate::udp::probe_udp(address, &ports, timeout).await })
+    };
     let mut services = Vec::new();
     while let Some(done) = tasks.join_next().await {
         if let Ok(s) = done {
@@ -91,6 +100,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         open_ports: device_ports,
         services,
         excluded_ports: excluded,
+        udp_services: udp.await.unwrap_or_default(),
         scan_duration_ms: clock.elapsed().as_millis() as u64,
     }
 }

@@ -50,6 +50,7 @@ fn net(port: u16, protocol: Protocol) -> NetworkSection {
             tls_scan: None,
         }],
         excluded_ports: vec![],
+        udp_services: vec![],
         scan_duration_ms: 0,
     }
 }

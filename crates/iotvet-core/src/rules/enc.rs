@@ -16,6 +16,32 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     out.extend(unidentified_services(case));
     out.extend(tls_weaknesses(case));
     out.extend(certificates(case));
+    out.extend(udp_services(case));
+    out
+}
+
+/// CoAP without DTLS, SNMP v1/v2c, UPnP control over plain HTTP, and TFTP (plaintext, no
+/// authentication at all), from the UDP services that answered.
+pub fn udp_services(case: &CaseFile) -> Vec<Finding> {
+    let Some(net) = &case.network else { return vec![] };
+    let mut out = Vec::new();
+    for u in &net.udp_services {
+        let loc = Location::endpoint(&u.endpoint, &u.protocol);
+        let check = match u.protocol.as_str() {
+            "coap" => ids::COAP_WITHOUT_DTLS,
+            "snmp" => ids::SNMP_V1V2C,
+            "ssdp" if u.revealed.iter().any(|r| r.to_ascii_lowercase().starts_with("location: http://")) => {
+                ids::UPNP_PLAIN_HTTP
+            }
+            "tftp" => ids::PLAINTEXT_SERVICE,
+            _ => continue,
+        };
+        let mut f = Finding::fail(check, loc).evidence(format!("{}: {}", u.endpoint, u.identified_by));
+        for r in &u.revealed {
+            f = f.evidence(format!("revealed {r}"));
+        }
+        out.push(f);
+    }
     out
 }
 
@@ -175,7 +201,8 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
             pass = pass.evidence(format!("{} {}: {how}", s.endpoint, s.service_name()));
         }
     }
-    vec![pass.evidence("not examined: UDP services, a traffic capture of the device in use")]
+    vec![pass
+        .evidence("not examined: a traffic capture of the device in use; UDP services are judged by their own checks")]
 }
 
 fn plaintext_finding(s: &ServiceObservation) -> Finding {
@@ -256,6 +283,38 @@ mod tests {
         }
         let got: Vec<String> = certificates(&c).into_iter().map(|f| f.check).collect();
         assert_eq!(got, vec![ids::TLS_CERT_EXPIRED, ids::TLS_WEAK_KEY], "a local device may be self-signed");
+    }
+
+    #[test]
+    fn udp_answers_are_judged() {
+        use crate::case::{Transport, UdpServiceObservation};
+        let udp = |port, protocol: &str, revealed: &[&str]| UdpServiceObservation {
+            endpoint: crate::case::Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Udp },
+            protocol: protocol.into(),
+            identified_by: "answer".into(),
+            revealed: revealed.iter().map(|r| (*r).to_owned()).collect(),
+        };
+        let mut c = case(vec![]);
+        if let Some(n) = c.network.as_mut() {
+            n.udp_services = vec![
+                udp(5683, "coap", &["</t>"]),
+                udp(161, "snmp", &["sysDescr: x"]),
+                udp(1900, "ssdp", &["LOCATION: http://192.0.2.7:49152/d.xml"]),
+                udp(5353, "mdns", &[]),
+                udp(69, "tftp", &[]),
+            ];
+        }
+        let got: Vec<(String, u16)> =
+            udp_services(&c).into_iter().map(|f| (f.check, f.location.port.unwrap())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (ids::COAP_WITHOUT_DTLS.into(), 5683),
+                (ids::SNMP_V1V2C.into(), 161),
+                (ids::UPNP_PLAIN_HTTP.into(), 1900),
+                (ids::PLAINTEXT_SERVICE.into(), 69)
+            ]
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub(crate) mod fixtures {
             open_ports: services.iter().map(|s| s.endpoint.port).collect(),
             services,
             excluded_ports: vec![],
+            udp_services: vec![],
             scan_duration_ms: 1000,
         });
         case

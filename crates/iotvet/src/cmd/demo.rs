@@ -18,6 +18,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     prepare_dir(&args.out)?;
     let lab = Lab::start(net, None).await?;
     probe.control_address = Some(lab.control_address);
+    probe.udp_ports.extend(iotvet_lab::EXTRA_UDP_PORTS);
     progress(&format!(
         "iotvet demo: lab on {net}/24; assessing each device ({} TCP ports, default credentials) and its vendor's documents",
         probe.ports.len()

@@ -1,0 +1,199 @@
+//! UDP services: a protocol-correct request per protocol to each UDP port asked for, all at
+//! once, each on its own socket, each waiting once for an answer. Unicast to the target only.
+//! Silence is not recorded (closed, filtered and "wrong request" look the same over UDP).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use iotvet_core::case::{Endpoint, Transport, UdpServiceObservation};
+use tokio::net::UdpSocket;
+
+use crate::bytes::escape_excerpt;
+
+/// The UDP ports probed by default: TFTP, SNMP, SSDP, mDNS, CoAP, CoAP over DTLS.
+pub const DEFAULT_UDP_PORTS: [u16; 6] = [69, 161, 1900, 5353, 5683, 5684];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Coap,
+    Ssdp,
+    Snmp,
+    Mdns,
+    Tftp,
+}
+
+const KINDS: [Kind; 5] = [Kind::Coap, Kind::Ssdp, Kind::Snmp, Kind::Mdns, Kind::Tftp];
+const COAP_MESSAGE_ID: u16 = 0x5a17;
+
+fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
+    match kind {
+        // CON GET /.well-known/core (RFC 7252, RFC 6690).
+        Kind::Coap => {
+            let mut m = vec![0x40, 0x01];
+            m.extend_from_slice(&COAP_MESSAGE_ID.to_be_bytes());
+            m.push(0xbb);
+            m.extend_from_slice(b".well-known");
+            m.push(0x04);
+            m.extend_from_slice(b"core");
+            m
+        }
+        Kind::Ssdp => format!(
+            "M-SEARCH * HTTP/1.1\r\nHOST: {addr}\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\nUSER-AGENT: iotvet/{}\r\n\r\n",
+            iotvet_core::TOOL_VERSION
+        )
+        .into_bytes(),
+        Kind::Snmp => crate::snmp::get_request("public", 0x0155_0001, 1),
+        // DNS-SD service enumeration, asking for a unicast answer (RFC 6762 §5.4).
+        Kind::Mdns => {
+            let mut m = vec![0x17, 0x17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+            for label in ["_services", "_dns-sd", "_udp", "local"] {
+                m.push(label.len() as u8);
+                m.extend_from_slice(label.as_bytes());
+            }
+            m.extend_from_slice(&[0, 0x00, 0x0c, 0x80, 0x01]);
+            m
+        }
+        // RRQ for a file that does not exist: any TFTP server answers ERROR (or DATA).
+        Kind::Tftp => [&[0u8, 1][..], b"iotvet-probe-no-such-file", &[0], b"octet", &[0]].concat(),
+    }
+}
+
+/// What an answer says, if it is the protocol asked.
+fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
+    match kind {
+        Kind::Coap => {
+            let (&first, rest) = b.split_first()?;
+            let code = *rest.first()?;
+            let id = u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?]);
+            if first >> 6 != 1 || id != COAP_MESSAGE_ID {
+                return None;
+            }
+            let payload = b.iter().position(|x| *x == 0xff).map(|p| &b[p + 1..]).unwrap_or_default();
+            let resources: Vec<String> = String::from_utf8_lossy(payload)
+                .split(',')
+                .filter(|r| r.starts_with('<'))
+                .take(20)
+                .map(|r| escape_excerpt(r.as_bytes(), 100))
+                .collect();
+            Some((format!("CoAP {}.{:02} to GET /.well-known/core, without DTLS", code >> 5, code & 0x1f), resources))
+        }
+        Kind::Ssdp => {
+            let text = String::from_utf8_lossy(b);
+            if !text.starts_with("HTTP/1.1 200") {
+                return None;
+            }
+            let header = |name: &str| {
+                text.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim().eq_ignore_ascii_case(name).then(|| escape_excerpt(v.trim().as_bytes(), 160))
+                })
+            };
+            let revealed = ["LOCATION", "SERVER", "ST", "USN"]
+                .iter()
+                .filter_map(|h| header(h).map(|v| format!("{h}: {v}")))
+                .collect();
+            Some(("SSDP answer to a unicast M-SEARCH".into(), revealed))
+        }
+        Kind::Snmp => {
+            let r = crate::snmp::parse_response(b)?;
+            Some((
+                format!("SNMP v2c GetResponse to community 'public' (error status {})", r.error_status),
+                r.value.map(|v| format!("sysDescr: {v}")).into_iter().collect(),
+            ))
+        }
+        Kind::Mdns => {
+            // A legacy unicast query (our source port is not 5353) gets its ID echoed (RFC 6762 §6.7).
+            if b.len() < 12 || b[..2] != [0x17, 0x17] || b[2] & 0xf8 != 0x80 {
+                return None;
+            }
+            let answers = u16::from_be_bytes([b[6], b[7]]);
+            Some((format!("mDNS answer to a unicast DNS-SD query ({answers} records)"), vec![]))
+        }
+        Kind::Tftp => match b {
+            [0, 5, _, _, msg @ ..] => Some((
+                format!(
+                    "TFTP ERROR to a read request ({})",
+                    escape_excerpt(msg.split(|c| *c == 0).next().unwrap_or_default(), 60)
+                ),
+                vec![],
+            )),
+            [0, 3, ..] => Some(("TFTP DATA to a read request".into(), vec![])),
+            _ => None,
+        },
+    }
+}
+
+fn name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Coap => "coap",
+        Kind::Ssdp => "ssdp",
+        Kind::Snmp => "snmp",
+        Kind::Mdns => "mdns",
+        Kind::Tftp => "tftp",
+    }
+}
+
+async fn ask(kind: Kind, addr: SocketAddr, timeout: Duration) -> Option<UdpServiceObservation> {
+    let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0".parse().ok()? } else { "[::]:0".parse().ok()? };
+    let socket = UdpSocket::bind(bind).await.ok()?;
+    socket.send_to(&request(kind, addr), addr).await.ok()?;
+    let mut buf = vec![0u8; 8192];
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (n, from) = tokio::time::timeout(left, socket.recv_from(&mut buf)).await.ok()?.ok()?;
+        if from.ip() != addr.ip() {
+            continue;
+        }
+        let (how, revealed) = classify(kind, &buf[..n])?;
+        return Some(UdpServiceObservation {
+            endpoint: Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Udp },
+            protocol: name(kind).into(),
+            identified_by: how,
+            revealed,
+        });
+    }
+}
+
+/// Probes every port with every protocol; one observation per port that answered, in port order.
+pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> Vec<UdpServiceObservation> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for port in ports.iter().copied() {
+        for (rank, kind) in KINDS.into_iter().enumerate() {
+            tasks.spawn(async move { (port, rank, ask(kind, SocketAddr::new(address, port), timeout).await) });
+        }
+    }
+    let mut found: Vec<(u16, usize, UdpServiceObservation)> = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((port, rank, Some(o))) = done {
+            found.push((port, rank, o));
+        }
+    }
+    found.sort_by_key(|(port, rank, _)| (*port, *rank));
+    found.dedup_by_key(|(port, _, _)| *port);
+    found.into_iter().map(|(_, _, o)| o).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_classified_and_others_are_not() {
+        let coap =
+            [0x60, 0x45, 0x5a, 0x17, 0xc1, 0x28, 0xff, b'<', b'/', b't', b'>', b',', b'<', b'/', b'f', b'w', b'>'];
+        let (how, res) = classify(Kind::Coap, &coap).unwrap();
+        assert!(how.contains("2.05"), "{how}");
+        assert_eq!(res, vec!["</t>", "</fw>"]);
+        assert!(classify(Kind::Coap, &[0x60, 0x45, 0, 1]).is_none(), "another message id");
+        let ssdp = b"HTTP/1.1 200 OK\r\nLOCATION: http://10.0.0.2:49152/desc.xml\r\nSERVER: Linux UPnP/1.0\r\n\r\n";
+        let (_, res) = classify(Kind::Ssdp, ssdp).unwrap();
+        assert_eq!(res[0], "LOCATION: http://10.0.0.2:49152/desc.xml");
+        assert!(classify(Kind::Tftp, b"\x00\x05\x00\x01File not found\x00").unwrap().0.contains("File not found"));
+        assert!(classify(Kind::Mdns, &[0; 12]).is_none());
+        for kind in KINDS {
+            assert!(classify(kind, b"").is_none());
+            assert!(classify(kind, b"\xff\xff\xff\xff garbage").is_none(), "{kind:?}");
+        }
+    }
+}
