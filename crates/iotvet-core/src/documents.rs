@@ -39,6 +39,19 @@ pub struct Retrieval {
 }
 
 impl Retrieval {
+    /// Nothing obtained yet from `source`.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            source: source.into(),
+            urls: vec![],
+            status: None,
+            content_type: None,
+            bytes: 0,
+            truncated: false,
+            error: None,
+        }
+    }
+
     pub fn ok(&self) -> bool {
         self.error.is_none()
     }

@@ -53,15 +53,7 @@ fn agent(options: &FetchOptions) -> ureq::Agent {
 /// Fetches `url`. Never fails: what went wrong is in `Retrieval::error`, with the body empty.
 pub fn fetch(url: &str, options: &FetchOptions) -> (Retrieval, Vec<u8>) {
     let agent = agent(options);
-    let mut retrieval = Retrieval {
-        source: url.to_owned(),
-        urls: vec![],
-        status: None,
-        content_type: None,
-        bytes: 0,
-        truncated: false,
-        error: None,
-    };
+    let mut retrieval = Retrieval::new(url);
     let mut current = url.to_owned();
     for _ in 0..=options.max_redirects {
         if retrieval.urls.contains(&current) {
@@ -129,15 +121,7 @@ fn resolve(base: &str, location: &str) -> String {
 
 /// Reads a local file with the same size cap.
 pub fn read_file(path: &std::path::Path, options: &FetchOptions) -> (Retrieval, Vec<u8>) {
-    let mut retrieval = Retrieval {
-        source: path.display().to_string(),
-        urls: vec![],
-        status: None,
-        content_type: None,
-        bytes: 0,
-        truncated: false,
-        error: None,
-    };
+    let mut retrieval = Retrieval::new(path.display().to_string());
     let mut body = Vec::new();
     match std::fs::File::open(path).and_then(|f| f.take(options.max_bytes + 1).read_to_end(&mut body)) {
         Ok(_) => {

@@ -583,7 +583,7 @@ impl Ctx {
                 None => return Attempt::Inconclusive(format!("unsupported Digest challenge: {challenge}")),
             }
         } else {
-            format!("Basic {}", base64(format!("{}:{}", cred.username, cred.password).as_bytes()))
+            basic_authorization(cred)
         };
         match self
             .http_exchange(self.http_request("GET", "/", &format!("Authorization: {authorization}\r\n"), ""))
@@ -675,7 +675,7 @@ impl Ctx {
                 None => return Attempt::Inconclusive(format!("unsupported Digest challenge: {challenge}")),
             }
         } else {
-            format!("Basic {}", base64(format!("{}:{}", cred.username, cred.password).as_bytes()))
+            basic_authorization(cred)
         };
         match self.rtsp_describe(&mut s, Some(&authorization)).await {
             (200, head) => Attempt::Accepted(format!(
@@ -901,17 +901,13 @@ fn ftp_reply_complete(b: &[u8]) -> bool {
     b.ends_with(b"\n") && ftp_code(b).is_some()
 }
 
-pub(crate) fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
+/// `Basic <base64(user:password)>` (RFC 7617).
+fn basic_authorization(cred: &Credential) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", cred.username, cred.password))
+    )
 }
 
 /// The parameters of a Digest challenge (RFC 7616): `realm="x", nonce="y", qop="auth"`.
