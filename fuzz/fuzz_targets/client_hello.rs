@@ -1,0 +1,15 @@
+//! The ClientHello builder, for any version, suite list and server name, gives a record whose
+//! lengths add up.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 4 {
+        return;
+    }
+    let version = u16::from_be_bytes([data[0], data[1]]);
+    let name = std::str::from_utf8(&data[2..(2 + usize::from(data[2]) % 64).min(data.len())]).ok();
+    let suites: Vec<u16> = data.chunks_exact(2).take(400).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    let hello = iotvet_net::tls_hello::client_hello_for(name, [7; 32], version, &suites);
+    assert_eq!(usize::from(u16::from_be_bytes([hello[3], hello[4]])), hello.len() - 5);
+});
