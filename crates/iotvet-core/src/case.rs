@@ -87,6 +87,28 @@ pub struct UdpServiceObservation {
     pub revealed: Vec<String>,
 }
 
+impl NetworkSection {
+    /// A section of TCP `services`, their open ports derived from them; no UDP answers, no
+    /// excluded ports.
+    pub fn new(
+        provenance: Provenance,
+        port_spec: String,
+        ports_scanned: u32,
+        services: Vec<ServiceObservation>,
+    ) -> Self {
+        Self {
+            provenance,
+            port_spec,
+            ports_scanned,
+            open_ports: services.iter().map(|s| s.endpoint.port).collect(),
+            services,
+            udp_services: vec![],
+            excluded_ports: vec![],
+            scan_duration_ms: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExcludedPort {
     pub port: u16,
@@ -214,6 +236,22 @@ pub struct TlsVersionSupport {
 }
 
 impl ServiceObservation {
+    /// What every service observation has: where, what, and how it was recognised; the
+    /// protocol details start empty.
+    pub fn new(endpoint: Endpoint, protocol: Protocol, identified_by: impl Into<String>) -> Self {
+        Self {
+            endpoint,
+            protocol,
+            tls: None,
+            banner: None,
+            response: None,
+            mqtt: None,
+            telnet_options: vec![],
+            identified_by: identified_by.into(),
+            tls_scan: None,
+        }
+    }
+
     /// The service as people name it: `https`, `mqtt`, `telnet`, `mqtt+tls`...
     pub fn service_name(&self) -> String {
         match (self.protocol, &self.tls) {

@@ -126,15 +126,12 @@ fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> Servi
     let protocol = o.protocol.unwrap_or(Protocol::Unknown);
     let how = if o.how.is_empty() { "no probe got an answer".to_owned() } else { o.how };
     ServiceObservation {
-        endpoint,
-        protocol,
         tls,
         banner: (!o.bytes.is_empty()).then(|| escape_excerpt(&o.bytes, 160)),
         response: o.response,
         mqtt: o.mqtt,
         telnet_options: o.telnet_options,
-        identified_by: how,
-        tls_scan: None,
+        ..ServiceObservation::new(endpoint, protocol, how)
     }
 }
 

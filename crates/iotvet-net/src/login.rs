@@ -226,51 +226,11 @@ async fn test_service(
         timeout: options.attempt_timeout,
     });
 
-    // SSH servers say which methods they take: with neither password nor keyboard-interactive,
-    // no password can log in, and there is nothing to try.
-    if method == Method::Ssh {
-        match ssh_methods(&ctx).await {
-            Ok(SshAnswer::Open) => {
-                test.attempts = 1;
-                test.outcome = LoginOutcome::Open;
-                test.detail = "SSH login accepted with no credential at all (method none)".into();
-                test.duration_ms = started.elapsed().as_millis() as u64;
-                return test;
-            }
-            Ok(SshAnswer::Methods(methods))
-                if !methods.iter().any(|m| m == "password" || m == "keyboard-interactive") =>
-            {
-                test.outcome = LoginOutcome::Rejected;
-                test.detail =
-                    format!("the server offers only {} authentication: no password can log in", methods.join(", "));
-                test.duration_ms = started.elapsed().as_millis() as u64;
-                return test;
-            }
-            Ok(SshAnswer::Methods(_)) => {}
-            Err(why) => {
-                test.outcome = LoginOutcome::Inconclusive;
-                test.detail = why;
-                test.duration_ms = started.elapsed().as_millis() as u64;
-                return test;
-            }
-        }
-    }
-    // ADB has no passwords: it lets a host in (CNXN), or asks for its RSA key (AUTH).
-    if method == Method::Adb {
-        test.attempts = 1;
-        (test.outcome, test.detail) = match ctx.adb().await {
-            Some(true) => (LoginOutcome::Open, "ADB answered CNXN: a shell for anyone who connects".into()),
-            Some(false) => (LoginOutcome::Rejected, "ADB asks for key authentication: no password to try".into()),
-            None => (LoginOutcome::Inconclusive, "no ADB answer".into()),
-        };
-        test.duration_ms = started.elapsed().as_millis() as u64;
-        return test;
-    }
-    // First, does it let anyone in without a credential?
-    if let Some(open) = ctx.without_credentials().await {
-        test.attempts = 1;
-        test.outcome = LoginOutcome::Open;
-        test.detail = open;
+    // Settled before any credential? (open to anyone, or no password can ever log in)
+    if let Some((outcome, detail, attempts)) = ctx.before_credentials().await {
+        test.outcome = outcome;
+        test.detail = detail;
+        test.attempts = attempts;
         test.duration_ms = started.elapsed().as_millis() as u64;
         return test;
     }
@@ -391,20 +351,51 @@ impl Ctx {
         read_bounded(s, CAP, self.timeout, IDLE, done).await
     }
 
-    /// Access without credentials, where the protocol can show it.
-    async fn without_credentials(&self) -> Option<String> {
+    /// Settles the test before any credential is tried, where the protocol can: the service lets
+    /// anyone in (open), or no password can ever log in (SSH taking public keys only, ADB asking
+    /// for its RSA key). Returns the outcome, why, and the attempts it took.
+    async fn before_credentials(&self) -> Option<(LoginOutcome, String, u32)> {
+        let open = |why: &str| Some((LoginOutcome::Open, why.to_owned(), 1));
         match self.method {
+            // SSH says with method "none" which methods it takes (RFC 4252 §5.2).
+            Method::Ssh => match ssh_methods(self).await {
+                Ok(SshAnswer::Open) => open("SSH login accepted with no credential at all (method none)"),
+                Ok(SshAnswer::Methods(m)) if !m.iter().any(|m| m == "password" || m == "keyboard-interactive") => {
+                    Some((
+                        LoginOutcome::Rejected,
+                        format!("the server offers only {} authentication: no password can log in", m.join(", ")),
+                        0,
+                    ))
+                }
+                Ok(SshAnswer::Methods(_)) => None,
+                Err(why) => Some((LoginOutcome::Inconclusive, why, 0)),
+            },
+            // ADB has no passwords: it lets a host in (CNXN), or asks for its RSA key (AUTH).
+            Method::Adb => Some(match self.adb().await {
+                Some(true) => (LoginOutcome::Open, "ADB answered CNXN: a shell for anyone who connects".into(), 1),
+                Some(false) => {
+                    (LoginOutcome::Rejected, "ADB asks for key authentication: no password to try".into(), 1)
+                }
+                None => (LoginOutcome::Inconclusive, "no ADB answer".into(), 1),
+            }),
             Method::Rtsp => {
                 let mut s = self.stream().await.ok()?;
                 let r = self.rtsp_describe(&mut s, None).await;
-                (r.0 == 200).then(|| "DESCRIBE answered 200 with a stream description, without credentials".into())
+                if r.0 == 200 {
+                    open("DESCRIBE answered 200 with a stream description, without credentials")
+                } else {
+                    None
+                }
             }
             Method::Mqtt => {
                 let mut s = self.stream().await.ok()?;
                 s.write_all(&crate::identify::mqtt_connect()).await.ok()?;
                 let b = self.read(&mut s, |b| b.len() >= 4).await;
-                (b.get(..4) == Some(&[0x20, 0x02, 0, 0][..]) || b.get(..4) == Some(&[0x20, 0x02, 1, 0][..]))
-                    .then(|| "the broker accepted a CONNECT without username or password".into())
+                if b.get(..4) == Some(&[0x20, 0x02, 0, 0][..]) || b.get(..4) == Some(&[0x20, 0x02, 1, 0][..]) {
+                    open("the broker accepted a CONNECT without username or password")
+                } else {
+                    None
+                }
             }
             Method::Ftp => match self
                 .ftp(&Credential {
@@ -414,14 +405,17 @@ impl Ctx {
                 })
                 .await
             {
-                Attempt::Accepted(_) => Some("anonymous FTP login accepted".into()),
+                Attempt::Accepted(_) => open("anonymous FTP login accepted"),
                 _ => None,
             },
             Method::Telnet => {
                 let mut s = self.stream().await.ok()?;
                 let text = telnet_text(&self.read(&mut s, |b| prompt_kind(&telnet_text(b)).is_some()).await);
-                (prompt_kind(&text) == Some(Prompt::Shell))
-                    .then(|| format!("a shell prompt without any login: {}", tail(&text)))
+                if prompt_kind(&text) == Some(Prompt::Shell) {
+                    open(&format!("a shell prompt without any login: {}", tail(&text)))
+                } else {
+                    None
+                }
             }
             _ => None,
         }

@@ -28,31 +28,10 @@ where
 }
 
 fn net(port: u16, protocol: Protocol) -> NetworkSection {
-    NetworkSection {
-        provenance: Provenance {
-            collector: "t".into(),
-            tool_version: "0".into(),
-            started_at: "x".into(),
-            finished_at: "x".into(),
-        },
-        port_spec: port.to_string(),
-        ports_scanned: 1,
-        open_ports: vec![port],
-        services: vec![ServiceObservation {
-            endpoint: Endpoint { address: "127.0.0.1".into(), port, transport: Transport::Tcp },
-            protocol,
-            tls: None,
-            banner: None,
-            response: None,
-            mqtt: None,
-            telnet_options: vec![],
-            identified_by: "test".into(),
-            tls_scan: None,
-        }],
-        excluded_ports: vec![],
-        udp_services: vec![],
-        scan_duration_ms: 0,
-    }
+    let provenance =
+        Provenance { collector: "t".into(), tool_version: "0".into(), started_at: "x".into(), finished_at: "x".into() };
+    let endpoint = Endpoint { address: "127.0.0.1".into(), port, transport: Transport::Tcp };
+    NetworkSection::new(provenance, port.to_string(), 1, vec![ServiceObservation::new(endpoint, protocol, "test")])
 }
 
 fn options() -> LoginOptions {

@@ -168,19 +168,15 @@ pub(crate) mod fixtures {
             open_ports: vec![23, 443],
             services: vec![
                 ServiceObservation {
-                    endpoint: ep(23),
-                    protocol: Protocol::Telnet,
-                    tls: None,
                     banner: Some("\\xff\\xfb\\x01<script>login:".into()),
-                    response: None,
-                    mqtt: None,
                     telnet_options: vec!["WILL ECHO".into()],
-                    identified_by: "server opened with telnet option negotiation (WILL ECHO)".into(),
-                    tls_scan: None,
+                    ..ServiceObservation::new(
+                        ep(23),
+                        Protocol::Telnet,
+                        "server opened with telnet option negotiation (WILL ECHO)",
+                    )
                 },
                 ServiceObservation {
-                    endpoint: ep(443),
-                    protocol: Protocol::Http,
                     tls: Some(TlsSession {
                         version: "TLSv1.3".into(),
                         cipher_suite: "TLS_AES_128_GCM_SHA256".into(),
@@ -190,12 +186,7 @@ pub(crate) mod fixtures {
                         chain: vec![],
                         chain_verification: None,
                     }),
-                    banner: None,
-                    response: None,
-                    mqtt: None,
-                    telnet_options: vec![],
-                    identified_by: "ServerHello".into(),
-                    tls_scan: None,
+                    ..ServiceObservation::new(ep(443), Protocol::Http, "ServerHello")
                 },
             ],
             excluded_ports: vec![],

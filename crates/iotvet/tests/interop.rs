@@ -70,22 +70,48 @@ fn identify(port: u16) -> (String, bool, serde_json::Value) {
     (name, encrypted, s)
 }
 
-#[test]
-fn vsftpd_is_plaintext_ftp() {
-    let Some(vsftpd) = need("vsftpd") else { return };
-    let dir = TempDir::new("vsftpd");
+/// A vsftpd configuration listening on `port`, local accounts only, in `dir`.
+fn vsftpd_conf(dir: &TempDir, port: u16) -> std::path::PathBuf {
     let empty = dir.join("empty");
-    std::fs::create_dir(&empty).unwrap();
-    let port = free_port();
+    std::fs::create_dir_all(&empty).unwrap();
     let conf = dir.join("vsftpd.conf");
     std::fs::write(
         &conf,
         format!(
-            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\nanonymous_enable=NO\nlocal_enable=YES\nseccomp_sandbox=NO\nsecure_chroot_dir={}\n",
+            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\nanonymous_enable=NO\nlocal_enable=YES\nseccomp_sandbox=NO\npam_service_name=vsftpd\nsecure_chroot_dir={}\n",
             empty.display()
         ),
     )
     .unwrap();
+    conf
+}
+
+/// Starts mosquitto on `port` with `settings` added to its configuration.
+fn start_mosquitto(program: &str, dir: &TempDir, port: u16, settings: &str) -> Server {
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(&conf, format!("listener {port} 127.0.0.1\npersistence false\n{settings}")).unwrap();
+    start(Command::new(program).arg("-c").arg(&conf), port)
+}
+
+/// A fresh Ed25519 host key for dropbear, in `dir`.
+fn dropbear_key(keygen: &str, dir: &TempDir) -> std::path::PathBuf {
+    let key = dir.join("host_key");
+    let made = Command::new(keygen)
+        .args(["-t", "ed25519", "-f"])
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    assert!(made.unwrap().success());
+    key
+}
+
+#[test]
+fn vsftpd_is_plaintext_ftp() {
+    let Some(vsftpd) = need("vsftpd") else { return };
+    let dir = TempDir::new("vsftpd");
+    let port = free_port();
+    let conf = vsftpd_conf(&dir, port);
     let _s = start(Command::new(vsftpd).arg(&conf), port);
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("ftp", false), "{s}");
@@ -125,9 +151,7 @@ fn mosquitto_anonymous_is_plaintext_mqtt_and_lets_anyone_in() {
     };
     let dir = TempDir::new("mosquitto");
     let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")).unwrap();
-    let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
+    let _s = start_mosquitto(&mosquitto, &dir, port, "allow_anonymous true\n");
     let (name, encrypted, s) = identify(port);
     assert_eq!((name.as_str(), encrypted), ("mqtt", false), "{s}");
     assert_eq!(s["mqtt"]["return_code"], 0, "{s}");
@@ -144,9 +168,7 @@ fn mosquitto_with_a_password_file_refuses_anonymous_clients() {
     };
     let dir = TempDir::new("mosquitto-auth");
     let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n")).unwrap();
-    let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
+    let _s = start_mosquitto(&mosquitto, &dir, port, "allow_anonymous false\n");
     let (name, _, s) = identify(port);
     assert_eq!(name, "mqtt", "{s}");
     assert_eq!(s["mqtt"]["return_code"], 5, "{s}");
@@ -161,15 +183,7 @@ fn dropbear_is_ssh() {
         return;
     };
     let dir = TempDir::new("dropbear");
-    let key = dir.join("host_key");
-    let made = Command::new(keygen)
-        .args(["-t", "ed25519", "-f"])
-        .arg(&key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let key = dropbear_key(&keygen, &dir);
     let port = free_port();
     let _s = start(
         Command::new(dropbear).args(["-F", "-E", "-s", "-r"]).arg(&key).args(["-p", &format!("127.0.0.1:{port}")]),
@@ -357,13 +371,12 @@ fn credentials_mosquitto_password_file() {
         .unwrap()
         .success());
     let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\n", pwfile.display()),
-    )
-    .unwrap();
-    let _s = start(Command::new(mosquitto).arg("-c").arg(&conf), port);
+    let _s = start_mosquitto(
+        &mosquitto,
+        &dir,
+        port,
+        &format!("allow_anonymous false\npassword_file {}\n", pwfile.display()),
+    );
     let (found, test) = found_credentials(port);
     assert_eq!(found, planted(), "{test}");
 }
@@ -373,18 +386,8 @@ fn credentials_vsftpd_with_a_namespace_account() {
     let Some(vsftpd) = need("vsftpd") else { return };
     let Some(accounts) = Accounts::new() else { return };
     let dir = TempDir::new("vsftpd-creds");
-    let empty = dir.join("empty");
-    std::fs::create_dir(&empty).unwrap();
     let port = free_port();
-    let conf = dir.join("vsftpd.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\nanonymous_enable=NO\nlocal_enable=YES\nseccomp_sandbox=NO\npam_service_name=vsftpd\nsecure_chroot_dir={}\n",
-            empty.display()
-        ),
-    )
-    .unwrap();
+    let conf = vsftpd_conf(&dir, port);
     let _s = start(&mut accounts.command(&vsftpd, &[conf.to_str().unwrap()]), port);
     let (found, test) = found_credentials(port);
     assert_eq!(found, planted(), "{test}");
@@ -416,15 +419,7 @@ fn credentials_dropbear_password_login() {
     let Some(keygen) = need("dropbearkey") else { return };
     let Some(accounts) = Accounts::new() else { return };
     let dir = TempDir::new("dropbear-creds");
-    let key = dir.join("host_key");
-    assert!(Command::new(keygen)
-        .args(["-t", "ed25519", "-f"])
-        .arg(&key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success());
+    let key = dropbear_key(&keygen, &dir);
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let _s = start(&mut accounts.command(&dropbear, &["-F", "-E", "-r", key.to_str().unwrap(), "-p", &bind]), port);

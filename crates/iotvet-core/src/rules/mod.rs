@@ -32,36 +32,26 @@ pub(crate) mod fixtures {
             Target { name: "cam.test".into(), address: "192.0.2.7".into() },
             "2026-01-01T00:00:00Z".into(),
         );
-        case.network = Some(NetworkSection {
-            provenance: Provenance {
+        case.network = Some(NetworkSection::new(
+            Provenance {
                 collector: "test".into(),
                 tool_version: "0".into(),
                 started_at: "2026-01-01T00:00:00Z".into(),
                 finished_at: "2026-01-01T00:00:01Z".into(),
             },
-            port_spec: "1-65535".into(),
-            ports_scanned: 65535,
-            open_ports: services.iter().map(|s| s.endpoint.port).collect(),
+            "1-65535".into(),
+            65535,
             services,
-            excluded_ports: vec![],
-            udp_services: vec![],
-            scan_duration_ms: 1000,
-        });
+        ));
         case
     }
 
     pub fn service(port: u16, protocol: Protocol) -> ServiceObservation {
-        ServiceObservation {
-            endpoint: Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Tcp },
+        ServiceObservation::new(
+            Endpoint { address: "192.0.2.7".into(), port, transport: Transport::Tcp },
             protocol,
-            tls: None,
-            banner: None,
-            response: None,
-            mqtt: None,
-            telnet_options: vec![],
-            identified_by: "test".into(),
-            tls_scan: None,
-        }
+            "test",
+        )
     }
 
     pub fn tls() -> TlsSession {

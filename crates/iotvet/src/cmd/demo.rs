@@ -4,11 +4,12 @@
 use std::net::IpAddr;
 
 use anyhow::{Context, Result};
-use iotvet_core::{case::Target, CaseFile, Guideline, Status};
+use iotvet_core::{Guideline, Status};
 use iotvet_lab::{parse_network, Lab};
-use iotvet_net::{now_rfc3339, probe_device, ScopedTarget};
+use iotvet_net::ScopedTarget;
 use iotvet_report::{render, render_index, scorecard_line, Format, Report};
 
+use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
@@ -39,7 +40,15 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         let (name, address, probe, docs_options, credentials) =
             (device.spec.name, device.address, probe.clone(), docs_options.clone(), credentials.clone());
         tasks.spawn(async move {
-            (name, assess(name, address, &probe, credentials.as_ref().as_ref(), declaration, docs_options).await)
+            let target = ScopedTarget { name: address.to_string(), address };
+            let vetting = Vetting {
+                probe: &probe,
+                credentials: credentials.as_ref().as_ref(),
+                declaration,
+                sources: iotvet_docs::DocumentSources::default(),
+                docs: docs_options,
+            };
+            (name, vet(name, &target, vetting).await)
         });
     }
     let mut reports: Vec<(String, Report)> = Vec::new();
@@ -84,27 +93,4 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         args.out.display()
     );
     Ok(crate::exit::MEETS)
-}
-
-async fn assess(
-    name: &str,
-    address: IpAddr,
-    probe: &iotvet_net::DeviceProbe,
-    credentials: Option<&crate::cmd::CredentialPlan>,
-    declaration: Option<iotvet_core::declaration::Declaration>,
-    docs_options: iotvet_docs::DocsOptions,
-) -> Result<Report> {
-    let target = ScopedTarget { name: address.to_string(), address };
-    let mut case = CaseFile::new(Target { name: name.to_owned(), address: address.to_string() }, now_rfc3339());
-    let net = probe_device(&target, probe).await;
-    if let Some(plan) = credentials {
-        case.logins = Some(plan.run(&net, target.address, &target.name).await);
-    }
-    case.network = Some(net);
-    if let Some(d) = declaration {
-        let sources = iotvet_docs::DocumentSources::default().or_from_declaration(&d);
-        case.declaration = Some(d);
-        case.documents = crate::cmd::docs::collect(sources, docs_options).await?;
-    }
-    Ok(Report::new(case, now_rfc3339()))
 }

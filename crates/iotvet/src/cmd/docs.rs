@@ -49,31 +49,16 @@ pub fn read_declaration(path: &Path) -> Result<Declaration> {
         .with_context(|| format!("declaration {} is not valid", path.display()))
 }
 
-/// Reads the declaration and the fetch options `assess` was given, before any probing, so a bad
-/// file is an error up front.
-pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<Declaration>, DocsOptions)> {
+/// The declaration, the documents asked for and the fetch options `assess` was given, read
+/// before any probing so a bad file is an error up front.
+pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<Declaration>, DocumentSources, DocsOptions)> {
     let declaration = args.declaration.as_deref().map(read_declaration).transpose()?;
-    Ok((declaration, args.fetch.options()?))
-}
-
-/// Fills the case's declaration and documents sections as `assess` was asked to.
-pub async fn collect_vendor_evidence(
-    case: &mut CaseFile,
-    args: &VendorArgs,
-    declaration: Option<Declaration>,
-    options: DocsOptions,
-) -> Result<()> {
-    case.declaration = declaration;
-    let mut sources = DocumentSources {
+    let sources = DocumentSources {
         security_txt: args.security_txt.clone(),
         privacy_policy: args.privacy_policy.clone(),
         terms: args.terms.clone(),
     };
-    if let Some(d) = &case.declaration {
-        sources = sources.or_from_declaration(d);
-    }
-    case.documents = collect(sources, options).await?;
-    Ok(())
+    Ok((declaration, sources, args.fetch.options()?))
 }
 
 /// Reads the documents off the async runtime (the HTTP client blocks).
@@ -111,7 +96,8 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
     let assessment = iotvet_core::judge(&case);
     let findings: Vec<_> =
         assessment.findings.into_iter().filter(|f| f.guideline == guideline && f.location.document.is_some()).collect();
-    let docs = case.documents.unwrap_or_else(empty_section);
+    // One source was asked for, so the section is there.
+    let docs = case.documents.context("no document was read")?;
     if args.format == "json" {
         let mut out = json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "source": args.source, "findings": findings });
         if let Some(s) = &docs.security_txt {
@@ -128,19 +114,6 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
         print_terminal(&docs, &findings);
     }
     Ok(if findings.iter().any(|f| f.status == Status::Fail) { crate::exit::FAILS } else { crate::exit::MEETS })
-}
-
-fn empty_section() -> iotvet_core::documents::DocumentsSection {
-    iotvet_core::documents::DocumentsSection {
-        provenance: iotvet_core::case::Provenance {
-            collector: "iotvet-docs".into(),
-            tool_version: iotvet_core::TOOL_VERSION.into(),
-            started_at: now_rfc3339(),
-            finished_at: now_rfc3339(),
-        },
-        security_txt: None,
-        policies: vec![],
-    }
 }
 
 fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[iotvet_core::Finding]) {

@@ -14,6 +14,7 @@ pub mod docs;
 pub mod lab;
 pub mod report;
 pub mod scan;
+pub mod vet;
 
 impl ProbeArgs {
     pub fn device_probe(&self) -> Result<DeviceProbe> {

@@ -1,0 +1,37 @@
+//! One device, vetted: probe it, test its logins, read its vendor's documents, judge. Shared by
+//! `assess` and `demo`, so both build the case file the same way.
+
+use anyhow::Result;
+use iotvet_core::{case::Target, declaration::Declaration, CaseFile};
+use iotvet_docs::{DocsOptions, DocumentSources};
+use iotvet_net::{now_rfc3339, probe_device, DeviceProbe, ScopedTarget};
+use iotvet_report::Report;
+
+use crate::cmd::CredentialPlan;
+
+pub struct Vetting<'a> {
+    pub probe: &'a DeviceProbe,
+    pub credentials: Option<&'a CredentialPlan>,
+    pub declaration: Option<Declaration>,
+    /// Documents asked for explicitly; the declaration fills in the rest.
+    pub sources: DocumentSources,
+    pub docs: DocsOptions,
+}
+
+/// `name` is what the report calls the device (what the user typed, or the lab's name).
+pub async fn vet(name: &str, target: &ScopedTarget, v: Vetting<'_>) -> Result<Report> {
+    let mut case = CaseFile::new(Target { name: name.to_owned(), address: target.address.to_string() }, now_rfc3339());
+    let sources = match &v.declaration {
+        Some(d) => v.sources.or_from_declaration(d),
+        None => v.sources,
+    };
+    // The documents do not depend on the device: read them while it is probed.
+    let (net, documents) = tokio::join!(probe_device(target, v.probe), crate::cmd::docs::collect(sources, v.docs));
+    if let Some(plan) = v.credentials {
+        case.logins = Some(plan.run(&net, target.address, &target.name).await);
+    }
+    case.network = Some(net);
+    case.documents = documents?;
+    case.declaration = v.declaration;
+    Ok(Report::new(case, now_rfc3339()))
+}
