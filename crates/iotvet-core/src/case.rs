@@ -153,6 +153,8 @@ pub enum Protocol {
     Ssh,
     Ftp,
     Smtp,
+    Imap,
+    Pop3,
     Http,
     Rtsp,
     Mqtt,
@@ -170,6 +172,8 @@ impl Protocol {
             Self::Ssh => "ssh",
             Self::Ftp => "ftp",
             Self::Smtp => "smtp",
+            Self::Imap => "imap",
+            Self::Pop3 => "pop3",
             Self::Http => "http",
             Self::Rtsp => "rtsp",
             Self::Mqtt => "mqtt",
@@ -214,7 +218,7 @@ pub struct ServiceObservation {
 
 /// What a TLS service accepts, found by offering each version and removing each chosen suite
 /// until the server refuses (the way sslyze and testssl.sh enumerate).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsScan {
     /// SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3, in that order.
     pub versions: Vec<TlsVersionSupport>,
@@ -222,7 +226,32 @@ pub struct TlsScan {
     /// or it could not be told (None: fewer than two suites).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_order_enforced: Option<bool>,
+    /// Named groups accepted for (EC)DHE key exchange, TLS 1.3's first, each in the order the
+    /// server preferred them (IANA names: `x25519`, `secp256r1`, `ffdhe2048`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Size in bits of the finite-field Diffie-Hellman prime of its DHE suites (TLS 1.2 and older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_prime_bits: Option<u32>,
+    /// TLS compression (DEFLATE) accepted when offered; None when only TLS 1.3 is spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<bool>,
+    /// RFC 5746 secure renegotiation signalled in the ServerHello; None when only TLS 1.3 is spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_renegotiation: Option<bool>,
+    /// RFC 7627 extended master secret; None when only TLS 1.3 is spoken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_master_secret: Option<bool>,
+    /// The in-band upgrade sent before every handshake, e.g. `AUTH TLS`, `STARTTLS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<String>,
+    /// What went wrong on the way (answers that are not TLS, records cut short, silence),
+    /// each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anomalies: Vec<String>,
     pub handshakes: u32,
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,6 +283,9 @@ impl ServiceObservation {
 
     /// The service as people name it: `https`, `mqtt`, `telnet`, `mqtt+tls`...
     pub fn service_name(&self) -> String {
+        if self.starttls().is_some() {
+            return self.protocol.name().into();
+        }
         match (self.protocol, &self.tls) {
             (Protocol::Http, Some(_)) => "https".into(),
             (Protocol::Rtsp, Some(_)) => "rtsps".into(),
@@ -265,7 +297,13 @@ impl ServiceObservation {
     }
 
     pub fn is_encrypted(&self) -> bool {
-        self.tls.is_some() || self.protocol.is_inherently_encrypted()
+        (self.tls.is_some() && self.starttls().is_none()) || self.protocol.is_inherently_encrypted()
+    }
+
+    /// The STARTTLS command the service accepts (`AUTH TLS`, `STARTTLS`, `STLS`): TLS is
+    /// offered in-band, and a client may as well not ask for it.
+    pub fn starttls(&self) -> Option<&str> {
+        self.tls_scan.as_ref().and_then(|s| s.starttls.as_deref())
     }
 
     /// A plain-HTTP response whose only content is a redirect to HTTPS.

@@ -130,13 +130,16 @@ pub mod ids {
     pub const TLS_LEGACY_VERSION: &str = "enc.tls-legacy-version";
     pub const TLS_WEAK_CIPHER: &str = "enc.tls-weak-cipher";
     pub const TLS_NO_FORWARD_SECRECY: &str = "enc.tls-no-forward-secrecy";
+    pub const TLS_WEAK_KEY_EXCHANGE: &str = "enc.tls-weak-key-exchange";
+    pub const TLS_COMPRESSION: &str = "enc.tls-compression";
+    pub const TLS_INSECURE_RENEGOTIATION: &str = "enc.tls-insecure-renegotiation";
     pub const TLS_CERT_EXPIRED: &str = "enc.tls-cert-expired";
     pub const TLS_WEAK_KEY: &str = "enc.tls-weak-key";
     pub const TLS_UNTRUSTED_CERT: &str = "enc.tls-untrusted-cert";
     pub const COAP_WITHOUT_DTLS: &str = "enc.coap-without-dtls";
     pub const SNMP_V1V2C: &str = "enc.snmp-v1v2c";
     pub const UPNP_PLAIN_HTTP: &str = "enc.upnp-plain-http";
-    pub const ALL: [&str; 25] = [
+    pub const ALL: [&str; 28] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -156,6 +159,9 @@ pub mod ids {
         TLS_LEGACY_VERSION,
         TLS_WEAK_CIPHER,
         TLS_NO_FORWARD_SECRECY,
+        TLS_WEAK_KEY_EXCHANGE,
+        TLS_COMPRESSION,
+        TLS_INSECURE_RENEGOTIATION,
         TLS_CERT_EXPIRED,
         TLS_WEAK_KEY,
         TLS_UNTRUSTED_CERT,

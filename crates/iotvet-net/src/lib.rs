@@ -12,6 +12,7 @@ pub mod probe;
 pub mod scan;
 pub mod scope;
 pub mod snmp;
+pub mod starttls;
 pub mod tls_hello;
 pub mod tls_scan;
 pub mod udp;

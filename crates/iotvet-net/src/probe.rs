@@ -68,11 +68,8 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let mut service = identify(addr, &probe).await;
-            if service.tls.is_some() || service.protocol == iotvet_core::case::Protocol::Tls {
-                service.tls_scan = Some(crate::tls_scan::scan_tls(addr, &probe.host, probe.read_timeout).await);
-            }
-            service
+            let service = identify(addr, &probe).await;
+            crate::tls_scan::assess_service(service, &probe.host, probe.read_timeout).await
         });
     }
     let udp = {

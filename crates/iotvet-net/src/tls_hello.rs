@@ -26,87 +26,408 @@ const SUITES: [u16; 17] = [
 /// A ClientHello record offering TLS 1.0 to 1.3. `server_name` is sent as SNI when it is a
 /// DNS name (not an IP literal).
 pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
-    build(server_name, random, 0x0303, &SUITES, &[0x0304, 0x0303, 0x0302, 0x0301])
+    Hello { versions: &[0x0304, 0x0303, 0x0302, 0x0301], ..Hello::new(server_name, 0x0303, &SUITES) }.record(random)
 }
 
 /// A ClientHello for one protocol version and the given suites, as a version-and-suite
-/// enumeration sends them: up to TLS 1.2 the version is the hello's own field (no
-/// supported_versions extension, which old servers do not know); TLS 1.3 is offered only in
-/// supported_versions, with a key share.
+/// enumeration sends them (see [`Hello::for_version`]).
 pub fn client_hello_for(server_name: Option<&str>, random: [u8; 32], version: u16, suites: &[u16]) -> Vec<u8> {
-    if version >= 0x0304 {
-        build(server_name, random, 0x0303, suites, &[version])
-    } else {
-        build(server_name, random, version, suites, &[])
+    Hello::for_version(server_name, version, suites).record(random)
+}
+
+/// Named groups offered by default: every group a server might pick for ECDHE or TLS 1.3, so
+/// that a server with an unusual curve still accepts its ECDHE suites.
+pub const ALL_GROUPS: [u16; 35] = [
+    0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x001a, 0x001b, 0x001c, 0x001f, 0x0020, 0x0021, 0x0016, 0x0015, 0x0014,
+    0x0013, 0x0012, 0x0011, 0x0010, 0x000f, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009,
+    0x000a, 0x000b, 0x000c, 0x000d, 0x000e, 0x0100, 0x0101,
+];
+
+/// More groups worth asking about in TLS 1.3 (larger FFDHE, hybrid post-quantum).
+pub const MORE_GROUPS: [u16; 6] = [0x0102, 0x0103, 0x0104, 0x11ec, 0x11eb, 0x6399];
+
+/// IANA's name of a TLS named group (RFC 8422, RFC 7919, RFC 8446, RFC 8734, draft-ietf-tls-ecdhe-mlkem).
+pub fn group_name(code: u16) -> String {
+    const SECT: [&str; 14] = [
+        "sect163k1",
+        "sect163r1",
+        "sect163r2",
+        "sect193r1",
+        "sect193r2",
+        "sect233k1",
+        "sect233r1",
+        "sect239k1",
+        "sect283k1",
+        "sect283r1",
+        "sect409k1",
+        "sect409r1",
+        "sect571k1",
+        "sect571r1",
+    ];
+    match code {
+        1..=14 => SECT[usize::from(code - 1)].into(),
+        0x000f => "secp160k1".into(),
+        0x0010 => "secp160r1".into(),
+        0x0011 => "secp160r2".into(),
+        0x0012 => "secp192k1".into(),
+        0x0013 => "secp192r1".into(),
+        0x0014 => "secp224k1".into(),
+        0x0015 => "secp224r1".into(),
+        0x0016 => "secp256k1".into(),
+        0x0017 => "secp256r1".into(),
+        0x0018 => "secp384r1".into(),
+        0x0019 => "secp521r1".into(),
+        0x001a => "brainpoolP256r1".into(),
+        0x001b => "brainpoolP384r1".into(),
+        0x001c => "brainpoolP512r1".into(),
+        0x001d => "x25519".into(),
+        0x001e => "x448".into(),
+        0x001f => "brainpoolP256r1tls13".into(),
+        0x0020 => "brainpoolP384r1tls13".into(),
+        0x0021 => "brainpoolP512r1tls13".into(),
+        0x0100 => "ffdhe2048".into(),
+        0x0101 => "ffdhe3072".into(),
+        0x0102 => "ffdhe4096".into(),
+        0x0103 => "ffdhe6144".into(),
+        0x0104 => "ffdhe8192".into(),
+        0x11eb => "SecP256r1MLKEM768".into(),
+        0x11ec => "X25519MLKEM768".into(),
+        0x6399 => "X25519Kyber768Draft00".into(),
+        other => format!("0x{other:04x}"),
     }
 }
 
-fn build(
-    server_name: Option<&str>,
-    random: [u8; 32],
-    legacy_version: u16,
-    suites: &[u16],
-    versions: &[u16],
-) -> Vec<u8> {
-    let mut exts = Vec::new();
-    if let Some(name) = server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err() && n.len() < 256) {
-        let n = name.as_bytes();
-        let mut sni = Vec::new();
-        put_u16(&mut sni, (n.len() + 3) as u16);
-        sni.push(0); // host_name
-        put_u16(&mut sni, n.len() as u16);
-        sni.extend_from_slice(n);
-        extension(&mut exts, 0x0000, &sni);
+/// The size of a named group in bits (curve order, or the FFDHE modulus), for judging weak key
+/// exchange; None for groups iotvet does not rate.
+pub fn group_bits(code: u16) -> Option<u32> {
+    Some(match code {
+        1..=3 | 0x000f..=0x0011 => 163,
+        4 | 5 | 0x0012 | 0x0013 => 192,
+        6..=8 | 0x0014 | 0x0015 => 224,
+        0x0016 | 0x0017 | 0x001a | 0x001d | 0x001f | 0x11eb | 0x11ec | 0x6399 => 256,
+        9 | 10 => 283,
+        0x0018 | 0x001b | 0x0020 => 384,
+        11 | 12 => 409,
+        0x001e => 448,
+        0x001c | 0x0021 => 512,
+        0x0019 => 521,
+        13 | 14 => 571,
+        0x0100 => 2048,
+        0x0101 => 3072,
+        0x0102 => 4096,
+        0x0103 => 6144,
+        0x0104 => 8192,
+        _ => return None,
+    })
+}
+
+/// A ClientHello to build: everything a scan varies.
+#[derive(Debug, Clone)]
+pub struct Hello<'a> {
+    pub server_name: Option<&'a str>,
+    /// The hello's own version field (TLS 1.2 for TLS 1.3 hellos).
+    pub legacy_version: u16,
+    pub suites: &'a [u16],
+    /// supported_versions; empty leaves the extension (and key_share) out.
+    pub versions: &'a [u16],
+    pub groups: &'a [u16],
+    /// With `versions`: send one x25519 key share (true) or an empty key_share list (false),
+    /// which makes a TLS 1.3 server name the group it wants in a HelloRetryRequest.
+    pub key_share: bool,
+    /// Compression methods offered (0 = null, 1 = DEFLATE).
+    pub compression: &'a [u8],
+}
+
+impl<'a> Hello<'a> {
+    pub fn new(server_name: Option<&'a str>, legacy_version: u16, suites: &'a [u16]) -> Self {
+        Self { server_name, legacy_version, suites, versions: &[], groups: &ALL_GROUPS, key_share: true, compression: &[0] }
     }
-    // supported_groups: x25519, secp256r1, secp384r1, ffdhe2048
-    extension(&mut exts, 0x000a, &list16(&[0x001d, 0x0017, 0x0018, 0x0100]));
-    // ec_point_formats: uncompressed
-    extension(&mut exts, 0x000b, &[1, 0]);
-    // signature_algorithms
-    extension(
-        &mut exts,
-        0x000d,
-        &list16(&[0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807, 0x0201, 0x0203]),
-    );
-    // renegotiation_info (empty)
-    extension(&mut exts, 0xff01, &[0]);
-    if !versions.is_empty() {
-        let mut sv = vec![(versions.len() * 2) as u8];
-        for v in versions {
-            put_u16(&mut sv, *v);
+
+    /// A hello for one protocol version, as a version-and-suite enumeration sends it: up to TLS
+    /// 1.2 the version is the hello's own field (no supported_versions extension, which old
+    /// servers do not know); TLS 1.3 is offered only in supported_versions, with a key share.
+    pub fn for_version(server_name: Option<&'a str>, version: u16, suites: &'a [u16]) -> Self {
+        if version >= 0x0304 {
+            Self { versions: &[0x0304], ..Self::new(server_name, 0x0303, suites) }
+        } else {
+            Self::new(server_name, version, suites)
         }
-        extension(&mut exts, 0x002b, &sv);
-        // psk_key_exchange_modes: psk_dhe_ke
-        extension(&mut exts, 0x002d, &[1, 1]);
-        // key_share: one x25519 share. Any 32 bytes are a valid X25519 public value; the
-        // handshake is never finished, only the ServerHello is read.
-        let mut ks = Vec::new();
-        put_u16(&mut ks, 36);
-        put_u16(&mut ks, 0x001d);
-        put_u16(&mut ks, 32);
-        ks.extend_from_slice(&random);
-        extension(&mut exts, 0x0033, &ks);
     }
 
-    let mut body = Vec::new();
-    put_u16(&mut body, legacy_version);
-    body.extend_from_slice(&random);
-    body.push(32); // legacy_session_id, for middlebox compatibility
-    body.extend_from_slice(&random);
-    body.extend_from_slice(&list16(suites));
-    body.extend_from_slice(&[1, 0]); // compression: null
-    put_u16(&mut body, exts.len() as u16);
-    body.extend_from_slice(&exts);
+    /// The handshake message body (from client_version on), shared by TLS and DTLS.
+    fn body(&self, random: [u8; 32], dtls_cookie: Option<&[u8]>) -> Vec<u8> {
+        let mut exts = Vec::new();
+        if let Some(name) = self.server_name.filter(|n| n.parse::<std::net::IpAddr>().is_err() && n.len() < 256) {
+            let n = name.as_bytes();
+            let mut sni = Vec::new();
+            put_u16(&mut sni, (n.len() + 3) as u16);
+            sni.push(0); // host_name
+            put_u16(&mut sni, n.len() as u16);
+            sni.extend_from_slice(n);
+            extension(&mut exts, 0x0000, &sni);
+        }
+        extension(&mut exts, 0x000a, &list16(&self.groups[..self.groups.len().min(1000)]));
+        // ec_point_formats: uncompressed
+        extension(&mut exts, 0x000b, &[1, 0]);
+        // signature_algorithms
+        extension(
+            &mut exts,
+            0x000d,
+            &list16(&[
+                0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807, 0x0808, 0x0201, 0x0203, 0x0202,
+                0x0303, 0x0301, 0x0402, 0x0502, 0x0602,
+            ]),
+        );
+        // extended_master_secret (RFC 7627), renegotiation_info (empty, RFC 5746)
+        extension(&mut exts, 0x0017, &[]);
+        extension(&mut exts, 0xff01, &[0]);
+        if !self.versions.is_empty() {
+            let versions = &self.versions[..self.versions.len().min(100)];
+            let mut sv = vec![(versions.len() * 2) as u8];
+            for v in versions {
+                put_u16(&mut sv, *v);
+            }
+            extension(&mut exts, 0x002b, &sv);
+            // psk_key_exchange_modes: psk_dhe_ke
+            extension(&mut exts, 0x002d, &[1, 1]);
+            // key_share: one x25519 share, or none. Any 32 bytes are a valid X25519 public value;
+            // the handshake is never finished, only the server's first flight is read.
+            let mut ks = Vec::new();
+            if self.key_share {
+                put_u16(&mut ks, 36);
+                put_u16(&mut ks, 0x001d);
+                put_u16(&mut ks, 32);
+                ks.extend_from_slice(&random);
+            } else {
+                put_u16(&mut ks, 0);
+            }
+            extension(&mut exts, 0x0033, &ks);
+        }
 
-    let mut handshake = vec![1]; // client_hello
-    put_u24(&mut handshake, body.len());
-    handshake.extend_from_slice(&body);
+        let mut body = Vec::new();
+        put_u16(&mut body, self.legacy_version);
+        body.extend_from_slice(&random);
+        body.push(32); // legacy_session_id, for middlebox compatibility
+        body.extend_from_slice(&random);
+        if let Some(cookie) = dtls_cookie {
+            let cookie = &cookie[..cookie.len().min(255)];
+            body.push(cookie.len() as u8);
+            body.extend_from_slice(cookie);
+        }
+        body.extend_from_slice(&list16(&self.suites[..self.suites.len().min(4000)]));
+        let compression = &self.compression[..self.compression.len().min(255)];
+        body.push(compression.len() as u8);
+        body.extend_from_slice(compression);
+        put_u16(&mut body, exts.len() as u16);
+        body.extend_from_slice(&exts);
+        body
+    }
 
-    let mut record = vec![0x16];
-    put_u16(&mut record, legacy_version.min(0x0301));
-    put_u16(&mut record, handshake.len() as u16);
-    record.extend_from_slice(&handshake);
-    record
+    /// The hello as one TLS record.
+    pub fn record(&self, random: [u8; 32]) -> Vec<u8> {
+        let body = self.body(random, None);
+        let mut handshake = vec![1]; // client_hello
+        put_u24(&mut handshake, body.len());
+        handshake.extend_from_slice(&body);
+
+        let mut record = vec![0x16];
+        put_u16(&mut record, self.legacy_version.clamp(0x0300, 0x0301));
+        put_u16(&mut record, handshake.len() as u16);
+        record.extend_from_slice(&handshake);
+        record
+    }
+
+    /// The hello as one DTLS datagram (RFC 6347 §4.2.2): `legacy_version` is then a DTLS
+    /// version (0xfefd for DTLS 1.2, 0xfeff for 1.0) and the cookie is empty.
+    pub fn dtls_datagram(&self, random: [u8; 32]) -> Vec<u8> {
+        let body = self.body(random, Some(&[]));
+        let mut handshake = vec![1];
+        put_u24(&mut handshake, body.len());
+        handshake.extend_from_slice(&[0, 0]); // message_seq
+        put_u24(&mut handshake, 0); // fragment_offset
+        put_u24(&mut handshake, body.len()); // fragment_length
+        handshake.extend_from_slice(&body);
+        let mut record = vec![0x16, 0xfe, 0xff]; // DTLS 1.0 record version, as clients send it
+        record.extend_from_slice(&[0; 8]); // epoch 0, sequence number 0
+        put_u16(&mut record, handshake.len() as u16);
+        record.extend_from_slice(&handshake);
+        record
+    }
+}
+
+/// What a DTLS server answered to a ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DtlsAnswer {
+    /// HelloVerifyRequest (3, the cookie exchange), ServerHello (2), or another handshake message.
+    Handshake { record_version: u16, message: u8 },
+    Alert { level: u8, description: u8 },
+}
+
+/// Reads a datagram as a DTLS record answering a ClientHello; None when it is not DTLS.
+pub fn read_dtls_answer(bytes: &[u8]) -> Option<DtlsAnswer> {
+    let content_type = *bytes.first()?;
+    let record_version = u16::from_be_bytes([*bytes.get(1)?, *bytes.get(2)?]);
+    if !matches!(record_version, 0xfeff | 0xfefd | 0xfefc) {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([*bytes.get(11)?, *bytes.get(12)?]));
+    let body = bytes.get(13..13 + len)?;
+    match (content_type, body) {
+        (0x15, &[level @ 1..=2, description]) => Some(DtlsAnswer::Alert { level, description }),
+        (0x16, &[message @ (2 | 3 | 11 | 12 | 14), ..]) if body.len() >= 12 => {
+            Some(DtlsAnswer::Handshake { record_version, message })
+        }
+        _ => None,
+    }
+}
+
+/// The server's first flight, as far as it was read: the ServerHello and the handshake
+/// messages after it (TLS 1.2 and older send them in clear; TLS 1.3 encrypts them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flight {
+    pub hello: Option<ServerHello>,
+    /// Handshake messages after the ServerHello: (type, body).
+    pub messages: Vec<(u8, Vec<u8>)>,
+    /// The alert the server sent instead of (or after) a hello: (level, description).
+    pub alert: Option<(u8, u8)>,
+    /// Nothing more will come in clear: ServerHelloDone seen, a TLS 1.3 hello, an alert, or a
+    /// record that is not a handshake.
+    pub complete: bool,
+    /// The bytes are not TLS.
+    pub not_tls: bool,
+}
+
+/// The fields of a ServerHello (or HelloRetryRequest) that a scan looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerHello {
+    /// The version chosen: supported_versions' when present, else the legacy field.
+    pub version: u16,
+    pub cipher_suite: u16,
+    pub compression: u8,
+    /// Extension types the server sent, in order.
+    pub extensions: Vec<u16>,
+    /// It is a HelloRetryRequest (RFC 8446 §4.1.3), whose key_share names the group wanted.
+    pub retry_request: bool,
+    /// The group of the key_share (the selected group of a HelloRetryRequest).
+    pub key_share_group: Option<u16>,
+}
+
+/// The random that marks a HelloRetryRequest: SHA-256 of "HelloRetryRequest".
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
+    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// Reads the server's answer to a ClientHello: TLS records of any size and split, handshake
+/// messages reassembled across records. Never panics; reads no further than `bytes`.
+pub fn read_flight(bytes: &[u8]) -> Flight {
+    let mut flight = Flight::default();
+    let not_tls = |mut f: Flight| {
+        f.not_tls = f.hello.is_none();
+        f.complete = true;
+        f
+    };
+    if bytes.first().is_some_and(|b| *b != 0x16 && *b != 0x15) || bytes.get(1).is_some_and(|b| *b != 3) {
+        return not_tls(flight);
+    }
+    let mut handshake = Vec::new();
+    let mut at = 0;
+    while let Some(&[content_type, major, minor, hi, lo]) = bytes.get(at..at + 5) {
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        if major != 3 || minor > 4 || len > 18432 {
+            return not_tls(flight);
+        }
+        let Some(body) = bytes.get(at + 5..at + 5 + len) else { break };
+        at += 5 + len;
+        match content_type {
+            0x16 => handshake.extend_from_slice(body),
+            0x15 => {
+                if let &[level, description] = body {
+                    flight.alert = Some((level, description));
+                }
+                flight.complete = true;
+                break;
+            }
+            0x14 | 0x17 => {
+                flight.complete = true;
+                break;
+            }
+            _ => return not_tls(flight),
+        }
+    }
+    let mut msg_at = 0;
+    while let Some(&[kind, a, b, c]) = handshake.get(msg_at..msg_at + 4) {
+        let len = u32::from_be_bytes([0, a, b, c]) as usize;
+        let Some(body) = handshake.get(msg_at + 4..msg_at + 4 + len) else { break };
+        msg_at += 4 + len;
+        if flight.hello.is_none() {
+            if kind != 2 {
+                return not_tls(flight);
+            }
+            flight.hello = parse_server_hello(body);
+            if flight.hello.as_ref().is_none_or(|h| h.version >= 0x0304 || h.retry_request) {
+                flight.complete = true;
+                break;
+            }
+        } else {
+            flight.messages.push((kind, body.to_vec()));
+            if kind == 14 {
+                flight.complete = true;
+                break;
+            }
+        }
+    }
+    flight
+}
+
+fn parse_server_hello(b: &[u8]) -> Option<ServerHello> {
+    let legacy = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
+    let retry_request = b.get(2..34)? == HRR_RANDOM;
+    let at = 35 + usize::from(*b.get(34)?);
+    let cipher_suite = u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]);
+    let compression = *b.get(at + 2)?;
+    let mut hello =
+        ServerHello { version: legacy, cipher_suite, compression, extensions: vec![], retry_request, key_share_group: None };
+    let Some(&[hi, lo]) = b.get(at + 3..at + 5) else { return Some(hello) };
+    let mut e = at + 5;
+    let end = (e + usize::from(u16::from_be_bytes([hi, lo]))).min(b.len());
+    while e + 4 <= end {
+        let kind = u16::from_be_bytes([b[e], b[e + 1]]);
+        let len = usize::from(u16::from_be_bytes([b[e + 2], b[e + 3]]));
+        let data = b.get(e + 4..(e + 4 + len).min(end)).unwrap_or_default();
+        hello.extensions.push(kind);
+        match (kind, data) {
+            (0x002b, &[hi, lo]) => hello.version = u16::from_be_bytes([hi, lo]),
+            (0x0033, &[hi, lo, ..]) => hello.key_share_group = Some(u16::from_be_bytes([hi, lo])),
+            _ => {}
+        }
+        e += 4 + len;
+    }
+    Some(hello)
+}
+
+/// The key exchange a TLS 1.2 ServerKeyExchange carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyExchange {
+    /// Finite-field Diffie-Hellman with a prime of this many bits.
+    Dh { prime_bits: u32 },
+    /// Elliptic-curve Diffie-Hellman on a named group.
+    Ec { group: u16 },
+}
+
+/// Reads the ServerKeyExchange body of a DHE or ECDHE suite (RFC 5246 §7.4.3, RFC 8422 §5.4).
+pub fn read_key_exchange(ecdhe: bool, body: &[u8]) -> Option<KeyExchange> {
+    if ecdhe {
+        // curve_type 3 = named_curve
+        return match body {
+            &[3, hi, lo, ..] => Some(KeyExchange::Ec { group: u16::from_be_bytes([hi, lo]) }),
+            _ => None,
+        };
+    }
+    let len = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
+    let p = body.get(2..2 + len)?;
+    let p = &p[p.iter().position(|b| *b != 0)?..];
+    Some(KeyExchange::Dh { prime_bits: (p.len() as u32) * 8 - p[0].leading_zeros() })
 }
 
 /// Reads the first record of a server's answer to a ClientHello.
@@ -147,12 +468,7 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
 
 /// The negotiated version and cipher suite of a ServerHello (TLS 1.3's from supported_versions).
 pub fn server_hello_choice(bytes: &[u8]) -> Option<(u16, u16)> {
-    let HelloAnswer::ServerHello { hello_version, .. } = read_answer(bytes) else { return None };
-    let hello = bytes.get(9..)?;
-    let session_id_len = usize::from(*hello.get(34)?);
-    let at = 35 + session_id_len;
-    let suite = u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]);
-    Some((hello_version, suite))
+    read_flight(bytes).hello.map(|h| (h.version, h.cipher_suite))
 }
 
 /// The version a TLS 1.3 ServerHello selects in its supported_versions extension (RFC 8446

@@ -1,20 +1,38 @@
-//! TLS protocol versions and cipher suites a server accepts. For each version (SSLv3 to TLS
-//! 1.3), offer every suite iotvet knows and record the one the server picks; take it out and
-//! offer the rest again, until the server refuses. Hand-built hellos (`tls_hello.rs`), so suites
-//! and versions that no TLS library would negotiate are still seen. Suite names are IANA's, from
-//! rustls's registry of them (TLS 1.3's `TLS13_` prefix mapped back to `TLS_`).
+//! The TLS assessment of one endpoint. For each version (SSLv3 to TLS 1.3), offer every suite
+//! iotvet knows and record the one the server picks; take it out and offer the rest again,
+//! until the server refuses (the way sslyze and testssl.sh enumerate). Then, concurrently: the
+//! named groups it accepts (TLS 1.3 by HelloRetryRequest, TLS 1.2 by the curve in its
+//! ServerKeyExchange), the size of its DHE prime, compression, secure renegotiation, extended
+//! master secret, and the certificate chain as sent in clear up to TLS 1.2. Hand-built hellos
+//! (`tls_hello.rs`), so suites and versions that no TLS library would negotiate are still seen;
+//! through STARTTLS when the service needs it. Suite names are IANA's, from rustls's registry
+//! of them (TLS 1.3's `TLS13_` prefix mapped back to `TLS_`). Whatever a server does wrong
+//! (garbage, records cut short, silence, endless flights) ends up in `anomalies`, bounded by
+//! the timeout and FLIGHT_CAP.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use iotvet_core::case::{TlsScan, TlsVersionSupport};
+use iotvet_core::case::{Protocol, ServiceObservation, TlsScan, TlsSession, TlsVersionSupport};
+use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::tls_hello::{client_hello_for, server_hello_choice, version_name};
+use crate::bytes::escape_excerpt;
+use crate::starttls::StartTls;
+use crate::tls_hello::{
+    group_name, read_flight, read_key_exchange, version_name, Flight, Hello, KeyExchange, ALL_GROUPS, MORE_GROUPS,
+};
 
 const TLS13_SUITES: [u16; 5] = [0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 const VERSIONS: [u16; 5] = [0x0300, 0x0301, 0x0302, 0x0303, 0x0304];
+/// The most of a server's first flight that is read (a certificate chain fits in far less).
+const FLIGHT_CAP: usize = 256 * 1024;
+/// At most this many distinct anomalies are kept.
+const ANOMALY_CAP: usize = 16;
 
 /// The IANA name of a cipher suite, if it has one.
 pub fn suite_name(code: u16) -> Option<String> {
@@ -30,32 +48,191 @@ fn legacy_suites() -> Vec<u16> {
         .collect()
 }
 
-/// The suite the server picks for `version` among `suites`, or None when it refuses.
-async fn chosen(addr: SocketAddr, host: &str, version: u16, suites: &[u16], timeout: Duration) -> Option<u16> {
-    let hello = client_hello_for(Some(host), random(), version, suites);
-    let attempt = async {
-        let mut s = TcpStream::connect(addr).await.ok()?;
-        s.write_all(&hello).await.ok()?;
-        let mut buf = Vec::with_capacity(4096);
-        let mut chunk = [0u8; 4096];
-        // A ServerHello fits in the first record; read until it is complete or the peer stops.
-        while buf.len() < 16 * 1024 {
-            let n = s.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(choice) = server_hello_choice(&buf) {
-                return Some(choice);
-            }
-            if buf.first() == Some(&0x15) || buf.first().is_some_and(|b| *b != 0x16) {
-                break;
+/// One TLS endpoint to assess.
+#[derive(Debug, Clone)]
+pub struct TlsTarget {
+    pub addr: SocketAddr,
+    /// The name the user gave: sent as SNI when it is a DNS name, and checked against the certificate.
+    pub host: String,
+    /// The in-band upgrade to do on every connection first, for FTP, SMTP, IMAP, POP3.
+    pub starttls: Option<StartTls>,
+    /// For each handshake, from connect to the end of the server's first flight.
+    pub timeout: Duration,
+}
+
+/// What the scan found, and the session it saw in clear (TLS 1.2 and older), which stands in
+/// when no library handshake was possible (STARTTLS, or a stack rustls will not talk to).
+pub struct TlsAssessment {
+    pub scan: TlsScan,
+    pub session: Option<TlsSession>,
+}
+
+struct Scanner {
+    target: TlsTarget,
+    handshakes: AtomicU32,
+    anomalies: Mutex<BTreeSet<String>>,
+}
+
+impl Scanner {
+    fn note(&self, what: String) {
+        if let Ok(mut a) = self.anomalies.lock() {
+            if a.len() < ANOMALY_CAP {
+                a.insert(what);
             }
         }
-        None
-    };
-    let (v, suite) = tokio::time::timeout(timeout, attempt).await.ok().flatten()?;
-    (v == version && suites.contains(&suite)).then_some(suite)
+    }
+
+    /// Sends one hello and reads the answer: up to the ServerHello, or (`full`) the whole
+    /// first flight. None when the server refused without a hello; anomalies are noted.
+    async fn exchange(&self, hello: &Hello<'_>, full: bool, what: &str) -> Option<Flight> {
+        self.handshakes.fetch_add(1, Ordering::Relaxed);
+        let record = hello.record(random());
+        let t = &self.target;
+        let attempt = async {
+            let mut s = TcpStream::connect(t.addr).await.map_err(|e| format!("connect: {e}"))?;
+            if let Some(st) = t.starttls {
+                st.upgrade(&mut s, t.timeout).await?;
+            }
+            s.write_all(&record).await.map_err(|e| format!("sending the hello: {e}"))?;
+            let mut buf = Vec::with_capacity(8192);
+            let mut chunk = [0u8; 8192];
+            loop {
+                let n = match s.read(&mut chunk).await {
+                    Ok(n) => n,
+                    Err(_) if buf.is_empty() => return Ok(None),
+                    Err(e) => return Err(format!("connection failed after {} bytes: {e}", buf.len())),
+                };
+                if n == 0 {
+                    let flight = read_flight(&buf);
+                    if buf.is_empty() || flight.hello.is_some() || flight.alert.is_some() {
+                        return Ok((!buf.is_empty()).then_some(flight));
+                    }
+                    return Err(format!("closed mid-record after {} bytes", buf.len()));
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let flight = read_flight(&buf);
+                if flight.not_tls {
+                    return Err(format!("answer is not TLS: \"{}\"", escape_excerpt(&buf, 40)));
+                }
+                if flight.complete || (!full && flight.hello.is_some()) {
+                    return Ok(Some(flight));
+                }
+                if buf.len() >= FLIGHT_CAP {
+                    self.note(format!("first flight longer than {} KiB; read no further", FLIGHT_CAP / 1024));
+                    return Ok(flight.hello.is_some().then_some(flight));
+                }
+            }
+        };
+        match tokio::time::timeout(t.timeout, attempt).await {
+            Ok(Ok(flight)) => flight,
+            Ok(Err(why)) => {
+                self.note(format!("{what}: {why}"));
+                None
+            }
+            Err(_) => {
+                self.note(format!("{what}: no complete answer within {} ms", t.timeout.as_millis()));
+                None
+            }
+        }
+    }
+
+    fn hello<'a>(&'a self, version: u16, suites: &'a [u16]) -> Hello<'a> {
+        Hello::for_version(Some(&self.target.host), version, suites)
+    }
+
+    /// The suite the server picks for `version` among `suites`, or None when it refuses.
+    async fn chosen(&self, version: u16, suites: &[u16]) -> Option<u16> {
+        let what = format!("{} hello", version_name(version));
+        let h = self.exchange(&self.hello(version, suites), false, &what).await?.hello?;
+        (h.version == version && suites.contains(&h.cipher_suite)).then_some(h.cipher_suite)
+    }
+
+    /// Every suite `version` accepts, in the order the server chose them.
+    async fn suites(&self, version: u16, mut offer: Vec<u16>) -> Vec<u16> {
+        let mut accepted = Vec::new();
+        while !offer.is_empty() && accepted.len() < 128 {
+            match self.chosen(version, &offer).await {
+                Some(suite) => {
+                    accepted.push(suite);
+                    offer.retain(|c| *c != suite);
+                }
+                None => break,
+            }
+        }
+        accepted
+    }
+
+    /// TLS 1.3 groups: offer them all with no key share; the HelloRetryRequest names the one
+    /// the server wants. Take it out, repeat.
+    async fn groups13(&self) -> Vec<u16> {
+        let mut offer: Vec<u16> = ALL_GROUPS.iter().chain(MORE_GROUPS.iter()).copied().collect();
+        let mut found = Vec::new();
+        while !offer.is_empty() {
+            let hello = Hello { groups: &offer, key_share: false, ..self.hello(0x0304, &TLS13_SUITES) };
+            let Some(h) = self.exchange(&hello, false, "TLSv1.3 group hello").await.and_then(|f| f.hello) else { break };
+            match h.key_share_group.filter(|g| offer.contains(g)) {
+                Some(g) => {
+                    found.push(g);
+                    offer.retain(|c| *c != g);
+                }
+                None => break,
+            }
+        }
+        found
+    }
+
+    /// Groups for ECDHE up to TLS 1.2: the curve named in each ServerKeyExchange.
+    async fn groups12(&self, version: u16, ecdhe: &[u16]) -> Vec<u16> {
+        let mut offer = ALL_GROUPS.to_vec();
+        let mut found = Vec::new();
+        while !offer.is_empty() && !ecdhe.is_empty() {
+            let hello = Hello { groups: &offer, ..self.hello(version, ecdhe) };
+            let Some(flight) = self.exchange(&hello, true, "ECDHE group hello").await else { break };
+            match key_exchange(&flight, true) {
+                Some(KeyExchange::Ec { group }) if offer.contains(&group) => {
+                    found.push(group);
+                    offer.retain(|c| *c != group);
+                }
+                _ => break,
+            }
+        }
+        found
+    }
+
+    /// The DHE prime's size, from the ServerKeyExchange of a DHE suite.
+    async fn dh_bits(&self, version: u16, dhe: &[u16]) -> Option<u32> {
+        if dhe.is_empty() {
+            return None;
+        }
+        let flight = self.exchange(&self.hello(version, dhe), true, "DHE hello").await?;
+        match key_exchange(&flight, false)? {
+            KeyExchange::Dh { prime_bits } => Some(prime_bits),
+            KeyExchange::Ec { .. } => None,
+        }
+    }
+}
+
+/// The ServerKeyExchange of a flight, read as (EC)DHE.
+fn key_exchange(flight: &Flight, ecdhe: bool) -> Option<KeyExchange> {
+    let (_, body) = flight.messages.iter().find(|(kind, _)| *kind == 12)?;
+    read_key_exchange(ecdhe, body)
+}
+
+/// The certificates of a TLS 1.2 Certificate message (RFC 5246 §7.4.2), at most 8.
+fn certificates(flight: &Flight) -> Vec<CertificateDer<'static>> {
+    let Some((_, body)) = flight.messages.iter().find(|(kind, _)| *kind == 11) else { return vec![] };
+    let mut out = Vec::new();
+    let mut at = 3;
+    while let Some(&[a, b, c]) = body.get(at..at + 3) {
+        let len = u32::from_be_bytes([0, a, b, c]) as usize;
+        let Some(der) = body.get(at + 3..at + 3 + len) else { break };
+        out.push(CertificateDer::from(der.to_vec()));
+        at += 3 + len;
+        if out.len() == 8 {
+            break;
+        }
+    }
+    out
 }
 
 fn random() -> [u8; 32] {
@@ -67,57 +244,128 @@ fn random() -> [u8; 32] {
     r
 }
 
-/// Enumerates one TLS endpoint: versions concurrently, suites one handshake each.
-pub async fn scan_tls(addr: SocketAddr, host: &str, timeout: Duration) -> TlsScan {
+fn named(suites: &[u16], mark: impl Fn(&str) -> bool) -> Vec<u16> {
+    suites.iter().copied().filter(|c| suite_name(*c).is_some_and(|n| mark(&n))).collect()
+}
+
+/// Assesses one TLS endpoint: versions concurrently, suites one handshake each, then groups,
+/// DH size, compression, renegotiation and the certificate concurrently.
+pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
+    let clock = Instant::now();
+    let scanner = Arc::new(Scanner { target, handshakes: AtomicU32::new(0), anomalies: Mutex::new(BTreeSet::new()) });
     let legacy = legacy_suites();
     let mut tasks = tokio::task::JoinSet::new();
     for version in VERSIONS {
-        let (host, mut offer) =
-            (host.to_owned(), if version == 0x0304 { TLS13_SUITES.to_vec() } else { legacy.clone() });
-        tasks.spawn(async move {
-            let mut accepted = Vec::new();
-            let mut handshakes = 0u32;
-            while !offer.is_empty() && accepted.len() < 128 {
-                handshakes += 1;
-                match chosen(addr, &host, version, &offer, timeout).await {
-                    Some(suite) => {
-                        accepted.push(suite);
-                        offer.retain(|c| *c != suite);
-                    }
-                    None => break,
-                }
-            }
-            (version, accepted, handshakes)
-        });
+        let offer = if version == 0x0304 { TLS13_SUITES.to_vec() } else { legacy.clone() };
+        let scanner = scanner.clone();
+        tasks.spawn(async move { (version, scanner.suites(version, offer).await) });
     }
-    let mut found: Vec<(u16, Vec<u16>, u32)> = Vec::new();
+    let mut found: Vec<(u16, Vec<u16>)> = Vec::new();
     while let Some(done) = tasks.join_next().await {
         if let Ok(r) = done {
             found.push(r);
         }
     }
-    found.sort_by_key(|(v, _, _)| *v);
-    let mut handshakes: u32 = found.iter().map(|(_, _, h)| h).sum();
-    // Server order: offer the first two suites of the highest version below 1.3 in both orders.
-    let mut server_order_enforced = None;
-    if let Some((v, suites, _)) = found.iter().rev().find(|(v, s, _)| *v < 0x0304 && s.len() >= 2) {
-        let (a, b) = (suites[0], suites[1]);
-        let first = chosen(addr, host, *v, &[b, a], timeout).await;
-        handshakes += 1;
-        server_order_enforced = first.map(|c| c == a);
+    found.sort_by_key(|(v, _)| *v);
+    let s = &*scanner;
+    // The highest version below 1.3 that accepted something: where 1.2-style details are asked.
+    let top = found.iter().rev().find(|(v, suites)| *v < 0x0304 && !suites.is_empty()).cloned();
+    let tls13 = found.iter().any(|(v, suites)| *v == 0x0304 && !suites.is_empty());
+    let (top_version, top_suites) = top.clone().unwrap_or((0x0303, vec![]));
+    let ecdhe = named(&top_suites, |n| n.contains("_ECDHE_"));
+    let dhe = named(&top_suites, |n| n.contains("_DHE_") || n.contains("_DH_anon_"));
+    let details = async {
+        if top_suites.is_empty() {
+            return None;
+        }
+        let hello = Hello { compression: &[1, 0], ..s.hello(top_version, &top_suites) };
+        s.exchange(&hello, true, "details hello").await
+    };
+    let order = async {
+        // Server order: offer the first two suites the server chose, in reverse.
+        let (a, b) = (*top_suites.first()?, *top_suites.get(1)?);
+        s.chosen(top_version, &[b, a]).await.map(|c| c == a)
+    };
+    let groups13 = async { if tls13 { s.groups13().await } else { vec![] } };
+    let (flight, server_order_enforced, g13, g12, dh_prime_bits) = tokio::join!(
+        details,
+        order,
+        groups13,
+        s.groups12(top_version, &ecdhe),
+        s.dh_bits(top_version, &dhe)
+    );
+    let mut groups = g13;
+    for g in g12 {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
     }
-    TlsScan {
+    let hello = flight.as_ref().and_then(|f| f.hello.as_ref());
+    let has = |ext: u16| hello.map(|h| h.extensions.contains(&ext));
+    let session = flight.as_ref().and_then(|f| {
+        let h = f.hello.as_ref()?;
+        let certs = certificates(f);
+        let name = ServerName::try_from(s.target.host.clone())
+            .unwrap_or_else(|_| ServerName::IpAddress(s.target.addr.ip().into()));
+        Some(TlsSession {
+            version: version_name(h.version),
+            cipher_suite: suite_name(h.cipher_suite).unwrap_or_else(|| format!("0x{:04x}", h.cipher_suite)),
+            alpn: None,
+            certificate_chain_bytes: certs.iter().map(|c| c.len()).sum(),
+            certificates: certs.len(),
+            chain: certs.iter().filter_map(|c| crate::cert::describe(c).ok()).collect(),
+            chain_verification: (!certs.is_empty()).then(|| crate::cert::verify_chain(&certs, name)),
+        })
+    });
+    let scan = TlsScan {
         versions: found
             .into_iter()
-            .map(|(v, suites, _)| TlsVersionSupport {
+            .map(|(v, suites)| TlsVersionSupport {
                 version: version_name(v),
                 accepted: !suites.is_empty(),
                 cipher_suites: suites.into_iter().filter_map(suite_name).collect(),
             })
             .collect(),
         server_order_enforced,
-        handshakes,
+        groups: groups.into_iter().map(group_name).collect(),
+        dh_prime_bits,
+        compression: hello.map(|h| h.compression != 0),
+        secure_renegotiation: has(0xff01),
+        extended_master_secret: has(0x0017),
+        starttls: s.target.starttls.map(|st| st.command().to_owned()),
+        anomalies: s.anomalies.lock().map(|a| a.iter().cloned().collect()).unwrap_or_default(),
+        handshakes: s.handshakes.load(Ordering::Relaxed),
+        duration_ms: clock.elapsed().as_millis() as u64,
+    };
+    TlsAssessment { scan, session }
+}
+
+/// The TLS assessment of an identified service: TLS on connect, or STARTTLS where the
+/// protocol has it and the server consents. The session seen in clear fills in for the library
+/// handshake when that failed or was not possible.
+pub async fn assess_service(mut service: ServiceObservation, host: &str, timeout: Duration) -> ServiceObservation {
+    let addr = SocketAddr::new(service.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()), service.endpoint.port);
+    let starttls = match service.tls {
+        None => StartTls::for_protocol(service.protocol),
+        Some(_) => None,
+    };
+    if let Some(st) = starttls {
+        let offered = async {
+            let mut s = tokio::time::timeout(timeout, TcpStream::connect(addr)).await.ok()?.ok()?;
+            st.upgrade(&mut s, timeout).await.ok()
+        };
+        if offered.await.is_none() {
+            return service;
+        }
+    } else if service.tls.is_none() && service.protocol != Protocol::Tls {
+        return service;
     }
+    let a = assess_tls(TlsTarget { addr, host: host.to_owned(), starttls, timeout }).await;
+    if service.tls.is_none() {
+        service.tls = a.session;
+    }
+    service.tls_scan = Some(a.scan);
+    service
 }
 
 #[cfg(test)]

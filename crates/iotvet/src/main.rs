@@ -40,6 +40,9 @@ enum Command {
     Assess(Box<AssessArgs>),
     /// Discovery only: open TCP ports and the services on them (like `nmap -sV`).
     Scan(ScanArgs),
+    /// TLS assessment of one endpoint (like testssl.sh or sslyze): versions, suites, groups,
+    /// DH size, compression, renegotiation, certificate chain.
+    Tls(TlsArgs),
     /// Run the emulated devices on 127.77.0.0/24 until Ctrl-C.
     Lab(LabArgs),
     /// Re-render a saved JSON report, optionally judging its case again with the current rules.
@@ -220,6 +223,24 @@ pub struct ScanArgs {
 }
 
 #[derive(Args)]
+pub struct TlsArgs {
+    /// HOST, HOST:PORT or an IP address (IPv6 with a port as [::1]:443).
+    target: String,
+    /// Port when the target names none.
+    #[arg(long, default_value_t = 443)]
+    port: u16,
+    /// Upgrade each connection first: ftp, smtp, imap or pop3.
+    #[arg(long, value_name = "PROTO")]
+    starttls: Option<String>,
+    /// Timeout of one handshake, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    timeout: u64,
+    /// Output format: terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+}
+
+#[derive(Args)]
 pub struct LabArgs {
     /// List the devices and their services, without starting them.
     #[arg(long)]
@@ -277,6 +298,7 @@ fn main() -> ExitCode {
             Command::Demo(a) => cmd::demo::run(a).await,
             Command::Assess(a) => cmd::assess::run(*a).await,
             Command::Scan(a) => cmd::scan::run(a).await,
+            Command::Tls(a) => cmd::tls::run(a).await,
             Command::Lab(a) => cmd::lab::run(a).await,
             Command::Report(a) => cmd::report::run(a),
             Command::Checks(a) => cmd::checks::run(a),

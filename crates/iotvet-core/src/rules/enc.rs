@@ -60,11 +60,21 @@ fn is_local(address: &str) -> bool {
 /// certificate of each TLS service, judged at the time of the case.
 pub fn certificates(case: &CaseFile) -> Vec<Finding> {
     let Some(net) = &case.network else { return vec![] };
-    let now = case.created_at.as_str();
+    net.services.iter().flat_map(|s| certificate_findings(s, &case.created_at)).collect()
+}
+
+/// Every TLS finding of one service: its enumeration, then its certificate judged at `now`.
+pub fn tls_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
+    let mut out = scan_findings(s);
+    out.extend(certificate_findings(s, now));
+    out
+}
+
+fn certificate_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
     let mut out = Vec::new();
-    for s in &net.services {
-        let Some(tls) = &s.tls else { continue };
-        let Some(leaf) = tls.chain.first() else { continue };
+    {
+        let Some(tls) = &s.tls else { return out };
+        let Some(leaf) = tls.chain.first() else { return out };
         let loc = Location::endpoint(&s.endpoint, s.service_name());
         if leaf.not_after.as_str() < now || leaf.not_before.as_str() > now {
             out.push(
@@ -105,6 +115,11 @@ fn is_weak(suite: &str) -> bool {
     WEAK_MARKS.iter().any(|m| suite.contains(m)) || suite.ends_with("_NULL") || suite.contains("WITH_NULL")
 }
 
+/// A named group under 224 bits: the binary and prime curves of 160 to 193 bits.
+fn group_is_weak(name: &str) -> bool {
+    ["sect163", "sect193", "secp160", "secp192"].iter().any(|p| name.starts_with(p))
+}
+
 fn has_forward_secrecy(version: &str, suite: &str) -> bool {
     version == "TLSv1.3" || suite.contains("_DHE_") || suite.contains("_ECDHE_")
 }
@@ -114,9 +129,13 @@ fn has_forward_secrecy(version: &str, suite: &str) -> bool {
 /// to the MS-1 pass of `enc.plaintext-service`.
 pub fn tls_weaknesses(case: &CaseFile) -> Vec<Finding> {
     let Some(net) = &case.network else { return vec![] };
+    net.services.iter().flat_map(scan_findings).collect()
+}
+
+fn scan_findings(s: &ServiceObservation) -> Vec<Finding> {
     let mut out = Vec::new();
-    for s in &net.services {
-        let Some(scan) = &s.tls_scan else { continue };
+    {
+        let Some(scan) = &s.tls_scan else { return out };
         let loc = Location::endpoint(&s.endpoint, s.service_name());
         let legacy: Vec<&str> = scan
             .versions
@@ -148,8 +167,34 @@ pub fn tls_weaknesses(case: &CaseFile) -> Vec<Finding> {
             .collect();
         if !accepted.is_empty() && !accepted.iter().any(|(v, c)| has_forward_secrecy(v, c)) {
             out.push(
-                Finding::fail(ids::TLS_NO_FORWARD_SECRECY, loc)
+                Finding::fail(ids::TLS_NO_FORWARD_SECRECY, loc.clone())
                     .evidence(format!("none of the {} accepted suites uses an ephemeral key exchange", accepted.len())),
+            );
+        }
+        let mut weak_kx = Vec::new();
+        if let Some(bits) = scan.dh_prime_bits.filter(|b| *b < 2048) {
+            weak_kx.push(format!("DHE suites use a {bits}-bit prime"));
+        }
+        for g in scan.groups.iter().filter(|g| group_is_weak(g)) {
+            weak_kx.push(format!("accepts the {g} group"));
+        }
+        if !weak_kx.is_empty() {
+            let mut f = Finding::fail(ids::TLS_WEAK_KEY_EXCHANGE, loc.clone());
+            for w in weak_kx {
+                f = f.evidence(w);
+            }
+            out.push(f);
+        }
+        if scan.compression == Some(true) {
+            out.push(
+                Finding::fail(ids::TLS_COMPRESSION, loc.clone())
+                    .evidence("the server chose DEFLATE compression when iotvet offered it"),
+            );
+        }
+        if scan.secure_renegotiation == Some(false) {
+            out.push(
+                Finding::fail(ids::TLS_INSECURE_RENEGOTIATION, loc)
+                    .evidence("no renegotiation_info extension (RFC 5746) in the ServerHello"),
             );
         }
     }
@@ -164,6 +209,8 @@ fn is_plaintext(service: &ServiceObservation) -> bool {
             Protocol::Telnet
                 | Protocol::Ftp
                 | Protocol::Smtp
+                | Protocol::Imap
+                | Protocol::Pop3
                 | Protocol::Http
                 | Protocol::Rtsp
                 | Protocol::Mqtt
@@ -220,6 +267,11 @@ fn plaintext_finding(s: &ServiceObservation) -> Finding {
             line.push_str(&format!("; title \"{t}\""));
         }
         f = f.evidence(line);
+    }
+    if let Some(command) = s.starttls() {
+        f = f.evidence(format!(
+            "offers {command}, but TLS is the client's choice: whatever a client sends before it travels in clear"
+        ));
     }
     if let Some(c) = &s.mqtt {
         f = f.evidence(format!("CONNACK return code {} to iotvet's CONNECT, in clear", c.return_code));
@@ -333,7 +385,12 @@ mod tests {
                 v("TLSv1.2", &["TLS_RSA_WITH_AES_128_GCM_SHA256"]),
             ],
             server_order_enforced: Some(true),
+            groups: vec!["secp256r1".into(), "secp192r1".into()],
+            dh_prime_bits: Some(1024),
+            compression: Some(true),
+            secure_renegotiation: Some(false),
             handshakes: 5,
+            ..TlsScan::default()
         });
         let mut modern = service(8443, Protocol::Http);
         modern.tls = Some(tls());
@@ -342,8 +399,11 @@ mod tests {
                 v("TLSv1.2", &["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]),
                 v("TLSv1.3", &["TLS_AES_128_GCM_SHA256"]),
             ],
-            server_order_enforced: None,
+            groups: vec!["x25519".into(), "secp256r1".into()],
+            compression: Some(false),
+            secure_renegotiation: Some(true),
             handshakes: 4,
+            ..TlsScan::default()
         });
         let f = tls_weaknesses(&case(vec![legacy, modern]));
         let got: Vec<(&str, Option<u16>)> = f.iter().map(|f| (f.check.as_str(), f.location.port)).collect();
@@ -352,9 +412,13 @@ mod tests {
             vec![
                 (ids::TLS_LEGACY_VERSION, Some(443)),
                 (ids::TLS_WEAK_CIPHER, Some(443)),
-                (ids::TLS_NO_FORWARD_SECRECY, Some(443))
+                (ids::TLS_NO_FORWARD_SECRECY, Some(443)),
+                (ids::TLS_WEAK_KEY_EXCHANGE, Some(443)),
+                (ids::TLS_COMPRESSION, Some(443)),
+                (ids::TLS_INSECURE_RENEGOTIATION, Some(443)),
             ]
         );
+        assert_eq!(f[3].evidence, vec!["DHE suites use a 1024-bit prime", "accepts the secp192r1 group"]);
         assert_eq!(f[1].evidence, vec!["accepts TLSv1.0 TLS_RSA_WITH_3DES_EDE_CBC_SHA"]);
         assert!(
             !is_weak("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")

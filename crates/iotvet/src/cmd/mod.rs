@@ -14,6 +14,7 @@ pub mod docs;
 pub mod lab;
 pub mod report;
 pub mod scan;
+pub mod tls;
 pub mod vet;
 
 impl ProbeArgs {

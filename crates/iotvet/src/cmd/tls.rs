@@ -1,0 +1,123 @@
+//! `iotvet tls HOST[:PORT]`: the TLS assessment of one endpoint alone, like `testssl.sh` or
+//! `sslyze`: versions, suites per version, groups, DH size, compression, renegotiation, the
+//! certificate chain, and the MS-1 TLS findings they lead to.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use iotvet_core::case::{Endpoint, Protocol, ServiceObservation, Transport};
+use iotvet_net::starttls::StartTls;
+use iotvet_net::tls_scan::{assess_tls, TlsTarget};
+use iotvet_net::{resolve_target, ScopePolicy};
+use serde_json::json;
+
+use crate::TlsArgs;
+
+pub async fn run(args: TlsArgs) -> Result<u8> {
+    let json = match args.format.as_str() {
+        "json" => true,
+        "terminal" => false,
+        other => bail!("unknown format '{other}' for tls (use terminal or json)"),
+    };
+    let starttls = match &args.starttls {
+        Some(s) => Some(StartTls::parse(s).with_context(|| format!("unknown STARTTLS protocol '{s}' (use ftp, smtp, imap or pop3)"))?),
+        None => None,
+    };
+    let (host, port) = split_host_port(&args.target, args.port)?;
+    let targets = resolve_target(&host, ScopePolicy { max_hosts: 1, ..ScopePolicy::default() }).await?;
+    let Some(target) = targets.first() else { bail!("{host} resolves to no address") };
+    let addr = std::net::SocketAddr::new(target.address, port);
+    let a = assess_tls(TlsTarget {
+        addr,
+        host: target.name.clone(),
+        starttls,
+        timeout: Duration::from_millis(args.timeout.max(1)),
+    })
+    .await;
+    let endpoint = Endpoint { address: target.address.to_string(), port, transport: Transport::Tcp };
+    let mut service = ServiceObservation::new(endpoint, Protocol::Tls, "TLS assessment");
+    service.tls = a.session;
+    service.tls_scan = Some(a.scan);
+    let findings = iotvet_core::rules::enc::tls_findings(&service, &iotvet_net::now_rfc3339());
+    let accepted = service.tls_scan.as_ref().is_some_and(|s| s.versions.iter().any(|v| v.accepted));
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION },
+                "target": target.name,
+                "service": service,
+                "findings": findings,
+            }))?
+        );
+    } else {
+        print_terminal(&service, &findings);
+    }
+    Ok(match (accepted, findings.is_empty()) {
+        (false, _) => 3,
+        (true, true) => 0,
+        (true, false) => 1,
+    })
+}
+
+fn split_host_port(target: &str, default: u16) -> Result<(String, u16)> {
+    if let Ok(ip) = target.parse::<std::net::IpAddr>() {
+        return Ok((ip.to_string(), default));
+    }
+    let (host, port) = match target.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
+            (h.trim_start_matches('[').trim_end_matches(']').to_owned(), p.parse().with_context(|| format!("bad port in '{target}'"))?)
+        }
+        _ => (target.to_owned(), default),
+    };
+    Ok((host, port))
+}
+
+fn print_terminal(s: &ServiceObservation, findings: &[iotvet_core::finding::Finding]) {
+    let Some(scan) = &s.tls_scan else { return };
+    println!("{} ({} handshakes, {} ms)", s.endpoint, scan.handshakes, scan.duration_ms);
+    if let Some(st) = &scan.starttls {
+        println!("  STARTTLS       {st}");
+    }
+    for v in &scan.versions {
+        println!("  {:<14} {}", v.version, if v.accepted { "offered" } else { "not offered" });
+        for c in &v.cipher_suites {
+            println!("      {c}");
+        }
+    }
+    let yes_no = |b: Option<bool>| b.map_or("n/a", |b| if b { "yes" } else { "no" });
+    println!("  server order   {}", yes_no(scan.server_order_enforced));
+    if !scan.groups.is_empty() {
+        println!("  groups         {}", scan.groups.join(" "));
+    }
+    if let Some(bits) = scan.dh_prime_bits {
+        println!("  DH prime       {bits} bits");
+    }
+    println!("  compression    {}", yes_no(scan.compression));
+    println!("  secure reneg.  {}", yes_no(scan.secure_renegotiation));
+    println!("  ext. master    {}", yes_no(scan.extended_master_secret));
+    if let Some(t) = &s.tls {
+        for (i, c) in t.chain.iter().enumerate() {
+            println!(
+                "  cert #{i}        {} | issuer {} | {} {} bits | {} | {} .. {}{}",
+                c.subject,
+                c.issuer,
+                c.key_type,
+                c.key_bits,
+                c.signature_algorithm,
+                c.not_before,
+                c.not_after,
+                if c.self_signed { " | self-signed" } else { "" }
+            );
+        }
+        if let Some(v) = &t.chain_verification {
+            println!("  chain          {v}");
+        }
+    }
+    for a in &scan.anomalies {
+        println!("  anomaly        {a}");
+    }
+    for f in findings {
+        println!("  FAIL {:<32} {}", f.check, f.evidence.join("; "));
+    }
+}
