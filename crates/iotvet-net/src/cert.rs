@@ -79,10 +79,27 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
             key_type,
             key_bits,
             signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
-            self_signed: cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok(),
+            self_signed: cert.subject().as_raw() == cert.issuer().as_raw()
+                && (cert.verify_signature(None).is_ok() || issued_by_own_key(&cert)),
         })
     })
     .unwrap_or_else(|_| Err("the certificate could not be read (the parser gave up on it)".into()))
+}
+
+/// The authority key identifier is absent or names the certificate's own key: how a
+/// self-signed certificate is told when its signature cannot be checked here (ring refuses RSA
+/// keys under 2048 bits, which is exactly what old devices carry).
+fn issued_by_own_key(cert: &x509_parser::certificate::X509Certificate<'_>) -> bool {
+    use x509_parser::extensions::ParsedExtension;
+    let (mut aki, mut ski) = (None, None);
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::AuthorityKeyIdentifier(a) => aki = a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+            ParsedExtension::SubjectKeyIdentifier(k) => ski = Some(k.0.to_vec()),
+            _ => {}
+        }
+    }
+    aki.is_none() || aki == ski
 }
 
 /// `trusted`, or the reason the chain does not verify for `name` against the Mozilla roots.
