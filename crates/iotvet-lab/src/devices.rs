@@ -31,6 +31,8 @@ pub enum ServiceKind {
     SensorSnmp,
     /// TCP: the UPnP description and control URL the SSDP answer points to.
     SensorUpnpHttp,
+    /// HTTPS from an old TLS stack: `openssl s_server` at security level 0 (see `legacy.rs`).
+    LegacyTls,
 }
 
 impl ServiceKind {
@@ -79,7 +81,7 @@ const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> Se
     ServiceSpec { port, kind, tls, label }
 }
 
-pub static DEVICES: [DeviceSpec; 6] = [
+pub static DEVICES: [DeviceSpec; 7] = [
     DeviceSpec {
         name: "camera",
         role: "device",
@@ -130,6 +132,15 @@ pub static DEVICES: [DeviceSpec; 6] = [
             svc(1161, ServiceKind::SensorSnmp, false, "snmp v2c (udp)"),
             svc(49152, ServiceKind::SensorUpnpHttp, false, "http UPnP description"),
         ],
+        declaration: None,
+        vendor: None,
+    },
+    DeviceSpec {
+        name: "nvr",
+        role: "device",
+        description: "Network video recorder with an old TLS stack (openssl s_server): TLS 1.0/1.1, NULL and anonymous suites, 1024-bit DH, expired self-signed RSA-1024 certificate",
+        host_octet: 60,
+        services: &[svc(8443, ServiceKind::LegacyTls, false, "https (legacy TLS, openssl s_server)")],
         declaration: None,
         vendor: None,
     },

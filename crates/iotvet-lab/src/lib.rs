@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod devices;
+mod legacy;
 pub mod manifest;
 mod servers;
 mod ssh;
@@ -53,6 +54,8 @@ pub struct Lab {
     pub ca_der: Vec<u8>,
     /// An address of the lab network where no device lives (see `DeviceProbe::control_address`).
     pub control_address: IpAddr,
+    /// Devices that could not start, with the reason (e.g. no `openssl` command for the nvr).
+    pub skipped: Vec<(&'static str, String)>,
     tasks: tokio::task::JoinSet<()>,
 }
 
@@ -84,7 +87,8 @@ impl Lab {
         let ca = tls::LabCa::new().map_err(|e| LabError::Certificates(e.to_string()))?;
         let mut tasks = tokio::task::JoinSet::new();
         let mut devices = Vec::new();
-        for spec in specs {
+        let mut skipped = Vec::new();
+        'devices: for spec in specs {
             let ip = address(spec.host_octet);
             let needs_tls = spec.services.iter().any(|s| s.tls);
             let acceptor = if needs_tls {
@@ -98,6 +102,21 @@ impl Lab {
                     let socket =
                         tokio::net::UdpSocket::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
                     tasks.spawn(udp::serve(socket, service.kind, ip));
+                    continue;
+                }
+                if service.kind == ServiceKind::LegacyTls {
+                    match legacy::start(addr).await {
+                        Ok(server) => {
+                            tasks.spawn(async move {
+                                let _server = server;
+                                std::future::pending::<()>().await
+                            });
+                        }
+                        Err(why) => {
+                            skipped.push((spec.name, why));
+                            continue 'devices;
+                        }
+                    }
                     continue;
                 }
                 let listener =
@@ -119,7 +138,7 @@ impl Lab {
             });
             devices.push(RunningDevice { spec, address: ip, declaration });
         }
-        Ok(Lab { devices, ca_pem: ca.pem(), ca_der: ca.der(), control_address: address(254), tasks })
+        Ok(Lab { devices, ca_pem: ca.pem(), ca_der: ca.der(), control_address: address(254), skipped, tasks })
     }
 }
 

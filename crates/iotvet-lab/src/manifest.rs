@@ -104,6 +104,7 @@ pub fn manifests() -> Vec<(&'static str, &'static str)> {
         ("plug", include_str!("../manifests/plug.toml")),
         ("hub", include_str!("../manifests/hub.toml")),
         ("sensor", include_str!("../manifests/sensor.toml")),
+        ("nvr", include_str!("../manifests/nvr.toml")),
     ]
 }
 

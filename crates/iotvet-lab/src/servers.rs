@@ -44,7 +44,7 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         ServiceKind::CameraRtsp => rtsp(&mut s, ip).await,
         ServiceKind::PlugMqtt => mqtt(&mut s, None).await,
         ServiceKind::HubMqtt => mqtt(&mut s, Some(("hub-client", "correct horse battery staple"))).await,
-        ServiceKind::HubSsh => Ok(()), // served by ssh.rs
+        ServiceKind::HubSsh | ServiceKind::LegacyTls => Ok(()), // served by ssh.rs, legacy.rs
         ServiceKind::CameraHttp
         | ServiceKind::PlugHttp
         | ServiceKind::HubWebUi

@@ -152,12 +152,31 @@ async fn identify_layer(addr: SocketAddr, layer: Layer, probes: &[Probe], option
     concurrent
 }
 
+/// When each probe connects, relative to the first. A server that serves one connection at a
+/// time (s_server, many embedded web servers) takes them in that order, so the likeliest
+/// answer comes first and the silent banner probe (and MQTT's binary CONNECT, which a web
+/// server waits on for a line) come last instead of holding the only slot until they time out.
+fn stagger(probe: Probe) -> Duration {
+    let order = match probe {
+        Probe::TlsHello => 0,
+        Probe::Http => 1,
+        Probe::Rtsp => 2,
+        Probe::Mqtt => 3,
+        Probe::Adb => 4,
+        Probe::Banner => 5,
+    };
+    Duration::from_millis(25 * order)
+}
+
 /// Runs the probes concurrently; returns the first conclusive outcome, or the best.
 async fn identify_concurrently(addr: SocketAddr, layer: Layer, probes: &[Probe], options: &ProbeOptions) -> Outcome {
     let mut tasks = tokio::task::JoinSet::new();
     for (rank, probe) in probes.iter().copied().enumerate() {
         let (layer, options) = (layer.clone(), options.clone());
-        tasks.spawn(async move { (rank, run_probe(probe, addr, layer, &options).await) });
+        tasks.spawn(async move {
+            tokio::time::sleep(stagger(probe)).await;
+            (rank, run_probe(probe, addr, layer, &options).await)
+        });
     }
     let mut done: Vec<(usize, Outcome)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {

@@ -144,7 +144,8 @@ mod tests {
         let server = tokio::spawn(async move {
             server.write_all(script).await.unwrap();
             let mut got = vec![0u8; 256];
-            let n = tokio::time::timeout(Duration::from_millis(200), server.read(&mut got)).await.ok().and_then(|r| r.ok());
+            let n =
+                tokio::time::timeout(Duration::from_millis(200), server.read(&mut got)).await.ok().and_then(|r| r.ok());
             got.truncate(n.unwrap_or(0));
             (server, got)
         });

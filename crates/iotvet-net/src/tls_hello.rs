@@ -140,7 +140,15 @@ pub struct Hello<'a> {
 
 impl<'a> Hello<'a> {
     pub fn new(server_name: Option<&'a str>, legacy_version: u16, suites: &'a [u16]) -> Self {
-        Self { server_name, legacy_version, suites, versions: &[], groups: &ALL_GROUPS, key_share: true, compression: &[0] }
+        Self {
+            server_name,
+            legacy_version,
+            suites,
+            versions: &[],
+            groups: &ALL_GROUPS,
+            key_share: true,
+            compression: &[0],
+        }
     }
 
     /// A hello for one protocol version, as a version-and-suite enumeration sends it: up to TLS
@@ -259,8 +267,14 @@ impl<'a> Hello<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DtlsAnswer {
     /// HelloVerifyRequest (3, the cookie exchange), ServerHello (2), or another handshake message.
-    Handshake { record_version: u16, message: u8 },
-    Alert { level: u8, description: u8 },
+    Handshake {
+        record_version: u16,
+        message: u8,
+    },
+    Alert {
+        level: u8,
+        description: u8,
+    },
 }
 
 /// Reads a datagram as a DTLS record answering a ClientHello; None when it is not DTLS.
@@ -386,8 +400,14 @@ fn parse_server_hello(b: &[u8]) -> Option<ServerHello> {
     let at = 35 + usize::from(*b.get(34)?);
     let cipher_suite = u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]);
     let compression = *b.get(at + 2)?;
-    let mut hello =
-        ServerHello { version: legacy, cipher_suite, compression, extensions: vec![], retry_request, key_share_group: None };
+    let mut hello = ServerHello {
+        version: legacy,
+        cipher_suite,
+        compression,
+        extensions: vec![],
+        retry_request,
+        key_share_group: None,
+    };
     let Some(&[hi, lo]) = b.get(at + 3..at + 5) else { return Some(hello) };
     let mut e = at + 5;
     let end = (e + usize::from(u16::from_be_bytes([hi, lo]))).min(b.len());

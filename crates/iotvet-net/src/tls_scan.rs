@@ -169,7 +169,9 @@ impl Scanner {
         let mut found = Vec::new();
         while !offer.is_empty() {
             let hello = Hello { groups: &offer, key_share: false, ..self.hello(0x0304, &TLS13_SUITES) };
-            let Some(h) = self.exchange(&hello, false, "TLSv1.3 group hello").await.and_then(|f| f.hello) else { break };
+            let Some(h) = self.exchange(&hello, false, "TLSv1.3 group hello").await.and_then(|f| f.hello) else {
+                break;
+            };
             match h.key_share_group.filter(|g| offer.contains(g)) {
                 Some(g) => {
                     found.push(g);
@@ -286,14 +288,15 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
         let (a, b) = (*top_suites.first()?, *top_suites.get(1)?);
         s.chosen(top_version, &[b, a]).await.map(|c| c == a)
     };
-    let groups13 = async { if tls13 { s.groups13().await } else { vec![] } };
-    let (flight, server_order_enforced, g13, g12, dh_prime_bits) = tokio::join!(
-        details,
-        order,
-        groups13,
-        s.groups12(top_version, &ecdhe),
-        s.dh_bits(top_version, &dhe)
-    );
+    let groups13 = async {
+        if tls13 {
+            s.groups13().await
+        } else {
+            vec![]
+        }
+    };
+    let (flight, server_order_enforced, g13, g12, dh_prime_bits) =
+        tokio::join!(details, order, groups13, s.groups12(top_version, &ecdhe), s.dh_bits(top_version, &dhe));
     let mut groups = g13;
     for g in g12 {
         if !groups.contains(&g) {
@@ -344,7 +347,10 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
 /// protocol has it and the server consents. The session seen in clear fills in for the library
 /// handshake when that failed or was not possible.
 pub async fn assess_service(mut service: ServiceObservation, host: &str, timeout: Duration) -> ServiceObservation {
-    let addr = SocketAddr::new(service.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()), service.endpoint.port);
+    let addr = SocketAddr::new(
+        service.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()),
+        service.endpoint.port,
+    );
     let starttls = match service.tls {
         None => StartTls::for_protocol(service.protocol),
         Some(_) => None,

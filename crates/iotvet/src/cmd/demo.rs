@@ -19,6 +19,9 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     prepare_dir(&args.out)?;
     let lab = Lab::start(net, None).await?;
     probe.control_address = Some(lab.control_address);
+    for (name, why) in &lab.skipped {
+        progress(&format!("iotvet demo: lab device {name} not started: {why}"));
+    }
     probe.udp_ports.extend(iotvet_lab::EXTRA_UDP_PORTS);
     progress(&format!(
         "iotvet demo: lab on {net}/24; assessing each device ({} TCP ports, default credentials) and its vendor's documents",

@@ -24,6 +24,9 @@ pub async fn run(args: LabArgs) -> Result<u8> {
             println!("{:<8}   {}:{} {}", "", d.address, s.port, s.label);
         }
     }
+    for (name, why) in &lab.skipped {
+        println!("{name:<8} not started: {why}");
+    }
     println!("lab running; Ctrl-C to stop");
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     drop(lab);

@@ -20,7 +20,10 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
         other => bail!("unknown format '{other}' for tls (use terminal or json)"),
     };
     let starttls = match &args.starttls {
-        Some(s) => Some(StartTls::parse(s).with_context(|| format!("unknown STARTTLS protocol '{s}' (use ftp, smtp, imap or pop3)"))?),
+        Some(s) => Some(
+            StartTls::parse(s)
+                .with_context(|| format!("unknown STARTTLS protocol '{s}' (use ftp, smtp, imap or pop3)"))?,
+        ),
         None => None,
     };
     let (host, port) = split_host_port(&args.target, args.port)?;
@@ -65,9 +68,10 @@ fn split_host_port(target: &str, default: u16) -> Result<(String, u16)> {
         return Ok((ip.to_string(), default));
     }
     let (host, port) = match target.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
-            (h.trim_start_matches('[').trim_end_matches(']').to_owned(), p.parse().with_context(|| format!("bad port in '{target}'"))?)
-        }
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
+            h.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            p.parse().with_context(|| format!("bad port in '{target}'"))?,
+        ),
         _ => (target.to_owned(), default),
     };
     Ok((host, port))
