@@ -12,4 +12,16 @@ fuzz_target!(|data: &[u8]| {
     let suites: Vec<u16> = data.chunks_exact(2).take(400).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
     let hello = iotvet_net::tls_hello::client_hello_for(name, [7; 32], version, &suites);
     assert_eq!(usize::from(u16::from_be_bytes([hello[3], hello[4]])), hello.len() - 5);
+    let groups: Vec<u16> = suites.iter().rev().copied().collect();
+    let h = iotvet_net::tls_hello::Hello {
+        groups: &groups,
+        compression: &data[..data.len().min(3)],
+        key_share: data[0] & 1 == 0,
+        versions: &suites[..suites.len().min(3)],
+        ..iotvet_net::tls_hello::Hello::new(name, version, &suites)
+    };
+    let record = h.record([7; 32]);
+    assert_eq!(usize::from(u16::from_be_bytes([record[3], record[4]])), record.len() - 5);
+    let dtls = h.dtls_datagram([7; 32]);
+    assert_eq!(usize::from(u16::from_be_bytes([dtls[11], dtls[12]])), dtls.len() - 13);
 });

@@ -78,7 +78,7 @@ pub struct NetworkSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UdpServiceObservation {
     pub endpoint: Endpoint,
-    /// `coap`, `ssdp`, `mdns`, `snmp`, `tftp`.
+    /// `coap`, `ssdp`, `mdns`, `snmp`, `tftp`, `dtls`.
     pub protocol: String,
     /// What the answer was, in words.
     pub identified_by: String,

@@ -56,12 +56,16 @@ pub struct Lab {
     pub control_address: IpAddr,
     /// Devices that could not start, with the reason (e.g. no `openssl` command for the nvr).
     pub skipped: Vec<(&'static str, String)>,
+    /// Child processes (killed when dropped, which the lab's own drop does at once, not when
+    /// the runtime gets round to dropping tasks).
+    children: Vec<legacy::LegacyTls>,
     tasks: tokio::task::JoinSet<()>,
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
         self.tasks.abort_all();
+        self.children.clear();
     }
 }
 
@@ -88,6 +92,7 @@ impl Lab {
         let mut tasks = tokio::task::JoinSet::new();
         let mut devices = Vec::new();
         let mut skipped = Vec::new();
+        let mut children = Vec::new();
         'devices: for spec in specs {
             let ip = address(spec.host_octet);
             let needs_tls = spec.services.iter().any(|s| s.tls);
@@ -106,12 +111,7 @@ impl Lab {
                 }
                 if service.kind == ServiceKind::LegacyTls {
                     match legacy::start(addr).await {
-                        Ok(server) => {
-                            tasks.spawn(async move {
-                                let _server = server;
-                                std::future::pending::<()>().await
-                            });
-                        }
+                        Ok(server) => children.push(server),
                         Err(why) => {
                             skipped.push((spec.name, why));
                             continue 'devices;
@@ -138,7 +138,7 @@ impl Lab {
             });
             devices.push(RunningDevice { spec, address: ip, declaration });
         }
-        Ok(Lab { devices, ca_pem: ca.pem(), ca_der: ca.der(), control_address: address(254), skipped, tasks })
+        Ok(Lab { devices, ca_pem: ca.pem(), ca_der: ca.der(), control_address: address(254), skipped, children, tasks })
     }
 }
 

@@ -378,6 +378,115 @@ pub async fn assess_service(mut service: ServiceObservation, host: &str, timeout
 mod tests {
     use super::*;
 
+    /// How a misbehaving test server answers every connection.
+    #[derive(Clone, Copy)]
+    enum Bad {
+        Garbage,
+        Truncated,
+        Endless,
+        HugeCertificate,
+    }
+
+    /// A ServerHello for `version` choosing TLS_RSA_WITH_AES_128_CBC_SHA (0x002f) when the hello
+    /// offers it, in one record; None otherwise.
+    fn server_hello(hello: &[u8]) -> Option<Vec<u8>> {
+        let version = [*hello.get(9)?, *hello.get(10)?];
+        let sid = usize::from(*hello.get(43)?);
+        let at = 44 + sid;
+        let len = usize::from(u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]));
+        let suites = hello.get(at + 2..at + 2 + len)?;
+        suites.chunks(2).any(|c| c == [0x00, 0x2f]).then_some(())?;
+        let mut body = version.to_vec();
+        body.extend_from_slice(&[0x42; 32]);
+        body.extend_from_slice(&[0, 0x00, 0x2f, 0]);
+        let mut msg = vec![2, 0, 0, body.len() as u8];
+        msg.extend_from_slice(&body);
+        let mut record = vec![0x16, 3, version[1], 0, msg.len() as u8];
+        record.extend_from_slice(&msg);
+        Some(record)
+    }
+
+    async fn misbehaving_server(bad: Bad) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut hello = vec![0u8; 16 * 1024];
+                    let n = s.read(&mut hello).await.unwrap_or(0);
+                    let _ = match bad {
+                        Bad::Garbage => s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await,
+                        Bad::Truncated => s.write_all(&[0x16, 3, 3, 0, 80, 2, 0, 0]).await,
+                        Bad::Endless => {
+                            let _ = s.write_all(&[0x16, 3, 3, 0x40, 0]).await;
+                            loop {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                                if s.write_all(&[0x0b]).await.is_err() {
+                                    break Ok(());
+                                }
+                            }
+                        }
+                        Bad::HugeCertificate => {
+                            let Some(sh) = server_hello(&hello[..n]) else {
+                                let _ = s.write_all(&[0x15, 3, 3, 0, 2, 2, 40]).await;
+                                return;
+                            };
+                            let _ = s.write_all(&sh).await;
+                            // A Certificate message announcing 10 MB, sent in full-size records.
+                            let total = 10 * 1024 * 1024;
+                            let mut head = vec![11];
+                            head.extend_from_slice(&(total as u32).to_be_bytes()[1..]);
+                            let mut sent = 0;
+                            let mut first = true;
+                            while sent < total {
+                                let chunk = 16 * 1024;
+                                let mut record = vec![0x16, 3, 3];
+                                let mut payload = if first { head.clone() } else { vec![] };
+                                first = false;
+                                payload.resize(chunk, 0x30);
+                                record.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+                                record.extend_from_slice(&payload);
+                                if s.write_all(&record).await.is_err() {
+                                    break;
+                                }
+                                sent += chunk;
+                            }
+                            Ok(())
+                        }
+                    };
+                });
+            }
+        });
+        addr
+    }
+
+    async fn assess_bad(bad: Bad) -> TlsScan {
+        let addr = misbehaving_server(bad).await;
+        let target = TlsTarget { addr, host: "bad.test".into(), starttls: None, timeout: Duration::from_millis(400) };
+        let started = Instant::now();
+        let a = tokio::time::timeout(Duration::from_secs(20), assess_tls(target)).await.expect("the scan ends");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        a.scan
+    }
+
+    #[tokio::test]
+    async fn bad_servers_become_observations() {
+        let scan = assess_bad(Bad::Garbage).await;
+        assert!(scan.versions.iter().all(|v| !v.accepted), "{scan:?}");
+        assert!(scan.anomalies.iter().any(|a| a.contains("answer is not TLS: \"HTTP/1.1 400")), "{:?}", scan.anomalies);
+
+        let scan = assess_bad(Bad::Truncated).await;
+        assert!(scan.anomalies.iter().any(|a| a.contains("closed mid-record after 8 bytes")), "{:?}", scan.anomalies);
+
+        let scan = assess_bad(Bad::Endless).await;
+        assert!(scan.anomalies.iter().any(|a| a.contains("no complete answer within 400 ms")), "{:?}", scan.anomalies);
+
+        let scan = assess_bad(Bad::HugeCertificate).await;
+        let accepted: Vec<&str> = scan.versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
+        assert_eq!(accepted, vec!["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"], "{scan:?}");
+        assert!(scan.anomalies.iter().any(|a| a.contains("longer than 256 KiB")), "{:?}", scan.anomalies);
+    }
+
     #[test]
     fn suites_have_their_iana_names() {
         assert_eq!(suite_name(0x000a).as_deref(), Some("TLS_RSA_WITH_3DES_EDE_CBC_SHA"));

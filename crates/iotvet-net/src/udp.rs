@@ -10,7 +10,8 @@ use tokio::net::UdpSocket;
 
 use crate::bytes::escape_excerpt;
 
-/// The UDP ports probed by default: TFTP, SNMP, SSDP, mDNS, CoAP, CoAP over DTLS.
+/// The UDP ports probed by default: TFTP, SNMP, SSDP, mDNS, CoAP, CoAP over DTLS. Every
+/// protocol is asked on every port, so DTLS is found wherever it listens among them.
 pub const DEFAULT_UDP_PORTS: [u16; 6] = [69, 161, 1900, 5353, 5683, 5684];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +21,15 @@ enum Kind {
     Snmp,
     Mdns,
     Tftp,
+    Dtls,
 }
 
-const KINDS: [Kind; 5] = [Kind::Coap, Kind::Ssdp, Kind::Snmp, Kind::Mdns, Kind::Tftp];
+const KINDS: [Kind; 6] = [Kind::Coap, Kind::Ssdp, Kind::Snmp, Kind::Mdns, Kind::Tftp, Kind::Dtls];
+
+/// Suites a DTLS ClientHello offers: CoAP's mandatory ones (RFC 7252 §9: PSK and ECDHE-ECDSA
+/// with AES-CCM-8), the common AEAD and CBC ones, so that almost any DTLS server answers.
+const DTLS_SUITES: [u16; 12] =
+    [0xc0a8, 0xc0ae, 0xc0ac, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0x00ae];
 const COAP_MESSAGE_ID: u16 = 0x5a17;
 
 fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
@@ -55,6 +62,12 @@ fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
         }
         // RRQ for a file that does not exist: any TFTP server answers ERROR (or DATA).
         Kind::Tftp => [&[0u8, 1][..], b"iotvet-probe-no-such-file", &[0], b"octet", &[0]].concat(),
+        // A DTLS 1.2 ClientHello with an empty cookie: a server answers HelloVerifyRequest.
+        Kind::Dtls => {
+            let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let random: [u8; 32] = std::array::from_fn(|i| (n >> ((i % 16) * 8)) as u8 ^ (i as u8));
+            crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES).dtls_datagram(random)
+        }
     }
 }
 
@@ -120,6 +133,30 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
             [0, 3, ..] => Some(("TFTP DATA to a read request".into(), vec![])),
             _ => None,
         },
+        Kind::Dtls => {
+            use crate::tls_hello::DtlsAnswer;
+            let version = |v: u16| match v {
+                0xfeff => "DTLS 1.0",
+                0xfefd => "DTLS 1.2",
+                _ => "DTLS 1.3",
+            };
+            let how = match crate::tls_hello::read_dtls_answer(b)? {
+                DtlsAnswer::Handshake { record_version, message: 3 } => {
+                    let _ = record_version; // HelloVerifyRequest is sent as DTLS 1.0 whatever the version (RFC 6347 §4.2.1)
+                    "DTLS HelloVerifyRequest (cookie exchange) to a ClientHello".to_owned()
+                }
+                DtlsAnswer::Handshake { record_version, message: 2 } => {
+                    format!("{} ServerHello to a ClientHello", version(record_version))
+                }
+                DtlsAnswer::Handshake { record_version, message } => {
+                    format!("{} handshake message {message} to a ClientHello", version(record_version))
+                }
+                DtlsAnswer::Alert { level, description } => {
+                    format!("DTLS alert (level {level}, description {description}) to a ClientHello")
+                }
+            };
+            Some((how, vec![]))
+        }
     }
 }
 
@@ -130,6 +167,7 @@ fn name(kind: Kind) -> &'static str {
         Kind::Snmp => "snmp",
         Kind::Mdns => "mdns",
         Kind::Tftp => "tftp",
+        Kind::Dtls => "dtls",
     }
 }
 

@@ -146,6 +146,10 @@ pub struct ProbeArgs {
     /// Largest number of addresses a CIDR target may cover.
     #[arg(long, value_name = "N", default_value_t = 256)]
     max_hosts: u32,
+    /// UDP ports asked with CoAP, SSDP, SNMP, mDNS, TFTP and DTLS requests, or `none`.
+    /// Default: 69,161,1900,5353,5683,5684.
+    #[arg(long, value_name = "SPEC")]
+    udp_ports: Option<String>,
 }
 
 #[derive(Args, Clone)]

@@ -668,3 +668,70 @@ fn tls_expired_badssl_certificate_is_caught() {
     assert!(failing.contains(&"enc.tls-cert-expired"), "{failing:?}");
     assert!(!failing.contains(&"enc.tls-untrusted-cert"), "a loopback service may be untrusted: {failing:?}");
 }
+
+#[test]
+fn starttls_vsftpd_auth_tls_is_assessed() {
+    let (Some(vsftpd), Some(openssl)) = (need("vsftpd"), need("openssl")) else { return };
+    let dir = TempDir::new("vsftpd-tls");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = free_port();
+    let conf = vsftpd_conf(&dir, port);
+    let mut text = std::fs::read_to_string(&conf).unwrap();
+    text.push_str(&format!(
+        "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\nforce_local_logins_ssl=NO\nforce_local_data_ssl=NO\nssl_tlsv1=YES\nssl_ciphers=HIGH\n",
+        cert.display(),
+        key.display()
+    ));
+    std::fs::write(&conf, text).unwrap();
+    let _s = start(Command::new(vsftpd).arg(&conf), port);
+    let o = iotvet(&["assess", "127.0.0.1", "--ports", &port.to_string(), "--no-credentials", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let s = &v["case"]["network"]["services"][0];
+    assert_eq!(s["protocol"], "ftp", "{s}");
+    assert_eq!(s["tls_scan"]["starttls"], "AUTH TLS", "{s}");
+    let accepted: Vec<&str> = s["tls_scan"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["accepted"] == true)
+        .map(|x| x["version"].as_str().unwrap())
+        .collect();
+    assert!(accepted.contains(&"TLSv1.2"), "{s}");
+    assert_eq!(s["tls"]["chain"][0]["subject"], "CN=tls.test", "the certificate is read through AUTH TLS: {s}");
+    let plaintext = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "enc.plaintext-service" && f["status"] == "fail")
+        .unwrap_or_else(|| panic!("TLS on request only still leaves FTP in clear: {}", v["findings"]));
+    assert!(plaintext["evidence"].to_string().contains("offers AUTH TLS"), "{plaintext}");
+}
+
+#[test]
+fn dtls_openssl_server_is_found_on_udp() {
+    let Some(openssl) = need("openssl") else { return };
+    let dir = TempDir::new("dtls");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port();
+    drop(udp);
+    let child = Command::new(&openssl)
+        .args(["s_server", "-dtls", "-accept", &format!("127.0.0.1:{port}"), "-quiet", "-cert"])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server(child);
+    std::thread::sleep(Duration::from_millis(300));
+    let closed_tcp = free_port().to_string();
+    let o =
+        iotvet(&["scan", "127.0.0.1", "--ports", &closed_tcp, "--udp-ports", &port.to_string(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let u = &v["hosts"][0]["network"]["udp_services"][0];
+    assert_eq!(u["protocol"], "dtls", "{v}");
+    assert!(u["identified_by"].as_str().unwrap().contains("HelloVerifyRequest"), "{u}");
+}

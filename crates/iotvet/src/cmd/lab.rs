@@ -28,7 +28,12 @@ pub async fn run(args: LabArgs) -> Result<u8> {
         println!("{name:<8} not started: {why}");
     }
     println!("lab running; Ctrl-C to stop");
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    // SIGTERM too, so that `kill` also stops the lab's child processes (the nvr's s_server).
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("SIGTERM")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
+    }
     drop(lab);
     Ok(crate::exit::MEETS)
 }

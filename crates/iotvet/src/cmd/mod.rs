@@ -30,6 +30,11 @@ impl ProbeArgs {
                 concurrency: self.concurrency.max(1),
                 ..ScanOptions::default()
             },
+            udp_ports: match self.udp_ports.as_deref() {
+                None => iotvet_net::udp::DEFAULT_UDP_PORTS.to_vec(),
+                Some("none") => vec![],
+                Some(spec) => PortList::parse(spec)?.ports().to_vec(),
+            },
             ..DeviceProbe::default()
         })
     }
