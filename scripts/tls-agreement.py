@@ -68,6 +68,8 @@ CONFIGS = {
         ],
         {"server_order_enforced": True, "order": ["TLS_RSA_WITH_AES_256_CBC_SHA"]},
     ),
+    # Not s_server: vsftpd with AUTH TLS, assessed through STARTTLS by all three tools.
+    "ftp-starttls": ("rsa2048", "vsftpd", {"starttls": "AUTH TLS"}),
 }
 
 # (config, tool, version, suite, why): differences understood and accepted.
@@ -101,14 +103,31 @@ def certificates(tmp):
     return made
 
 
+def vsftpd_command(port, cert, tmp):
+    crt, key = cert
+    empty = os.path.join(tmp, "empty")
+    os.makedirs(empty, exist_ok=True)
+    conf = os.path.join(tmp, f"vsftpd-{port}.conf")
+    with open(conf, "w") as f:
+        f.write(
+            f"listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n"
+            f"anonymous_enable=NO\nlocal_enable=YES\nseccomp_sandbox=NO\nsecure_chroot_dir={empty}\n"
+            f"ssl_enable=YES\nrsa_cert_file={crt}\nrsa_private_key_file={key}\nforce_local_logins_ssl=NO\n"
+            "force_local_data_ssl=NO\n"
+        )
+    return [shutil.which("vsftpd") or "/usr/sbin/vsftpd", conf]
+
+
 class Server:
-    def __init__(self, cert, args):
+    def __init__(self, cert, args, tmp="/tmp"):
         self.port = free_port()
         crt, key = cert
-        self.proc = subprocess.Popen(
-            ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", crt, "-key", key, "-www", "-quiet", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )
+        if args == "vsftpd":
+            command = vsftpd_command(self.port, cert, tmp)
+        else:
+            command = ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", crt, "-key", key, "-www", "-quiet", *args]
+        self.starttls = "ftp" if args == "vsftpd" else None
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         deadline = time.time() + 5
         while time.time() < deadline:
             try:
@@ -126,42 +145,71 @@ class Server:
         self.proc.wait()
 
 
-def run_iotvet(binary, port):
-    out = subprocess.run([binary, "tls", f"127.0.0.1:{port}", "--format", "json"], capture_output=True, text=True, timeout=300)
+def run_iotvet(binary, port, starttls=None):
+    extra = ["--starttls", starttls] if starttls else []
+    out = subprocess.run([binary, "tls", f"127.0.0.1:{port}", "--format", "json", *extra], capture_output=True, text=True, timeout=300)
     doc = json.loads(out.stdout)
     scan = doc["service"]["tls_scan"]
     suites = {v["version"]: set(v.get("cipher_suites", [])) for v in scan["versions"] if v["accepted"]}
     return suites, doc
 
 
-def run_sslyze(port):
+def run_sslyze(port, starttls=None):
+    extra = [f"--starttls={starttls}"] if starttls else []
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         subprocess.run(
             [sys.executable, "-m", "sslyze", "--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3",
-             f"--json_out={f.name}", f"127.0.0.1:{port}"],
+             "--elliptic_curves", *extra, f"--json_out={f.name}", f"127.0.0.1:{port}"],
             capture_output=True, timeout=600,
         )
         doc = json.load(open(f.name))
     result = doc["server_scan_results"][0]["scan_result"]
     keys = dict(zip(VERSIONS, ["ssl_3_0", "tls_1_0", "tls_1_1", "tls_1_2", "tls_1_3"]))
-    suites = {}
+    suites, dh = {}, set()
     for version, key in keys.items():
         r = (result.get(key + "_cipher_suites") or {}).get("result") or {}
         accepted = {c["cipher_suite"]["name"] for c in r.get("accepted_cipher_suites", [])}
         if accepted:
             suites[version] = accepted
+        for c in r.get("accepted_cipher_suites", []):
+            key_info = c.get("ephemeral_key") or {}
+            if key_info.get("type_name") == "DH" and version != "TLSv1.3":
+                dh.add(key_info.get("size"))
+    curves = (result.get("elliptic_curves") or {}).get("result") or {}
+    groups = {OPENSSL_CURVES.get(c["name"], c["name"]) for c in curves.get("supported_curves") or []}
+    LAST_SSLYZE_EXTRAS.update(groups=groups, dh=dh)
     return suites
+
+
+# sslyze names curves as OpenSSL does; IANA's names are iotvet's.
+OPENSSL_CURVES = {"prime256v1": "secp256r1", "X25519": "x25519", "X448": "x448", "prime192v1": "secp192r1"}
+LAST_SSLYZE_EXTRAS = {}
+
+
+def other_observations(config, doc):
+    """Groups and DH size against sslyze's elliptic_curves and DHE ephemeral keys."""
+    scan = doc["service"]["tls_scan"]
+    ours = {g for g in scan.get("groups", []) if not g.startswith("ffdhe")}
+    theirs = LAST_SSLYZE_EXTRAS.get("groups", set())
+    problems = []
+    if ours != theirs:
+        problems.append(f"{config}: EC groups: iotvet {sorted(ours)}, sslyze {sorted(theirs)}")
+    dh = LAST_SSLYZE_EXTRAS.get("dh", set())
+    if dh and {scan.get("dh_prime_bits")} != dh:
+        problems.append(f"{config}: DH prime: iotvet {scan.get('dh_prime_bits')}, sslyze {sorted(dh)}")
+    return problems
 
 
 def testssl_binary():
     return shutil.which("testssl") or shutil.which("testssl.sh")
 
 
-def run_testssl(port, extra=("-p", "-E")):
+def run_testssl(port, starttls=None, extra=("-p", "-E")):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "t.json")
+        st = ["--starttls", starttls] if starttls else []
         subprocess.run(
-            [testssl_binary(), "--quiet", "--warnings", "off", "--color", "0", "--jsonfile", path, *extra, f"127.0.0.1:{port}"],
+            [testssl_binary(), "--quiet", "--warnings", "off", "--color", "0", "--jsonfile", path, *st, *extra, f"127.0.0.1:{port}"],
             capture_output=True, timeout=1200,
         )
         doc = json.load(open(path))
@@ -195,6 +243,8 @@ def expectations(config, doc, want):
     leaf = (tls.get("chain") or [{}])[0]
     problems = []
     accepted = [v["version"] for v in scan["versions"] if v["accepted"]]
+    if "starttls" in want and scan.get("starttls") != want["starttls"]:
+        problems.append(f"{config}: STARTTLS {scan.get('starttls')}, configured {want['starttls']}")
     if "versions" in want and accepted != want["versions"]:
         problems.append(f"{config}: versions {accepted}, configured {want['versions']}")
     if "dh_prime_bits" in want and scan.get("dh_prime_bits") != want["dh_prime_bits"]:
@@ -227,7 +277,7 @@ def main():
     ap.add_argument("--only")
     ap.add_argument("--bench", nargs="?", const=3, type=int, help="time each tool, RUNS times per endpoint")
     args = ap.parse_args()
-    missing = [t for t, ok in [("openssl", shutil.which("openssl")), ("testssl.sh", testssl_binary())] if not ok]
+    missing = [t for t, ok in [("openssl", shutil.which("openssl")), ("testssl.sh", testssl_binary()), ("vsftpd", shutil.which("vsftpd") or os.path.exists("/usr/sbin/vsftpd"))] if not ok]
     try:
         import sslyze  # noqa: F401
     except ImportError:
@@ -242,16 +292,18 @@ def main():
         if args.bench:
             return bench(args, configs, certs)
         for name, (cert, server_args, want) in configs.items():
-            with Server(certs[cert], server_args) as server:
-                ours, doc = run_iotvet(args.iotvet, server.port)
+            with Server(certs[cert], server_args, tmp) as server:
+                ours, doc = run_iotvet(args.iotvet, server.port, server.starttls)
                 counts = {"iotvet": sum(map(len, ours.values()))}
                 problems += expectations(name, doc, want)
                 for tool, run in [("sslyze", run_sslyze), ("testssl.sh", run_testssl)]:
-                    theirs = run(server.port)
+                    theirs = run(server.port, server.starttls)
                     counts[tool] = sum(map(len, theirs.values()))
                     p, e = compare(name, tool, ours, theirs)
                     problems += p
                     explained += e
+                    if tool == "sslyze":
+                        problems += other_observations(name, doc)
                 versions = ", ".join(v for v in VERSIONS if v in ours)
                 print(f"tls-agreement: {name:<16} {versions:<36} suites: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     for line in explained:
@@ -264,19 +316,29 @@ def main():
     return 1 if problems else 0
 
 
+def tmp_of(certs):
+    return os.path.dirname(certs["rsa2048"][0])
+
+
 def bench(args, configs, certs):
-    print("| endpoint | iotvet tls | sslyze | testssl.sh -p -E | testssl.sh (all checks) | sslyze / iotvet | testssl -p -E / iotvet | testssl all / iotvet |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| endpoint | iotvet tls | sslyze (same checks) | sslyze (all checks) | testssl.sh -p -E | testssl.sh (all checks) "
+        "| sslyze same / iotvet | sslyze all / iotvet | testssl -p -E / iotvet | testssl all / iotvet |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, (cert, server_args, _) in configs.items():
-        with Server(certs[cert], server_args) as server:
+        with Server(certs[cert], server_args, tmp_of(certs)) as server:
+            st = server.starttls
             best = lambda fn, *a: min(timed(fn, *a) for _ in range(args.bench))  # noqa: E731
-            t_iot = best(run_iotvet, args.iotvet, server.port)
-            t_sslyze = best(lambda p: subprocess.run([sys.executable, "-m", "sslyze", f"127.0.0.1:{p}"], capture_output=True), server.port)
-            t_pe = timed(run_testssl, server.port)
-            t_all = timed(run_testssl, server.port, ())
+            t_iot = best(run_iotvet, args.iotvet, server.port, st)
+            sslyze_all = [sys.executable, "-m", "sslyze", *([f"--starttls={st}"] if st else [])]
+            t_sslyze = best(lambda p: subprocess.run([*sslyze_all, f"127.0.0.1:{p}"], capture_output=True), server.port)
+            t_same = best(run_sslyze, server.port, st)
+            t_pe = timed(run_testssl, server.port, st)
+            t_all = timed(run_testssl, server.port, st, ())
             print(
-                f"| {name} | {t_iot:.2f} s | {t_sslyze:.2f} s | {t_pe:.1f} s | {t_all:.1f} s | "
-                f"{t_sslyze / t_iot:.0f}x | {t_pe / t_iot:.0f}x | {t_all / t_iot:.0f}x |",
+                f"| {name} | {t_iot:.3f} s | {t_same:.2f} s | {t_sslyze:.2f} s | {t_pe:.1f} s | {t_all:.1f} s | "
+                f"{t_same / t_iot:.0f}x | {t_sslyze / t_iot:.0f}x | {t_pe / t_iot:.0f}x | {t_all / t_iot:.0f}x |",
                 flush=True,
             )
     return 0

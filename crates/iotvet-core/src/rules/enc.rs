@@ -240,7 +240,14 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
         let how = if s.protocol == Protocol::Http && s.tls.is_none() {
             "redirects to HTTPS".to_owned()
         } else if let Some(t) = &s.tls {
-            format!("{} {}", t.version, t.cipher_suite)
+            let hsts = match s.response.as_ref().filter(|_| s.protocol == Protocol::Http) {
+                Some(r) => match &r.strict_transport_security {
+                    Some(h) => format!("; HSTS {h}"),
+                    None => "; no HSTS header".to_owned(),
+                },
+                None => String::new(),
+            };
+            format!("{} {}{hsts}", t.version, t.cipher_suite)
         } else {
             "encrypted by the protocol itself".to_owned()
         };
@@ -255,6 +262,9 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
 fn plaintext_finding(s: &ServiceObservation) -> Finding {
     let mut f = Finding::fail(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
         .evidence(format!("{} speaks {} without TLS ({})", s.endpoint, s.service_name(), s.identified_by));
+    if s.protocol == Protocol::Http {
+        f = f.evidence("plain HTTP does not redirect to HTTPS");
+    }
     if let Some(r) = &s.response {
         let mut line = format!("response: {}", r.status_line);
         if let Some(a) = &r.www_authenticate {
