@@ -69,7 +69,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let service = identify(addr, &probe).await;
-            crate::tls_scan::assess_service(service, &probe.host, probe.read_timeout).await
+            crate::tls_scan::assess_service(service, addr, &probe.host, probe.read_timeout).await
         });
     }
     let udp = {

@@ -346,11 +346,12 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
 /// The TLS assessment of an identified service: TLS on connect, or STARTTLS where the
 /// protocol has it and the server consents. The session seen in clear fills in for the library
 /// handshake when that failed or was not possible.
-pub async fn assess_service(mut service: ServiceObservation, host: &str, timeout: Duration) -> ServiceObservation {
-    let addr = SocketAddr::new(
-        service.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()),
-        service.endpoint.port,
-    );
+pub async fn assess_service(
+    mut service: ServiceObservation,
+    addr: SocketAddr,
+    host: &str,
+    timeout: Duration,
+) -> ServiceObservation {
     let starttls = match service.tls {
         None => StartTls::for_protocol(service.protocol),
         Some(_) => None,

@@ -71,39 +71,37 @@ pub fn tls_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
 }
 
 fn certificate_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
+    let Some(tls) = &s.tls else { return vec![] };
+    let Some(leaf) = tls.chain.first() else { return vec![] };
     let mut out = Vec::new();
-    {
-        let Some(tls) = &s.tls else { return out };
-        let Some(leaf) = tls.chain.first() else { return out };
-        let loc = Location::endpoint(&s.endpoint, s.service_name());
-        if leaf.not_after.as_str() < now || leaf.not_before.as_str() > now {
-            out.push(
-                Finding::fail(ids::TLS_CERT_EXPIRED, loc.clone())
-                    .evidence(format!("valid {} to {}; assessed {now}", leaf.not_before, leaf.not_after)),
-            );
-        }
-        let weak_key = match leaf.key_type.as_str() {
-            "RSA" => leaf.key_bits < 2048,
-            t if t.starts_with("EC") => leaf.key_bits > 0 && leaf.key_bits < 256,
-            _ => false,
-        };
-        let weak_signature = ["md5", "sha1"].iter().any(|w| leaf.signature_algorithm.to_ascii_lowercase().contains(w));
-        if weak_key || weak_signature {
-            out.push(Finding::fail(ids::TLS_WEAK_KEY, loc.clone()).evidence(format!(
-                "{} {}-bit key, signed with {}",
-                leaf.key_type, leaf.key_bits, leaf.signature_algorithm
-            )));
-        }
-        let verification = tls.chain_verification.as_deref().unwrap_or("not checked");
-        if verification != "trusted" && !is_local(&s.endpoint.address) {
-            out.push(Finding::fail(ids::TLS_UNTRUSTED_CERT, loc).evidence(format!(
-                "{}; subject {}, issuer {}{}",
-                verification,
-                leaf.subject,
-                leaf.issuer,
-                if leaf.self_signed { ", self-signed" } else { "" }
-            )));
-        }
+    let loc = Location::endpoint(&s.endpoint, s.service_name());
+    if leaf.not_after.as_str() < now || leaf.not_before.as_str() > now {
+        out.push(
+            Finding::fail(ids::TLS_CERT_EXPIRED, loc.clone())
+                .evidence(format!("valid {} to {}; assessed {now}", leaf.not_before, leaf.not_after)),
+        );
+    }
+    let weak_key = match leaf.key_type.as_str() {
+        "RSA" => leaf.key_bits < 2048,
+        t if t.starts_with("EC") => leaf.key_bits > 0 && leaf.key_bits < 256,
+        _ => false,
+    };
+    let weak_signature = ["md5", "sha1"].iter().any(|w| leaf.signature_algorithm.to_ascii_lowercase().contains(w));
+    if weak_key || weak_signature {
+        out.push(Finding::fail(ids::TLS_WEAK_KEY, loc.clone()).evidence(format!(
+            "{} {}-bit key, signed with {}",
+            leaf.key_type, leaf.key_bits, leaf.signature_algorithm
+        )));
+    }
+    let verification = tls.chain_verification.as_deref().unwrap_or("not checked");
+    if verification != "trusted" && !is_local(&s.endpoint.address) {
+        out.push(Finding::fail(ids::TLS_UNTRUSTED_CERT, loc).evidence(format!(
+            "{}; subject {}, issuer {}{}",
+            verification,
+            leaf.subject,
+            leaf.issuer,
+            if leaf.self_signed { ", self-signed" } else { "" }
+        )));
     }
     out
 }
@@ -133,70 +131,68 @@ pub fn tls_weaknesses(case: &CaseFile) -> Vec<Finding> {
 }
 
 fn scan_findings(s: &ServiceObservation) -> Vec<Finding> {
+    let Some(scan) = &s.tls_scan else { return vec![] };
     let mut out = Vec::new();
-    {
-        let Some(scan) = &s.tls_scan else { return out };
-        let loc = Location::endpoint(&s.endpoint, s.service_name());
-        let legacy: Vec<&str> = scan
-            .versions
-            .iter()
-            .filter(|v| v.accepted && matches!(v.version.as_str(), "SSLv2" | "SSLv3" | "TLSv1.0" | "TLSv1.1"))
-            .map(|v| v.version.as_str())
-            .collect();
-        if !legacy.is_empty() {
-            out.push(
-                Finding::fail(ids::TLS_LEGACY_VERSION, loc.clone()).evidence(format!("accepts {}", legacy.join(", "))),
-            );
+    let loc = Location::endpoint(&s.endpoint, s.service_name());
+    let legacy: Vec<&str> = scan
+        .versions
+        .iter()
+        .filter(|v| v.accepted && matches!(v.version.as_str(), "SSLv2" | "SSLv3" | "TLSv1.0" | "TLSv1.1"))
+        .map(|v| v.version.as_str())
+        .collect();
+    if !legacy.is_empty() {
+        out.push(
+            Finding::fail(ids::TLS_LEGACY_VERSION, loc.clone()).evidence(format!("accepts {}", legacy.join(", "))),
+        );
+    }
+    let weak: Vec<String> = scan
+        .versions
+        .iter()
+        .flat_map(|v| v.cipher_suites.iter().filter(|c| is_weak(c)).map(move |c| format!("{} {c}", v.version)))
+        .collect();
+    if !weak.is_empty() {
+        let mut f = Finding::fail(ids::TLS_WEAK_CIPHER, loc.clone());
+        for w in weak {
+            f = f.evidence(format!("accepts {w}"));
         }
-        let weak: Vec<String> = scan
-            .versions
-            .iter()
-            .flat_map(|v| v.cipher_suites.iter().filter(|c| is_weak(c)).map(move |c| format!("{} {c}", v.version)))
-            .collect();
-        if !weak.is_empty() {
-            let mut f = Finding::fail(ids::TLS_WEAK_CIPHER, loc.clone());
-            for w in weak {
-                f = f.evidence(format!("accepts {w}"));
-            }
-            out.push(f);
+        out.push(f);
+    }
+    let accepted: Vec<(&str, &str)> = scan
+        .versions
+        .iter()
+        .flat_map(|v| v.cipher_suites.iter().map(move |c| (v.version.as_str(), c.as_str())))
+        .collect();
+    if !accepted.is_empty() && !accepted.iter().any(|(v, c)| has_forward_secrecy(v, c)) {
+        out.push(
+            Finding::fail(ids::TLS_NO_FORWARD_SECRECY, loc.clone())
+                .evidence(format!("none of the {} accepted suites uses an ephemeral key exchange", accepted.len())),
+        );
+    }
+    let mut weak_kx = Vec::new();
+    if let Some(bits) = scan.dh_prime_bits.filter(|b| *b < 2048) {
+        weak_kx.push(format!("DHE suites use a {bits}-bit prime"));
+    }
+    for g in scan.groups.iter().filter(|g| group_is_weak(g)) {
+        weak_kx.push(format!("accepts the {g} group"));
+    }
+    if !weak_kx.is_empty() {
+        let mut f = Finding::fail(ids::TLS_WEAK_KEY_EXCHANGE, loc.clone());
+        for w in weak_kx {
+            f = f.evidence(w);
         }
-        let accepted: Vec<(&str, &str)> = scan
-            .versions
-            .iter()
-            .flat_map(|v| v.cipher_suites.iter().map(move |c| (v.version.as_str(), c.as_str())))
-            .collect();
-        if !accepted.is_empty() && !accepted.iter().any(|(v, c)| has_forward_secrecy(v, c)) {
-            out.push(
-                Finding::fail(ids::TLS_NO_FORWARD_SECRECY, loc.clone())
-                    .evidence(format!("none of the {} accepted suites uses an ephemeral key exchange", accepted.len())),
-            );
-        }
-        let mut weak_kx = Vec::new();
-        if let Some(bits) = scan.dh_prime_bits.filter(|b| *b < 2048) {
-            weak_kx.push(format!("DHE suites use a {bits}-bit prime"));
-        }
-        for g in scan.groups.iter().filter(|g| group_is_weak(g)) {
-            weak_kx.push(format!("accepts the {g} group"));
-        }
-        if !weak_kx.is_empty() {
-            let mut f = Finding::fail(ids::TLS_WEAK_KEY_EXCHANGE, loc.clone());
-            for w in weak_kx {
-                f = f.evidence(w);
-            }
-            out.push(f);
-        }
-        if scan.compression == Some(true) {
-            out.push(
-                Finding::fail(ids::TLS_COMPRESSION, loc.clone())
-                    .evidence("the server chose DEFLATE compression when iotvet offered it"),
-            );
-        }
-        if scan.secure_renegotiation == Some(false) {
-            out.push(
-                Finding::fail(ids::TLS_INSECURE_RENEGOTIATION, loc)
-                    .evidence("no renegotiation_info extension (RFC 5746) in the ServerHello"),
-            );
-        }
+        out.push(f);
+    }
+    if scan.compression == Some(true) {
+        out.push(
+            Finding::fail(ids::TLS_COMPRESSION, loc.clone())
+                .evidence("the server chose DEFLATE compression when iotvet offered it"),
+        );
+    }
+    if scan.secure_renegotiation == Some(false) {
+        out.push(
+            Finding::fail(ids::TLS_INSECURE_RENEGOTIATION, loc)
+                .evidence("no renegotiation_info extension (RFC 5746) in the ServerHello"),
+        );
     }
     out
 }
