@@ -140,23 +140,49 @@ impl Scanner {
         Hello::for_version(Some(&self.target.host), version, suites)
     }
 
-    /// The suite the server picks for `version` among `suites`, or None when it refuses.
-    async fn chosen(&self, version: u16, suites: &[u16]) -> Option<u16> {
+    /// What the server does with a hello for `version` offering `suites`.
+    async fn answer(&self, version: u16, suites: &[u16]) -> Answer {
         let what = format!("{} hello", version_name(version));
-        let h = self.exchange(&self.hello(version, suites), false, &what).await?.hello?;
-        (h.version == version && suites.contains(&h.cipher_suite)).then_some(h.cipher_suite)
+        match self.exchange(&self.hello(version, suites), false, &what).await {
+            Some(Flight { hello: Some(h), .. }) if h.version == version && suites.contains(&h.cipher_suite) => {
+                Answer::Chose(h.cipher_suite)
+            }
+            Some(Flight { hello: Some(_), .. } | Flight { alert: Some(_), .. }) => Answer::Refused,
+            _ => Answer::Silent,
+        }
     }
 
-    /// Every suite `version` accepts, in the order the server chose them.
-    async fn suites(&self, version: u16, mut offer: Vec<u16>) -> Vec<u16> {
-        let mut accepted = Vec::new();
+    /// The suite the server picks for `version` among `suites`, or None when it refuses.
+    async fn chosen(&self, version: u16, suites: &[u16]) -> Option<u16> {
+        match self.answer(version, suites).await {
+            Answer::Chose(suite) => Some(suite),
+            _ => None,
+        }
+    }
+
+    /// Offers `offer` until the server stops choosing from it; returns how it stopped.
+    async fn walk(&self, version: u16, offer: &mut Vec<u16>, accepted: &mut Vec<u16>) -> Answer {
         while !offer.is_empty() && accepted.len() < 128 {
-            match self.chosen(version, &offer).await {
-                Some(suite) => {
+            match self.answer(version, offer).await {
+                Answer::Chose(suite) => {
                     accepted.push(suite);
                     offer.retain(|c| *c != suite);
                 }
-                None => break,
+                other => return other,
+            }
+        }
+        Answer::Refused
+    }
+
+    /// Every suite `version` accepts, in the order the server chose them. A server may pick a
+    /// suite it then cannot serve (dovecot without `ssl_dh` picks DHE and hangs up): when it
+    /// falls silent instead of sending an alert, the rest of the offer is walked again one
+    /// key-exchange family at a time, so the families it can serve are still found.
+    async fn suites(&self, version: u16, mut offer: Vec<u16>) -> Vec<u16> {
+        let mut accepted = Vec::new();
+        if self.walk(version, &mut offer, &mut accepted).await == Answer::Silent && version < 0x0304 {
+            for mut family in families(&offer) {
+                self.walk(version, &mut family, &mut accepted).await;
             }
         }
         accepted
@@ -212,6 +238,31 @@ impl Scanner {
             KeyExchange::Ec { .. } => None,
         }
     }
+}
+
+/// How a server answered one hello.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Chose(u16),
+    /// An alert, or a hello for something not offered.
+    Refused,
+    /// Nothing usable: a close without an alert, a timeout, bytes that are not TLS.
+    Silent,
+}
+
+/// `suites` split by key exchange (ECDHE, static or anonymous ECDH, DHE and DH, RSA, the
+/// rest), each in its original order; empty families left out.
+fn families(suites: &[u16]) -> Vec<Vec<u16>> {
+    let family = |code: &u16| {
+        let name = suite_name(*code).unwrap_or_default();
+        ["_ECDHE_", "_ECDH_", "_DH", "TLS_RSA_"].iter().position(|m| name.contains(m)).unwrap_or(4)
+    };
+    let mut out = vec![Vec::new(); 5];
+    for code in suites {
+        out[family(code)].push(*code);
+    }
+    out.retain(|f| !f.is_empty());
+    out
 }
 
 /// The ServerKeyExchange of a flight, read as (EC)DHE.
@@ -386,6 +437,16 @@ mod tests {
         Truncated,
         Endless,
         HugeCertificate,
+        /// Picks DHE (0x0033) whenever offered, then hangs up without an alert.
+        DheThenHangUp,
+    }
+
+    fn offers(hello: &[u8], suite: [u8; 2]) -> bool {
+        let Some(sid) = hello.get(43).map(|b| usize::from(*b)) else { return false };
+        let at = 44 + sid;
+        let Some(&[hi, lo]) = hello.get(at..at + 2) else { return false };
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        hello.get(at + 2..at + 2 + len).is_some_and(|s| s.chunks(2).any(|c| c == suite))
     }
 
     /// A ServerHello for `version` choosing TLS_RSA_WITH_AES_128_CBC_SHA (0x002f) when the hello
@@ -427,6 +488,11 @@ mod tests {
                                 }
                             }
                         }
+                        Bad::DheThenHangUp if offers(&hello[..n], [0x00, 0x33]) => Ok(()),
+                        Bad::DheThenHangUp => match server_hello(&hello[..n]) {
+                            Some(sh) => s.write_all(&sh).await,
+                            None => s.write_all(&[0x15, 3, 3, 0, 2, 2, 40]).await,
+                        },
                         Bad::HugeCertificate => {
                             let Some(sh) = server_hello(&hello[..n]) else {
                                 let _ = s.write_all(&[0x15, 3, 3, 0, 2, 2, 40]).await;
@@ -482,10 +548,22 @@ mod tests {
         let scan = assess_bad(Bad::Endless).await;
         assert!(scan.anomalies.iter().any(|a| a.contains("no complete answer within 400 ms")), "{:?}", scan.anomalies);
 
+        // The first hello of each version is cut off by the DHE choice; walking the key-exchange
+        // families apart still finds the RSA suite, and nothing of the DHE family.
+        let scan = assess_bad(Bad::DheThenHangUp).await;
+        let tls12 = scan.versions.iter().find(|v| v.version == "TLSv1.2").unwrap();
+        assert_eq!(tls12.cipher_suites, vec!["TLS_RSA_WITH_AES_128_CBC_SHA"], "{scan:?}");
+
         let scan = assess_bad(Bad::HugeCertificate).await;
         let accepted: Vec<&str> = scan.versions.iter().filter(|v| v.accepted).map(|v| v.version.as_str()).collect();
         assert_eq!(accepted, vec!["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"], "{scan:?}");
         assert!(scan.anomalies.iter().any(|a| a.contains("longer than 256 KiB")), "{:?}", scan.anomalies);
+    }
+
+    #[test]
+    fn families_split_by_key_exchange() {
+        let f = families(&[0xc02f, 0x0033, 0x002f, 0xc018, 0x009e, 0x00ae, 0x0035]);
+        assert_eq!(f, vec![vec![0xc02f], vec![0xc018], vec![0x0033, 0x009e], vec![0x002f, 0x0035], vec![0x00ae]]);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
 fn chain(name: &str) -> Option<Vec<CertificateDer<'static>>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/tls/badssl_certs").join(name);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/tls/badssl_certs").join(name);
     let pem = std::fs::read(path).ok()?;
     Some(CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok).collect())
 }
@@ -23,13 +24,15 @@ fn findings(file: &str, address: &str, now: &str) -> Option<Vec<String>> {
         certificate_chain_bytes: certs.iter().map(|c| c.len()).sum(),
         certificates: certs.len(),
         chain: certs.iter().map(|c| iotvet_net::cert::describe(c).unwrap()).collect(),
-        chain_verification: Some(iotvet_net::cert::verify_chain(&certs, ServerName::try_from("www.badssl.com").unwrap())),
+        chain_verification: Some(iotvet_net::cert::verify_chain(
+            &certs,
+            ServerName::try_from("www.badssl.com").unwrap(),
+        )),
     };
     let endpoint = Endpoint { address: address.into(), port: 443, transport: Transport::Tcp };
     let mut s = ServiceObservation::new(endpoint, Protocol::Http, "test");
     s.tls = Some(session);
-    let mut checks: Vec<String> =
-        iotvet_core::rules::enc::tls_findings(&s, now).into_iter().map(|f| f.check).collect();
+    let mut checks: Vec<String> = iotvet_core::rules::enc::tls_findings(&s, now).into_iter().map(|f| f.check).collect();
     checks.sort();
     Some(checks)
 }

@@ -282,6 +282,7 @@ pub struct ChecksArgs {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let level = match std::env::var("IOTVET_LOG").as_deref() {
         Ok("trace") => tracing::Level::TRACE,
@@ -318,4 +319,22 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// `iotvet tls … | head` closes stdout early; `println!` then panics. End quietly instead, as a
+/// program killed by SIGPIPE would (without unsafe code to restore SIGPIPE's default action).
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

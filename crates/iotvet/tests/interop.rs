@@ -735,3 +735,74 @@ fn dtls_openssl_server_is_found_on_udp() {
     assert_eq!(u["protocol"], "dtls", "{v}");
     assert!(u["identified_by"].as_str().unwrap().contains("HelloVerifyRequest"), "{u}");
 }
+
+/// dovecot (IMAP and POP3) and aiosmtpd (SMTP), each offering STARTTLS on loopback.
+fn start_mail_servers(dir: &TempDir, cert: &Path, key: &Path, ports: [u16; 3]) -> Option<(Server, Server)> {
+    let dovecot = need("dovecot")?;
+    let python = need("python3")?;
+    let has_aiosmtpd = Command::new(&python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+    if !has_aiosmtpd {
+        assert!(std::env::var_os("CI").is_none(), "python3-aiosmtpd is not installed; scripts/test installs it");
+        eprintln!("SKIPPED: python3-aiosmtpd is not installed");
+        return None;
+    }
+    let [imap, pop3, smtp] = ports;
+    let base = dir.join("dovecot");
+    std::fs::create_dir_all(base.join("home")).unwrap();
+    let conf = base.join("dovecot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "protocols = imap pop3\nlisten = 127.0.0.1\nbase_dir = {b}/run\nstate_dir = {b}/state\nlog_path = {b}/log\n\
+             ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n\
+             passdb {{\n  driver = static\n  args = password=unused-in-this-test\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={b}/home\n}}\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
+             service stats {{\n  inet_listener http {{\n    port = 0\n  }}\n}}\n",
+            b = base.display(),
+            cert = cert.display(),
+            key = key.display(),
+        ),
+    )
+    .unwrap();
+    let mail = start(Command::new(dovecot).arg("-F").arg("-c").arg(&conf), imap);
+    let smtpd = start(
+        Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp}"), "--no-requiretls", "--tlscert"])
+            .arg(cert)
+            .arg("--tlskey")
+            .arg(key),
+        smtp,
+    );
+    Some((mail, smtpd))
+}
+
+#[test]
+fn starttls_imap_pop3_smtp_are_assessed_through_the_upgrade() {
+    let Some(openssl) = need("openssl") else { return };
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root {
+        assert!(std::env::var_os("CI").is_none(), "CI runs as root");
+        eprintln!("SKIPPED: dovecot needs root to start");
+        return;
+    }
+    let dir = TempDir::new("mail-tls");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let ports = [free_port(), free_port(), free_port()];
+    let Some(_servers) = start_mail_servers(&dir, &cert, &key, ports) else { return };
+    let spec = ports.map(|p| p.to_string()).join(",");
+    let o = iotvet(&["scan", "127.0.0.1", "--ports", &spec, "--udp-ports", "none", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
+    let services = v["hosts"][0]["network"]["services"].as_array().unwrap().clone();
+    for (port, protocol, command) in
+        [(ports[0], "imap", "STARTTLS"), (ports[1], "pop3", "STLS"), (ports[2], "smtp", "STARTTLS")]
+    {
+        let s = services.iter().find(|s| s["endpoint"]["port"] == port).unwrap_or_else(|| panic!("{port}: {v}"));
+        assert_eq!(s["protocol"], protocol, "{s}");
+        assert_eq!(s["tls_scan"]["starttls"], command, "{s}");
+        let tls12 = s["tls_scan"]["versions"].as_array().unwrap().iter().find(|x| x["version"] == "TLSv1.2").unwrap();
+        assert_eq!(tls12["accepted"], true, "{s}");
+        assert_eq!(s["tls"]["chain"][0]["subject"], "CN=tls.test", "{s}");
+    }
+}

@@ -35,9 +35,10 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
                 println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
             }
             for s in &net.services {
-                let detail = match &s.tls {
-                    Some(t) => format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by),
-                    None => s.identified_by.clone(),
+                let detail = match (&s.tls, s.starttls()) {
+                    (Some(t), Some(command)) => format!("offers {command} ({}); {}", t.version, s.identified_by),
+                    (Some(t), None) => format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by),
+                    (None, _) => s.identified_by.clone(),
                 };
                 let port = format!("{}/tcp", s.endpoint.port);
                 println!(
