@@ -254,6 +254,30 @@ pub struct TlsScan {
     pub duration_ms: u64,
 }
 
+impl TlsScan {
+    /// e.g. `accepts TLSv1.2 (8 suites), TLSv1.3 (3 suites); groups x25519 secp256r1; DH 2048-bit`.
+    pub fn summary(&self) -> String {
+        let versions: Vec<String> = self
+            .versions
+            .iter()
+            .filter(|v| v.accepted)
+            .map(|v| format!("{} ({} suites)", v.version, v.cipher_suites.len()))
+            .collect();
+        let mut out = if versions.is_empty() {
+            "no TLS version accepted".to_owned()
+        } else {
+            format!("accepts {}", versions.join(", "))
+        };
+        if !self.groups.is_empty() {
+            out.push_str(&format!("; groups {}", self.groups.join(" ")));
+        }
+        if let Some(bits) = self.dh_prime_bits {
+            out.push_str(&format!("; DH {bits}-bit"));
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsVersionSupport {
     /// e.g. `TLSv1.2`.
@@ -304,6 +328,22 @@ impl ServiceObservation {
     /// offered in-band, and a client may as well not ask for it.
     pub fn starttls(&self) -> Option<&str> {
         self.tls_scan.as_ref().and_then(|s| s.starttls.as_deref())
+    }
+
+    /// One line for reports and `scan`: the TLS session (or STARTTLS offer), how the service was
+    /// identified, and what the TLS assessment found.
+    pub fn detail(&self) -> String {
+        let mut parts = Vec::new();
+        match (&self.tls, self.starttls()) {
+            (Some(t), Some(command)) => parts.push(format!("offers {command} ({})", t.version)),
+            (Some(t), None) => parts.push(format!("{} {}", t.version, t.cipher_suite)),
+            (None, _) => {}
+        }
+        parts.push(self.identified_by.clone());
+        if let Some(scan) = &self.tls_scan {
+            parts.push(scan.summary());
+        }
+        parts.join("; ")
     }
 
     /// A plain-HTTP response whose only content is a redirect to HTTPS.

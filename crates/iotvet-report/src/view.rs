@@ -129,12 +129,7 @@ impl View {
                         endpoint: s.endpoint.to_string(),
                         service: s.service_name(),
                         encrypted: s.is_encrypted(),
-                        detail: match &s.tls {
-                            Some(t) => {
-                                format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by)
-                            }
-                            None => s.identified_by.clone(),
-                        },
+                        detail: s.detail(),
                     })
                     .collect()
             })

@@ -35,11 +35,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
                 println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
             }
             for s in &net.services {
-                let detail = match (&s.tls, s.starttls()) {
-                    (Some(t), Some(command)) => format!("offers {command} ({}); {}", t.version, s.identified_by),
-                    (Some(t), None) => format!("{} {}; {}", t.version, t.cipher_suite, s.identified_by),
-                    (None, _) => s.identified_by.clone(),
-                };
+                let detail = s.detail();
                 let port = format!("{}/tcp", s.endpoint.port);
                 println!(
                     "{port:<12} {:<10} {:<10} {detail}",
