@@ -135,6 +135,11 @@ fn bad_input_is_a_one_line_error_with_exit_code_2() {
     assert_one_line_error(&["assess", "bad name!", "--ports", "80"], "not an address");
     assert_one_line_error(&["checks", "--standard", "iso-9001"], "unknown standard");
     assert_one_line_error(&["assess", "127.0.0.1", "--format", "pdf"], "unknown format 'pdf'");
+    assert_one_line_error(&["tls", "127.0.0.1:notaport"], "bad port in '127.0.0.1:notaport'");
+    assert_one_line_error(&["tls", "127.0.0.1", "--starttls", "xmpp"], "unknown STARTTLS protocol 'xmpp'");
+    assert_one_line_error(&["tls", "127.0.0.1", "--format", "sarif"], "unknown format 'sarif'");
+    assert_one_line_error(&["tls", "224.0.0.251:443"], "multicast");
+    assert_one_line_error(&["scan", "127.0.0.1", "--ports", "9", "--udp-ports", "x"], "port spec 'x'");
 
     let dir = TempDir::new("bad");
     let other = dir.join("other-version.json");
@@ -248,4 +253,15 @@ fn docs_commands_read_a_vendor_site_and_report_findings_like_assessments() {
     // The terminal form shows the figures too.
     let o = iotvet(&["docs", "policy", "https://127.77.3.51:8443/privacy", "--ca-file", ca]);
     assert!(stdout(&o).contains("Flesch Reading Ease"), "{}", stdout(&o));
+}
+
+#[test]
+fn tls_on_a_closed_port_is_unknown_and_says_why() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let o = iotvet(&["tls", &format!("127.0.0.1:{port}"), "--timeout", "500", "--format", "json"]);
+    assert_eq!(code(&o), 3, "nothing answered as TLS: {}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let scan = &v["service"]["tls_scan"];
+    assert!(scan["versions"].as_array().unwrap().iter().all(|x| x["accepted"] == false), "{scan}");
+    assert!(scan["anomalies"].to_string().contains("Connection refused"), "{scan}");
 }
