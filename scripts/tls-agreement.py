@@ -70,6 +70,14 @@ CONFIGS = {
     ),
     # Not s_server: vsftpd with AUTH TLS, assessed through STARTTLS by all three tools.
     "ftp-starttls": ("rsa2048", "vsftpd", {"starttls": "AUTH TLS"}),
+    # GnuTLS still serves 3DES and RC4 (Debian's OpenSSL cannot). gnutls-serv listens on every
+    # address and has no option to choose one, so this setup runs in a network namespace of its
+    # own, where the only interface is loopback (`unshare -n`).
+    "legacy-3des-rc4": (
+        "legacy-nvr",
+        "gnutls",
+        {"versions": ["TLSv1.0", "TLSv1.1", "TLSv1.2"], "dh_prime_bits": 1024, "key": ("RSA", 1024), "expired": True},
+    ),
     # dovecot's IMAP as Debian ships it, without `ssl_dh`: it prefers a DHE suite it then cannot
     # serve and hangs up, which hides the rest of the offer from a bundled hello.
     "imap-starttls": ("rsa2048", "dovecot", {"starttls": "STARTTLS", "versions": ["TLSv1.2", "TLSv1.3"]}),
@@ -148,6 +156,37 @@ def dovecot_command(port, cert, tmp):
     return ["/usr/sbin/dovecot", "-F", "-c", conf]
 
 
+GNUTLS_PRIORITY = (
+    "NORMAL:+3DES-CBC:+ARCFOUR-128:+RSA:+DHE-RSA:+VERS-TLS1.0:+VERS-TLS1.1:-VERS-TLS1.3:+SHA1:+MD5:%PROFILE_VERY_WEAK"
+)
+
+
+def gnutls_command(port, cert):
+    crt, key = cert
+    return [
+        "gnutls-serv", "--http", "--port", str(port), "--x509certfile", crt, "--x509keyfile", key,
+        "--dhparams", os.path.join(LAB_DATA, "legacy-nvr-dh1024.pem"), "--priority", GNUTLS_PRIORITY,
+    ]
+
+
+def in_own_netns():
+    return os.environ.get("IOTVET_AGREEMENT_NETNS") == "1"
+
+
+def run_in_netns(name, args):
+    """Runs this script for one setup inside a new network namespace (loopback only); returns
+    its exit code, having printed its lines."""
+    inner = [sys.executable, os.path.abspath(__file__), "--only", name, "--inner", "--iotvet", os.path.abspath(args.iotvet)]
+    command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *inner]
+    out = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "IOTVET_AGREEMENT_NETNS": "1"}, timeout=1800)
+    for line in out.stdout.splitlines():
+        if not line.startswith("crosscheck:") and "configurations," not in line:
+            print(line)
+    if out.returncode != 0 and "tls-agreement:" not in out.stdout:
+        print(f"tls-agreement: DISAGREE: {name}: the namespaced run failed: {out.stderr.strip()[-300:]}")
+    return out.returncode
+
+
 class Server:
     def __init__(self, cert, args, tmp="/tmp"):
         self.port = free_port()
@@ -156,6 +195,9 @@ class Server:
             command = vsftpd_command(self.port, cert, tmp)
         elif args == "dovecot":
             command = dovecot_command(self.port, cert, tmp)
+        elif args == "gnutls":
+            assert in_own_netns(), "gnutls-serv listens on every address: only in a namespace of our own"
+            command = gnutls_command(self.port, cert)
         else:
             command = ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", crt, "-key", key, "-www", "-quiet", *args]
         self.starttls = {"vsftpd": "ftp", "dovecot": "imap"}.get(args) if isinstance(args, str) else None
@@ -315,6 +357,7 @@ def main():
     ap.add_argument("--iotvet", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "iotvet"))
     ap.add_argument("--only")
     ap.add_argument("--bench", nargs="?", const=3, type=int, help="time each tool, RUNS times per endpoint")
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     missing = [t for t, ok in [("openssl", shutil.which("openssl")), ("testssl.sh", testssl_binary()), ("vsftpd", shutil.which("vsftpd") or os.path.exists("/usr/sbin/vsftpd"))] if not ok]
     try:
@@ -325,7 +368,14 @@ def main():
         print(f"tls-agreement: SKIPPED, missing {', '.join(missing)}")
         return 1 if os.environ.get("CI") else 0
     configs = {k: v for k, v in CONFIGS.items() if not args.only or k == args.only}
-    if not (os.path.exists("/usr/sbin/dovecot") and os.geteuid() == 0):
+    netns_ok = os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip") and shutil.which("gnutls-serv")
+    if "legacy-3des-rc4" in configs and not netns_ok:
+        if os.environ.get("CI"):
+            missing.append("gnutls-bin, iproute2 and root (for unshare -n)")
+        else:
+            print("tls-agreement: SKIPPED legacy-3des-rc4 (needs gnutls-bin, iproute2 and root for unshare -n)")
+            configs.pop("legacy-3des-rc4", None)
+    if "imap-starttls" in configs and not (os.path.exists("/usr/sbin/dovecot") and os.geteuid() == 0):
         if os.environ.get("CI"):
             missing.append("dovecot-imapd (and root)")
         else:
@@ -340,6 +390,10 @@ def main():
         if args.bench:
             return bench(args, configs, certs)
         for name, (cert, server_args, want) in configs.items():
+            if server_args == "gnutls" and not in_own_netns():
+                if run_in_netns(name, args) != 0:
+                    problems.append(f"{name}: see above")
+                continue
             with Server(certs[cert], server_args, tmp) as server:
                 ours, doc = run_iotvet(args.iotvet, server.port, server.starttls)
                 counts = {"iotvet": sum(map(len, ours.values()))}
@@ -358,6 +412,8 @@ def main():
         print(f"tls-agreement: explained: {line}")
     for line in problems:
         print(f"tls-agreement: DISAGREE: {line}")
+    if args.inner:
+        return 1 if problems else 0
     bad = {line.split(":", 1)[0] for line in problems}
     print(f"tls-agreement: {len(configs)} configurations, {len(problems)} unexplained differences")
     print(f"crosscheck: {len(configs) - len(bad)} passed, {len(bad)} failed (TLS agreement with sslyze and testssl.sh)")
@@ -375,6 +431,9 @@ def bench(args, configs, certs):
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, (cert, server_args, _) in configs.items():
+        if server_args == "gnutls" and not in_own_netns():
+            print(f"| {name} | not timed here: it runs in a network namespace of its own | | | | | | | | |")
+            continue
         with Server(certs[cert], server_args, tmp_of(certs)) as server:
             st = server.starttls
             best = lambda fn, *a: min(timed(fn, *a) for _ in range(args.bench))  # noqa: E731

@@ -227,12 +227,16 @@ impl Scanner {
         found
     }
 
-    /// The DHE prime's size, from the ServerKeyExchange of a DHE suite.
+    /// The DHE prime's size, from the ServerKeyExchange of a DHE suite, for a client that does
+    /// not offer RFC 7919 FFDHE groups (as older clients do not): the server's own prime, not a
+    /// negotiated group.
     async fn dh_bits(&self, version: u16, dhe: &[u16]) -> Option<u32> {
         if dhe.is_empty() {
             return None;
         }
-        let flight = self.exchange(&self.hello(version, dhe), true, "DHE hello").await?;
+        let groups: Vec<u16> = ALL_GROUPS.iter().copied().filter(|g| *g >> 8 != 0x01).collect();
+        let hello = Hello { groups: &groups, ..self.hello(version, dhe) };
+        let flight = self.exchange(&hello, true, "DHE hello").await?;
         match key_exchange(&flight, false)? {
             KeyExchange::Dh { prime_bits } => Some(prime_bits),
             KeyExchange::Ec { .. } => None,
