@@ -326,9 +326,9 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
     found.sort_by_key(|(v, _)| *v);
     let s = &*scanner;
     // The highest version below 1.3 that accepted something: where 1.2-style details are asked.
-    let top = found.iter().rev().find(|(v, suites)| *v < 0x0304 && !suites.is_empty()).cloned();
+    let (top_version, top_suites) =
+        found.iter().rev().find(|(v, suites)| *v < 0x0304 && !suites.is_empty()).cloned().unwrap_or((0x0303, vec![]));
     let tls13 = found.iter().any(|(v, suites)| *v == 0x0304 && !suites.is_empty());
-    let (top_version, top_suites) = top.clone().unwrap_or((0x0303, vec![]));
     let ecdhe = named(&top_suites, |n| n.contains("_ECDHE_"));
     let dhe = named(&top_suites, |n| n.contains("_DHE_") || n.contains("_DH_anon_"));
     let details = async {
