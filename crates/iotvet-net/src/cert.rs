@@ -113,9 +113,30 @@ pub fn verify_chain(chain: &[CertificateDer<'static>], name: ServerName<'static>
     use rustls::client::danger::ServerCertVerifier;
     match verifier.verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now()) {
         Ok(_) => "trusted".into(),
-        Err(rustls::Error::InvalidCertificate(e)) => format!("{e:?}"),
+        Err(rustls::Error::InvalidCertificate(e)) => certificate_error(&e),
         Err(e) => format!("{e}"),
     }
+}
+
+/// A verification failure in words, led by the name rustls gives it (`UnknownIssuer`,
+/// `Expired`, `NotValidForName`…), which is what reports and tests compare.
+fn certificate_error(e: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as E;
+    match e {
+        E::ExpiredContext { not_after, .. } => format!("Expired (not after {})", unix_rfc3339(not_after)),
+        E::NotValidYetContext { not_before, .. } => format!("NotValidYet (not before {})", unix_rfc3339(not_before)),
+        E::NotValidForNameContext { .. } => "NotValidForName".into(),
+        other => {
+            // e.g. `UnknownIssuer`, `BadSignature`, `Other(OtherError(CaUsedAsEndEntity))`.
+            let text = format!("{other:?}");
+            let inner = text.trim_start_matches("Other(OtherError(").trim_end_matches(')');
+            inner[..inner.find([' ', '(', '{']).unwrap_or(inner.len())].to_owned()
+        }
+    }
+}
+
+fn unix_rfc3339(t: &UnixTime) -> String {
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.as_secs())).to_string()
 }
 
 #[cfg(test)]

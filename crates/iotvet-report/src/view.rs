@@ -17,6 +17,8 @@ pub struct View {
     pub verdicts: Vec<VerdictView>,
     pub findings: Vec<FindingView>,
     pub services: Vec<ServiceView>,
+    /// The TLS assessment of each encrypted (or STARTTLS) service, in full.
+    pub tls: Vec<TlsView>,
     pub excluded: Vec<String>,
     pub scan_summary: Option<String>,
 }
@@ -47,6 +49,72 @@ pub struct FindingView {
     pub remediation: Option<String>,
     pub needs: Option<String>,
     pub references: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct TlsView {
+    pub endpoint: String,
+    pub service: String,
+    /// (version, accepted suites by IANA name; empty when not offered).
+    pub versions: Vec<(String, Vec<String>)>,
+    /// `name: value` lines: server order, groups, DH prime, compression, renegotiation…
+    pub facts: Vec<String>,
+    /// One line per certificate, leaf first.
+    pub chain: Vec<String>,
+}
+
+impl TlsView {
+    fn of(s: &iotvet_core::case::ServiceObservation) -> Option<Self> {
+        let scan = s.tls_scan.as_ref()?;
+        let yes_no = |b: Option<bool>| b.map_or("not applicable (TLS 1.3 only)", |b| if b { "yes" } else { "no" });
+        let mut facts = Vec::new();
+        if let Some(command) = &scan.starttls {
+            facts.push(format!("STARTTLS: {command}"));
+        }
+        facts.push(format!(
+            "server enforces its suite order: {}",
+            scan.server_order_enforced.map_or("could not be told", |b| if b { "yes" } else { "no" })
+        ));
+        if !scan.groups.is_empty() {
+            facts.push(format!("key-exchange groups: {}", scan.groups.join(", ")));
+        }
+        if let Some(bits) = scan.dh_prime_bits {
+            facts.push(format!("DHE prime: {bits} bits"));
+        }
+        facts.push(format!("TLS compression: {}", yes_no(scan.compression)));
+        facts.push(format!("secure renegotiation (RFC 5746): {}", yes_no(scan.secure_renegotiation)));
+        facts.push(format!("extended master secret (RFC 7627): {}", yes_no(scan.extended_master_secret)));
+        if let Some(v) = s.tls.as_ref().and_then(|t| t.chain_verification.as_ref()) {
+            facts.push(format!("chain against the Mozilla roots: {v}"));
+        }
+        facts.extend(scan.anomalies.iter().map(|a| format!("anomaly: {a}")));
+        facts.push(format!("{} handshakes in {} ms", scan.handshakes, scan.duration_ms));
+        let chain = s
+            .tls
+            .iter()
+            .flat_map(|t| &t.chain)
+            .map(|c| {
+                format!(
+                    "{} — issued by {}; {} {} bits; {}; valid {} to {}{}",
+                    c.subject,
+                    c.issuer,
+                    c.key_type,
+                    c.key_bits,
+                    c.signature_algorithm,
+                    c.not_before,
+                    c.not_after,
+                    if c.self_signed { "; self-signed" } else { "" }
+                )
+            })
+            .collect();
+        Some(Self {
+            endpoint: s.endpoint.to_string(),
+            service: s.service_name(),
+            versions: scan.versions.iter().map(|v| (v.version.clone(), v.cipher_suites.clone())).collect(),
+            facts,
+            chain,
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -144,6 +212,7 @@ impl View {
             verdicts,
             findings,
             services,
+            tls: net.map(|n| n.services.iter().filter_map(TlsView::of).collect()).unwrap_or_default(),
             excluded: net
                 .map(|n| n.excluded_ports.iter().map(|e| format!("{}: {}", e.port, e.reason)).collect())
                 .unwrap_or_default(),
