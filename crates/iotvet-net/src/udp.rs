@@ -120,7 +120,9 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
                 return None;
             }
             let answers = u16::from_be_bytes([b[6], b[7]]);
-            Some((format!("mDNS answer to a unicast DNS-SD query ({answers} records)"), vec![]))
+            let services =
+                dns_ptr_answers(b).into_iter().map(|s| format!("service: {}", escape_excerpt(s.as_bytes(), 100)));
+            Some((format!("mDNS answer to a unicast DNS-SD query ({answers} records)"), services.collect()))
         }
         Kind::Tftp => match b {
             [0, 5, _, _, msg @ ..] => Some((
@@ -158,6 +160,58 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
             Some((how, vec![]))
         }
     }
+}
+
+/// The names PTR answers point to in a DNS message (for DNS-SD enumeration: the service types,
+/// e.g. `_http._tcp.local`), at most 20. Written by hand: only PTR answers are needed, and a
+/// DNS library would be a dependency for twenty lines. Compression pointers are followed at
+/// most 16 deep; anything malformed ends the reading.
+fn dns_ptr_answers(msg: &[u8]) -> Vec<String> {
+    let count = |at: usize| msg.get(at..at + 2).map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+    let (questions, answers) = (count(4), count(6));
+    let mut at = 12;
+    for _ in 0..questions {
+        let Some((_, end)) = dns_name(msg, at) else { return vec![] };
+        at = end + 4;
+    }
+    let mut out = Vec::new();
+    for _ in 0..answers.min(64) {
+        let Some((_, end)) = dns_name(msg, at) else { break };
+        let Some(&[t0, t1, _, _, _, _, _, _, l0, l1]) = msg.get(end..end + 10) else { break };
+        let rdata = end + 10;
+        if u16::from_be_bytes([t0, t1]) == 12 {
+            if let Some((name, _)) = dns_name(msg, rdata) {
+                if out.len() < 20 && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        at = rdata + usize::from(u16::from_be_bytes([l0, l1]));
+    }
+    out
+}
+
+/// The name at `at` (dotted) and where the name's own bytes end.
+fn dns_name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
+    let mut labels: Vec<String> = Vec::new();
+    let mut end = None;
+    for _ in 0..128 {
+        let len = *msg.get(at)?;
+        match len {
+            0 => return Some((labels.join("."), end.unwrap_or(at + 1))),
+            l if l & 0xc0 == 0xc0 => {
+                end.get_or_insert(at + 2);
+                at = usize::from(u16::from_be_bytes([l & 0x3f, *msg.get(at + 1)?]));
+            }
+            l if l < 64 => {
+                let label = msg.get(at + 1..at + 1 + usize::from(l))?;
+                labels.push(String::from_utf8_lossy(label).into_owned());
+                at += 1 + usize::from(l);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn name(kind: Kind) -> &'static str {
@@ -229,6 +283,36 @@ mod tests {
         assert_eq!(res[0], "LOCATION: http://10.0.0.2:49152/desc.xml");
         assert!(classify(Kind::Tftp, b"\x00\x05\x00\x01File not found\x00").unwrap().0.contains("File not found"));
         assert!(classify(Kind::Mdns, &[0; 12]).is_none());
+        // A DNS-SD answer: the question, then two PTR records, the second compressed.
+        let mut m = vec![0x17, 0x17, 0x84, 0, 0, 1, 0, 2, 0, 0, 0, 0];
+        let question = 12;
+        for label in ["_services", "_dns-sd", "_udp", "local"] {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 12, 0, 1]);
+        let mut rdata = vec![5];
+        rdata.extend_from_slice(b"_http");
+        rdata.extend_from_slice(&[4]);
+        rdata.extend_from_slice(b"_tcp");
+        rdata.extend_from_slice(&[0xc0, (question + 23) as u8]); // -> "local", 23 bytes into the question
+        m.extend_from_slice(&[0xc0, question as u8, 0, 12, 0, 1, 0, 0, 0, 10, 0, rdata.len() as u8]);
+        m.extend_from_slice(&rdata);
+        let mut rdata2 = vec![4];
+        rdata2.extend_from_slice(b"_hap");
+        rdata2.extend_from_slice(&[4]);
+        rdata2.extend_from_slice(b"_tcp");
+        rdata2.extend_from_slice(&[0xc0, (question + 23) as u8]);
+        m.extend_from_slice(&[0xc0, question as u8, 0, 12, 0, 1, 0, 0, 0, 10, 0, rdata2.len() as u8]);
+        m.extend_from_slice(&rdata2);
+        let (how, revealed) = classify(Kind::Mdns, &m).unwrap();
+        assert!(how.contains("2 records"), "{how}");
+        assert_eq!(revealed, vec!["service: _http._tcp.local", "service: _hap._tcp.local"]);
+        // A pointer loop ends the reading instead of spinning.
+        let mut looped = m[..12].to_vec();
+        looped[5] = 0;
+        looped.extend_from_slice(&[0xc0, 12, 0, 12, 0, 1, 0, 0, 0, 10, 0, 2, 0xc0, 24]);
+        assert_eq!(dns_ptr_answers(&looped), Vec::<String>::new());
         for kind in KINDS {
             assert!(classify(kind, b"").is_none());
             assert!(classify(kind, b"\xff\xff\xff\xff garbage").is_none(), "{kind:?}");
