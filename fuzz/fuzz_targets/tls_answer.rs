@@ -4,7 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = iotvet_net::tls_hello::read_answer(data);
-    let _ = iotvet_net::tls_hello::server_hello_choice(data);
     let flight = iotvet_net::tls_hello::read_flight(data);
     for (_, body) in &flight.messages {
         let _ = iotvet_net::tls_hello::read_key_exchange(true, body);

@@ -216,7 +216,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
     let host = if o.host.is_empty() { addr.ip().to_string() } else { o.host.clone() };
     let request: Vec<u8> = match probe {
         Probe::Banner => Vec::new(),
-        Probe::TlsHello => tls_hello::client_hello(Some(&host), hello_random()),
+        Probe::TlsHello => tls_hello::client_hello(Some(&host), tls_hello::random()),
         Probe::Http => format!(
             "GET / HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: iotvet/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             addr.port(),
@@ -310,15 +310,6 @@ pub(crate) async fn read_bounded(
         }
     }
     buf
-}
-
-fn hello_random() -> [u8; 32] {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let mut r = [0u8; 32];
-    for (i, b) in r.iter_mut().enumerate() {
-        *b = (nanos >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(151);
-    }
-    r
 }
 
 /// MQTT 3.1.1 CONNECT: clean session, keep-alive 30 s, no username or password.
@@ -625,12 +616,11 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
 
     fn verify_tls13_signature(
         &self,
-        _message: &[u8],
-        _cert: &rustls::pki_types::CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        // See verify_tls12_signature.
-        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+        self.verify_tls12_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {

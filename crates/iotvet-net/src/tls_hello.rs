@@ -29,10 +29,11 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     Hello { versions: &[0x0304, 0x0303, 0x0302, 0x0301], ..Hello::new(server_name, 0x0303, &SUITES) }.record(random)
 }
 
-/// A ClientHello for one protocol version and the given suites, as a version-and-suite
-/// enumeration sends them (see [`Hello::for_version`]).
-pub fn client_hello_for(server_name: Option<&str>, random: [u8; 32], version: u16, suites: &[u16]) -> Vec<u8> {
-    Hello::for_version(server_name, version, suites).record(random)
+/// A ClientHello random (and, in a TLS 1.3 hello, the X25519 key share): different on every
+/// call, from the clock. Nothing secret rides on it; the handshakes are never finished.
+pub fn random() -> [u8; 32] {
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    std::array::from_fn(|i| (n >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(73))
 }
 
 /// Named groups offered by default: every group a server might pick for ECDHE or TLS 1.3, so
@@ -95,30 +96,6 @@ pub fn group_name(code: u16) -> String {
         0x6399 => "X25519Kyber768Draft00".into(),
         other => format!("0x{other:04x}"),
     }
-}
-
-/// The size of a named group in bits (curve order, or the FFDHE modulus), for judging weak key
-/// exchange; None for groups iotvet does not rate.
-pub fn group_bits(code: u16) -> Option<u32> {
-    Some(match code {
-        1..=3 | 0x000f..=0x0011 => 163,
-        4 | 5 | 0x0012 | 0x0013 => 192,
-        6..=8 | 0x0014 | 0x0015 => 224,
-        0x0016 | 0x0017 | 0x001a | 0x001d | 0x001f | 0x11eb | 0x11ec | 0x6399 => 256,
-        9 | 10 => 283,
-        0x0018 | 0x001b | 0x0020 => 384,
-        11 | 12 => 409,
-        0x001e => 448,
-        0x001c | 0x0021 => 512,
-        0x0019 => 521,
-        13 | 14 => 571,
-        0x0100 => 2048,
-        0x0101 => 3072,
-        0x0102 => 4096,
-        0x0103 => 6144,
-        0x0104 => 8192,
-        _ => return None,
-    })
 }
 
 /// A ClientHello to build: everything a scan varies.
@@ -477,37 +454,14 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
         _ => match body.get(..6) {
             Some(&[2, _, _, _, v_hi, v_lo]) => {
                 let legacy = u16::from_be_bytes([v_hi, v_lo]);
-                let hello_version = selected_version(body.get(4..).unwrap_or_default()).unwrap_or(legacy);
+                // As far as it has arrived: supported_versions' choice, else the legacy field.
+                let hello_version = body.get(4..).and_then(parse_server_hello).map_or(legacy, |h| h.version);
                 HelloAnswer::ServerHello { record_version, hello_version }
             }
             Some(_) => HelloAnswer::NotTls,
             None => HelloAnswer::Truncated,
         },
     }
-}
-
-/// The negotiated version and cipher suite of a ServerHello (TLS 1.3's from supported_versions).
-pub fn server_hello_choice(bytes: &[u8]) -> Option<(u16, u16)> {
-    read_flight(bytes).hello.map(|h| (h.version, h.cipher_suite))
-}
-
-/// The version a TLS 1.3 ServerHello selects in its supported_versions extension (RFC 8446
-/// §4.2.1); `hello` starts at legacy_version. None when absent or cut short.
-fn selected_version(hello: &[u8]) -> Option<u16> {
-    let session_id_len = usize::from(*hello.get(34)?);
-    let mut at = 35 + session_id_len + 3; // cipher suite, compression method
-    let ext_len = usize::from(u16::from_be_bytes([*hello.get(at)?, *hello.get(at + 1)?]));
-    at += 2;
-    let end = at.checked_add(ext_len)?.min(hello.len());
-    while at + 4 <= end {
-        let kind = u16::from_be_bytes([hello[at], hello[at + 1]]);
-        let len = usize::from(u16::from_be_bytes([hello[at + 2], hello[at + 3]]));
-        if kind == 0x002b && len == 2 {
-            return Some(u16::from_be_bytes([*hello.get(at + 4)?, *hello.get(at + 5)?]));
-        }
-        at += 4 + len;
-    }
-    None
 }
 
 /// `TLSv1.2` for 0x0303 and so on.
@@ -581,5 +535,95 @@ mod tests {
         assert_eq!(read_answer(&[0x16, 3]), HelloAnswer::Truncated);
         assert_eq!(read_answer(&[0x16, 3, 3, 0, 80]), HelloAnswer::Truncated);
         assert_eq!(read_answer(&[]), HelloAnswer::NotTls);
+    }
+
+    /// A TLS 1.2 first flight as a server sends it: ServerHello (DEFLATE chosen, renegotiation_info
+    /// and extended_master_secret echoed), Certificate, ServerKeyExchange, ServerHelloDone; the
+    /// handshake messages split across records at odd places.
+    fn flight(ske: &[u8]) -> Vec<u8> {
+        let message = |kind: u8, body: &[u8]| {
+            let mut m = vec![kind];
+            put_u24(&mut m, body.len());
+            m.extend_from_slice(body);
+            m
+        };
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[0x11; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x2f, 1]); // no session id, suite, compression DEFLATE
+        hello.extend_from_slice(&[0, 9, 0xff, 0x01, 0, 1, 0, 0x00, 0x17, 0, 0]);
+        let mut cert_list = Vec::new();
+        put_u24(&mut cert_list, 3 + 5);
+        put_u24(&mut cert_list, 5);
+        cert_list.extend_from_slice(b"12345");
+        let mut handshake = message(2, &hello);
+        handshake.extend(message(11, &cert_list));
+        handshake.extend(message(12, ske));
+        handshake.extend(message(14, &[]));
+        let mut out = Vec::new();
+        for part in handshake.chunks(37) {
+            out.extend_from_slice(&[0x16, 3, 3]);
+            put_u16(&mut out, part.len() as u16);
+            out.extend_from_slice(part);
+        }
+        out
+    }
+
+    #[test]
+    fn reads_a_whole_flight_across_records() {
+        // DHE: a 1024-bit prime (its first byte 0x80), then g and Ys.
+        let mut ske = vec![0, 128, 0x80];
+        ske.extend_from_slice(&[0x55; 127]);
+        ske.extend_from_slice(&[0, 1, 2, 0, 1, 7]);
+        let bytes = flight(&ske);
+        let f = read_flight(&bytes);
+        assert!(f.complete && !f.not_tls && f.alert.is_none());
+        let h = f.hello.clone().unwrap();
+        assert_eq!((h.version, h.cipher_suite, h.compression), (0x0303, 0xc02f, 1));
+        assert_eq!(h.extensions, vec![0xff01, 0x0017]);
+        assert!(!h.retry_request);
+        assert_eq!(f.messages.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![11, 12, 14]);
+        assert_eq!(read_key_exchange(false, &f.messages[1].1), Some(KeyExchange::Dh { prime_bits: 1024 }));
+        // ECDHE: named curve secp384r1.
+        assert_eq!(read_key_exchange(true, &[3, 0, 0x18, 1, 4]), Some(KeyExchange::Ec { group: 0x0018 }));
+        // Cut anywhere before ServerHelloDone, the flight is incomplete, never misread.
+        for cut in 1..bytes.len() - 1 {
+            let part = read_flight(&bytes[..cut]);
+            assert!(!part.complete && !part.not_tls, "cut at {cut}");
+        }
+        // An alert after the hello completes the flight; HTTP is not TLS.
+        let mut alerted = bytes[..5 + 37].to_vec();
+        alerted.extend_from_slice(&[0x15, 3, 3, 0, 2, 2, 40]);
+        assert_eq!(read_flight(&alerted).alert, Some((2, 40)));
+        assert!(read_flight(b"HTTP/1.1 400 Bad Request\r\n").not_tls);
+    }
+
+    #[test]
+    fn hello_retry_request_names_the_group() {
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&HRR_RANDOM);
+        hello.extend_from_slice(&[0, 0x13, 0x01, 0]);
+        hello.extend_from_slice(&[0, 12, 0, 0x2b, 0, 2, 3, 4, 0, 0x33, 0, 2, 0x00, 0x17]);
+        let mut record = vec![0x16, 3, 3];
+        put_u16(&mut record, (hello.len() + 4) as u16);
+        record.push(2);
+        put_u24(&mut record, hello.len());
+        record.extend_from_slice(&hello);
+        let f = read_flight(&record);
+        let h = f.hello.unwrap();
+        assert!(h.retry_request && f.complete);
+        assert_eq!((h.version, h.key_share_group), (0x0304, Some(0x0017)));
+    }
+
+    #[test]
+    fn dtls_answers_are_read_and_others_are_not() {
+        // HelloVerifyRequest: record header (DTLS 1.0), handshake header with fragment fields.
+        let mut hvr = vec![0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15];
+        hvr.extend_from_slice(&[3, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0]);
+        assert_eq!(read_dtls_answer(&hvr), Some(DtlsAnswer::Handshake { record_version: 0xfeff, message: 3 }));
+        let alert = [0x15, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40];
+        assert_eq!(read_dtls_answer(&alert), Some(DtlsAnswer::Alert { level: 2, description: 40 }));
+        assert_eq!(read_dtls_answer(&[0x16, 3, 3, 0, 2, 2, 40]), None, "TLS, not DTLS");
+        let datagram = Hello::new(None, 0xfefd, &[0xc0a8]).dtls_datagram([1; 32]);
+        assert_eq!(usize::from(u16::from_be_bytes([datagram[11], datagram[12]])), datagram.len() - 13);
     }
 }

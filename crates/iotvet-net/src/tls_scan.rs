@@ -40,12 +40,16 @@ pub fn suite_name(code: u16) -> Option<String> {
     Some(name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or_else(|| name.to_owned()))
 }
 
-/// Every named suite for SSLv3 to TLS 1.2 (signalling values left out).
-fn legacy_suites() -> Vec<u16> {
-    (0u16..=0xffff)
-        .filter(|c| !TLS13_SUITES.contains(c) && *c != 0x00ff && *c != 0x5600 && (*c >> 8) != 0x13)
-        .filter(|c| suite_name(*c).is_some())
-        .collect()
+/// Every named suite for SSLv3 to TLS 1.2 (signalling values left out), found once: naming
+/// them means 65,536 registry look-ups.
+fn legacy_suites() -> &'static [u16] {
+    static SUITES: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    SUITES.get_or_init(|| {
+        (0u16..=0xffff)
+            .filter(|c| !TLS13_SUITES.contains(c) && *c != 0x00ff && *c != 0x5600 && (*c >> 8) != 0x13)
+            .filter(|c| suite_name(*c).is_some())
+            .collect()
+    })
 }
 
 /// One TLS endpoint to assess.
@@ -86,7 +90,7 @@ impl Scanner {
     /// first flight. None when the server refused without a hello; anomalies are noted.
     async fn exchange(&self, hello: &Hello<'_>, full: bool, what: &str) -> Option<Flight> {
         self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let record = hello.record(random());
+        let record = hello.record(crate::tls_hello::random());
         let t = &self.target;
         let attempt = async {
             let mut s = TcpStream::connect(t.addr).await.map_err(|e| format!("connect: {e}"))?;
@@ -292,15 +296,6 @@ fn certificates(flight: &Flight) -> Vec<CertificateDer<'static>> {
     out
 }
 
-fn random() -> [u8; 32] {
-    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let mut r = [0u8; 32];
-    for (i, b) in r.iter_mut().enumerate() {
-        *b = (n >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(73);
-    }
-    r
-}
-
 fn named(suites: &[u16], mark: impl Fn(&str) -> bool) -> Vec<u16> {
     suites.iter().copied().filter(|c| suite_name(*c).is_some_and(|n| mark(&n))).collect()
 }
@@ -313,7 +308,7 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
     let legacy = legacy_suites();
     let mut tasks = tokio::task::JoinSet::new();
     for version in VERSIONS {
-        let offer = if version == 0x0304 { TLS13_SUITES.to_vec() } else { legacy.clone() };
+        let offer = if version == 0x0304 { TLS13_SUITES.to_vec() } else { legacy.to_vec() };
         let scanner = scanner.clone();
         tasks.spawn(async move { (version, scanner.suites(version, offer).await) });
     }

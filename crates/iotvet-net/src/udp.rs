@@ -64,9 +64,7 @@ fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
         Kind::Tftp => [&[0u8, 1][..], b"iotvet-probe-no-such-file", &[0], b"octet", &[0]].concat(),
         // A DTLS 1.2 ClientHello with an empty cookie: a server answers HelloVerifyRequest.
         Kind::Dtls => {
-            let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-            let random: [u8; 32] = std::array::from_fn(|i| (n >> ((i % 16) * 8)) as u8 ^ (i as u8));
-            crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES).dtls_datagram(random)
+            crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES).dtls_datagram(crate::tls_hello::random())
         }
     }
 }

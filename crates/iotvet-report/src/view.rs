@@ -64,7 +64,8 @@ pub struct TlsView {
 }
 
 impl TlsView {
-    fn of(s: &iotvet_core::case::ServiceObservation) -> Option<Self> {
+    /// The TLS assessment of `s` in words, as every human-readable output shows it.
+    pub fn of(s: &iotvet_core::case::ServiceObservation) -> Option<Self> {
         let scan = s.tls_scan.as_ref()?;
         let yes_no = |b: Option<bool>| b.map_or("not applicable (TLS 1.3 only)", |b| if b { "yes" } else { "no" });
         let mut facts = Vec::new();

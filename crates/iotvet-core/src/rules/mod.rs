@@ -32,18 +32,18 @@ pub(crate) mod fixtures {
             Target { name: "cam.test".into(), address: "192.0.2.7".into() },
             "2026-01-01T00:00:00Z".into(),
         );
-        case.network = Some(NetworkSection::new(
-            Provenance {
-                collector: "test".into(),
-                tool_version: "0".into(),
-                started_at: "2026-01-01T00:00:00Z".into(),
-                finished_at: "2026-01-01T00:00:01Z".into(),
-            },
-            "1-65535".into(),
-            65535,
-            services,
-        ));
+        case.network = Some(NetworkSection::new(provenance(), "1-65535".into(), 65535, services));
         case
+    }
+
+    /// Where a fixture's observations "came from".
+    pub fn provenance() -> Provenance {
+        Provenance {
+            collector: "test".into(),
+            tool_version: "0".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            finished_at: "2026-01-01T00:00:01Z".into(),
+        }
     }
 
     pub fn service(port: u16, protocol: Protocol) -> ServiceObservation {

@@ -117,10 +117,9 @@ fn judge_document(target: &str, check: &str, o: &PolicyObservation) -> Vec<Findi
 mod tests {
     use super::*;
     use crate::{
-        case::Provenance,
         documents::{DocumentsSection, Readability, ReadabilityThresholds, Retrieval, TopicCoverage},
         finding::Status,
-        rules::fixtures::case,
+        rules::fixtures::{case, provenance},
     };
 
     fn policy(kind: &str, fre: f64, language: &str, topics_missing: &[&str], error: Option<&str>) -> PolicyObservation {
@@ -164,16 +163,7 @@ mod tests {
 
     fn judged(policies: Vec<PolicyObservation>) -> Vec<(String, Status)> {
         let mut c = case(vec![]);
-        c.documents = Some(DocumentsSection {
-            provenance: Provenance {
-                collector: "t".into(),
-                tool_version: "0".into(),
-                started_at: "x".into(),
-                finished_at: "x".into(),
-            },
-            security_txt: None,
-            policies,
-        });
+        c.documents = Some(DocumentsSection { provenance: provenance(), security_txt: None, policies });
         findings(&c).into_iter().map(|f| (f.check, f.status)).collect()
     }
 

@@ -81,10 +81,9 @@ fn missing(target: &str, obs: &SecurityTxtObservation, declared_policy: Option<S
 mod tests {
     use super::*;
     use crate::{
-        case::Provenance,
         documents::{DocumentsSection, Problem, Retrieval, SecurityTxt},
         finding::Status,
-        rules::fixtures::case,
+        rules::fixtures::{case, provenance},
     };
 
     fn with_security_txt(file: Option<SecurityTxt>, error: Option<&str>) -> CaseFile {
@@ -99,12 +98,7 @@ mod tests {
             error: error.map(str::to_owned),
         };
         c.documents = Some(DocumentsSection {
-            provenance: Provenance {
-                collector: "t".into(),
-                tool_version: "0".into(),
-                started_at: "x".into(),
-                finished_at: "x".into(),
-            },
+            provenance: provenance(),
             security_txt: Some(SecurityTxtObservation { attempts: vec![retrieval], file }),
             policies: vec![],
         });

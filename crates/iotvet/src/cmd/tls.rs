@@ -78,48 +78,19 @@ fn split_host_port(target: &str, default: u16) -> Result<(String, u16)> {
 }
 
 fn print_terminal(s: &ServiceObservation, findings: &[iotvet_core::finding::Finding]) {
-    let Some(scan) = &s.tls_scan else { return };
-    println!("{} ({} handshakes, {} ms)", s.endpoint, scan.handshakes, scan.duration_ms);
-    if let Some(st) = &scan.starttls {
-        println!("  STARTTLS       {st}");
-    }
-    for v in &scan.versions {
-        println!("  {:<14} {}", v.version, if v.accepted { "offered" } else { "not offered" });
-        for c in &v.cipher_suites {
+    let Some(view) = iotvet_report::TlsView::of(s) else { return };
+    println!("{}", view.endpoint);
+    for (version, suites) in &view.versions {
+        println!("  {version:<9} {}", if suites.is_empty() { "not offered" } else { "offered" });
+        for c in suites {
             println!("      {c}");
         }
     }
-    let yes_no = |b: Option<bool>| b.map_or("n/a", |b| if b { "yes" } else { "no" });
-    println!("  server order   {}", yes_no(scan.server_order_enforced));
-    if !scan.groups.is_empty() {
-        println!("  groups         {}", scan.groups.join(" "));
+    for fact in &view.facts {
+        println!("  {fact}");
     }
-    if let Some(bits) = scan.dh_prime_bits {
-        println!("  DH prime       {bits} bits");
-    }
-    println!("  compression    {}", yes_no(scan.compression));
-    println!("  secure reneg.  {}", yes_no(scan.secure_renegotiation));
-    println!("  ext. master    {}", yes_no(scan.extended_master_secret));
-    if let Some(t) = &s.tls {
-        for (i, c) in t.chain.iter().enumerate() {
-            println!(
-                "  cert #{i}        {} | issuer {} | {} {} bits | {} | {} .. {}{}",
-                c.subject,
-                c.issuer,
-                c.key_type,
-                c.key_bits,
-                c.signature_algorithm,
-                c.not_before,
-                c.not_after,
-                if c.self_signed { " | self-signed" } else { "" }
-            );
-        }
-        if let Some(v) = &t.chain_verification {
-            println!("  chain          {v}");
-        }
-    }
-    for a in &scan.anomalies {
-        println!("  anomaly        {a}");
+    for (i, c) in view.chain.iter().enumerate() {
+        println!("  certificate #{i}: {c}");
     }
     for f in findings {
         println!("  FAIL {:<32} {}", f.check, f.evidence.join("; "));
