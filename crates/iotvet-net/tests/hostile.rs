@@ -41,6 +41,16 @@ where
     addr
 }
 
+/// Identifies the service at `addr` under the test budget: it must come back `Unknown`, in time.
+async fn unknown_within_budget(addr: std::net::SocketAddr) -> iotvet_core::case::ServiceObservation {
+    let o = budget();
+    let start = Instant::now();
+    let s = identify(addr, &o).await;
+    assert!(start.elapsed() < worst_case(&o), "took {:?}", start.elapsed());
+    assert_eq!(s.protocol, Protocol::Unknown);
+    s
+}
+
 #[tokio::test]
 async fn endless_garbage_is_unknown_within_budget_and_cap() {
     let addr = device(|mut s| async move {
@@ -48,11 +58,7 @@ async fn endless_garbage_is_unknown_within_budget_and_cap() {
         while s.write_all(&junk).await.is_ok() {}
     })
     .await;
-    let o = budget();
-    let start = Instant::now();
-    let s = identify(addr, &o).await;
-    assert!(start.elapsed() < worst_case(&o), "took {:?}", start.elapsed());
-    assert_eq!(s.protocol, Protocol::Unknown);
+    let s = unknown_within_budget(addr).await;
     let banner = s.banner.expect("first bytes kept as evidence");
     assert!(banner.len() < 4 * 160 + 8, "excerpt is capped");
 }
@@ -68,11 +74,7 @@ async fn a_silent_service_is_unknown_within_budget() {
         }
     })
     .await;
-    let o = budget();
-    let start = Instant::now();
-    let s = identify(addr, &o).await;
-    assert!(start.elapsed() < worst_case(&o), "took {:?}", start.elapsed());
-    assert_eq!(s.protocol, Protocol::Unknown);
+    let s = unknown_within_budget(addr).await;
     assert_eq!(s.banner, None);
 }
 
@@ -94,11 +96,7 @@ async fn megabytes_of_printable_banner_are_cut_at_the_cap() {
         }
     })
     .await;
-    let o = budget();
-    let start = Instant::now();
-    let s = identify(addr, &o).await;
-    assert!(start.elapsed() < worst_case(&o));
-    assert_eq!(s.protocol, Protocol::Unknown);
+    let s = unknown_within_budget(addr).await;
     assert!(s.banner.unwrap().ends_with('…'));
 }
 
