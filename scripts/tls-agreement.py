@@ -161,7 +161,8 @@ GNUTLS_PRIORITY = (
 )
 
 
-def gnutls_command(port, cert):
+def gnutls_command(port, cert, _tmp):
+    assert in_own_netns(), "gnutls-serv listens on every address: only in a namespace of our own"
     crt, key = cert
     return [
         "gnutls-serv", "--http", "--port", str(port), "--x509certfile", crt, "--x509keyfile", key,
@@ -187,20 +188,29 @@ def run_in_netns(name, args):
     return out.returncode
 
 
+def s_server_command(args):
+    def command(port, cert, _tmp):
+        crt, key = cert
+        return ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", crt, "-key", key, "-www", "-quiet", *args]
+
+    return command
+
+
+# Servers other than s_server, by the name CONFIGS gives them: (command builder, STARTTLS protocol).
+OTHER_SERVERS = {
+    "vsftpd": (vsftpd_command, "ftp"),
+    "dovecot": (dovecot_command, "imap"),
+    "gnutls": (gnutls_command, None),
+}
+
+
 class Server:
+    """A server of CONFIGS: `args` is s_server's argument list or the name of another server."""
+
     def __init__(self, cert, args, tmp="/tmp"):
         self.port = free_port()
-        crt, key = cert
-        if args == "vsftpd":
-            command = vsftpd_command(self.port, cert, tmp)
-        elif args == "dovecot":
-            command = dovecot_command(self.port, cert, tmp)
-        elif args == "gnutls":
-            assert in_own_netns(), "gnutls-serv listens on every address: only in a namespace of our own"
-            command = gnutls_command(self.port, cert)
-        else:
-            command = ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert", crt, "-key", key, "-www", "-quiet", *args]
-        self.starttls = {"vsftpd": "ftp", "dovecot": "imap"}.get(args) if isinstance(args, str) else None
+        build, self.starttls = OTHER_SERVERS[args] if isinstance(args, str) else (s_server_command(args), None)
+        command = build(self.port, cert, tmp)
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         deadline = time.time() + 5
         while time.time() < deadline:
