@@ -310,6 +310,16 @@ fn hydra_found(port: u16, module: &[&str]) -> Option<Vec<(String, String)>> {
     Some(found)
 }
 
+/// iotvet finds exactly the planted pair on `port`, and hydra's `module`, given the same list,
+/// finds the same (when hydra is installed).
+fn finds_the_planted_pair_as_hydra_does(port: u16, module: &[&str]) {
+    let (found, test) = found_credentials(port);
+    assert_eq!(found, planted(), "{test}");
+    if let Some(hydra) = hydra_found(port, module) {
+        assert_eq!(hydra, found, "hydra and iotvet disagree");
+    }
+}
+
 fn planted() -> Vec<(String, String)> {
     vec![(PLANTED.0.to_owned(), PLANTED.1.to_owned())]
 }
@@ -389,11 +399,7 @@ fn credentials_vsftpd_with_a_namespace_account() {
     let port = free_port();
     let conf = vsftpd_conf(&dir, port);
     let _s = start(&mut accounts.command(&vsftpd, &[conf.to_str().unwrap()]), port);
-    let (found, test) = found_credentials(port);
-    assert_eq!(found, planted(), "{test}");
-    if let Some(hydra) = hydra_found(port, &["ftp"]) {
-        assert_eq!(hydra, found, "hydra and iotvet disagree");
-    }
+    finds_the_planted_pair_as_hydra_does(port, &["ftp"]);
 }
 
 #[test]
@@ -423,11 +429,7 @@ fn credentials_dropbear_password_login() {
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let _s = start(&mut accounts.command(&dropbear, &["-F", "-E", "-r", key.to_str().unwrap(), "-p", &bind]), port);
-    let (found, test) = found_credentials(port);
-    assert_eq!(found, planted(), "{test}");
-    if let Some(hydra) = hydra_found(port, &["ssh"]) {
-        assert_eq!(hydra, found, "hydra and iotvet disagree");
-    }
+    finds_the_planted_pair_as_hydra_does(port, &["ssh"]);
 }
 
 #[test]
@@ -452,11 +454,7 @@ fn credentials_nginx_basic_auth() {
     )
     .unwrap();
     let _s = start(Command::new(nginx).arg("-c").arg(&conf).arg("-p").arg(dir.path()), port);
-    let (found, test) = found_credentials(port);
-    assert_eq!(found, planted(), "{test}");
-    if let Some(hydra) = hydra_found(port, &["http-get", "/"]) {
-        assert_eq!(hydra, found, "hydra and iotvet disagree");
-    }
+    finds_the_planted_pair_as_hydra_does(port, &["http-get", "/"]);
 }
 
 #[test]
