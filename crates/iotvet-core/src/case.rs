@@ -72,6 +72,84 @@ pub struct NetworkSection {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_ports: Vec<ExcludedPort>,
     pub scan_duration_ms: u64,
+    /// Every step of the probe and how it ended: the rules turn a step that did not complete
+    /// into Unknown for the guidelines it feeds, never into a pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<CollectorStep>,
+}
+
+/// One step a collector took and how it ended, in the spirit of sslyze's scan-command
+/// attempts: completed, or an error with the reason (a task that panicked, timed out, could not
+/// connect, or reached nothing). A result that was not got is never reported as a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectorStep {
+    pub step: StepKind,
+    /// The endpoint the step was about; None for the device as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
+    #[serde(flatten)]
+    pub outcome: StepOutcome,
+    /// What the step did, in words (e.g. how long UDP answers were waited for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl CollectorStep {
+    pub fn completed(step: StepKind, endpoint: Option<Endpoint>) -> Self {
+        Self { step, endpoint, outcome: StepOutcome::Completed, detail: None }
+    }
+
+    pub fn error(step: StepKind, endpoint: Option<Endpoint>, reason: impl Into<String>) -> Self {
+        Self { step, endpoint, outcome: StepOutcome::Error { reason: reason.into() }, detail: None }
+    }
+
+    pub fn detail(mut self, text: impl Into<String>) -> Self {
+        self.detail = Some(text.into());
+        self
+    }
+
+    /// The reason the step failed, or None when it completed.
+    pub fn failure(&self) -> Option<&str> {
+        match &self.outcome {
+            StepOutcome::Completed => None,
+            StepOutcome::Error { reason } => Some(reason),
+        }
+    }
+}
+
+/// What a collector step was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// The TCP connect scan of the device.
+    TcpScan,
+    /// Identification of one open port.
+    Identify,
+    /// The TLS assessment of one endpoint.
+    TlsScan,
+    /// The UDP protocol probes.
+    UdpProbe,
+    /// The credential test of one service.
+    LoginTest,
+}
+
+impl StepKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TcpScan => "TCP scan",
+            Self::Identify => "service identification",
+            Self::TlsScan => "TLS assessment",
+            Self::UdpProbe => "UDP probes",
+            Self::LoginTest => "credential test",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum StepOutcome {
+    Completed,
+    Error { reason: String },
 }
 
 /// A UDP service and what it said.
@@ -105,6 +183,7 @@ impl NetworkSection {
             udp_services: vec![],
             excluded_ports: vec![],
             scan_duration_ms: 0,
+            steps: vec![],
         }
     }
 }
@@ -256,6 +335,11 @@ pub struct TlsScan {
 
 impl TlsScan {
     /// e.g. `accepts TLSv1.2 (8 suites), TLSv1.3 (3 suites); groups x25519 secp256r1; DH 2048-bit`.
+    /// Whether any version was accepted: a scan that got no handshake at all proves nothing.
+    pub fn any_accepted(&self) -> bool {
+        self.versions.iter().any(|v| v.accepted)
+    }
+
     pub fn summary(&self) -> String {
         let versions: Vec<String> = self
             .versions

@@ -14,6 +14,9 @@ pub struct LoginSection {
     /// Passwords that worked are kept in clear only when the user asked (`--show-secrets`).
     pub secrets_shown: bool,
     pub tests: Vec<LoginTest>,
+    /// Credential-test tasks that did not finish (a panic, a cancelled task), each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<crate::case::CollectorStep>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,27 @@ pub struct Credential {
     pub entry: String,
 }
 
+/// The list entry of the control credential.
+const CONTROL: &str = "control: random, known to be wrong";
+
+impl Credential {
+    /// A username and password no device ships, fresh each run: a service that lets it in lets
+    /// anyone in, and its answer is what a refusal looks like.
+    pub fn control() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let word = |salt: u64| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(salt);
+            format!("{:016x}", h.finish())
+        };
+        Self { username: format!("iotvet-{}", &word(1)[..8]), password: word(2), entry: CONTROL.into() }
+    }
+
+    pub fn is_control(&self) -> bool {
+        self.entry == CONTROL
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CredentialSet {
     Minimal,

@@ -265,6 +265,26 @@ pub(crate) async fn connect(addr: SocketAddr, tls: bool, host: &str, o: &ProbeOp
     open(addr, &layer, o).await
 }
 
+/// A TLS session over the in-band upgrade `st` (STARTTLS, STLS, AUTH TLS), for testers that
+/// must talk to a server that refuses logins in clear.
+pub(crate) async fn connect_starttls(
+    addr: SocketAddr,
+    st: crate::starttls::StartTls,
+    host: &str,
+    o: &ProbeOptions,
+) -> std::io::Result<BoxStream> {
+    let failed = |e: String| std::io::Error::other(e);
+    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
+    let mut tcp =
+        tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
+    st.upgrade(&mut tcp, o.read_timeout).await.map_err(failed)?;
+    let connector = TlsConnector::from(tls_client_config());
+    let tls = tokio::time::timeout(o.read_timeout, connector.connect(server_name(host, addr), tcp))
+        .await
+        .map_err(|_| timed_out())??;
+    Ok(Box::new(tls))
+}
+
 async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Result<BoxStream> {
     let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
     let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;

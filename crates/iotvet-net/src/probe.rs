@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use iotvet_core::case::{ExcludedPort, NetworkSection, Provenance};
+use iotvet_core::case::{CollectorStep, Endpoint, ExcludedPort, NetworkSection, Provenance, StepKind, Transport};
 
 use crate::{identify, now_rfc3339, scan::tcp_connect_scan, PortList, ProbeOptions, ScanOptions, ScopedTarget};
 
@@ -23,6 +23,10 @@ pub struct DeviceProbe {
     pub control_address: Option<IpAddr>,
     /// UDP ports probed with CoAP, SSDP, SNMP, mDNS and TFTP requests (empty: no UDP).
     pub udp_ports: Vec<u16>,
+    /// How long UDP probes wait for an answer.
+    pub udp_wait: std::time::Duration,
+    /// At most this many open ports are identified; the rest are recorded as left out.
+    pub max_services: usize,
 }
 
 impl Default for DeviceProbe {
@@ -34,6 +38,8 @@ impl Default for DeviceProbe {
             identify_concurrency: 64,
             control_address: None,
             udp_ports: crate::udp::DEFAULT_UDP_PORTS.to_vec(),
+            udp_wait: std::time::Duration::from_secs(1),
+            max_services: 1000,
         }
     }
 }
@@ -42,6 +48,10 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     let started_at = now_rfc3339();
     let clock = Instant::now();
     let scan = tcp_connect_scan(target.address, cfg.ports.ports(), cfg.scan).await;
+    let mut steps = vec![match scan.failure() {
+        None => CollectorStep::completed(StepKind::TcpScan, None),
+        Some(why) => CollectorStep::error(StepKind::TcpScan, None, why),
+    }];
     let mut excluded = Vec::new();
     let mut device_ports = scan.open.clone();
     if let Some(control) = cfg.control_address {
@@ -64,27 +74,71 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     let probe = Arc::new(probe);
     let limit = Arc::new(tokio::sync::Semaphore::new(cfg.identify_concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for port in device_ports.iter().copied() {
+    // A device that opens every port must not hold the assessment for hours: identify at most
+    // `max_services`, and say how many were left.
+    let (identified, left) = device_ports.split_at(device_ports.len().min(cfg.max_services));
+    if !left.is_empty() {
+        steps.push(CollectorStep::error(
+            StepKind::Identify,
+            None,
+            format!(
+                "{} open ports, more than the {} identified (--max-services); {} left unexamined, from port {}",
+                device_ports.len(),
+                cfg.max_services,
+                left.len(),
+                left[0]
+            ),
+        ));
+    }
+    let mut spawned = std::collections::HashMap::new();
+    for port in identified.iter().copied() {
         let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let service = identify(addr, &probe).await;
             crate::tls_scan::assess_service(service, addr, &probe.host, probe.read_timeout).await
         });
+        spawned.insert(handle.id(), port);
     }
     let udp = {
-        // Devices answer UDP in milliseconds; a second covers a slow one without stalling everything.
-        let timeout = cfg.probe.banner_wait.min(std::time::Duration::from_secs(1));
+        let timeout = cfg.udp_wait;
         let (address, ports) = (target.address, cfg.udp_ports.clone());
         tokio::spawn(async move { crate::udp::probe_udp(address, &ports, timeout).await })
     };
+    let tcp = |port| Some(Endpoint { address: target.address.to_string(), port, transport: Transport::Tcp });
     let mut services = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(s) = done {
-            services.push(s);
+    while let Some(done) = tasks.join_next_with_id().await {
+        match done {
+            Ok((_, s)) => services.push(s),
+            Err(e) => {
+                let port = spawned.get(&e.id()).copied().unwrap_or_default();
+                let why = if e.is_panic() { "the task panicked" } else { "the task was cancelled" };
+                steps.push(CollectorStep::error(StepKind::Identify, tcp(port), why));
+            }
         }
     }
     services.sort_by_key(|s| s.endpoint.port);
+    let udp_services = match udp.await {
+        Ok(r) if r.failures.is_empty() => {
+            if !cfg.udp_ports.is_empty() {
+                let ports: Vec<String> = cfg.udp_ports.iter().map(u16::to_string).collect();
+                steps.push(CollectorStep::completed(StepKind::UdpProbe, None).detail(format!(
+                    "UDP ports {} asked, answers awaited {} ms; a port that stayed silent is open|filtered, not absent",
+                    ports.join(","),
+                    cfg.udp_wait.as_millis()
+                )));
+            }
+            r.services
+        }
+        Ok(r) => {
+            steps.push(CollectorStep::error(StepKind::UdpProbe, None, r.failures.join("; ")));
+            r.services
+        }
+        Err(e) => {
+            steps.push(CollectorStep::error(StepKind::UdpProbe, None, format!("the UDP probe task failed: {e}")));
+            vec![]
+        }
+    };
     NetworkSection {
         provenance: Provenance {
             collector: format!("iotvet-net/tcp-connect+identify (concurrency {})", scan.concurrency),
@@ -97,7 +151,8 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         open_ports: device_ports,
         services,
         excluded_ports: excluded,
-        udp_services: udp.await.unwrap_or_default(),
+        udp_services,
         scan_duration_ms: clock.elapsed().as_millis() as u64,
+        steps,
     }
 }

@@ -30,8 +30,12 @@ impl Default for ScanOptions {
 pub struct ScanOutcome {
     /// Ports that accepted a connection, ascending.
     pub open: Vec<u16>,
+    /// Ports that refused the connection: the device answered for them.
+    pub closed: u32,
     /// Ports that neither accepted nor refused within the timeout.
     pub filtered: u32,
+    /// Ports whose connect failed with "network/host unreachable": the device was not reached.
+    pub unreachable: u32,
     /// Ports that could not be tried because the local system kept failing.
     pub errors: u32,
     pub concurrency: usize,
@@ -56,42 +60,79 @@ pub async fn tcp_connect_scan(address: IpAddr, ports: &[u16], options: ScanOptio
     let ports: Arc<[u16]> = ports.into();
     let cursor = Arc::new(AtomicUsize::new(0));
     let open = Arc::new(Mutex::new(Vec::new()));
-    let filtered = Arc::new(AtomicUsize::new(0));
-    let errors = Arc::new(AtomicUsize::new(0));
+    // closed, filtered, unreachable, local errors
+    let counts: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
-        let (ports, cursor, open, filtered, errors) =
-            (ports.clone(), cursor.clone(), open.clone(), filtered.clone(), errors.clone());
+        let (ports, cursor, open, counts) = (ports.clone(), cursor.clone(), open.clone(), counts.clone());
         tasks.spawn(async move {
             let mut found = Vec::new();
             loop {
                 let i = cursor.fetch_add(1, Ordering::Relaxed);
                 let Some(&port) = ports.get(i) else { break };
-                match try_port(SocketAddr::new(address, port), options).await {
-                    PortState::Open => found.push(port),
-                    PortState::Closed => {}
-                    PortState::Filtered => {
-                        filtered.fetch_add(1, Ordering::Relaxed);
+                let slot = match try_port(SocketAddr::new(address, port), options).await {
+                    PortState::Open => {
+                        found.push(port);
+                        continue;
                     }
-                    PortState::LocalError => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+                    PortState::Closed => 0,
+                    PortState::Filtered => 1,
+                    PortState::Unreachable => 2,
+                    PortState::LocalError => 3,
+                };
+                counts[slot].fetch_add(1, Ordering::Relaxed);
             }
             if let Ok(mut all) = open.lock() {
                 all.extend(found);
             }
         });
     }
-    while tasks.join_next().await.is_some() {}
+    let mut panicked = 0;
+    while let Some(done) = tasks.join_next().await {
+        panicked += usize::from(done.is_err());
+    }
     let mut open = open.lock().map(|v| v.clone()).unwrap_or_default();
     open.sort_unstable();
+    let count = |i: usize| counts[i].load(Ordering::Relaxed) as u32;
+    // A worker that died took its port with it: count it as not tried.
+    let tried = open.len() + (0..4).map(|i| counts[i].load(Ordering::Relaxed)).sum::<usize>();
+    let lost = ports.len().saturating_sub(tried).max(panicked.min(ports.len())) as u32;
     ScanOutcome {
         open,
-        filtered: filtered.load(Ordering::Relaxed) as u32,
-        errors: errors.load(Ordering::Relaxed) as u32,
+        closed: count(0),
+        filtered: count(1),
+        unreachable: count(2),
+        errors: count(3) + lost,
         concurrency: workers,
         duration: started.elapsed(),
+    }
+}
+
+impl ScanOutcome {
+    /// Why the scan cannot stand as evidence, or None when it can: it must have reached the
+    /// device (some port accepted or refused) and tried every port. Local errors and
+    /// unreachable networks are never "closed".
+    pub fn failure(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if self.open.is_empty() && self.closed == 0 {
+            let mut parts = Vec::new();
+            if self.unreachable > 0 {
+                parts.push(format!("{} network or host unreachable", self.unreachable));
+            }
+            if self.filtered > 0 {
+                parts.push(format!("{} with no answer before the timeout", self.filtered));
+            }
+            if self.errors > 0 {
+                parts.push(format!("{} local errors", self.errors));
+            }
+            why.push(format!(
+                "no port accepted or refused a connection ({}): the device was not reached",
+                parts.join(", ")
+            ));
+        } else if self.errors > 0 {
+            why.push(format!("{} ports could not be tried (local errors: out of sockets or ports)", self.errors));
+        }
+        (!why.is_empty()).then(|| why.join("; "))
     }
 }
 
@@ -99,6 +140,7 @@ enum PortState {
     Open,
     Closed,
     Filtered,
+    Unreachable,
     LocalError,
 }
 
@@ -110,9 +152,8 @@ async fn try_port(addr: SocketAddr, options: ScanOptions) -> PortState {
             Ok(Ok(_stream)) => return PortState::Open,
             Ok(Err(e)) => match e.kind() {
                 ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => return PortState::Closed,
-                ErrorKind::TimedOut | ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
-                    return PortState::Filtered
-                }
+                ErrorKind::TimedOut => return PortState::Filtered,
+                ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => return PortState::Unreachable,
                 // Out of file descriptors or local ports: our problem, not the target's. Wait and retry.
                 _ => {
                     tokio::time::sleep(delay).await;
@@ -141,7 +182,17 @@ mod tests {
         let mut want = vec![pa, pb];
         want.sort_unstable();
         assert_eq!(out.open, want);
-        assert_eq!((out.filtered, out.errors), (0, 0));
+        assert_eq!((out.filtered, out.errors, out.closed), (0, 0, 1));
+        assert_eq!(out.failure(), None);
+    }
+
+    #[test]
+    fn a_scan_that_reached_nothing_is_a_failure_not_closed_ports() {
+        let out = ScanOutcome { unreachable: 100, ..ScanOutcome::default() };
+        let why = out.failure().unwrap();
+        assert!(why.contains("100 network or host unreachable") && why.contains("not reached"), "{why}");
+        let partial = ScanOutcome { open: vec![80], closed: 10, errors: 3, ..ScanOutcome::default() };
+        assert!(partial.failure().unwrap().contains("3 ports could not be tried"));
     }
 
     #[test]

@@ -31,6 +31,35 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
 
 /// A ClientHello random (and, in a TLS 1.3 hello, the X25519 key share): different on every
 /// call, from the clock. Nothing secret rides on it; the handshakes are never finished.
+/// The name of a TLS alert description (RFC 8446 §6, RFC 5246 §7.2).
+pub fn alert_name(description: u8) -> String {
+    let name = match description {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => return format!("alert {description}"),
+    };
+    name.to_owned()
+}
+
 pub fn random() -> [u8; 32] {
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     std::array::from_fn(|i| (n >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(73))

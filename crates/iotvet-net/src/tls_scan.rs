@@ -75,6 +75,8 @@ struct Scanner {
     target: TlsTarget,
     handshakes: AtomicU32,
     anomalies: Mutex<BTreeSet<String>>,
+    /// The alert descriptions the server refused hellos with.
+    alerts: Mutex<BTreeSet<u8>>,
 }
 
 impl Scanner {
@@ -151,7 +153,13 @@ impl Scanner {
             Some(Flight { hello: Some(h), .. }) if h.version == version && suites.contains(&h.cipher_suite) => {
                 Answer::Chose(h.cipher_suite)
             }
-            Some(Flight { hello: Some(_), .. } | Flight { alert: Some(_), .. }) => Answer::Refused,
+            Some(Flight { hello: Some(_), .. }) => Answer::Refused,
+            Some(Flight { alert: Some((_, description)), .. }) => {
+                if let Ok(mut a) = self.alerts.lock() {
+                    a.insert(description);
+                }
+                Answer::Refused
+            }
             _ => Answer::Silent,
         }
     }
@@ -304,7 +312,12 @@ fn named(suites: &[u16], mark: impl Fn(&str) -> bool) -> Vec<u16> {
 /// DH size, compression, renegotiation and the certificate concurrently.
 pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
     let clock = Instant::now();
-    let scanner = Arc::new(Scanner { target, handshakes: AtomicU32::new(0), anomalies: Mutex::new(BTreeSet::new()) });
+    let scanner = Arc::new(Scanner {
+        target,
+        handshakes: AtomicU32::new(0),
+        anomalies: Mutex::new(BTreeSet::new()),
+        alerts: Mutex::new(BTreeSet::new()),
+    });
     let legacy = legacy_suites();
     let mut tasks = tokio::task::JoinSet::new();
     for version in VERSIONS {
@@ -314,8 +327,9 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
     }
     let mut found: Vec<(u16, Vec<u16>)> = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        if let Ok(r) = done {
-            found.push(r);
+        match done {
+            Ok(r) => found.push(r),
+            Err(e) => scanner.note(format!("a version's enumeration did not finish: {e}")),
         }
     }
     found.sort_by_key(|(v, _)| *v);
@@ -370,6 +384,20 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
             chain_verification: (!certs.is_empty()).then(|| crate::cert::verify_chain(&certs, name)),
         })
     });
+    if !found.iter().any(|(_, suites)| !suites.is_empty()) {
+        let alerts: Vec<u8> = s.alerts.lock().map(|a| a.iter().copied().collect()).unwrap_or_default();
+        if !alerts.is_empty() {
+            let names: Vec<String> = alerts.iter().map(|d| crate::tls_hello::alert_name(*d)).collect();
+            let hint = if alerts.contains(&112) {
+                " — the server wants a host name it knows: give it with `--sni NAME` or as the target"
+            } else if alerts.contains(&116) {
+                " — the server wants a client certificate"
+            } else {
+                ""
+            };
+            s.note(format!("the server refused every handshake: {}{hint}", names.join(", ")));
+        }
+    }
     let scan = TlsScan {
         versions: found
             .into_iter()

@@ -246,7 +246,13 @@ async fn ask(kind: Kind, addr: SocketAddr, timeout: Duration) -> Option<UdpServi
 }
 
 /// Probes every port with every protocol; one observation per port that answered, in port order.
-pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> Vec<UdpServiceObservation> {
+/// What the UDP probes found, and the probes that did not finish (a task that panicked).
+pub struct UdpProbeResult {
+    pub services: Vec<UdpServiceObservation>,
+    pub failures: Vec<String>,
+}
+
+pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> UdpProbeResult {
     let mut tasks = tokio::task::JoinSet::new();
     for port in ports.iter().copied() {
         for (rank, kind) in KINDS.into_iter().enumerate() {
@@ -254,14 +260,17 @@ pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> Vec
         }
     }
     let mut found: Vec<(u16, usize, UdpServiceObservation)> = Vec::new();
+    let mut failures = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        if let Ok((port, rank, Some(o))) = done {
-            found.push((port, rank, o));
+        match done {
+            Ok((port, rank, Some(o))) => found.push((port, rank, o)),
+            Ok((_, _, None)) => {}
+            Err(e) => failures.push(format!("a UDP probe task failed: {e}")),
         }
     }
     found.sort_by_key(|(port, rank, _)| (*port, *rank));
     found.dedup_by_key(|(port, _, _)| *port);
-    found.into_iter().map(|(_, _, o)| o).collect()
+    UdpProbeResult { services: found.into_iter().map(|(_, _, o)| o).collect(), failures }
 }
 
 #[cfg(test)]

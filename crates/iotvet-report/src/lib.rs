@@ -193,6 +193,7 @@ pub(crate) mod fixtures {
             excluded_ports: vec![],
             udp_services: vec![],
             scan_duration_ms: 900,
+            steps: vec![],
         });
         super::Report::new(case, "2026-01-01T00:00:02Z".into())
     }

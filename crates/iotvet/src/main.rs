@@ -150,6 +150,16 @@ pub struct ProbeArgs {
     /// Default: 69,161,1900,5353,5683,5684.
     #[arg(long, value_name = "SPEC")]
     udp_ports: Option<String>,
+    /// How long UDP probes wait for answers, in milliseconds (a slow agent needs more).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    udp_wait: u64,
+    /// Host name for TLS SNI and HTTP Host headers, when the target is an address and the
+    /// device's servers want a name (a TLS server answering `unrecognized_name`).
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
+    /// At most this many open ports are identified per target; the rest are reported as left out.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_services: usize,
 }
 
 #[derive(Args, Clone)]
@@ -239,6 +249,9 @@ pub struct TlsArgs {
     /// Timeout of one handshake, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     timeout: u64,
+    /// Host name to send in SNI (default: the target when it is a name, none for an address).
+    #[arg(long, value_name = "NAME")]
+    sni: Option<String>,
     /// Output format: terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,

@@ -6,13 +6,19 @@
 //! could not be identified makes MS-1 Unknown, because iotvet cannot tell whether it encrypts.
 
 use crate::{
-    case::{CaseFile, Protocol, ServiceObservation},
+    case::{CaseFile, Protocol, ServiceObservation, StepKind},
     catalog::ids,
     finding::{Finding, Location},
+    rules::{device_step_failed, incomplete},
 };
+
+/// The collector steps whose failure leaves MS-1 undecided.
+const MS1_STEPS: [StepKind; 4] = [StepKind::TcpScan, StepKind::Identify, StepKind::TlsScan, StepKind::UdpProbe];
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let mut out = plaintext_services(case);
+    out.extend(incomplete(case, ids::PLAINTEXT_SERVICE, &MS1_STEPS));
+    out.extend(unproven_tls(case));
     out.extend(unidentified_services(case));
     out.extend(tls_weaknesses(case));
     out.extend(certificates(case));
@@ -225,7 +231,9 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
         .filter(|s| is_plaintext(s) && !(s.protocol == Protocol::Http && s.redirects_to_https()))
         .map(plaintext_finding)
         .collect();
-    if !failing.is_empty() {
+    // A scan that reached nothing, or a service whose encryption was never shown, is no
+    // evidence of encryption: the failures stand, the pass does not (the Unknowns say why).
+    if !failing.is_empty() || device_step_failed(case, StepKind::TcpScan) {
         return failing;
     }
     let mut pass = Finding::pass(ids::PLAINTEXT_SERVICE, Location::device(&case.target.address));
@@ -247,7 +255,7 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
         } else {
             "encrypted by the protocol itself".to_owned()
         };
-        if s.protocol != Protocol::Unknown {
+        if s.protocol != Protocol::Unknown && !tls_unproven(s) {
             pass = pass.evidence(format!("{} {}: {how}", s.endpoint, s.service_name()));
         }
     }
@@ -286,6 +294,36 @@ fn plaintext_finding(s: &ServiceObservation) -> Finding {
         f = f.evidence(format!("banner: {b}"));
     }
     f
+}
+
+/// A service that looked like TLS but never completed a handshake iotvet could see: every hello
+/// refused (a server that wants SNI answers `unrecognized_name`, one that wants a client
+/// certificate may hang up), or only anomalies. It may encrypt, but nothing shows that it does.
+fn tls_unproven(s: &ServiceObservation) -> bool {
+    let looks_tls = s.protocol == Protocol::Tls || (s.tls.is_some() && s.starttls().is_none());
+    let proven = match &s.tls_scan {
+        Some(scan) => scan.any_accepted() || s.tls.is_some(),
+        None => s.tls.is_some(),
+    };
+    looks_tls && !proven
+}
+
+/// `enc.plaintext-service` Unknown for each TLS-looking service with no handshake to show.
+pub fn unproven_tls(case: &CaseFile) -> Vec<Finding> {
+    let Some(net) = &case.network else { return vec![] };
+    net.services
+        .iter()
+        .filter(|s| tls_unproven(s))
+        .map(|s| {
+            let mut f = Finding::unknown(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
+                .evidence(format!("{}: {}", s.endpoint, s.identified_by))
+                .needs("a TLS handshake the server completes (if it wants a host name, give it with --sni NAME or as the target)");
+            for a in s.tls_scan.iter().flat_map(|t| t.anomalies.iter()) {
+                f = f.evidence(a.clone());
+            }
+            f
+        })
+        .collect()
 }
 
 /// `enc.unidentified-service`: an open service whose protocol iotvet could not identify.
@@ -431,6 +469,41 @@ mod tests {
                 && is_weak("TLS_RSA_WITH_NULL_SHA")
                 && is_weak("TLS_DH_anon_WITH_AES_128_CBC_SHA")
         );
+    }
+
+    #[test]
+    fn a_scan_that_reached_nothing_is_unknown_not_pass() {
+        use crate::case::{CollectorStep, StepKind};
+        let mut c = case(vec![]);
+        assert_eq!(findings(&c)[0].status, Status::Pass, "a scan that completed with nothing open passes");
+        if let Some(n) = c.network.as_mut() {
+            n.steps.push(CollectorStep::error(
+                StepKind::TcpScan,
+                None,
+                "no port accepted or refused (65535 network or host unreachable)",
+            ));
+        }
+        let f = findings(&c);
+        assert_eq!(f.iter().map(|f| f.status).collect::<Vec<_>>(), vec![Status::Unknown]);
+        assert!(f[0].evidence[0].contains("TCP scan did not complete: no port accepted"), "{:?}", f[0].evidence);
+        let verdict = crate::verdict::judge(&c).verdicts[&crate::guideline::Guideline::Ms1].verdict;
+        assert_eq!(verdict, crate::verdict::VerdictKind::Unknown);
+    }
+
+    #[test]
+    fn a_tls_service_that_refused_every_handshake_is_unknown() {
+        use crate::case::TlsScan;
+        let mut refused = service(443, Protocol::Tls);
+        refused.identified_by = "TLS alert (level 2, description 112) to a TLS ClientHello".into();
+        refused.tls_scan = Some(TlsScan {
+            anomalies: vec!["the server refused every handshake: unrecognized_name — give it with `--sni NAME`".into()],
+            ..TlsScan::default()
+        });
+        let f = findings(&case(vec![refused]));
+        let got: Vec<_> = f.iter().map(|f| (f.check.as_str(), f.status, f.location.port)).collect();
+        assert!(got.contains(&(ids::PLAINTEXT_SERVICE, Status::Unknown, Some(443))), "{got:?}");
+        assert!(f.iter().all(|f| f.status != Status::Pass || !f.evidence.iter().any(|e| e.contains(":443"))));
+        assert!(f.iter().any(|f| f.evidence.iter().any(|e| e.contains("unrecognized_name"))));
     }
 
     #[test]

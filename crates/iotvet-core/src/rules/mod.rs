@@ -1,7 +1,10 @@
 //! The rules: pure functions from a case file to findings, one module per guideline.
 //! A rule whose evidence is missing yields an Unknown that names the evidence, never a Pass.
 
-use crate::{case::CaseFile, finding::Finding};
+use crate::{
+    case::{CaseFile, CollectorStep, StepKind},
+    finding::{Finding, Location},
+};
 
 pub mod decl;
 pub mod enc;
@@ -20,6 +23,44 @@ pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
     findings.extend(priv_::findings(case));
     findings.extend(decl::findings(case));
     findings
+}
+
+/// Every collector step of the case that did not complete.
+pub fn failed_steps(case: &CaseFile) -> impl Iterator<Item = &CollectorStep> {
+    let net = case.network.iter().flat_map(|n| n.steps.iter());
+    let logins = case.logins.iter().flat_map(|l| l.steps.iter());
+    net.chain(logins).filter(|s| s.failure().is_some())
+}
+
+/// Whether a step of this kind failed for the device as a whole (not for one endpoint).
+pub fn device_step_failed(case: &CaseFile, kind: StepKind) -> bool {
+    failed_steps(case).any(|s| s.step == kind && s.endpoint.is_none())
+}
+
+/// One Unknown of `check` per failed step of the given kinds, at the step's endpoint (or the
+/// device), naming what was missing and why: the one way missing evidence reaches a verdict.
+pub fn incomplete(case: &CaseFile, check: &str, kinds: &[StepKind]) -> Vec<Finding> {
+    failed_steps(case)
+        .filter(|s| kinds.contains(&s.step))
+        .map(|s| {
+            let location = match &s.endpoint {
+                Some(e) => Location::endpoint(e, service_at(case, e)),
+                None => Location::device(&case.target.address),
+            };
+            let place = s.endpoint.as_ref().map(|e| format!(" of {e}")).unwrap_or_default();
+            Finding::unknown(check, location)
+                .evidence(format!("the {}{place} did not complete: {}", s.step.name(), s.failure().unwrap_or_default()))
+                .needs(format!("a {}{place} that completes", s.step.name()))
+        })
+        .collect()
+}
+
+/// The name of the service seen at `endpoint`, or `unknown`.
+pub fn service_at(case: &CaseFile, endpoint: &crate::case::Endpoint) -> String {
+    let net = case.network.as_ref();
+    let tcp = net.and_then(|n| n.services.iter().find(|s| &s.endpoint == endpoint)).map(|s| s.service_name());
+    let udp = || net.and_then(|n| n.udp_services.iter().find(|u| &u.endpoint == endpoint)).map(|u| u.protocol.clone());
+    tcp.or_else(udp).unwrap_or_else(|| "unknown".into())
 }
 
 #[cfg(test)]

@@ -9,11 +9,15 @@
 //! CONNECT of identification still fails `pwd.no-authentication`.
 
 use crate::{
-    case::{CaseFile, Protocol},
+    case::{CaseFile, Protocol, StepKind},
     catalog::ids,
     finding::{Finding, Location},
     logins::{LoginOutcome, LoginSection},
+    rules::incomplete,
 };
+
+/// The collector steps whose failure leaves MS-3 undecided.
+const MS3_STEPS: [StepKind; 4] = [StepKind::TcpScan, StepKind::Identify, StepKind::UdpProbe, StepKind::LoginTest];
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     match &case.logins {
@@ -62,13 +66,15 @@ fn tested(case: &CaseFile, logins: &LoginSection) -> Vec<Finding> {
             LoginOutcome::Rejected => {}
         }
     }
+    out.extend(incomplete(case, ids::DEFAULT_CREDENTIAL, &MS3_STEPS));
+    out.extend(unidentified(case));
     if out.iter().any(|f| f.check == ids::DEFAULT_CREDENTIAL) {
         return out;
     }
     let mut pass = Finding::pass(ids::DEFAULT_CREDENTIAL, Location::device(&case.target.address));
     let rejected: Vec<_> = logins.tests.iter().filter(|t| t.outcome == LoginOutcome::Rejected).collect();
-    if rejected.is_empty() {
-        pass = pass.evidence("no service of the device asks for a login");
+    if rejected.is_empty() && !logins.tests.iter().any(|t| t.outcome == LoginOutcome::Open) {
+        pass = pass.evidence(no_login_surface(case));
     }
     for t in rejected {
         pass = pass.evidence(format!(
@@ -83,6 +89,43 @@ fn tested(case: &CaseFile, logins: &LoginSection) -> Vec<Finding> {
     }
     out.insert(0, pass);
     out
+}
+
+/// A service iotvet could not name cannot be said not to ask for a login.
+fn unidentified(case: &CaseFile) -> Vec<Finding> {
+    let Some(net) = &case.network else { return vec![] };
+    net.services
+        .iter()
+        .filter(|s| matches!(s.protocol, Protocol::Unknown | Protocol::Tls))
+        .map(|s| {
+            Finding::unknown(ids::DEFAULT_CREDENTIAL, Location::endpoint(&s.endpoint, s.service_name()))
+                .evidence(format!(
+                    "{} could not be identified ({}): it may ask for a login",
+                    s.endpoint, s.identified_by
+                ))
+                .needs("identification of this service, so a credential test can be chosen for it")
+        })
+        .collect()
+}
+
+/// The evidence of a pass with nothing to log in to: what was open, all identified, none a login.
+fn no_login_surface(case: &CaseFile) -> String {
+    let Some(net) = &case.network else {
+        return "no login surface: the device was not probed".into();
+    };
+    let tcp: Vec<String> = net.services.iter().map(|s| format!("{} {}", s.endpoint, s.service_name())).collect();
+    let udp = net.udp_services.len();
+    if tcp.is_empty() {
+        format!(
+            "no login surface: no open TCP port among the {} scanned ({}), {udp} UDP service(s) answered, none asks for a login",
+            net.ports_scanned, net.port_spec
+        )
+    } else {
+        format!(
+            "no login surface: every open TCP service was identified and none asks for a login ({}); {udp} UDP service(s) answered",
+            tcp.join(", ")
+        )
+    }
 }
 
 /// The declared default-password policies that meet MS-3, and those that do not.
@@ -197,6 +240,7 @@ mod tests {
                     duration_ms: 1,
                 })
                 .collect(),
+            steps: vec![],
         });
         c
     }
@@ -225,6 +269,29 @@ mod tests {
             vec![(ids::DEFAULT_CREDENTIAL.into(), Status::Unknown, Some(23))]
         );
         assert_eq!(statuses(&login_case(&[(23, LoginOutcome::NotTested), (24, LoginOutcome::Rejected)])).len(), 1);
+    }
+
+    #[test]
+    fn nothing_to_log_in_to_passes_only_when_every_service_was_identified() {
+        use crate::case::{CollectorStep, StepKind};
+        let mut c = login_case(&[]);
+        let f = findings(&c);
+        assert_eq!(f[0].status, Status::Pass);
+        assert!(f[0].evidence[0].starts_with("no login surface: no open TCP port"), "{:?}", f[0].evidence);
+        // An open port nobody could name may ask for a login.
+        c.network.as_mut().unwrap().services.push(service(9000, Protocol::Unknown));
+        let f = findings(&c);
+        assert_eq!(
+            f.iter().map(|f| (f.status, f.location.port)).collect::<Vec<_>>(),
+            vec![(Status::Unknown, Some(9000))]
+        );
+        // A login test that did not finish is unknown, never a pass.
+        let mut c = login_case(&[(23, LoginOutcome::Rejected)]);
+        let ep = c.network.as_ref().unwrap().services[0].endpoint.clone();
+        c.logins.as_mut().unwrap().steps.push(CollectorStep::error(StepKind::LoginTest, Some(ep), "the task panicked"));
+        let f = findings(&c);
+        assert_eq!(f.iter().map(|f| f.status).collect::<Vec<_>>(), vec![Status::Unknown]);
+        assert!(f[0].evidence[0].contains("credential test of 192.0.2.7:23/tcp did not complete: the task panicked"));
     }
 
     #[test]

@@ -35,6 +35,12 @@ impl ProbeArgs {
                 Some("none") => vec![],
                 Some(spec) => PortList::parse(spec)?.ports().to_vec(),
             },
+            udp_wait: Duration::from_millis(self.udp_wait.max(1)),
+            max_services: self.max_services.max(1),
+            probe: iotvet_net::ProbeOptions {
+                host: self.sni.clone().unwrap_or_default(),
+                ..iotvet_net::ProbeOptions::default()
+            },
             ..DeviceProbe::default()
         })
     }

@@ -32,7 +32,7 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
     let addr = std::net::SocketAddr::new(target.address, port);
     let a = assess_tls(TlsTarget {
         addr,
-        host: target.name.clone(),
+        host: args.sni.clone().unwrap_or_else(|| target.name.clone()),
         starttls,
         timeout: Duration::from_millis(args.timeout.max(1)),
     })

@@ -4,17 +4,29 @@
 //! (refusals, "locked"/"too many" replies, HTTP 429/503, FTP 421) with back-off. Every read has a
 //! deadline and a byte cap; what cannot be decided is recorded as inconclusive, never as found.
 //!
+//! Every service first gets a **control**: a random username and password no device ships. A
+//! control that is let in means the service lets anyone in (`Open`), not that a listed
+//! credential works; a control's answer is also the baseline a listed credential must differ
+//! from, so a server that answers every request alike (a 404, a 302, a 200 "Login failed") is
+//! never reported as accepting a credential. hydra is fooled by some of these.
+//!
 //! Success is decided per protocol: telnet — a shell prompt after the password (and no
-//! "incorrect"/"login:" again); FTP — 230; HTTP Basic/Digest — any status but 401/403/407;
-//! HTTP forms — a redirect away from the login page or a session cookie, with the password field
-//! gone from the answer; RTSP — 200 to DESCRIBE; MQTT — CONNACK 0.
+//! "incorrect"/"login:" again); FTP — 230; HTTP Basic/Digest — a 2xx or 3xx that differs from
+//! the control's answer (a 401/403/407 refuses; a 404 or 400 is no success); HTTP forms — a
+//! redirect away from the login page or a session cookie, with the password field gone from the
+//! answer and the answer unlike the control's; RTSP — 200 to DESCRIBE; MQTT — CONNACK 0; IMAP,
+//! POP3 and SMTP AUTH — their protocol's success reply (`mail.rs`). After a run of undecided
+//! attempts in a row (a server gone silent after `Password:`) the service is given up as
+//! untested rather than waited on for the whole list.
+
+mod mail;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use iotvet_core::case::{NetworkSection, Protocol, ServiceObservation};
+use iotvet_core::case::{CollectorStep, NetworkSection, Protocol, ServiceObservation, StepKind};
 use iotvet_core::logins::{mask, AcceptedCredential, LoginOutcome, LoginSection, LoginTest};
 use tokio::io::AsyncWriteExt;
 
@@ -79,7 +91,13 @@ enum Method {
     Mqtt,
     Ssh,
     Adb,
+    Imap,
+    Pop3,
+    Smtp,
 }
+
+/// Undecided attempts in a row after which a service is given up as untested.
+const UNDECIDED_STREAK: u32 = 5;
 
 impl Method {
     fn name(self) -> &'static str {
@@ -93,6 +111,9 @@ impl Method {
             Self::Mqtt => "mqtt-connect",
             Self::Ssh => "ssh-password",
             Self::Adb => "adb-connect",
+            Self::Imap => "imap-login",
+            Self::Pop3 => "pop3-user-pass",
+            Self::Smtp => "smtp-auth",
         }
     }
 }
@@ -107,6 +128,9 @@ fn method_for(s: &ServiceObservation) -> Option<Result<Method, &'static str>> {
         Protocol::Mqtt => Some(Ok(Method::Mqtt)),
         Protocol::Ssh => Some(Ok(Method::Ssh)),
         Protocol::Adb => Some(Ok(Method::Adb)),
+        Protocol::Imap => Some(Ok(Method::Imap)),
+        Protocol::Pop3 => Some(Ok(Method::Pop3)),
+        Protocol::Smtp => Some(Ok(Method::Smtp)),
         Protocol::Http => match (auth, s.response.as_ref().is_some_and(|r| r.login_form)) {
             (Some(a), _) if a.starts_with("digest") => Some(Ok(Method::HttpDigest)),
             (Some(a), _) if a.starts_with("basic") => Some(Ok(Method::HttpBasic)),
@@ -129,10 +153,13 @@ pub async fn test_logins(
     let started_at = crate::now_rfc3339();
     let creds: Arc<[Credential]> = creds.into();
     let mut tasks = tokio::task::JoinSet::new();
+    let mut spawned = std::collections::HashMap::new();
     for s in &net.services {
         let Some(method) = method_for(s) else { continue };
+        let endpoint = s.endpoint.clone();
         let (s, creds, options, host) = (s.clone(), creds.clone(), options.clone(), host.to_owned());
-        tasks.spawn(async move { test_service(&s, method, &host, &creds, &options).await });
+        let handle = tasks.spawn(async move { test_service(&s, method, &host, &creds, &options).await });
+        spawned.insert(handle.id(), endpoint);
     }
     let mut snmp = tokio::task::JoinSet::new();
     if !options.snmp_communities.is_empty() {
@@ -157,14 +184,19 @@ pub async fn test_logins(
         }
     }
     let mut tests = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(t) = done {
-            tests.push(t);
+    let mut steps = Vec::new();
+    let failed = |e: &tokio::task::JoinError| if e.is_panic() { "the task panicked" } else { "the task was cancelled" };
+    while let Some(done) = tasks.join_next_with_id().await {
+        match done {
+            Ok((_, t)) => tests.push(t),
+            Err(e) => steps.push(CollectorStep::error(StepKind::LoginTest, spawned.get(&e.id()).cloned(), failed(&e))),
         }
     }
     while let Some(done) = snmp.join_next().await {
-        if let Ok(Some(t)) = done {
-            tests.push(t);
+        match done {
+            Ok(Some(t)) => tests.push(t),
+            Ok(None) => {}
+            Err(e) => steps.push(CollectorStep::error(StepKind::LoginTest, None, format!("SNMP: {}", failed(&e)))),
         }
     }
     tests.sort_by_key(|t| t.endpoint.port);
@@ -179,6 +211,7 @@ pub async fn test_logins(
         credentials_in_list: creds.len() as u32,
         secrets_shown: options.show_secrets,
         tests,
+        steps,
     }
 }
 
@@ -210,11 +243,19 @@ async fn test_service(
         }
     };
     test.method = method.name().into();
-    let addr =
-        SocketAddr::new(s.endpoint.address.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()), s.endpoint.port);
+    // Never another address than the one probed: an address that does not parse is not tested.
+    let Ok(ip) = s.endpoint.address.parse::<std::net::IpAddr>() else {
+        test.outcome = LoginOutcome::Inconclusive;
+        test.detail = format!("'{}' is not an IP address; nothing was tried", s.endpoint.address);
+        return test;
+    };
+    let addr = SocketAddr::new(ip, s.endpoint.port);
+    let starttls = s.starttls().and(crate::starttls::StartTls::for_protocol(s.protocol));
     let ctx = Arc::new(Ctx {
         addr,
-        tls: s.tls.is_some(),
+        tls: s.tls.is_some() && starttls.is_none(),
+        starttls,
+        baseline: std::sync::OnceLock::new(),
         host: host.to_owned(),
         method,
         probe: ProbeOptions {
@@ -234,9 +275,39 @@ async fn test_service(
         test.duration_ms = started.elapsed().as_millis() as u64;
         return test;
     }
+    // The control: a credential no device ships. Let in → anyone is let in; its answer is the
+    // baseline every listed credential must differ from.
+    let control = Credential::control();
+    match ctx.attempt(&control).await {
+        Attempt::Accepted(why) | Attempt::Open(why) => {
+            test.attempts = 1;
+            test.duration_ms = started.elapsed().as_millis() as u64;
+            if method == Method::HttpForm {
+                // A form that answers a random pair as a good one cannot be told apart.
+                test.outcome = LoginOutcome::Inconclusive;
+                test.detail = format!(
+                    "the login form answers a random username and password as it would a good one ({why}): iotvet cannot tell a good credential from a bad one here"
+                );
+            } else {
+                test.outcome = LoginOutcome::Open;
+                test.detail = format!("accepts any credential: a random username and password was let in ({why})");
+            }
+            return test;
+        }
+        Attempt::Lockout(why) => {
+            test.attempts = 1;
+            test.outcome = LoginOutcome::Inconclusive;
+            test.detail = format!("the first attempt already met a lockout: {why}");
+            test.duration_ms = started.elapsed().as_millis() as u64;
+            return test;
+        }
+        Attempt::Rejected | Attempt::Inconclusive(_) => {}
+    }
     let list: Vec<Credential> = creds.iter().take(options.max_attempts).cloned().collect();
     let cursor = Arc::new(AtomicU32::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let undecided = Arc::new(AtomicU32::new(0));
+    let gave_up = Arc::new(AtomicBool::new(false));
     let results = Arc::new(Mutex::new(Vec::<(Credential, Attempt)>::new()));
     let pacer = Arc::new(Mutex::new(Instant::now()));
     let interval = Duration::from_secs_f64(1.0 / options.attempts_per_second.max(0.1));
@@ -245,6 +316,7 @@ async fn test_service(
     for _ in 0..options.concurrency.max(1) {
         let (ctx, list, cursor, stop, results, pacer) =
             (ctx.clone(), list.clone(), cursor.clone(), stop.clone(), results.clone(), pacer.clone());
+        let (undecided, gave_up) = (undecided.clone(), gave_up.clone());
         let find_all = options.find_all;
         workers.spawn(async move {
             let mut backoffs = 0u32;
@@ -271,10 +343,21 @@ async fn test_service(
                     tokio::time::sleep(Duration::from_millis(500 << backoffs)).await;
                     outcome = ctx.attempt(cred).await;
                 }
+                // A server that leaves attempt after attempt undecided is not worth the whole list.
+                let streak = match &outcome {
+                    Attempt::Inconclusive(_) => undecided.fetch_add(1, Ordering::Relaxed) + 1,
+                    _ => {
+                        undecided.store(0, Ordering::Relaxed);
+                        0
+                    }
+                };
+                if streak >= UNDECIDED_STREAK {
+                    gave_up.store(true, Ordering::Relaxed);
+                }
                 let done = match &outcome {
                     Attempt::Accepted(_) => !find_all,
                     Attempt::Lockout(_) => true,
-                    _ => false,
+                    _ => streak >= UNDECIDED_STREAK,
                 };
                 if let Ok(mut r) = results.lock() {
                     r.push((cred.clone(), outcome));
@@ -285,9 +368,12 @@ async fn test_service(
             }
         });
     }
-    while workers.join_next().await.is_some() {}
+    let mut lost = 0;
+    while let Some(done) = workers.join_next().await {
+        lost += u32::from(done.is_err());
+    }
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
-    test.attempts = results.len() as u32;
+    test.attempts = results.len() as u32 + 1;
     for (cred, outcome) in &results {
         if let Attempt::Accepted(evidence) = outcome {
             test.accepted.push(AcceptedCredential {
@@ -310,16 +396,33 @@ async fn test_service(
             LoginOutcome::Accepted,
             format!("{} of {} credentials tried were accepted", test.accepted.len(), test.attempts),
         )
+    } else if gave_up.load(Ordering::Relaxed) {
+        let why = inconclusive.last().copied().unwrap_or("no answer");
+        (
+            LoginOutcome::Inconclusive,
+            format!(
+                "untested: stopped after {UNDECIDED_STREAK} undecided attempts in a row (last: {why}); {rejected} refused of {} tried",
+                test.attempts
+            ),
+        )
+    } else if lost > 0 {
+        (
+            LoginOutcome::Inconclusive,
+            format!("{lost} tester task(s) died; {rejected} refused of {} tried", test.attempts),
+        )
     } else if lockout.is_some() || !inconclusive.is_empty() {
         let why = inconclusive.first().copied().unwrap_or("lockout");
         (
             LoginOutcome::Inconclusive,
             format!("{rejected} refused, {} undecided (e.g. {why}) of {} tried", inconclusive.len(), test.attempts),
         )
-    } else if test.attempts == 0 {
+    } else if results.is_empty() {
         (LoginOutcome::Inconclusive, "no credential was tried".into())
     } else {
-        (LoginOutcome::Rejected, format!("all {} credentials tried were refused", test.attempts))
+        (
+            LoginOutcome::Rejected,
+            format!("all {} credentials tried were refused (and a random control credential too)", test.attempts),
+        )
     };
     test.duration_ms = started.elapsed().as_millis() as u64;
     test
@@ -328,6 +431,10 @@ async fn test_service(
 struct Ctx {
     addr: SocketAddr,
     tls: bool,
+    /// The in-band upgrade done before every login (mail services that offer it).
+    starttls: Option<crate::starttls::StartTls>,
+    /// The control credential's answer (status, Location), set by the first HTTP attempt.
+    baseline: std::sync::OnceLock<(u16, String)>,
     host: String,
     method: Method,
     probe: ProbeOptions,
@@ -339,7 +446,11 @@ const IDLE: Duration = Duration::from_millis(400);
 
 impl Ctx {
     async fn stream(&self) -> Result<BoxStream, Attempt> {
-        connect(self.addr, self.tls, &self.host, &self.probe).await.map_err(|e| match e.kind() {
+        let stream = match self.starttls {
+            Some(st) => crate::identify::connect_starttls(self.addr, st, &self.host, &self.probe).await,
+            None => connect(self.addr, self.tls, &self.host, &self.probe).await,
+        };
+        stream.map_err(|e| match e.kind() {
             std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset => {
                 Attempt::Lockout(format!("connection refused during testing ({e})"))
             }
@@ -443,6 +554,7 @@ impl Ctx {
             Method::Mqtt => self.mqtt(cred).await,
             Method::Ssh => ssh_password(self, cred).await,
             Method::Adb => Attempt::Inconclusive("ADB has no passwords".into()),
+            Method::Imap | Method::Pop3 | Method::Smtp => self.mail(cred).await,
         }
     }
 
@@ -579,16 +691,28 @@ impl Ctx {
         } else {
             basic_authorization(cred)
         };
-        match self
+        let (code, head) = match self
             .http_exchange(self.http_request("GET", "/", &format!("Authorization: {authorization}\r\n"), ""))
             .await
         {
-            Err(a) => a,
-            Ok((401 | 403 | 407, _, _)) => Attempt::Rejected,
-            Ok((429 | 503, head, _)) => Attempt::Lockout(format!("HTTP {}", head.lines().next().unwrap_or_default())),
-            Ok((code, head, _)) => {
-                Attempt::Accepted(format!("HTTP {code} with credentials ({})", head.lines().next().unwrap_or_default()))
+            Err(a) => return a,
+            Ok((code, head, _)) => (code, head),
+        };
+        let status_line = head.lines().next().unwrap_or_default().to_owned();
+        let answer = (code, header(&head, "location").unwrap_or_default().to_owned());
+        let baseline = self.baseline.get_or_init(|| answer.clone());
+        match code {
+            401 | 403 | 407 => Attempt::Rejected,
+            429 | 503 => Attempt::Lockout(format!("HTTP {status_line}")),
+            200..=399 if cred.is_control() && code < 300 => {
+                Attempt::Accepted(format!("HTTP {code} to a random credential ({status_line})"))
             }
+            200..=399 if !cred.is_control() && &answer != baseline => Attempt::Accepted(format!(
+                "HTTP {code} with credentials ({status_line}), where a random credential got {}",
+                baseline.0
+            )),
+            200..=399 => Attempt::Rejected,
+            _ => Attempt::Inconclusive(format!("HTTP {code} with credentials is neither a refusal nor a success")),
         }
     }
 
@@ -608,21 +732,24 @@ impl Ctx {
             Ok((429 | 503, head, _)) => Attempt::Lockout(format!("HTTP {}", head.lines().next().unwrap_or_default())),
             Ok((401 | 403, _, _)) => Attempt::Rejected,
             Ok((code, head, body)) => {
+                let location = header(&head, "location").unwrap_or_default().to_ascii_lowercase();
+                let answer = (code, location.clone());
+                let baseline = self.baseline.get_or_init(|| answer.clone());
+                if !cred.is_control() && &answer == baseline {
+                    return Attempt::Rejected;
+                }
                 let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
                 let form_again = text.contains("type=\"password\"")
                     || text.contains("type=password")
                     || text.contains("type='password'");
-                let location = header(&head, "location").unwrap_or_default().to_ascii_lowercase();
                 let cookie = header(&head, "set-cookie").is_some();
+                let failure =
+                    ["invalid", "incorrect", "failed", "wrong", "denied", "error"].iter().any(|w| text.contains(w));
                 if (300..400).contains(&code) && !location.contains("login") && !location.is_empty() {
                     Attempt::Accepted(format!("HTTP {code} redirect to {location} after the form"))
-                } else if code == 200 && cookie && !form_again {
+                } else if code == 200 && cookie && !form_again && !failure {
                     Attempt::Accepted("session cookie set and the login form gone".into())
-                } else if form_again
-                    || text.contains("invalid")
-                    || text.contains("incorrect")
-                    || location.contains("login")
-                {
+                } else if form_again || failure || location.contains("login") {
                     Attempt::Rejected
                 } else {
                     Attempt::Inconclusive(format!("HTTP {code} after the form, neither the form again nor a session"))

@@ -1,0 +1,222 @@
+//! Logins of the mail protocols a device may run (a camera's or NAS's mail relay, a hub's
+//! IMAP store): IMAP `LOGIN` (RFC 9051 §6.2.3), POP3 `USER`/`PASS` (RFC 1939 §7), SMTP
+//! `AUTH PLAIN` (RFC 4954, RFC 4616) or `AUTH LOGIN`. When the service offers STARTTLS the login
+//! goes through it: servers commonly refuse logins in clear (dovecot's
+//! `disable_plaintext_auth`), and the question here is the password, not the channel.
+//!
+//! Success is the protocol's own unambiguous answer: IMAP tagged `OK`, POP3 `+OK` to `PASS`,
+//! SMTP `235`. A refusal is `NO`/`-ERR`/`535`; a refusal that says logins are not allowed at
+//! all here (`PRIVACYREQUIRED`, "plaintext authentication disallowed", `538`) is inconclusive.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::{Attempt, Ctx, Method};
+use crate::creds::Credential;
+use crate::identify::BoxStream;
+
+/// At most this many bytes of replies per login.
+const REPLY_CAP: usize = 16 * 1024;
+
+/// Reads one reply: up to a line for which `last` says it ends the reply (multi-line replies
+/// and IMAP untagged lines come first), within the cap and the deadline.
+async fn reply(s: &mut BoxStream, ctx: &Ctx, last: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
+    let read = async {
+        let mut lines = Vec::new();
+        let mut line = Vec::new();
+        let mut total = 0usize;
+        let mut buf = [0u8; 512];
+        loop {
+            let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err(format!("connection closed ({})", lines.join(" | ")));
+            }
+            total += n;
+            if total > REPLY_CAP {
+                return Err(format!("reply longer than {REPLY_CAP} bytes"));
+            }
+            for b in buf.iter().take(n) {
+                if *b != b'\n' {
+                    line.push(*b);
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+                line.clear();
+                let done = last(&text);
+                lines.push(text);
+                if done {
+                    return Ok(lines);
+                }
+            }
+        }
+    };
+    tokio::time::timeout(ctx.timeout, read).await.map_err(|_| "no complete reply before the timeout".to_owned())?
+}
+
+async fn send(s: &mut BoxStream, text: &str) -> Result<(), String> {
+    s.write_all(text.as_bytes()).await.map_err(|e| format!("sending: {e}"))
+}
+
+/// An SMTP reply's last line: three digits and a space (or only three digits).
+fn smtp_last(l: &str) -> bool {
+    l.len() < 4 || l.as_bytes().get(3) == Some(&b' ')
+}
+
+fn smtp_code(lines: &[String]) -> u16 {
+    lines.last().and_then(|l| l.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// Text that says the server will not take a login on this connection at all.
+fn logins_disallowed(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["privacyrequired", "plaintext", "not allowed", "disabled", "tls required", "must issue a starttls"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// IMAP quoted string (RFC 9051 §4.3): backslash and quote escaped; None when it cannot be
+/// quoted (a line break).
+fn imap_quoted(s: &str) -> Option<String> {
+    if s.contains(['\r', '\n']) {
+        return None;
+    }
+    Some(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
+}
+
+impl Ctx {
+    pub(super) async fn mail(&self, cred: &Credential) -> Attempt {
+        let mut s = match self.stream().await {
+            Ok(s) => s,
+            Err(a) => return a,
+        };
+        let r = match self.method {
+            Method::Imap => self.imap(&mut s, cred).await,
+            Method::Pop3 => self.pop3(&mut s, cred).await,
+            _ => self.smtp(&mut s, cred).await,
+        };
+        r.unwrap_or_else(Attempt::Inconclusive)
+    }
+
+    async fn imap(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+        if self.starttls.is_none() {
+            let greeting = reply(s, self, |_| true).await?;
+            if greeting.first().is_some_and(|g| g.starts_with("* PREAUTH")) {
+                return Ok(Attempt::Open("the IMAP greeting is PREAUTH: logged in without credentials".into()));
+            }
+        }
+        let (Some(user), Some(pass)) = (imap_quoted(&cred.username), imap_quoted(&cred.password)) else {
+            return Ok(Attempt::Inconclusive("credential cannot be sent as an IMAP string".into()));
+        };
+        send(s, &format!("a1 LOGIN {user} {pass}\r\n")).await?;
+        let lines = reply(s, self, |l| l.starts_with("a1 ")).await?;
+        let last = lines.last().cloned().unwrap_or_default();
+        let _ = send(s, "a2 LOGOUT\r\n").await;
+        Ok(if last.starts_with("a1 OK") {
+            Attempt::Accepted(format!("IMAP LOGIN answered \"{}\"", excerpt(&last)))
+        } else if logins_disallowed(&last) || last.starts_with("a1 BAD") {
+            Attempt::Inconclusive(format!("IMAP LOGIN not possible here: \"{}\"", excerpt(&last)))
+        } else if last.starts_with("a1 NO") {
+            Attempt::Rejected
+        } else {
+            Attempt::Inconclusive(format!("unrecognised answer to LOGIN: \"{}\"", excerpt(&last)))
+        })
+    }
+
+    async fn pop3(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+        if self.starttls.is_none() {
+            reply(s, self, |_| true).await?;
+        }
+        if cred.username.contains(['\r', '\n']) || cred.password.contains(['\r', '\n']) {
+            return Ok(Attempt::Inconclusive("credential holds a line break".into()));
+        }
+        send(s, &format!("USER {}\r\n", cred.username)).await?;
+        let user = reply(s, self, |_| true).await?.concat();
+        if !user.starts_with("+OK") {
+            return Ok(if logins_disallowed(&user) {
+                Attempt::Inconclusive(format!("POP3 USER not possible here: \"{}\"", excerpt(&user)))
+            } else {
+                Attempt::Rejected
+            });
+        }
+        send(s, &format!("PASS {}\r\n", cred.password)).await?;
+        let pass = reply(s, self, |_| true).await?.concat();
+        let _ = send(s, "QUIT\r\n").await;
+        Ok(if pass.starts_with("+OK") {
+            Attempt::Accepted(format!("POP3 PASS answered \"{}\"", excerpt(&pass)))
+        } else if logins_disallowed(&pass) {
+            Attempt::Inconclusive(format!("POP3 login not possible here: \"{}\"", excerpt(&pass)))
+        } else if pass.starts_with("-ERR") {
+            Attempt::Rejected
+        } else {
+            Attempt::Inconclusive(format!("unrecognised answer to PASS: \"{}\"", excerpt(&pass)))
+        })
+    }
+
+    async fn smtp(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+        if self.starttls.is_none() {
+            reply(s, self, smtp_last).await?;
+        }
+        send(s, "EHLO iotvet.invalid\r\n").await?;
+        let ehlo = reply(s, self, smtp_last).await?;
+        let auth: Vec<String> = ehlo
+            .iter()
+            .filter_map(|l| l.get(4..))
+            .map(str::to_ascii_uppercase)
+            .filter(|l| l.starts_with("AUTH"))
+            .flat_map(|l| l.split([' ', '=']).skip(1).map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        let answer = if auth.iter().any(|m| m == "PLAIN") {
+            send(s, &format!("AUTH PLAIN {}\r\n", b64(&format!("\0{}\0{}", cred.username, cred.password)))).await?;
+            reply(s, self, smtp_last).await?
+        } else if auth.iter().any(|m| m == "LOGIN") {
+            send(s, "AUTH LOGIN\r\n").await?;
+            let mut r = reply(s, self, smtp_last).await?;
+            for field in [&cred.username, &cred.password] {
+                if smtp_code(&r) != 334 {
+                    break;
+                }
+                send(s, &format!("{}\r\n", b64(field))).await?;
+                r = reply(s, self, smtp_last).await?;
+            }
+            r
+        } else {
+            return Ok(Attempt::Inconclusive(format!(
+                "the server offers no AUTH PLAIN or LOGIN (EHLO: {})",
+                excerpt(&ehlo.join(" | "))
+            )));
+        };
+        let _ = send(s, "QUIT\r\n").await;
+        let last = answer.last().cloned().unwrap_or_default();
+        Ok(match smtp_code(&answer) {
+            235 => Attempt::Accepted(format!("SMTP AUTH answered \"{}\"", excerpt(&last))),
+            535 | 534 => Attempt::Rejected,
+            421 | 454 => Attempt::Lockout(format!("SMTP \"{}\"", excerpt(&last))),
+            _ => Attempt::Inconclusive(format!("unrecognised answer to AUTH: \"{}\"", excerpt(&last))),
+        })
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    s.chars().take(100).map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imap_strings_and_disallowed_logins() {
+        assert_eq!(imap_quoted(r#"a"b\c"#).as_deref(), Some(r#""a\"b\\c""#));
+        assert_eq!(imap_quoted("a\r\nb"), None);
+        assert!(logins_disallowed(
+            "a1 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections"
+        ));
+        assert!(!logins_disallowed("a1 NO [AUTHENTICATIONFAILED] Authentication failed."));
+        assert!(smtp_last("235 2.7.0 ok") && !smtp_last("250-AUTH PLAIN"));
+        assert_eq!(smtp_code(&["250-x".into(), "535 5.7.8 bad".into()]), 535);
+    }
+}
