@@ -130,9 +130,12 @@ pub struct PolicyObservation {
     /// `privacy-policy` or `terms`.
     pub kind: String,
     pub retrieval: Retrieval,
-    /// Why no text could be taken from the body (e.g. a PDF that does not parse).
+    /// Why no text could be taken from the body (e.g. a PDF that does not parse), in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extraction_error: Option<String>,
+    /// What kind of failure that was; rules judge by this, never by the words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction_failure: Option<ExtractionFailure>,
     /// ISO 639-3 code of the detected language, e.g. `eng`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
@@ -146,6 +149,18 @@ pub struct PolicyObservation {
     pub topics: Vec<TopicCoverage>,
     /// The thresholds the reader asked the text to meet (recorded so a rejudge is the same).
     pub thresholds: ReadabilityThresholds,
+}
+
+/// Why the text of a document that was retrieved could not be had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExtractionFailure {
+    /// A format iotvet cannot read, or a file of that format its parser could not read.
+    UnreadableFormat,
+    /// Decompressed content beyond the configured cap (a decompression bomb, or a huge file).
+    TooLarge,
+    /// Read, but without readable text (images only, a page filled in by JavaScript, binary).
+    NoText,
 }
 
 /// Readability figures of a text (formulas as in textstat; see iotvet-docs).

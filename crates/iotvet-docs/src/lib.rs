@@ -16,7 +16,7 @@ use std::path::Path;
 pub use fetch::FetchOptions;
 use iotvet_core::documents::{PolicyObservation, ReadabilityThresholds, Retrieval, SecurityTxtObservation};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DocsOptions {
     pub fetch: FetchOptions,
     pub thresholds: ReadabilityThresholds,
@@ -24,6 +24,20 @@ pub struct DocsOptions {
     pub security_txt_url: Option<String>,
     /// The vendor's OpenPGP public key (armored), to verify a signed security.txt.
     pub security_txt_key: Option<String>,
+    /// At most this many bytes of decompressed content per document (PDF streams).
+    pub max_decompressed: u64,
+}
+
+impl Default for DocsOptions {
+    fn default() -> Self {
+        Self {
+            fetch: FetchOptions::default(),
+            thresholds: ReadabilityThresholds::default(),
+            security_txt_url: None,
+            security_txt_key: None,
+            max_decompressed: pdf::DEFAULT_MAX_DECOMPRESSED,
+        }
+    }
 }
 
 fn now_unix() -> i64 {
@@ -91,6 +105,7 @@ pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservat
         kind: kind.to_owned(),
         retrieval,
         extraction_error: None,
+        extraction_failure: None,
         language: None,
         text_chars: 0,
         readability: None,
@@ -101,10 +116,11 @@ pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservat
         return obs;
     }
     let main = if body.starts_with(b"%PDF") {
-        match pdf::pdf_text(&body) {
+        match pdf::pdf_text(&body, options.max_decompressed) {
             Ok(t) => t,
             Err(e) => {
-                obs.extraction_error = Some(e);
+                obs.extraction_error = Some(e.message);
+                obs.extraction_failure = Some(e.failure);
                 return obs;
             }
         }
@@ -119,6 +135,7 @@ pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservat
     let printable = main.chars().filter(|c| !c.is_control() || c.is_whitespace()).count();
     if main.trim().is_empty() || printable * 10 < main.chars().count() * 9 {
         obs.extraction_error = Some("no readable text in the document".into());
+        obs.extraction_failure = Some(iotvet_core::documents::ExtractionFailure::NoText);
         return obs;
     }
     obs.text_chars = main.chars().count() as u64;

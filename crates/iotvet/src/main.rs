@@ -104,6 +104,9 @@ pub struct FetchArgs {
     /// Reading grade (Flesch-Kincaid) a policy must not exceed.
     #[arg(long, value_name = "N", default_value_t = 8.0)]
     max_grade: f64,
+    /// At most this many MiB of decompressed content per document (a PDF beyond it is not read).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    max_document_mib: u64,
 }
 
 #[derive(Args, Clone)]

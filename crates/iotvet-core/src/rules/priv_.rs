@@ -5,7 +5,7 @@
 use crate::{
     case::CaseFile,
     catalog::ids,
-    documents::PolicyObservation,
+    documents::{ExtractionFailure, PolicyObservation},
     finding::{Finding, Location},
 };
 
@@ -61,13 +61,22 @@ fn judge_document(target: &str, check: &str, o: &PolicyObservation) -> Vec<Findi
     if let Some(e) = &o.retrieval.error {
         return vec![Finding::fail(check, loc).evidence(format!("could not be read: {e}"))];
     }
-    if let Some(e) = &o.extraction_error {
-        if e.contains("not supported") {
-            return vec![Finding::unknown(check, loc.clone())
-                .evidence(e.clone())
-                .needs("the document in a format iotvet can read (HTML or text)")];
-        }
-        return vec![Finding::fail(check, loc).evidence(e.clone())];
+    if o.extraction_error.is_some() || o.extraction_failure.is_some() {
+        // The document was there; iotvet could not read it. That proves nothing against the
+        // vendor: the text decides, and there is none to judge.
+        let why = o.extraction_error.clone().unwrap_or_else(|| "no text could be taken from the document".into());
+        let needs = match o.extraction_failure {
+            Some(ExtractionFailure::TooLarge) => {
+                "the document within the decompression cap (raise it with --max-document-mib if the document is genuine)"
+            }
+            Some(ExtractionFailure::NoText) => {
+                "the document's text (a page filled in by JavaScript or a scanned PDF has none iotvet can read)"
+            }
+            Some(ExtractionFailure::UnreadableFormat) | None => {
+                "the document in a format iotvet can read (HTML, text or PDF)"
+            }
+        };
+        return vec![Finding::unknown(check, loc).evidence(why).needs(needs)];
     }
     let mut out = vec![Finding::pass(check, loc.clone()).evidence(format!(
         "read from {source}: {} characters of text{}",
@@ -135,6 +144,7 @@ mod tests {
                 error: error.map(str::to_owned),
             },
             extraction_error: None,
+            extraction_failure: None,
             language: Some(language.into()),
             text_chars: 1000,
             readability: (language == "eng").then_some(Readability {

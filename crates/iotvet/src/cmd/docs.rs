@@ -38,6 +38,7 @@ impl FetchArgs {
                 ),
                 None => None,
             },
+            max_decompressed: self.max_document_mib.max(1).saturating_mul(1024 * 1024),
         })
     }
 }
