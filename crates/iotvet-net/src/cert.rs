@@ -40,16 +40,28 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
         let spki = cert.public_key();
         let (key_type, key_bits) = match (spki.algorithm.algorithm.to_id_string().as_str(), spki.parsed()) {
             ("1.2.840.113549.1.1.1", Ok(key)) => ("RSA".to_owned(), key.key_size() as u32),
-            ("1.2.840.10045.2.1", _) => {
+            ("1.2.840.10045.2.1", key) => {
                 let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
-                match curve.as_deref() {
-                    Some("1.2.840.10045.3.1.7") => ("EC P-256".to_owned(), 256),
-                    Some("1.3.132.0.34") => ("EC P-384".to_owned(), 384),
-                    Some("1.3.132.0.35") => ("EC P-521".to_owned(), 521),
-                    other => (format!("EC {}", other.unwrap_or("unknown curve")), 0),
+                match curve.as_deref().and_then(named_curve) {
+                    Some((name, bits)) => (format!("EC {name}"), bits),
+                    // Explicit parameters or a curve not in the table: the point's size tells.
+                    None => {
+                        let bits = key.map(|k| k.key_size() as u32).unwrap_or(0);
+                        (format!("EC {}", curve.as_deref().unwrap_or("explicit parameters")), bits)
+                    }
                 }
             }
-            ("1.3.101.112", _) => ("Ed25519".to_owned(), 256),
+            ("1.2.840.10040.4.1", key) => {
+                let y_bits = match key {
+                    // The INTEGER's content keeps a leading zero when the top bit is set.
+                    Ok(x509_parser::public_key::PublicKey::DSA(y)) => {
+                        (y.iter().skip_while(|b| **b == 0).count() * 8) as u32
+                    }
+                    _ => 0,
+                };
+                ("DSA".to_owned(), if y_bits == 0 { 0 } else { dsa_bits(y_bits) })
+            }
+            ("1.3.101.113", _) => ("Ed448".to_owned(), 448),
             (oid, _) => (oid.to_owned(), 0),
         };
         let mut sans = Vec::new();
@@ -84,6 +96,38 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
         })
     })
     .unwrap_or_else(|_| Err("the certificate could not be read (the parser gave up on it)".into()))
+}
+
+/// The named curves a certificate may carry (RFC 5480, RFC 5639, SEC 2): name and size in bits.
+fn named_curve(oid: &str) -> Option<(&'static str, u32)> {
+    Some(match oid {
+        "1.2.840.10045.3.1.1" => ("P-192", 192),
+        "1.3.132.0.33" => ("P-224", 224),
+        "1.2.840.10045.3.1.7" => ("P-256", 256),
+        "1.3.132.0.34" => ("P-384", 384),
+        "1.3.132.0.35" => ("P-521", 521),
+        "1.3.132.0.10" => ("secp256k1", 256),
+        "1.3.132.0.1" => ("sect163k1", 163),
+        "1.3.132.0.15" => ("sect163r2", 163),
+        "1.3.132.0.26" => ("sect233k1", 233),
+        "1.3.132.0.27" => ("sect233r1", 233),
+        "1.3.132.0.16" => ("sect283k1", 283),
+        "1.3.132.0.17" => ("sect283r1", 283),
+        "1.3.36.3.3.2.8.1.1.1" => ("brainpoolP160r1", 160),
+        "1.3.36.3.3.2.8.1.1.3" => ("brainpoolP192r1", 192),
+        "1.3.36.3.3.2.8.1.1.5" => ("brainpoolP224r1", 224),
+        "1.3.36.3.3.2.8.1.1.7" => ("brainpoolP256r1", 256),
+        "1.3.36.3.3.2.8.1.1.9" => ("brainpoolP320r1", 320),
+        "1.3.36.3.3.2.8.1.1.11" => ("brainpoolP384r1", 384),
+        "1.3.36.3.3.2.8.1.1.13" => ("brainpoolP512r1", 512),
+        _ => return None,
+    })
+}
+
+/// A DSA key's size from its public value y (as long as p but for leading zeros): rounded up
+/// to the sizes DSA is used with (FIPS 186: 1024, 2048, 3072).
+fn dsa_bits(y_bits: u32) -> u32 {
+    [512, 768, 1024, 2048, 3072].into_iter().find(|b| y_bits <= *b).unwrap_or(y_bits)
 }
 
 /// The authority key identifier is absent or names the certificate's own key: how a
@@ -150,6 +194,24 @@ mod tests {
         let pem = std::fs::read(&path).ok()?;
         use rustls::pki_types::pem::PemObject;
         CertificateDer::pem_slice_iter(&pem).next()?.ok().map(|c| c.to_vec())
+    }
+
+    #[test]
+    fn every_curve_and_dsa_get_their_size() {
+        assert_eq!(named_curve("1.2.840.10045.3.1.1"), Some(("P-192", 192)));
+        assert_eq!(named_curve("1.3.36.3.3.2.8.1.1.7"), Some(("brainpoolP256r1", 256)));
+        assert_eq!((dsa_bits(1016), dsa_bits(1024), dsa_bits(2040)), (1024, 1024, 2048));
+        let read = |name: &str| {
+            let pem =
+                std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)).unwrap();
+            use rustls::pki_types::pem::PemObject;
+            let der = CertificateDer::pem_slice_iter(&pem).next().unwrap().unwrap();
+            let c = describe(&der).unwrap();
+            (c.key_type, c.key_bits)
+        };
+        assert_eq!(read("ec-p192.pem"), ("EC P-192".into(), 192));
+        assert_eq!(read("ec-brainpoolp256r1.pem"), ("EC brainpoolP256r1".into(), 256));
+        assert_eq!(read("dsa-1024.pem"), ("DSA".into(), 1024));
     }
 
     #[test]

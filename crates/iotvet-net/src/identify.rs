@@ -550,6 +550,13 @@ fn server_name(host: &str, addr: SocketAddr) -> ServerName<'static> {
     ServerName::try_from(host.to_owned()).unwrap_or_else(|_| ServerName::IpAddress(addr.ip().into()))
 }
 
+/// A full handshake with rustls to `addr` (SNI `host` when it is a name): the negotiated session
+/// and the certificate chain, which in TLS 1.3 cannot be read in clear.
+pub async fn library_session(addr: SocketAddr, host: &str, o: &ProbeOptions) -> Result<TlsSession, String> {
+    let connector = TlsConnector::from(tls_client_config());
+    tls_session(addr, &connector, server_name(host, addr), o).await
+}
+
 async fn tls_session(
     addr: SocketAddr,
     connector: &TlsConnector,

@@ -45,6 +45,7 @@ pub async fn resolve_target(spec: &str, policy: ScopePolicy) -> Result<Vec<Scope
         return expand_cidr(spec, base, len, policy);
     }
     if let Ok(ip) = spec.parse::<IpAddr>() {
+        let ip = ip.to_canonical();
         check_address(spec, ip)?;
         return Ok(vec![ScopedTarget { name: spec.to_owned(), address: ip }]);
     }
@@ -70,14 +71,16 @@ pub async fn resolve_target(spec: &str, policy: ScopePolicy) -> Result<Vec<Scope
         .iter()
         .find(|a| a.is_ipv4())
         .or_else(|| addrs.first())
-        .copied()
+        .map(|a| a.to_canonical())
         .ok_or_else(|| ScopeError::Resolve { name: spec.into(), reason: "no address".into() })?;
     check_address(spec, ip)?;
     Ok(vec![ScopedTarget { name: spec.to_owned(), address: ip }])
 }
 
+/// Refuses what is not one device. An IPv4 address written as IPv6 (`::ffff:224.0.0.1`) is
+/// judged as the IPv4 address it is.
 fn check_address(target: &str, ip: IpAddr) -> Result<(), ScopeError> {
-    let why = match ip {
+    let why = match ip.to_canonical() {
         IpAddr::V4(v4) if v4.is_unspecified() => Some("0.0.0.0 is not a device address"),
         IpAddr::V4(v4) if v4.is_broadcast() => {
             Some("broadcast addresses reach every host on a network, not one device")
@@ -121,7 +124,7 @@ fn expand_cidr(spec: &str, base: &str, len: &str, policy: ScopePolicy) -> Result
             let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
             let first = u128::from(v6) & mask;
             for i in 0..count {
-                let a = IpAddr::V6((first | i).into());
+                let a = IpAddr::V6((first | i).into()).to_canonical();
                 if check_address(spec, a).is_ok() {
                     out.push(ScopedTarget { name: a.to_string(), address: a });
                 }
@@ -162,10 +165,27 @@ mod tests {
 
     #[test]
     fn multicast_broadcast_and_unspecified_are_refused() {
-        for t in ["224.0.0.251", "255.255.255.255", "0.0.0.0", "ff02::1", "::"] {
+        for t in [
+            "224.0.0.251",
+            "255.255.255.255",
+            "0.0.0.0",
+            "ff02::1",
+            "::",
+            "::ffff:224.0.0.1",
+            "::ffff:255.255.255.255",
+            "::ffff:0.0.0.0",
+            "::ffff:e000:1",
+            "::ffff:224.0.0.0/126",
+        ] {
             let e = run(resolve_target(t, ScopePolicy::default())).unwrap_err();
             assert!(matches!(e, ScopeError::NotADevice { .. }), "{t}: {e}");
         }
+    }
+
+    #[test]
+    fn a_mapped_address_is_probed_as_the_ipv4_address_it_is() {
+        let t = run(resolve_target("::ffff:127.77.0.10", ScopePolicy::default())).unwrap();
+        assert_eq!(t[0].address, "127.77.0.10".parse::<IpAddr>().unwrap());
     }
 
     #[test]

@@ -398,6 +398,20 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
             s.note(format!("the server refused every handshake: {}{hint}", names.join(", ")));
         }
     }
+    // TLS 1.3 encrypts the certificate: when none was seen in clear, a library handshake gets
+    // it, so `iotvet tls` and `assess` report the same chain.
+    let accepted_any = found.iter().any(|(_, suites)| !suites.is_empty());
+    let session = match session {
+        None if accepted_any && s.target.starttls.is_none() => {
+            let o = crate::ProbeOptions {
+                connect_timeout: s.target.timeout,
+                read_timeout: s.target.timeout,
+                ..crate::ProbeOptions::default()
+            };
+            crate::identify::library_session(s.target.addr, &s.target.host, &o).await.ok()
+        }
+        other => other,
+    };
     let scan = TlsScan {
         versions: found
             .into_iter()

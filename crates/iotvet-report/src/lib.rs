@@ -144,7 +144,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Result<String, Re
 
 pub use html::render_index;
 pub use terminal::scorecard_line;
-pub use view::TlsView;
+pub use view::{printable, TlsView};
 
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -6,6 +6,27 @@ use serde::Serialize;
 
 use crate::Report;
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_text_cannot_drive_the_terminal() {
+        assert_eq!(printable("ok"), "ok");
+        assert_eq!(printable("220 \x1b[2J\x1b]0;pwned\x07hi\r\nPASS"), "220 \\x1b[2J\\x1b]0;pwned\\x07hi\\r\\nPASS");
+        assert_eq!(printable("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\x9bc");
+        let mut r = crate::fixtures::report();
+        r.findings[0].evidence.push("banner: \x1b[31mFAKE PASS\x1b[0m".into());
+        let v = View::of(&r);
+        assert!(v.findings[0].evidence.iter().any(|e| e == "banner: \\x1b[31mFAKE PASS\\x1b[0m"));
+        for format in
+            [crate::terminal::render(&r, false), crate::markdown::render(&r).unwrap(), crate::html::render(&r).unwrap()]
+        {
+            assert!(!format.contains('\x1b'), "an escape reached a report");
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct View {
     pub tool: String,
@@ -67,7 +88,10 @@ impl TlsView {
     /// The TLS assessment of `s` in words, as every human-readable output shows it.
     pub fn of(s: &iotvet_core::case::ServiceObservation) -> Option<Self> {
         let scan = s.tls_scan.as_ref()?;
-        let yes_no = |b: Option<bool>| b.map_or("not applicable (TLS 1.3 only)", |b| if b { "yes" } else { "no" });
+        let only13 = scan.any_accepted() && scan.versions.iter().all(|v| !v.accepted || v.version == "TLSv1.3");
+        let absent =
+            if only13 { "not applicable (TLS 1.3 only)" } else { "unknown (no answer to the details handshake)" };
+        let yes_no = |b: Option<bool>| b.map_or(absent, |b| if b { "yes" } else { "no" });
         let mut facts = Vec::new();
         if let Some(command) = &scan.starttls {
             facts.push(format!("STARTTLS: {command}"));
@@ -108,13 +132,16 @@ impl TlsView {
                 )
             })
             .collect();
-        Some(Self {
+        let mut view = Self {
             endpoint: s.endpoint.to_string(),
             service: s.service_name(),
             versions: scan.versions.iter().map(|v| (v.version.clone(), v.cipher_suites.clone())).collect(),
             facts,
             chain,
-        })
+        };
+        printable_all(&mut view.facts);
+        printable_all(&mut view.chain);
+        Some(view)
     }
 }
 
@@ -124,6 +151,38 @@ pub struct ServiceView {
     pub service: String,
     pub encrypted: bool,
     pub detail: String,
+}
+
+/// Text from a device or a document made safe to show: control characters (C0, DEL, C1) and
+/// the bidirectional overrides that can reorder what a reader sees are written as escapes
+/// (`\x1b`, `\u{202e}`), so a banner cannot move the cursor, recolour the terminal or fake a
+/// line. Applied once, to every text of the presentation model, by every human-readable format.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x100 && needs_escape(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn printable_all(texts: &mut [String]) {
+    for t in texts {
+        *t = printable(t);
+    }
 }
 
 pub fn verdict_label(v: VerdictKind) -> &'static str {
@@ -203,7 +262,7 @@ impl View {
                     .collect()
             })
             .unwrap_or_default();
-        Self {
+        let mut view = Self {
             tool: format!("{} {}", r.tool.name, r.tool.version),
             target_name: r.target.name.clone(),
             target_address: r.target.address.clone(),
@@ -226,6 +285,26 @@ impl View {
                     n.scan_duration_ms
                 )
             }),
+        };
+        view.make_printable();
+        view
+    }
+
+    /// Every text that may have come from a device or a document, escaped once (see `printable`).
+    fn make_printable(&mut self) {
+        self.target_name = printable(&self.target_name);
+        for v in &mut self.verdicts {
+            v.reason = printable(&v.reason);
+            printable_all(&mut v.needs);
         }
+        for f in &mut self.findings {
+            f.location = printable(&f.location);
+            printable_all(&mut f.evidence);
+            f.needs = f.needs.as_deref().map(printable);
+        }
+        for s in &mut self.services {
+            s.detail = printable(&s.detail);
+        }
+        printable_all(&mut self.excluded);
     }
 }

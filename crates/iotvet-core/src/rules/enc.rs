@@ -88,7 +88,7 @@ fn certificate_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
         );
     }
     let weak_key = match leaf.key_type.as_str() {
-        "RSA" => leaf.key_bits < 2048,
+        "RSA" | "DSA" => leaf.key_bits < 2048,
         t if t.starts_with("EC") => leaf.key_bits > 0 && leaf.key_bits < 256,
         _ => false,
     };

@@ -118,22 +118,26 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
 }
 
 fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[iotvet_core::Finding]) {
+    // Everything below may come from the document: escaped before it reaches the terminal.
+    use iotvet_report::printable as p_;
     if let Some(s) = &docs.security_txt {
         for a in &s.attempts {
-            println!("{}: {}", a.source, a.error.as_deref().unwrap_or("found"));
+            println!("{}: {}", p_(&a.source), p_(a.error.as_deref().unwrap_or("found")));
         }
         if let Some(f) = &s.file {
-            println!(
-                "signed: {}; line endings: {}",
-                if f.signed { "yes (signature not verified)" } else { "no" },
-                f.line_endings
-            );
+            let signed = match (f.signed, f.signature_verified) {
+                (false, _) => "no",
+                (true, Some(true)) => "yes (signature verified with the key given)",
+                (true, Some(false)) => "yes (the signature does NOT verify with the key given)",
+                (true, None) => "yes (signature not verified: give the key with --security-txt-key)",
+            };
+            println!("signed: {signed}; line endings: {}", f.line_endings);
             for field in &f.fields {
-                println!("  {:<20} {}", field.name, field.value);
+                println!("  {:<20} {}", p_(&field.name), p_(&field.value));
             }
             for p in &f.problems {
                 let line = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                println!("  {:<14} {line}{} ({})", format!("{:?}", p.level).to_lowercase(), p.message, p.code);
+                println!("  {:<14} {line}{} ({})", format!("{:?}", p.level).to_lowercase(), p_(&p.message), p.code);
             }
         }
     }
@@ -141,8 +145,8 @@ fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[i
         println!(
             "{} {}: {}",
             p.kind,
-            p.retrieval.source,
-            p.retrieval.error.as_deref().or(p.extraction_error.as_deref()).unwrap_or("read")
+            p_(&p.retrieval.source),
+            p_(p.retrieval.error.as_deref().or(p.extraction_error.as_deref()).unwrap_or("read"))
         );
         if let Some(l) = &p.language {
             println!("  language {l}, {} characters of main text", p.text_chars);
@@ -158,14 +162,14 @@ fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[i
             );
         }
         for t in &p.topics {
-            println!("  {:<15} {}", t.topic, t.sentence.as_deref().unwrap_or("NOT COVERED"));
+            println!("  {:<15} {}", t.topic, p_(t.sentence.as_deref().unwrap_or("NOT COVERED")));
         }
     }
     println!();
     for f in findings {
-        println!("{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, f.location);
+        println!("{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, p_(&f.location.to_string()));
         for e in &f.evidence {
-            println!("         - {e}");
+            println!("         - {}", p_(e));
         }
     }
 }

@@ -35,7 +35,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
                 println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
             }
             for s in &net.services {
-                let detail = s.detail();
+                let detail = iotvet_report::printable(&s.detail());
                 let port = format!("{}/tcp", s.endpoint.port);
                 println!(
                     "{port:<12} {:<10} {:<10} {detail}",

@@ -93,6 +93,6 @@ fn print_terminal(s: &ServiceObservation, findings: &[iotvet_core::finding::Find
         println!("  certificate #{i}: {c}");
     }
     for f in findings {
-        println!("  FAIL {:<32} {}", f.check, f.evidence.join("; "));
+        println!("  FAIL {:<32} {}", f.check, iotvet_report::printable(&f.evidence.join("; ")));
     }
 }
