@@ -92,9 +92,51 @@ pub struct Children {
     pub strangers_can_contact_child: Option<bool>,
 }
 
+/// Why a declaration file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeclarationError {
+    /// Not TOML, or not the declaration's shape. The excerpt of the offending line is short, so
+    /// a hostile file cannot flood the terminal.
+    #[error("line {line}: {message}{}", excerpt.as_deref().map(|e| format!(" (near \"{e}\")")).unwrap_or_default())]
+    Syntax { line: usize, message: String, excerpt: Option<String> },
+    /// Well-formed, but a value is impossible (a date that does not exist).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// At most this many characters of an offending line are quoted.
+const EXCERPT: usize = 40;
+
 impl Declaration {
-    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
-        toml::from_str(text)
+    pub fn from_toml(text: &str) -> Result<Self, DeclarationError> {
+        let d: Self = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let line_text = text[line_start..].lines().next().unwrap_or_default();
+            let excerpt: String = line_text.chars().filter(|c| !c.is_control()).take(EXCERPT).collect();
+            let more = if line_text.chars().count() > EXCERPT { "…" } else { "" };
+            DeclarationError::Syntax {
+                line: text[..at].matches('\n').count() + 1,
+                message: e.message().chars().take(200).collect(),
+                excerpt: (!excerpt.is_empty()).then(|| format!("{excerpt}{more}")),
+            }
+        })?;
+        match d.problems().as_slice() {
+            [] => Ok(d),
+            problems => Err(DeclarationError::Invalid(problems.join("; "))),
+        }
+    }
+
+    /// What the format (`schemas/declaration.schema.json`) cannot say with a pattern: dates that
+    /// must exist on the calendar. The binary validates the rest against the schema itself.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(end) = &self.updates.support_period_end {
+            if crate::dates::calendar_date(end).is_none() {
+                out.push(format!("updates.support_period_end '{end}' is not a date (YYYY-MM-DD that exists)"));
+            }
+        }
+        out
     }
 }
 
@@ -110,6 +152,19 @@ mod tests {
         let d = Declaration::from_toml(TEMPLATE).unwrap();
         assert_eq!(d.product.vendor, "Example Devices Ltd");
         assert!(d.children.is_some());
+    }
+
+    #[test]
+    fn impossible_dates_and_long_lines_are_refused_briefly() {
+        let base = "[product]\nname='x'\nvendor='y'\n[updates]\nsupport_period_end = ";
+        for bad in ["'2030-02-31'", "'2027-02-29'", "'2027-04-31'", "'2027-13-01'"] {
+            let e = Declaration::from_toml(&format!("{base}{bad}\n")).unwrap_err();
+            assert!(matches!(e, DeclarationError::Invalid(_)), "{bad}: {e}");
+        }
+        assert!(Declaration::from_toml(&format!("{base}'2028-02-29'\n")).is_ok());
+        let e = Declaration::from_toml(&format!("[product]\nname = {}\n", "x".repeat(10_000))).unwrap_err();
+        assert!(e.to_string().len() < 300, "{e}");
+        assert!(e.to_string().starts_with("line 2:"), "{e}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod catalog;
+pub mod dates;
 pub mod declaration;
 pub mod documents;
 pub mod finding;

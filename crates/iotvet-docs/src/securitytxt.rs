@@ -373,7 +373,6 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
     let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
     let mut rest = &s[19..];
     if let Some(frac) = rest.strip_prefix('.') {
@@ -392,25 +391,20 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
             }
             let h: i64 = rest.get(1..3)?.parse().ok()?;
             let m: i64 = rest.get(4..6)?.parse().ok()?;
+            // RFC 3339 time-numoffset: hours 00-23, minutes 00-59.
+            if h > 23 || m > 59 {
+                return None;
+            }
             let sign = if rb[0] == b'-' { -1 } else { 1 };
             sign * (h * 3600 + m * 60)
         }
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
+    // The date must exist: 2027-02-29 is refused, not read as March 1.
+    let days = iotvet_core::dates::calendar_date(s.get(..10)?)?;
+    Some(days * 86400 + hour * 3600 + minute * 60 + second - offset)
 }
 
 #[cfg(test)]
@@ -435,7 +429,7 @@ mod tests {
 
     #[test]
     fn every_error_code_is_found() {
-        let cases: [(&[u8], &str); 17] = [
+        let cases: [(&[u8], &str); 20] = [
             (b"\xef\xbb\xbfContact: mailto:a@b.c\nExpires: 2027-01-01T00:00:00Z\n", "bom_in_file"),
             (b"Contact: mailto:a@b.c\nExpires: 2027-01-01T00:00:00Z\n\xff\n", "utf8"),
             (b"Contact: mailto:a@b.c\nExpires: 2027-01-01T00:00:00Z\njunk\n", "invalid_line"),
@@ -446,6 +440,9 @@ mod tests {
             (b"Contact: security@b.c\nExpires: 2027-01-01T00:00:00Z\n", "no_uri"),
             (b"Contact: http://b.c/x\nExpires: 2027-01-01T00:00:00Z\n", "no_https"),
             (b"Contact: mailto:a@b.c\nExpires: Fri, 1 Jan 2027 00:00:00 +0000\n", "invalid_expiry"),
+            (b"Contact: mailto:a@b.c\nExpires: 2027-02-29T00:00:00Z\n", "invalid_expiry"),
+            (b"Contact: mailto:a@b.c\nExpires: 2027-04-31T00:00:00Z\n", "invalid_expiry"),
+            (b"Contact: mailto:a@b.c\nExpires: 2027-01-01T00:00:00+25:00\n", "invalid_expiry"),
             (b"Contact: mailto:a@b.c\nExpires: 2020-01-01T00:00:00Z\n", "expired"),
             (b"Contact: mailto:a@b.c\nExpires: 2027-01-01T00:00:00Z\nPreferred-Languages: en, 12\n", "invalid_lang"),
             (b"Contact: mailto:a@b.c\n", "no_expire"),

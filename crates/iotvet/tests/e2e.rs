@@ -199,6 +199,20 @@ fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
     std::fs::write(&bad, "[product]\nname = 'x'\nvendor = 'y'\nwarranty = 3\n").unwrap();
     assert_one_line_error(&["assess", "127.0.0.1", "--ports", "9", "--declaration", bad.to_str().unwrap()], "warranty");
     assert_one_line_error(&["declaration", "check", bad.to_str().unwrap()], "warranty");
+    // Values the schema or the calendar refuse, and a hostile line quoted only briefly.
+    for (body, says) in [
+        ("[updates]\nsupport_period_end = '2030-02-31'\n", "2030-02-31"),
+        ("[passwords]\ndefault_password_policy = 'whatever'\n", "default_password_policy"),
+    ] {
+        std::fs::write(&bad, format!("[product]\nname = 'x'\nvendor = 'y'\n{body}")).unwrap();
+        assert_one_line_error(&["declaration", "check", bad.to_str().unwrap()], says);
+    }
+    std::fs::write(&bad, "[product]\nname = 'x'\nvendor = 'y'\nvendor_domains = ['exa mple..com/../x']\n").unwrap();
+    assert_one_line_error(&["declaration", "check", bad.to_str().unwrap()], "vendor_domains");
+    std::fs::write(&bad, format!("[product]\nname = {}\n", "A".repeat(100_000))).unwrap();
+    let o = iotvet(&["declaration", "check", bad.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).len() < 400, "{}", stderr(&o).len());
 }
 
 #[test]

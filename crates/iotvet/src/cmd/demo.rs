@@ -35,7 +35,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     for device in lab.devices.iter().filter(|d| d.spec.role == "device") {
         let declaration = match &device.declaration {
             Some(text) => Some(
-                iotvet_core::declaration::Declaration::from_toml(text)
+                crate::cmd::docs::parse_declaration(text)
                     .with_context(|| format!("the lab's declaration of {}", device.spec.name))?,
             ),
             None => None,

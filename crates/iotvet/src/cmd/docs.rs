@@ -45,9 +45,34 @@ impl FetchArgs {
 
 pub fn read_declaration(path: &Path) -> Result<Declaration> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read declaration {}", path.display()))?;
-    Declaration::from_toml(&text)
-        .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace('\n', " ").trim().to_owned()))
-        .with_context(|| format!("declaration {} is not valid", path.display()))
+    parse_declaration(&text).with_context(|| format!("declaration {} is not valid", path.display()))
+}
+
+/// The declaration's own schema, as published in `schemas/`.
+const DECLARATION_SCHEMA: &str = include_str!("../../../../schemas/declaration.schema.json");
+
+/// A declaration read as TOML, checked against its JSON schema (enums, patterns, types), then
+/// by the core's own checks (dates that exist). Errors are one short line.
+pub fn parse_declaration(text: &str) -> Result<Declaration> {
+    let one_line = |s: String| s.replace(['\n', '\r'], " ").trim().to_owned();
+    let d = Declaration::from_toml(text).map_err(|e| anyhow::anyhow!("{}", one_line(e.to_string())))?;
+    let doc = toml::from_str::<toml::Value>(text)
+        .map_err(|e| anyhow::anyhow!("{}", one_line(e.message().to_owned())))
+        .and_then(|v| serde_json::to_value(v).map_err(anyhow::Error::from))?;
+    let schema: serde_json::Value = serde_json::from_str(DECLARATION_SCHEMA)?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| anyhow::anyhow!("declaration schema: {e}"))?;
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .take(5)
+        .map(|e| {
+            let value: String = e.instance.to_string().chars().take(60).collect();
+            format!("{} ({value}) does not match the format", e.instance_path)
+        })
+        .collect();
+    if !problems.is_empty() {
+        anyhow::bail!("{}", iotvet_report::printable(&problems.join("; ")));
+    }
+    Ok(d)
 }
 
 /// The declaration, the documents asked for and the fetch options `assess` was given, read
