@@ -156,7 +156,7 @@ pub enum StepOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UdpServiceObservation {
     pub endpoint: Endpoint,
-    /// `coap`, `ssdp`, `mdns`, `snmp`, `tftp`, `dtls`.
+    /// `coap`, `ssdp`, `mdns`, `dns`, `snmp`, `snmpv3`, `tftp`, `dtls`, or `echo` (sends back what it gets).
     pub protocol: String,
     /// What the answer was, in words.
     pub identified_by: String,

@@ -50,6 +50,45 @@ pub fn get_request(community: &str, request_id: u32, version: u8) -> Vec<u8> {
     tlv(0x30, &[tlv(0x02, &[version]), tlv(0x04, c), pdu].concat())
 }
 
+/// An SNMPv3 engine-discovery request (RFC 3414 §4): a GetRequest with no user, no engine ID
+/// and the reportable flag, which a v3 agent answers with a Report carrying its engine ID.
+pub fn v3_discovery(message_id: u32) -> Vec<u8> {
+    let id = message_id.to_be_bytes();
+    let global =
+        tlv(0x30, &[tlv(0x02, &id), tlv(0x02, &[0x00, 0xff, 0xe3]), tlv(0x04, &[0x04]), tlv(0x02, &[3])].concat());
+    let usm = tlv(
+        0x30,
+        &[tlv(0x04, &[]), tlv(0x02, &[0]), tlv(0x02, &[0]), tlv(0x04, &[]), tlv(0x04, &[]), tlv(0x04, &[])].concat(),
+    );
+    let pdu = tlv(0xa0, &[tlv(0x02, &id), tlv(0x02, &[0]), tlv(0x02, &[0]), tlv(0x30, &[])].concat());
+    let scoped = tlv(0x30, &[tlv(0x04, &[]), tlv(0x04, &[]), pdu].concat());
+    tlv(0x30, &[tlv(0x02, &[3]), global, tlv(0x04, &usm), scoped].concat())
+}
+
+/// The engine ID (hex) of an SNMPv3 answer to `v3_discovery(message_id)`; None for anything
+/// else (the request itself included).
+pub fn parse_v3_report(b: &[u8], message_id: u32) -> Option<String> {
+    let (0x30, msg, _) = read_tlv(b)? else { return None };
+    let (0x02, version, rest) = read_tlv(msg)? else { return None };
+    if integer(version)? != 3 {
+        return None;
+    }
+    let (0x30, global, rest) = read_tlv(rest)? else { return None };
+    let (0x02, id, _) = read_tlv(global)? else { return None };
+    if integer(id)? != i64::from(message_id) {
+        return None;
+    }
+    let (0x04, usm, rest) = read_tlv(rest)? else { return None };
+    let (0x30, usm, _) = read_tlv(usm)? else { return None };
+    let (0x04, engine, _) = read_tlv(usm)? else { return None };
+    // The answer is a Report (0xa8) in the scoped PDU (plain, since discovery is unencrypted).
+    let (0x30, scoped, _) = read_tlv(rest)? else { return None };
+    let (_, _, scoped) = read_tlv(scoped)?;
+    let (_, _, scoped) = read_tlv(scoped)?;
+    let (0xa8, _, _) = read_tlv(scoped)? else { return None };
+    Some(engine.iter().take(32).map(|b| format!("{b:02x}")).collect())
+}
+
 /// One BER element: (tag, value, rest).
 fn read_tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = b.split_first()?;
@@ -110,8 +149,10 @@ pub fn parse_response(b: &[u8]) -> Option<SnmpResponse> {
     })
 }
 
-/// Tries every community on `addr` (v2c, and v1 for the first two). None when nothing
-/// answered: no agent, or no community of the list.
+/// Tries every community on `addr` (v2c, and v1 for the first two), after a random control
+/// community no agent is configured with: an agent that answers the control answers any
+/// community, and is reported so (`Open`), not as every listed community found. None when
+/// nothing answered: no agent, or no community of the list.
 pub async fn test_communities(
     addr: SocketAddr,
     list: &[String],
@@ -128,8 +169,11 @@ pub async fn test_communities(
     let mut attempts = 0u32;
     let mut answers: Vec<(String, u8, SnmpResponse)> = Vec::new();
     let mut buf = vec![0u8; 4096];
+    let control = crate::creds::Credential::control().password;
+    let list: Vec<String> = std::iter::once(control.clone()).chain(list.iter().cloned()).collect();
     for (i, community) in list.iter().enumerate() {
-        for version in if i < 2 { vec![1u8, 0] } else { vec![1u8] } {
+        // v1 too for the control and the two likeliest communities (agents that speak only v1).
+        for version in if i < 3 { vec![1u8, 0] } else { vec![1u8] } {
             let id = base + (i as u32) * 2 + u32::from(version);
             if socket.send_to(&get_request(community, id, version), addr).await.is_err() {
                 return None;
@@ -166,12 +210,29 @@ pub async fn test_communities(
     if answers.is_empty() {
         return None;
     }
+    let endpoint = Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Udp };
+    if let Some((_, version, r)) = answers.iter().find(|(c, _, _)| *c == control) {
+        return Some(LoginTest {
+            endpoint,
+            service: "snmp".into(),
+            method: "snmp-community".into(),
+            outcome: LoginOutcome::Open,
+            attempts,
+            detail: format!(
+                "accepts any community: a random control community got a v{} GetResponse{}",
+                if *version == 0 { "1" } else { "2c" },
+                r.value.as_deref().map(|v| format!(" (sysDescr.0: {v})")).unwrap_or_default()
+            ),
+            accepted: vec![],
+            lockout: None,
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+    }
     let mut accepted: Vec<AcceptedCredential> = Vec::new();
+    // Compared in clear, masked only for the report: "public" and "publ1c" stay two.
+    let mut seen = std::collections::HashSet::new();
     for (community, version, r) in answers {
-        if accepted.iter().any(|a| {
-            a.username == format!("community (v{})", if version == 0 { "1" } else { "2c" })
-                && (a.password == community || a.password == mask(&community))
-        }) {
+        if !seen.insert((community.clone(), version)) {
             continue;
         }
         accepted.push(AcceptedCredential {
@@ -185,7 +246,7 @@ pub async fn test_communities(
         });
     }
     Some(LoginTest {
-        endpoint: Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Udp },
+        endpoint,
         service: "snmp".into(),
         method: "snmp-community".into(),
         outcome: LoginOutcome::Accepted,
@@ -229,6 +290,37 @@ mod tests {
         assert!(parse_response(&[]).is_none());
         for n in 0..m.len() {
             let _ = parse_response(&m[..n]);
+        }
+    }
+
+    #[test]
+    fn v3_discovery_is_answered_by_a_report_only() {
+        let request = v3_discovery(0x0155_0003);
+        assert_eq!(parse_v3_report(&request, 0x0155_0003), None, "the request is not a report");
+        // The request with an engine ID and its PDU turned into a Report.
+        let engine = [0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3];
+        let global = tlv(
+            0x30,
+            &[
+                tlv(0x02, &0x0155_0003u32.to_be_bytes()),
+                tlv(0x02, &[0x00, 0xff, 0xe3]),
+                tlv(0x04, &[0]),
+                tlv(0x02, &[3]),
+            ]
+            .concat(),
+        );
+        let usm = tlv(
+            0x30,
+            &[tlv(0x04, &engine), tlv(0x02, &[1]), tlv(0x02, &[9]), tlv(0x04, &[]), tlv(0x04, &[]), tlv(0x04, &[])]
+                .concat(),
+        );
+        let pdu = tlv(0xa8, &[tlv(0x02, &[1]), tlv(0x02, &[0]), tlv(0x02, &[0]), tlv(0x30, &[])].concat());
+        let scoped = tlv(0x30, &[tlv(0x04, &engine), tlv(0x04, &[]), pdu].concat());
+        let report = tlv(0x30, &[tlv(0x02, &[3]), global, tlv(0x04, &usm), scoped].concat());
+        assert_eq!(parse_v3_report(&report, 0x0155_0003).as_deref(), Some("80001f8880010203"));
+        assert_eq!(parse_v3_report(&report, 7), None, "another message id");
+        for n in 0..report.len() {
+            let _ = parse_v3_report(&report[..n], 0x0155_0003);
         }
     }
 

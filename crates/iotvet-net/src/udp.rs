@@ -22,9 +22,11 @@ enum Kind {
     Mdns,
     Tftp,
     Dtls,
+    /// SNMPv3 engine discovery (RFC 3414 §4): answered by a v3 agent whatever its users.
+    Snmpv3,
 }
 
-const KINDS: [Kind; 6] = [Kind::Coap, Kind::Ssdp, Kind::Snmp, Kind::Mdns, Kind::Tftp, Kind::Dtls];
+const KINDS: [Kind; 7] = [Kind::Coap, Kind::Ssdp, Kind::Snmp, Kind::Snmpv3, Kind::Mdns, Kind::Tftp, Kind::Dtls];
 
 /// Suites a DTLS ClientHello offers: CoAP's mandatory ones (RFC 7252 §9: PSK and ECDHE-ECDSA
 /// with AES-CCM-8), the common AEAD and CBC ones, so that almost any DTLS server answers.
@@ -50,6 +52,7 @@ fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
         )
         .into_bytes(),
         Kind::Snmp => crate::snmp::get_request("public", 0x0155_0001, 1),
+        Kind::Snmpv3 => crate::snmp::v3_discovery(0x0155_0003),
         // DNS-SD service enumeration, asking for a unicast answer (RFC 6762 §5.4).
         Kind::Mdns => {
             let mut m = vec![0x17, 0x17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
@@ -69,14 +72,19 @@ fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
     }
 }
 
-/// What an answer says, if it is the protocol asked.
-fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
-    match kind {
+/// What an answer says, if it is the protocol asked: the protocol's name (mDNS asked may turn
+/// out plain DNS), how it answered, what it revealed.
+fn classify(kind: Kind, b: &[u8]) -> Option<(&'static str, String, Vec<String>)> {
+    let (how, revealed) = match kind {
         Kind::Coap => {
             let (&first, rest) = b.split_first()?;
             let code = *rest.first()?;
             let id = u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?]);
-            if first >> 6 != 1 || id != COAP_MESSAGE_ID {
+            // A CoAP answer is a response to our GET: a 2.xx-5.xx code, or an empty ACK/RST
+            // (RFC 7252 §3, §4.2). A request code (0.01 GET, which an echo sends back) is not.
+            let message_type = (first >> 4) & 0x3;
+            let response = (2..=5).contains(&(code >> 5)) || (code == 0 && message_type >= 2);
+            if first >> 6 != 1 || id != COAP_MESSAGE_ID || !response {
                 return None;
             }
             let payload = b.iter().position(|x| *x == 0xff).map(|p| &b[p + 1..]).unwrap_or_default();
@@ -86,7 +94,7 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
                 .take(20)
                 .map(|r| escape_excerpt(r.as_bytes(), 100))
                 .collect();
-            Some((format!("CoAP {}.{:02} to GET /.well-known/core, without DTLS", code >> 5, code & 0x1f), resources))
+            (format!("CoAP {}.{:02} to GET /.well-known/core, without DTLS", code >> 5, code & 0x1f), resources)
         }
         Kind::Ssdp => {
             let text = String::from_utf8_lossy(b);
@@ -103,35 +111,56 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
                 .iter()
                 .filter_map(|h| header(h).map(|v| format!("{h}: {v}")))
                 .collect();
-            Some(("SSDP answer to a unicast M-SEARCH".into(), revealed))
+            ("SSDP answer to a unicast M-SEARCH".into(), revealed)
         }
         Kind::Snmp => {
             let r = crate::snmp::parse_response(b)?;
-            Some((
+            (
                 format!("SNMP v2c GetResponse to community 'public' (error status {})", r.error_status),
                 r.value.map(|v| format!("sysDescr: {v}")).into_iter().collect(),
-            ))
+            )
+        }
+        Kind::Snmpv3 => {
+            let engine = crate::snmp::parse_v3_report(b, 0x0155_0003)?;
+            return Some((
+                "snmpv3",
+                "SNMPv3 Report to engine discovery: the agent takes user-based logins".into(),
+                vec![format!("engine ID: {engine}")],
+            ));
         }
         Kind::Mdns => {
             // A legacy unicast query (our source port is not 5353) gets its ID echoed (RFC 6762 §6.7).
-            if b.len() < 12 || b[..2] != [0x17, 0x17] || b[2] & 0xf8 != 0x80 {
+            let &[0x17, 0x17, flags, rcode_byte, _, _, a0, a1, ..] = b else { return None };
+            if flags & 0xf8 != 0x80 {
                 return None;
             }
-            let answers = u16::from_be_bytes([b[6], b[7]]);
-            let services =
-                dns_ptr_answers(b).into_iter().map(|s| format!("service: {}", escape_excerpt(s.as_bytes(), 100)));
-            Some((format!("mDNS answer to a unicast DNS-SD query ({answers} records)"), services.collect()))
+            let answers = u16::from_be_bytes([a0, a1]);
+            let services: Vec<String> = dns_ptr_answers(b)
+                .into_iter()
+                .map(|s| format!("service: {}", escape_excerpt(s.as_bytes(), 100)))
+                .collect();
+            // An mDNS responder answers authoritatively with records and offers no recursion; a
+            // DNS server (dnsmasq, a router's resolver) offers recursion or refuses the .local name.
+            let (authoritative, recursion, rcode) = (flags & 0x04 != 0, rcode_byte & 0x80 != 0, rcode_byte & 0x0f);
+            if !(authoritative && !recursion && rcode == 0 && answers > 0) {
+                return Some((
+                    "dns",
+                    format!("DNS answer to a DNS-SD query (rcode {rcode}, {answers} records): a DNS server, not mDNS"),
+                    services,
+                ));
+            }
+            (format!("mDNS answer to a unicast DNS-SD query ({answers} records)"), services)
         }
         Kind::Tftp => match b {
-            [0, 5, _, _, msg @ ..] => Some((
+            [0, 5, _, _, msg @ ..] => (
                 format!(
                     "TFTP ERROR to a read request ({})",
                     escape_excerpt(msg.split(|c| *c == 0).next().unwrap_or_default(), 60)
                 ),
                 vec![],
-            )),
-            [0, 3, ..] => Some(("TFTP DATA to a read request".into(), vec![])),
-            _ => None,
+            ),
+            [0, 3, ..] => ("TFTP DATA to a read request".into(), vec![]),
+            _ => return None,
         },
         Kind::Dtls => {
             use crate::tls_hello::DtlsAnswer;
@@ -148,6 +177,8 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
                 DtlsAnswer::Handshake { record_version, message: 2 } => {
                     format!("{} ServerHello to a ClientHello", version(record_version))
                 }
+                // A ClientHello back is our own hello echoed, not a server.
+                DtlsAnswer::Handshake { message: 1, .. } => return None,
                 DtlsAnswer::Handshake { record_version, message } => {
                     format!("{} handshake message {message} to a ClientHello", version(record_version))
                 }
@@ -155,9 +186,10 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(String, Vec<String>)> {
                     format!("DTLS alert (level {level}, description {description}) to a ClientHello")
                 }
             };
-            Some((how, vec![]))
+            (how, vec![])
         }
-    }
+    };
+    Some((name(kind), how, revealed))
 }
 
 /// The names PTR answers point to in a DNS message (for DNS-SD enumeration: the service types,
@@ -220,13 +252,27 @@ fn name(kind: Kind) -> &'static str {
         Kind::Mdns => "mdns",
         Kind::Tftp => "tftp",
         Kind::Dtls => "dtls",
+        Kind::Snmpv3 => "snmpv3",
     }
 }
 
-async fn ask(kind: Kind, addr: SocketAddr, timeout: Duration) -> Option<UdpServiceObservation> {
-    let bind: SocketAddr = if addr.is_ipv4() { "0.0.0.0:0".parse().ok()? } else { "[::]:0".parse().ok()? };
-    let socket = UdpSocket::bind(bind).await.ok()?;
-    socket.send_to(&request(kind, addr), addr).await.ok()?;
+/// Asks `addr` one protocol's question. Err when the question could not even be sent (a local
+/// error, a network unreachable): that is no silence of the device's.
+async fn ask(kind: Kind, addr: SocketAddr, timeout: Duration) -> Result<Option<UdpServiceObservation>, String> {
+    let bind = SocketAddr::new(if addr.is_ipv4() { [0u8; 4].into() } else { [0u16; 8].into() }, 0);
+    let socket = UdpSocket::bind(bind).await.map_err(|e| format!("binding a UDP socket: {e}"))?;
+    let sent = request(kind, addr);
+    socket.send_to(&sent, addr).await.map_err(|e| format!("sending to {addr}: {e}"))?;
+    Ok(answer(kind, &socket, addr, &sent, timeout).await)
+}
+
+async fn answer(
+    kind: Kind,
+    socket: &UdpSocket,
+    addr: SocketAddr,
+    sent: &[u8],
+    timeout: Duration,
+) -> Option<UdpServiceObservation> {
     let mut buf = vec![0u8; 8192];
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
@@ -235,10 +281,16 @@ async fn ask(kind: Kind, addr: SocketAddr, timeout: Duration) -> Option<UdpServi
         if from.ip() != addr.ip() {
             continue;
         }
-        let (how, revealed) = classify(kind, &buf[..n])?;
+        let answer = &buf[..n];
+        // A service that sends back whatever it gets is an echo, whatever was asked.
+        let (protocol, how, revealed) = if answer == sent {
+            ("echo", "sends back every datagram it is sent (an echo service)".to_owned(), vec![])
+        } else {
+            classify(kind, answer)?
+        };
         return Some(UdpServiceObservation {
             endpoint: Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Udp },
-            protocol: name(kind).into(),
+            protocol: protocol.into(),
             identified_by: how,
             revealed,
         });
@@ -261,12 +313,18 @@ pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> Udp
     }
     let mut found: Vec<(u16, usize, UdpServiceObservation)> = Vec::new();
     let mut failures = Vec::new();
+    let (mut asked, mut unsent) = (0usize, Vec::new());
     while let Some(done) = tasks.join_next().await {
+        asked += 1;
         match done {
-            Ok((port, rank, Some(o))) => found.push((port, rank, o)),
-            Ok((_, _, None)) => {}
+            Ok((port, rank, Ok(Some(o)))) => found.push((port, rank, o)),
+            Ok((_, _, Ok(None))) => {}
+            Ok((_, _, Err(why))) => unsent.push(why),
             Err(e) => failures.push(format!("a UDP probe task failed: {e}")),
         }
+    }
+    if !unsent.is_empty() {
+        failures.push(format!("{} of {asked} UDP requests could not be sent (e.g. {})", unsent.len(), unsent[0]));
     }
     found.sort_by_key(|(port, rank, _)| (*port, *rank));
     found.dedup_by_key(|(port, _, _)| *port);
@@ -281,14 +339,19 @@ mod tests {
     fn answers_are_classified_and_others_are_not() {
         let coap =
             [0x60, 0x45, 0x5a, 0x17, 0xc1, 0x28, 0xff, b'<', b'/', b't', b'>', b',', b'<', b'/', b'f', b'w', b'>'];
-        let (how, res) = classify(Kind::Coap, &coap).unwrap();
+        let (_, how, res) = classify(Kind::Coap, &coap).unwrap();
         assert!(how.contains("2.05"), "{how}");
         assert_eq!(res, vec!["</t>", "</fw>"]);
         assert!(classify(Kind::Coap, &[0x60, 0x45, 0, 1]).is_none(), "another message id");
+        // Our own request sent back (an echo service) is no CoAP server, nor any other protocol.
+        let addr: SocketAddr = "127.0.0.1:7".parse().unwrap();
+        for kind in KINDS {
+            assert!(classify(kind, &request(kind, addr)).is_none(), "{kind:?} took its own request for an answer");
+        }
         let ssdp = b"HTTP/1.1 200 OK\r\nLOCATION: http://10.0.0.2:49152/desc.xml\r\nSERVER: Linux UPnP/1.0\r\n\r\n";
-        let (_, res) = classify(Kind::Ssdp, ssdp).unwrap();
+        let (_, _, res) = classify(Kind::Ssdp, ssdp).unwrap();
         assert_eq!(res[0], "LOCATION: http://10.0.0.2:49152/desc.xml");
-        assert!(classify(Kind::Tftp, b"\x00\x05\x00\x01File not found\x00").unwrap().0.contains("File not found"));
+        assert!(classify(Kind::Tftp, b"\x00\x05\x00\x01File not found\x00").unwrap().1.contains("File not found"));
         assert!(classify(Kind::Mdns, &[0; 12]).is_none());
         // A DNS-SD answer: the question, then two PTR records, the second compressed.
         let mut m = vec![0x17, 0x17, 0x84, 0, 0, 1, 0, 2, 0, 0, 0, 0];
@@ -312,9 +375,15 @@ mod tests {
         rdata2.extend_from_slice(&[0xc0, (question + 23) as u8]);
         m.extend_from_slice(&[0xc0, question as u8, 0, 12, 0, 1, 0, 0, 0, 10, 0, rdata2.len() as u8]);
         m.extend_from_slice(&rdata2);
-        let (how, revealed) = classify(Kind::Mdns, &m).unwrap();
-        assert!(how.contains("2 records"), "{how}");
+        let (protocol, how, revealed) = classify(Kind::Mdns, &m).unwrap();
+        assert!(how.contains("2 records") && protocol == "mdns", "{how}");
         assert_eq!(revealed, vec!["service: _http._tcp.local", "service: _hap._tcp.local"]);
+        // The same answer from a recursive resolver, or a refusal, is DNS, not mDNS.
+        let mut dns = m.clone();
+        dns[3] = 0x80;
+        assert_eq!(classify(Kind::Mdns, &dns).unwrap().0, "dns");
+        let refused = [0x17, 0x17, 0x81, 0x85, 0, 1, 0, 0, 0, 0, 0, 0];
+        assert_eq!(classify(Kind::Mdns, &refused).unwrap().0, "dns");
         // A pointer loop ends the reading instead of spinning.
         let mut looped = m[..12].to_vec();
         looped[5] = 0;

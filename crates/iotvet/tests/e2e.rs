@@ -279,3 +279,39 @@ fn tls_on_a_closed_port_is_unknown_and_says_why() {
     assert!(scan["versions"].as_array().unwrap().iter().all(|x| x["accepted"] == false), "{scan}");
     assert!(scan["anomalies"].to_string().contains("Connection refused"), "{scan}");
 }
+
+#[test]
+fn a_device_that_cannot_be_reached_is_unknown_not_a_pass() {
+    // A network namespace of our own with no interface up: every connect fails with "network
+    // unreachable", which is no evidence about any port.
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let unshare = if root { vec!["unshare", "-n"] } else { vec!["unshare", "-r", "-n"] };
+    let o = std::process::Command::new(unshare[0])
+        .args(&unshare[1..])
+        .arg(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["assess", "127.0.0.1", "--ports", "1-300", "--format", "json"])
+        .output();
+    let o = match o {
+        Ok(o) if !o.stdout.is_empty() => o,
+        other => {
+            assert!(std::env::var_os("CI").is_none(), "unshare failed in CI: {other:?}");
+            eprintln!("SKIPPED: cannot make a network namespace here ({other:?})");
+            return;
+        }
+    };
+    assert_eq!(code(&o), 3, "unknown, not pass or fail: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for g in ["MS-1", "MS-3"] {
+        assert_eq!(v["verdicts"][g]["verdict"], "unknown", "{g}: {}", v["verdicts"][g]);
+    }
+    assert!(v["verdicts"]["MS-1"]["reason"].as_str().unwrap().contains("TCP scan"), "{}", v["verdicts"]["MS-1"]);
+    let step = &v["case"]["network"]["steps"][0];
+    assert_eq!((step["step"].as_str(), step["status"].as_str()), (Some("tcp-scan"), Some("error")), "{step}");
+    assert!(step["reason"].as_str().unwrap().contains("300 network or host unreachable"), "{step}");
+    assert!(!v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["status"] == "pass"
+            && (f["check"] == "enc.plaintext-service" || f["check"] == "pwd.default-credential")));
+}

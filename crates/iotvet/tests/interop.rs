@@ -738,7 +738,14 @@ fn dtls_openssl_server_is_found_on_udp() {
 }
 
 /// dovecot (IMAP and POP3) and aiosmtpd (SMTP), each offering STARTTLS on loopback.
-fn start_mail_servers(dir: &TempDir, cert: &Path, key: &Path, ports: [u16; 3]) -> Option<(Server, Server)> {
+/// dovecot (IMAP, POP3; every user's password is `password`) and aiosmtpd (SMTP, no users).
+fn start_mail_servers(
+    dir: &TempDir,
+    cert: &Path,
+    key: &Path,
+    ports: [u16; 3],
+    password: &str,
+) -> Option<(Server, Server)> {
     let dovecot = need("dovecot")?;
     let python = need("python3")?;
     let has_aiosmtpd = Command::new(&python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
@@ -756,7 +763,7 @@ fn start_mail_servers(dir: &TempDir, cert: &Path, key: &Path, ports: [u16; 3]) -
         format!(
             "protocols = imap pop3\nlisten = 127.0.0.1\nbase_dir = {b}/run\nstate_dir = {b}/state\nlog_path = {b}/log\n\
              ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}\n\
-             passdb {{\n  driver = static\n  args = password=unused-in-this-test\n}}\n\
+             passdb {{\n  driver = static\n  args = password={password}\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={b}/home\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    port = {imap}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
              service pop3-login {{\n  inet_listener pop3 {{\n    port = {pop3}\n  }}\n  inet_listener pop3s {{\n    port = 0\n  }}\n}}\n\
@@ -791,7 +798,7 @@ fn starttls_imap_pop3_smtp_are_assessed_through_the_upgrade() {
     let dir = TempDir::new("mail-tls");
     let (cert, key) = rsa_cert(&openssl, &dir);
     let ports = [free_port(), free_port(), free_port()];
-    let Some(_servers) = start_mail_servers(&dir, &cert, &key, ports) else { return };
+    let Some(_servers) = start_mail_servers(&dir, &cert, &key, ports, "unused-in-this-test") else { return };
     let spec = ports.map(|p| p.to_string()).join(",");
     let o = iotvet(&["scan", "127.0.0.1", "--ports", &spec, "--udp-ports", "none", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
@@ -805,4 +812,110 @@ fn starttls_imap_pop3_smtp_are_assessed_through_the_upgrade() {
         assert!(accepted_versions(s).contains(&"TLSv1.2"), "{s}");
         assert_eq!(s["tls"]["chain"][0]["subject"], "CN=tls.test", "{s}");
     }
+}
+
+/// Runs `iotvet assess` on loopback with the given extra arguments; the report as JSON.
+fn assess_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["assess", "127.0.0.1", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = iotvet(&all);
+    serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)))
+}
+
+/// (check, status, port) of every finding of a report.
+fn findings_of(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+                f["location"]["port"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn credentials_dovecot_imap_and_pop3_take_the_default_password() {
+    let Some(openssl) = need("openssl") else { return };
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root {
+        assert!(std::env::var_os("CI").is_none(), "CI runs as root");
+        eprintln!("SKIPPED: dovecot needs root to start");
+        return;
+    }
+    let dir = TempDir::new("mail-creds");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let ports = [free_port(), free_port(), free_port()];
+    // Every user's password is "admin": admin/admin (in the minimal list) logs in.
+    let Some(_servers) = start_mail_servers(&dir, &cert, &key, ports, "admin") else { return };
+    let spec = ports.map(|p| p.to_string()).join(",");
+    let v = assess_json(&["--ports", &spec, "--udp-ports", "none", "--credential-set", "minimal"]);
+    let got = findings_of(&v);
+    for port in &ports[..2] {
+        let want = ("pwd.default-credential".to_owned(), "fail".to_owned(), u64::from(*port));
+        assert!(got.contains(&want), "IMAP/POP3 on {port} accepted admin/admin: {got:?}");
+    }
+    assert_eq!(v["verdicts"]["MS-3"]["verdict"], "fail", "{}", v["verdicts"]);
+    let tests = v["case"]["logins"]["tests"].as_array().unwrap();
+    let smtp = tests.iter().find(|t| t["endpoint"]["port"] == ports[2]).unwrap_or_else(|| panic!("{tests:?}"));
+    // aiosmtpd offers AUTH after STARTTLS with no authenticator: every pair, control too, refused.
+    assert_eq!((smtp["outcome"].as_str(), smtp["method"].as_str()), (Some("rejected"), Some("smtp-auth")), "{smtp}");
+}
+
+#[test]
+fn an_udp_echo_service_is_an_echo_not_coap() {
+    let Some(socat) = need("socat") else { return };
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(socat)
+        .arg(format!("UDP4-RECVFROM:{port},bind=127.0.0.1,fork"))
+        .arg("PIPE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server(child);
+    std::thread::sleep(Duration::from_millis(500));
+    let closed = free_port().to_string();
+    let v = assess_json(&["--ports", &closed, "--udp-ports", &port.to_string(), "--no-credentials"]);
+    let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
+    assert_eq!(udp.len(), 1, "{udp:?}");
+    assert_eq!(udp[0]["protocol"], "echo", "{udp:?}");
+    let got = findings_of(&v);
+    assert!(
+        !got.iter().any(|(c, s, _)| c == "enc.coap-without-dtls" || (s == "fail" && c.starts_with("enc."))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn credentials_snmpd_v2c_on_another_community_fails_ms1_and_v3_is_found() {
+    let Some(snmpd) = need("snmpd") else { return };
+    let dir = TempDir::new("snmpd-v3");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let conf = dir.join("snmpd.conf");
+    std::fs::write(&conf, "rocommunity private 127.0.0.1\nsysDescr iotvet test agent\n").unwrap();
+    let child = Command::new(snmpd)
+        .args(["-f", "-Lo", "-C", "-c"])
+        .arg(&conf)
+        .arg(format!("udp:127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server(child);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (closed, p) = (free_port().to_string(), port.to_string());
+    let v = assess_json(&["--ports", &closed, "--udp-ports", &p, "--snmp-ports", &p, "--credential-set", "minimal"]);
+    let got = findings_of(&v);
+    // `public` is not answered, but `private` is: v2c in clear all the same.
+    assert!(got.contains(&("enc.snmp-v1v2c".into(), "fail".into(), u64::from(port))), "{got:?}");
+    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "fail");
+    let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
+    assert!(udp.iter().any(|u| u["protocol"] == "snmpv3"), "the agent answers v3 discovery: {udp:?}");
 }

@@ -9,6 +9,7 @@ use crate::{
     case::{CaseFile, Protocol, ServiceObservation, StepKind},
     catalog::ids,
     finding::{Finding, Location},
+    logins::LoginOutcome,
     rules::{device_step_failed, incomplete},
 };
 
@@ -45,6 +46,35 @@ pub fn udp_services(case: &CaseFile) -> Vec<Finding> {
         let mut f = Finding::fail(check, loc).evidence(format!("{}: {}", u.endpoint, u.identified_by));
         for r in &u.revealed {
             f = f.evidence(format!("revealed {r}"));
+        }
+        out.push(f);
+    }
+    // DTLS 1.0 is TLS 1.1's datagram twin: a legacy version, as on TCP.
+    for u in net.udp_services.iter().filter(|u| u.protocol == "dtls" && u.identified_by.starts_with("DTLS 1.0")) {
+        out.push(
+            Finding::fail(ids::TLS_LEGACY_VERSION, Location::endpoint(&u.endpoint, "dtls"))
+                .evidence(format!("{}: {}", u.endpoint, u.identified_by)),
+        );
+    }
+    // Every community the credential test proved answers in SNMP v1/v2c, in clear: MS-1 too,
+    // whether or not the `public` probe got an answer.
+    let flagged: Vec<_> = out
+        .iter()
+        .filter(|f| f.check == ids::SNMP_V1V2C)
+        .map(|f| (f.location.target.clone(), f.location.port))
+        .collect();
+    for t in
+        case.logins.iter().flat_map(|l| &l.tests).filter(|t| {
+            t.method == "snmp-community" && matches!(t.outcome, LoginOutcome::Accepted | LoginOutcome::Open)
+        })
+    {
+        if flagged.contains(&(t.endpoint.address.clone(), Some(t.endpoint.port))) {
+            continue;
+        }
+        let mut f = Finding::fail(ids::SNMP_V1V2C, Location::endpoint(&t.endpoint, "snmp"))
+            .evidence(format!("{}: the agent answered SNMP v1/v2c requests in clear ({})", t.endpoint, t.detail));
+        for a in &t.accepted {
+            f = f.evidence(format!("{} '{}': {}", a.username, a.password, a.evidence));
         }
         out.push(f);
     }

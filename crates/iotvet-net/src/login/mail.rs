@@ -88,6 +88,19 @@ fn imap_quoted(s: &str) -> Option<String> {
 }
 
 impl Ctx {
+    /// Whether the SMTP server offers AUTH PLAIN or LOGIN at all; None when it could not be told.
+    /// A server without AUTH takes no password, as an SSH server taking keys only.
+    pub(super) async fn smtp_offers_auth(&self) -> Option<bool> {
+        let mut s = self.stream().await.ok()?;
+        if self.starttls.is_none() {
+            reply(&mut s, self, smtp_last).await.ok()?;
+        }
+        send(&mut s, "EHLO iotvet.invalid\r\n").await.ok()?;
+        let ehlo = reply(&mut s, self, smtp_last).await.ok()?;
+        let _ = send(&mut s, "QUIT\r\n").await;
+        Some(!smtp_auth_methods(&ehlo).is_empty())
+    }
+
     pub(super) async fn mail(&self, cred: &Credential) -> Attempt {
         let mut s = match self.stream().await {
             Ok(s) => s,
@@ -162,13 +175,7 @@ impl Ctx {
         }
         send(s, "EHLO iotvet.invalid\r\n").await?;
         let ehlo = reply(s, self, smtp_last).await?;
-        let auth: Vec<String> = ehlo
-            .iter()
-            .filter_map(|l| l.get(4..))
-            .map(str::to_ascii_uppercase)
-            .filter(|l| l.starts_with("AUTH"))
-            .flat_map(|l| l.split([' ', '=']).skip(1).map(str::to_owned).collect::<Vec<_>>())
-            .collect();
+        let auth = smtp_auth_methods(&ehlo);
         let answer = if auth.iter().any(|m| m == "PLAIN") {
             send(s, &format!("AUTH PLAIN {}\r\n", b64(&format!("\0{}\0{}", cred.username, cred.password)))).await?;
             reply(s, self, smtp_last).await?
@@ -198,6 +205,17 @@ impl Ctx {
             _ => Attempt::Inconclusive(format!("unrecognised answer to AUTH: \"{}\"", excerpt(&last))),
         })
     }
+}
+
+/// The AUTH mechanisms an EHLO reply offers that iotvet can use (PLAIN, LOGIN).
+fn smtp_auth_methods(ehlo: &[String]) -> Vec<String> {
+    ehlo.iter()
+        .filter_map(|l| l.get(4..))
+        .map(str::to_ascii_uppercase)
+        .filter(|l| l.starts_with("AUTH"))
+        .flat_map(|l| l.split([' ', '=']).skip(1).map(str::to_owned).collect::<Vec<_>>())
+        .filter(|m| m == "PLAIN" || m == "LOGIN")
+        .collect()
 }
 
 fn excerpt(s: &str) -> String {

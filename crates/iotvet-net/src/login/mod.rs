@@ -52,6 +52,8 @@ pub struct LoginOptions {
     /// SNMP community strings to try, and on which UDP ports (none: no SNMP test).
     pub snmp_communities: Vec<String>,
     pub snmp_ports: Vec<u16>,
+    /// How long SNMP answers are waited for after the last request.
+    pub snmp_wait: Duration,
 }
 
 impl Default for LoginOptions {
@@ -65,6 +67,7 @@ impl Default for LoginOptions {
             show_secrets: false,
             snmp_communities: vec![],
             snmp_ports: vec![161],
+            snmp_wait: Duration::from_secs(1),
         }
     }
 }
@@ -170,7 +173,7 @@ pub async fn test_logins(
         ports.dedup();
         for port in ports {
             let (list, o) = (options.snmp_communities.clone(), options.clone());
-            let wait = Duration::from_millis(1000).min(o.attempt_timeout);
+            let wait = o.snmp_wait;
             snmp.spawn(async move {
                 crate::snmp::test_communities(
                     SocketAddr::new(address, port),
@@ -517,6 +520,14 @@ impl Ctx {
                 .await
             {
                 Attempt::Accepted(_) => open("anonymous FTP login accepted"),
+                _ => None,
+            },
+            Method::Smtp => match self.smtp_offers_auth().await {
+                Some(false) => Some((
+                    LoginOutcome::Rejected,
+                    "the server offers no AUTH PLAIN or LOGIN: no password can log in".into(),
+                    0,
+                )),
                 _ => None,
             },
             Method::Telnet => {

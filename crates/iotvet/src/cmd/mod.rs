@@ -103,7 +103,9 @@ impl CredentialPlan {
         net: &iotvet_core::NetworkSection,
         address: std::net::IpAddr,
         host: &str,
+        udp_wait: Duration,
     ) -> iotvet_core::logins::LoginSection {
-        iotvet_net::test_logins(net, address, host, &self.list, &self.name, &self.options).await
+        let options = iotvet_net::LoginOptions { snmp_wait: udp_wait, ..self.options.clone() };
+        iotvet_net::test_logins(net, address, host, &self.list, &self.name, &options).await
     }
 }

@@ -29,7 +29,7 @@ pub async fn vet(name: &str, target: &ScopedTarget, v: Vetting<'_>) -> Result<Re
     let (net, documents) = tokio::join!(probe_device(target, v.probe), crate::cmd::docs::collect(sources, v.docs));
     if let Some(plan) = v.credentials {
         let host = if v.probe.probe.host.is_empty() { &target.name } else { &v.probe.probe.host };
-        case.logins = Some(plan.run(&net, target.address, host).await);
+        case.logins = Some(plan.run(&net, target.address, host, v.probe.udp_wait).await);
     }
     case.network = Some(net);
     case.documents = documents?;
