@@ -300,7 +300,8 @@ async fn test_service(
         Attempt::Lockout(why) => {
             test.attempts = 1;
             test.outcome = LoginOutcome::Inconclusive;
-            test.detail = format!("the first attempt already met a lockout: {why}");
+            test.detail = "the first attempt (a random control credential) already met a lockout".into();
+            test.lockout = Some(format!("{why}; stopped before trying the list"));
             test.duration_ms = started.elapsed().as_millis() as u64;
             return test;
         }
