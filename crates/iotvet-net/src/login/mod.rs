@@ -594,7 +594,11 @@ impl Ctx {
             Some(Prompt::Shell) => {
                 Attempt::Accepted(format!("shell prompt after the username alone: {}", tail(&after_user)))
             }
-            Some(Prompt::Failure) | Some(Prompt::Login) => Attempt::Rejected,
+            Some(Prompt::Failure) => Attempt::Rejected,
+            // The login again, with no password asked and no failure said: nothing was tried.
+            Some(Prompt::Login) => {
+                Attempt::Inconclusive("the login prompt again, without asking for a password".into())
+            }
             None => Attempt::Inconclusive("no password prompt after the username".into()),
         }
     }
