@@ -23,21 +23,16 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 IOTVET = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TARGET, "debug", "iotvet")
 CORPORA = os.path.join(ROOT, "..", "shared", "corpora")
 
-# Differences that are understood, by code: explained in BENCHMARKS.md.
+# Differences understood and accepted: one file and one code each, with the reason (BENCHMARKS.md).
 SECTXT_KNOWN = {
-    # sectxt decodes the OpenPGP packets with pgpy; iotvet checks the armor only (no OpenPGP
-    # library yet), so a well-armored block with broken packets is only caught by sectxt.
-    "pgp_error": "sectxt parses OpenPGP packets; iotvet checks the armor only",
-    "pgp_signature_error": "sectxt parses OpenPGP packets; iotvet checks the armor only",
-}
-
-# Files where the two disagree for a reason we accept, each explained.
-SECTXT_KNOWN_FILES = {
-    "signed_no_checksum.txt": "RFC 9580 makes the armor checksum optional (and says not to emit it); "
+    ("signed_no_checksum.txt", "pgp_data_error"): "RFC 9580 makes the armor checksum optional (and says not to emit it); "
     "pgpy requires it, rPGP (iotvet) does not",
-    "signed_pgp_error.txt": "the signature block holds no OpenPGP packet at all: pgpy discards it and reports "
-    "nothing, iotvet reports pgp_data_error",
+    ("signed_pgp_error.txt", "pgp_data_error"): "the signature block holds no OpenPGP packet at all: pgpy discards "
+    "it and reports nothing, iotvet reports pgp_data_error",
 }
+# Fewer files than this means the corpus was not found: no agreement to claim.
+SECTXT_MIN_FILES = 36
+READABILITY_MIN_TEXTS = 27
 
 # Readability tolerances (absolute), from the measured spread of syllable counting between
 # TeX's en-US hyphenation patterns (iotvet) and LibreOffice's en_US patterns (pyphen, textstat).
@@ -131,14 +126,13 @@ def check_securitytxt():
             theirs, ours = sectxt_codes(path, url), iotvet_codes(path, url)
             seen |= theirs
             name = os.path.basename(path)
-            unexplained = {c for c in theirs ^ ours if c not in SECTXT_KNOWN and name not in SECTXT_KNOWN_FILES}
-            note = "; ".join(f"{c}: {SECTXT_KNOWN[c]}" for c in sorted(theirs ^ ours) if c in SECTXT_KNOWN)
-            if theirs != ours and name in SECTXT_KNOWN_FILES:
-                note = "known: " + SECTXT_KNOWN_FILES[name]
+            unexplained = {c for c in theirs ^ ours if (name, c) not in SECTXT_KNOWN}
+            note = "; ".join(f"{c}: {SECTXT_KNOWN[(name, c)]}" for c in sorted(theirs ^ ours) if (name, c) in SECTXT_KNOWN)
             result(not unexplained, f"{os.path.basename(path)}: {sorted(theirs)}"
                    + (f"  only sectxt: {sorted(theirs - ours)} only iotvet: {sorted(ours - theirs)}" if theirs != ours else "")
                    + (f"  ({note})" if note else ""))
         print(f"   {len(files)} files; sectxt codes seen: {len(seen)}: {sorted(seen)}")
+        result(len(files) >= SECTXT_MIN_FILES, f"{len(files)} security.txt files compared (at least {SECTXT_MIN_FILES} expected)")
 
 
 def legal_texts():
@@ -211,11 +205,12 @@ def check_readability():
                    f"FK {ours['flesch_kincaid_grade']:.1f} vs {theirs['flesch_kincaid_grade']:.1f}, syllables {syl:+d}"
                    + (f"  beyond tolerance: {bad}" if bad else ""))
     print(f"   {len(texts)} texts; largest differences: " + ", ".join(f"{k} {v:.2f}" for k, v in worst.items()))
+    result(len(texts) >= READABILITY_MIN_TEXTS, f"{len(texts)} texts compared (at least {READABILITY_MIN_TEXTS} expected)")
 
 
 if __name__ == "__main__":
     if not os.path.isdir(CORPORA):
-        print(f"SKIPPED the corpus files: {CORPORA} is absent (CI lays shared/ beside the clone)")
+        print(f"the corpus files are absent: {CORPORA} (CI lays shared/ beside the clone); the counts below will fail")
     check_securitytxt()
     check_readability()
     print(f"\ncrosscheck: {passed} passed, {failed} failed")

@@ -309,9 +309,14 @@ pub struct TlsScan {
     /// server preferred them (IANA names: `x25519`, `secp256r1`, `ffdhe2048`…).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
-    /// Size in bits of the finite-field Diffie-Hellman prime of its DHE suites (TLS 1.2 and older).
+    /// Size in bits of the smallest finite-field Diffie-Hellman prime of its DHE suites (TLS 1.2
+    /// and older): the one an attacker would pick.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_prime_bits: Option<u32>,
+    /// Every distinct DHE prime size its DHE suites use, ascending (`dh_prime_bits` is the
+    /// smallest): a server may size its prime by the suite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dh_prime_sizes: Vec<u32>,
     /// TLS compression (DEFLATE) accepted when offered; None when only TLS 1.3 is spoken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<bool>,

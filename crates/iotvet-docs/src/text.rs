@@ -48,25 +48,30 @@ pub fn looks_like_html(text: &str, content_type: Option<&str>) -> bool {
         }
     }
     let head: String = text.trim_start().chars().take(8192).collect::<String>().to_ascii_lowercase();
-    const MARKS: [&str; 16] = [
-        "<!doctype html",
-        "<html",
-        "<body",
-        "<head",
-        "<title",
-        "<meta ",
-        "<p>",
-        "<p ",
-        "<div",
-        "<h1",
-        "<h2",
-        "<br",
-        "<ul",
-        "<table",
-        "<span",
-        "<a href",
+    if head.starts_with("<!doctype html") || head.starts_with("<?xml") && head.contains("<html") {
+        return true;
+    }
+    // Tags as tags: `<ul>` or `<ul class=…>`, not `<uli.peru@example.com>` in a licence text.
+    const TAGS: [&str; 20] = [
+        "html", "head", "body", "title", "meta", "p", "div", "span", "a", "br", "ul", "ol", "li", "h1", "h2", "h3",
+        "table", "tr", "td", "section",
     ];
-    MARKS.iter().any(|m| head.contains(m))
+    let is_tag = |at: usize, name: &str| {
+        head.get(at + name.len()..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| c == '>' || c == '/' || c.is_ascii_whitespace())
+    };
+    let mut found = 0;
+    let mut closed = false;
+    for name in TAGS {
+        let open = head.match_indices(&format!("<{name}")).any(|(at, _)| is_tag(at + 1, name));
+        if open && ["html", "head", "body"].contains(&name) {
+            return true;
+        }
+        found += usize::from(open);
+        closed |= head.match_indices(&format!("</{name}")).any(|(at, _)| is_tag(at + 2, name));
+    }
+    found >= 2 && closed
 }
 
 /// Elements whose content is not the document's text.
@@ -217,6 +222,8 @@ mod tests {
     fn markup_is_told_by_content() {
         assert!(looks_like_html("<h1>Privacy</h1><p>We collect data.</p>", None));
         assert!(!looks_like_html("Privacy policy. We collect data <when> asked.", None));
+        assert!(!looks_like_html("Packaged by Uli <uli.peru@example.com> and <p.q@example.org>", None));
+        assert!(looks_like_html("<div class=x><p>We collect data.</p></div>", None));
         assert!(!looks_like_html("<p>x</p>", Some("text/plain; charset=utf-8")));
     }
 

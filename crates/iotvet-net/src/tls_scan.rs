@@ -239,20 +239,25 @@ impl Scanner {
         found
     }
 
-    /// The DHE prime's size, from the ServerKeyExchange of a DHE suite, for a client that does
-    /// not offer RFC 7919 FFDHE groups (as older clients do not): the server's own prime, not a
-    /// negotiated group.
-    async fn dh_bits(&self, version: u16, dhe: &[u16]) -> Option<u32> {
-        if dhe.is_empty() {
-            return None;
-        }
+    /// The DHE primes' sizes, from the ServerKeyExchange of each DHE suite apart (a server may
+    /// size its prime by the suite's strength: OpenSSL's automatic parameters give 1024 bits to
+    /// some suites and 3072 to others), for a client that does not offer RFC 7919 FFDHE groups
+    /// (as older clients do not): the server's own primes, not a negotiated group. Distinct
+    /// sizes, ascending.
+    async fn dh_sizes(&self, version: u16, dhe: &[u16]) -> Vec<u32> {
         let groups: Vec<u16> = ALL_GROUPS.iter().copied().filter(|g| *g >> 8 != 0x01).collect();
-        let hello = Hello { groups: &groups, ..self.hello(version, dhe) };
-        let flight = self.exchange(&hello, true, "DHE hello").await?;
-        match key_exchange(&flight, false)? {
-            KeyExchange::Dh { prime_bits } => Some(prime_bits),
-            KeyExchange::Ec { .. } => None,
+        let mut sizes = Vec::new();
+        for suite in dhe.iter().take(32) {
+            let hello = Hello { groups: &groups, ..self.hello(version, std::slice::from_ref(suite)) };
+            let Some(flight) = self.exchange(&hello, true, "DHE hello").await else { continue };
+            if let Some(KeyExchange::Dh { prime_bits }) = key_exchange(&flight, false) {
+                if !sizes.contains(&prime_bits) {
+                    sizes.push(prime_bits);
+                }
+            }
         }
+        sizes.sort_unstable();
+        sizes
     }
 }
 
@@ -359,8 +364,8 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
             vec![]
         }
     };
-    let (flight, server_order_enforced, g13, g12, dh_prime_bits) =
-        tokio::join!(details, order, groups13, s.groups12(top_version, &ecdhe), s.dh_bits(top_version, &dhe));
+    let (flight, server_order_enforced, g13, g12, dh_prime_sizes) =
+        tokio::join!(details, order, groups13, s.groups12(top_version, &ecdhe), s.dh_sizes(top_version, &dhe));
     let mut groups = g13;
     for g in g12 {
         if !groups.contains(&g) {
@@ -423,7 +428,8 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
             .collect(),
         server_order_enforced,
         groups: groups.into_iter().map(group_name).collect(),
-        dh_prime_bits,
+        dh_prime_bits: dh_prime_sizes.first().copied(),
+        dh_prime_sizes,
         compression: hello.map(|h| h.compression != 0),
         secure_renegotiation: has(0xff01),
         extended_master_secret: has(0x0017),

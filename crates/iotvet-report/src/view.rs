@@ -103,8 +103,13 @@ impl TlsView {
         if !scan.groups.is_empty() {
             facts.push(format!("key-exchange groups: {}", scan.groups.join(", ")));
         }
-        if let Some(bits) = scan.dh_prime_bits {
-            facts.push(format!("DHE prime: {bits} bits"));
+        match (scan.dh_prime_sizes.as_slice(), scan.dh_prime_bits) {
+            (sizes @ [_, _, ..], _) => facts.push(format!(
+                "DHE primes: {} bits (by suite)",
+                sizes.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            )),
+            (_, Some(bits)) => facts.push(format!("DHE prime: {bits} bits")),
+            _ => {}
         }
         facts.push(format!("TLS compression: {}", yes_no(scan.compression)));
         facts.push(format!("secure renegotiation (RFC 5746): {}", yes_no(scan.secure_renegotiation)));
