@@ -70,6 +70,7 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
     for candidate in candidates {
         let (retrieval, body) = obtain(&candidate, &options.fetch);
         let ok = retrieval.ok();
+        let served_in_clear = retrieval.urls.last().filter(|u| u.to_ascii_lowercase().starts_with("http://")).cloned();
         let urls: Vec<String> = match (retrieval.urls.first(), retrieval.urls.last()) {
             (Some(first), Some(last)) => vec![first.clone(), last.clone()],
             _ => options.security_txt_url.iter().cloned().collect(),
@@ -91,6 +92,16 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
                         line: None,
                     });
                 }
+            }
+            if let Some(url) = served_in_clear {
+                // RFC 9116 §3: "The file MUST be accessed via HTTP 1.0 or a higher version, and the
+                // file access MUST use the "https" scheme".
+                file.problems.push(iotvet_core::documents::Problem {
+                    level: iotvet_core::documents::Level::Error,
+                    code: "not_https".into(),
+                    message: format!("The file must be served over HTTPS; it came from {url}."),
+                    line: None,
+                });
             }
             return SecurityTxtObservation { attempts, file: Some(file) };
         }

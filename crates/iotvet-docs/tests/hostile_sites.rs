@@ -94,6 +94,8 @@ fn a_security_txt_of_binary_junk_is_errors_and_http_is_not_https() {
     let f = o.file.expect("parsed");
     assert!(f.has("utf8") && f.has("no_contact") && f.has("no_expire"), "{:?}", f.problems);
     assert!(f.problems.iter().all(|p| p.message.len() < 300));
+    // Served over plain http: RFC 9116 asks for https.
+    assert!(f.has("not_https"), "{:?}", f.problems);
 }
 
 #[test]

@@ -319,8 +319,12 @@ fn hydra_found(port: u16, module: &[&str]) -> Option<Vec<(String, String)>> {
 fn finds_the_planted_pair_as_hydra_does(port: u16, module: &[&str]) {
     let (found, test) = found_credentials(port);
     assert_eq!(found, planted(), "{test}");
-    if let Some(hydra) = hydra_found(port, module) {
-        assert_eq!(hydra, found, "hydra and iotvet disagree");
+    match hydra_found(port, module) {
+        Some(hydra) => assert_eq!(hydra, found, "hydra and iotvet disagree"),
+        None => {
+            assert!(std::env::var_os("CI").is_none(), "hydra is missing in CI; scripts/test installs it");
+            eprintln!("SKIPPED: the hydra cross-check (hydra is not installed)");
+        }
     }
 }
 
@@ -418,7 +422,9 @@ fn credentials_busybox_telnetd_with_login() {
     // hydra's telnet module says of itself that it is unreliable; against busybox's login it
     // misses the planted pair in some runs (it reads the next prompt too early after a failed
     // login). iotvet must find at least everything hydra finds.
-    if let Some(hydra) = hydra_found(port, &["telnet"]) {
+    let hydra = hydra_found(port, &["telnet"]);
+    assert!(hydra.is_some() || std::env::var_os("CI").is_none(), "hydra is missing in CI");
+    if let Some(hydra) = hydra {
         assert!(hydra.iter().all(|h| found.contains(h)), "hydra found {hydra:?}, iotvet {found:?}");
     }
 }
@@ -512,7 +518,9 @@ fn credentials_snmpd_community() {
     assert!(f.is_some(), "a working community is a default credential: {}", v["findings"]);
 
     // hydra with the same communities finds the same one.
-    if let Some(hydra) = ["/usr/bin/hydra"].into_iter().find(|p| Path::new(p).is_file()) {
+    let hydra = ["/usr/bin/hydra"].into_iter().find(|p| Path::new(p).is_file());
+    assert!(hydra.is_some() || std::env::var_os("CI").is_none(), "hydra is missing in CI");
+    if let Some(hydra) = hydra {
         let list = dir.join("communities.txt");
         std::fs::write(&list, iotvet_net::snmp::communities(iotvet_net::CredentialSet::Minimal).join("\n") + "\n")
             .unwrap();
