@@ -38,12 +38,19 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     if file.has("no_contact") {
         out.push(Finding::fail(ids::NO_SECURITY_CONTACT, loc.clone()).evidence("the file has no Contact field"));
     }
-    if file.has("expired") {
+    // Judged here, at the case's time, from the recorded expiry: a rejudge decides again.
+    let assessed = crate::dates::utc_unix(&case.created_at);
+    let expired = match (file.expires_unix, assessed) {
+        (Some(expires), Some(now)) => expires < now,
+        _ => file.has("expired"),
+    };
+    if expired {
         let expires: Vec<&str> = file.values("expires").collect();
-        out.push(
-            Finding::fail(ids::SECURITY_TXT_EXPIRED, loc.clone())
-                .evidence(format!("Expires: {} is in the past at the time it was read", expires.join(", "))),
-        );
+        out.push(Finding::fail(ids::SECURITY_TXT_EXPIRED, loc.clone()).evidence(format!(
+            "Expires: {} is before the time of the assessment ({})",
+            expires.join(", "),
+            case.created_at
+        )));
     }
     let errors: Vec<String> = file
         .errors()
@@ -161,5 +168,16 @@ mod tests {
             ]
         );
         assert!(f[3].evidence[0].contains("line 2: no_uri message (no_uri)"));
+    }
+
+    #[test]
+    fn expiry_is_judged_at_the_time_of_the_case_not_of_collection() {
+        // Expires 2026-06-01; the fixture case is of 2026-01-01: valid then, whatever was recorded.
+        let mut valid = file(&[]);
+        valid.expires_unix = crate::dates::utc_unix("2026-06-01T00:00:00Z");
+        let mut c = with_security_txt(Some(valid), None);
+        assert!(!findings(&c).iter().any(|f| f.check == ids::SECURITY_TXT_EXPIRED));
+        c.created_at = "2026-07-01T00:00:00Z".into();
+        assert!(findings(&c).iter().any(|f| f.check == ids::SECURITY_TXT_EXPIRED && f.status == Status::Fail));
     }
 }
