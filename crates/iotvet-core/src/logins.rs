@@ -75,6 +75,11 @@ pub struct AcceptedCredential {
     pub list_entry: String,
     /// What showed the login worked (e.g. "shell prompt '# ' after login").
     pub evidence: String,
+    /// The device let the default in only to demand a new password at once (an expired-password
+    /// prompt, a redirect to a set-password page): the default must be reset at setup, as MS-3
+    /// asks.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub change_forced: bool,
 }
 
 /// `x****1`: first and last character kept for passwords of four or more characters.

@@ -29,6 +29,9 @@ pub struct ExpectedFinding {
     /// `verified` (the default) or `declared`.
     #[serde(default = "verified")]
     pub basis: String,
+    /// Words one evidence line of the finding must hold (not compared when absent).
+    #[serde(default)]
+    pub evidence: Option<String>,
 }
 
 fn verified() -> String {
@@ -43,7 +46,15 @@ impl ExpectedFinding {
             port: f.location.port,
             service: f.location.service.clone(),
             basis: f.basis.as_str().to_owned(),
+            evidence: None,
         }
+    }
+
+    /// Whether finding `f` is this expected one.
+    fn matches(&self, f: &Finding) -> bool {
+        let mut got = Self::of(f);
+        got.evidence = self.evidence.clone();
+        got == *self && self.evidence.as_deref().is_none_or(|w| f.evidence.iter().any(|e| e.contains(w)))
     }
 }
 
@@ -58,6 +69,9 @@ impl std::fmt::Display for ExpectedFinding {
         }
         if self.basis != "verified" {
             write!(f, " [{}]", self.basis)?;
+        }
+        if let Some(e) = &self.evidence {
+            write!(f, " with evidence \"{e}\"")?;
         }
         Ok(())
     }
@@ -81,18 +95,18 @@ impl Manifest {
             }
         }
         let mut want: Vec<ExpectedFinding> = self.findings.clone();
-        let mut got: Vec<ExpectedFinding> = a.findings.iter().map(ExpectedFinding::of).collect();
-        want.sort();
-        got.sort();
+        // Those that name evidence first, so they are not taken by a looser expectation.
+        want.sort_by_key(|w| w.evidence.is_none());
+        let mut got: Vec<&Finding> = a.findings.iter().collect();
         for w in &want {
-            match got.iter().position(|g| g == w) {
+            match got.iter().position(|g| w.matches(g)) {
                 Some(i) => {
                     got.remove(i);
                 }
                 None => out.push(format!("missing: {w}")),
             }
         }
-        out.extend(got.iter().map(|g| format!("unexpected: {g}")));
+        out.extend(got.iter().map(|g| format!("unexpected: {}", ExpectedFinding::of(g))));
         out
     }
 }

@@ -191,6 +191,41 @@ async fn vendor_site<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, vendor: Vendo
     s.write_all(&reply).await
 }
 
+/// The request body after `head`: Content-Length bytes (at most 4 KiB), some already in `buf`.
+async fn body<S: AsyncRead + Unpin>(s: &mut S, head: &str, buf: &mut Vec<u8>) -> std::io::Result<String> {
+    let len = header(head, "content-length").and_then(|l| l.parse::<usize>().ok()).unwrap_or(0).min(4096);
+    while buf.len() < len {
+        read_some(s, buf).await?;
+    }
+    Ok(String::from_utf8_lossy(&buf[..len]).into_owned())
+}
+
+/// A field of an `application/x-www-form-urlencoded` body, decoded.
+fn form_field(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| {
+            let bytes = v.replace('+', " ").into_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while let Some(&b) = bytes.get(i) {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                match (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                    (b'%', Some(x)) => {
+                        out.push(x);
+                        i += 3;
+                    }
+                    _ => {
+                        out.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    })
+}
+
 async fn http<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, kind: ServiceKind, ip: IpAddr) -> Io {
     let mut buf = Vec::new();
     let head = read_head(s, &mut buf).await?;
@@ -215,6 +250,18 @@ async fn http<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, kind: ServiceKind, i
             "200 OK",
             &[("Content-Type", "text/xml".into()), ("Server", "Linux/3.10 UPnP/1.0 SensorOS/2.1.0".into())],
             "<?xml version=\"1.0\"?><root xmlns=\"urn:schemas-upnp-org:device-1-0\"><device><friendlyName>Sensor</friendlyName><modelName>ES-2</modelName><modelNumber>2.1.0</modelNumber><serviceList><service><serviceType>urn:Belkin:service:basicevent:1</serviceType><controlURL>/upnp/control/basicevent1</controlURL></service></serviceList></device></root>",
+        ),
+        // The hub ships with admin / admin, but signing in with it leads only to a page that
+        // demands a new password (and every other page sends the user back there): the default
+        // is reset at setup, as MS-3 asks.
+        _ if head.starts_with("POST /login ") && form_field(&body(s, &head, &mut buf).await?, "password").as_deref() == Some("admin") => {
+            let hsts = ("Strict-Transport-Security", "max-age=31536000".to_owned());
+            response("303 See Other", &[hsts, ("Location", "/setup/new-password".into()), ("Set-Cookie", "hub=setup; HttpOnly; Secure".into())], "")
+        }
+        _ if path == "/setup/new-password" && header(&head, "cookie").is_some_and(|c| c.contains("hub=setup")) => response(
+            "200 OK",
+            &[("Strict-Transport-Security", "max-age=31536000".into()), html],
+            "<html><head><title>Hub setup</title></head><body><h1>Choose a password</h1><p>The default password must be changed before the hub can be used. Enter a new password.</p><form method=\"post\" action=\"/setup/new-password\"><input type=\"password\" name=\"new\"><input type=\"password\" name=\"confirm\"><button>Save</button></form></body></html>",
         ),
         _ => response(
             "200 OK",

@@ -239,6 +239,7 @@ pub async fn test_communities(
             username: format!("community (v{})", if version == 0 { "1" } else { "2c" }),
             password: if show_secrets { community.clone() } else { mask(&community) },
             list_entry: "snmp-communities".into(),
+            change_forced: false,
             evidence: match r.value {
                 Some(v) => format!("GetResponse for sysDescr.0: {v}"),
                 None => format!("GetResponse (error status {})", r.error_status),

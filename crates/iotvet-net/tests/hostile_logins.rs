@@ -256,3 +256,32 @@ async fn a_telnet_server_silent_after_the_password_is_given_up_quickly() {
     assert!((t.attempts as usize) < 16, "{} attempts", t.attempts);
     assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_default_that_must_be_changed_at_once_is_recorded_as_change_forced() {
+    // Takes root / xc3511 (first in the list) only to demand a new password, as PAM does for
+    // an expired password; refuses anything else.
+    let port = device(|mut s| async move {
+        let mut b = [0u8; 256];
+        let _ = s.write_all(b"login: ").await;
+        let n = s.read(&mut b).await.unwrap_or(0);
+        let user = String::from_utf8_lossy(&b[..n]).trim().to_owned();
+        let _ = s.write_all(b"Password: ").await;
+        let n = s.read(&mut b).await.unwrap_or(0);
+        let password = String::from_utf8_lossy(&b[..n]).trim().to_owned();
+        let answer: &[u8] = if (user.as_str(), password.as_str()) == ("root", "xc3511") {
+            b"\r\nYou are required to change your password immediately (administrator enforced)\r\nNew password: "
+        } else {
+            b"\r\nLogin incorrect\r\nlogin: "
+        };
+        let _ = s.write_all(answer).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    })
+    .await;
+    let list = creds::builtin(CredentialSet::Minimal);
+    let s = test_logins(&net(port, Protocol::Telnet), LOCAL, "127.0.0.1", &list, "minimal", &options()).await;
+    let t = &s.tests[0];
+    assert_eq!(t.outcome, LoginOutcome::Accepted, "{t:?}");
+    assert_eq!(t.accepted.len(), 1, "{t:?}");
+    assert!(t.accepted[0].change_forced && t.accepted[0].username == "root", "{t:?}");
+}

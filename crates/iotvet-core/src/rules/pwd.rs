@@ -34,9 +34,19 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
 fn tested(case: &CaseFile, logins: &LoginSection) -> Vec<Finding> {
     let mut out = Vec::new();
     let secrets = if logins.secrets_shown { "" } else { " (masked)" };
+    let mut forced = Vec::new();
     for t in &logins.tests {
         let loc = Location::endpoint(&t.endpoint, &t.service);
         match t.outcome {
+            // Every accepted default was met by a demand for a new password: reset at setup.
+            LoginOutcome::Accepted if !t.accepted.is_empty() && t.accepted.iter().all(|a| a.change_forced) => {
+                for a in &t.accepted {
+                    forced.push(format!(
+                        "{} {}: default accepted, change forced: username '{}' with password '{}'{secrets} ({})",
+                        t.endpoint, t.service, a.username, a.password, a.evidence
+                    ));
+                }
+            }
             LoginOutcome::Accepted => {
                 let mut f = Finding::fail(ids::DEFAULT_CREDENTIAL, loc);
                 for a in &t.accepted {
@@ -73,8 +83,11 @@ fn tested(case: &CaseFile, logins: &LoginSection) -> Vec<Finding> {
     }
     let mut pass = Finding::pass(ids::DEFAULT_CREDENTIAL, Location::device(&case.target.address));
     let rejected: Vec<_> = logins.tests.iter().filter(|t| t.outcome == LoginOutcome::Rejected).collect();
-    if rejected.is_empty() && !logins.tests.iter().any(|t| t.outcome == LoginOutcome::Open) {
+    if rejected.is_empty() && forced.is_empty() && !logins.tests.iter().any(|t| t.outcome == LoginOutcome::Open) {
         pass = pass.evidence(no_login_surface(case));
+    }
+    for f in forced {
+        pass = pass.evidence(f);
     }
     for t in rejected {
         pass = pass.evidence(format!(
@@ -231,6 +244,7 @@ mod tests {
                             password: mask("xc3511"),
                             list_entry: "mirai".into(),
                             evidence: "shell prompt".into(),
+                            change_forced: false,
                         }]
                     } else {
                         vec![]

@@ -76,6 +76,8 @@ impl Default for LoginOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Attempt {
     Accepted(String),
+    /// Accepted, and a new password demanded at once (expired-password prompt, set-password page).
+    ChangeForced(String),
     Rejected,
     /// Access without any credential.
     Open(String),
@@ -282,7 +284,7 @@ async fn test_service(
     // baseline every listed credential must differ from.
     let control = Credential::control();
     match ctx.attempt(&control).await {
-        Attempt::Accepted(why) | Attempt::Open(why) => {
+        Attempt::Accepted(why) | Attempt::ChangeForced(why) | Attempt::Open(why) => {
             test.attempts = 1;
             test.duration_ms = started.elapsed().as_millis() as u64;
             if method == Method::HttpForm {
@@ -359,7 +361,7 @@ async fn test_service(
                     gave_up.store(true, Ordering::Relaxed);
                 }
                 let done = match &outcome {
-                    Attempt::Accepted(_) => !find_all,
+                    Attempt::Accepted(_) | Attempt::ChangeForced(_) => !find_all,
                     Attempt::Lockout(_) => true,
                     _ => streak >= UNDECIDED_STREAK,
                 };
@@ -379,8 +381,14 @@ async fn test_service(
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
     test.attempts = results.len() as u32 + 1;
     for (cred, outcome) in &results {
-        if let Attempt::Accepted(evidence) = outcome {
+        let (evidence, change_forced) = match outcome {
+            Attempt::Accepted(e) => (e, false),
+            Attempt::ChangeForced(e) => (e, true),
+            _ => continue,
+        };
+        {
             test.accepted.push(AcceptedCredential {
+                change_forced,
                 username: cred.username.clone(),
                 password: if options.show_secrets { cred.password.clone() } else { mask(&cred.password) },
                 list_entry: cred.entry.clone(),
@@ -608,6 +616,10 @@ impl Ctx {
             return Attempt::Inconclusive("connection dropped at the password prompt".into());
         }
         let answer = telnet_text(&self.read(s, |b| prompt_kind(&telnet_text(b)).is_some()).await);
+        // "Your password has expired ... New password:": in, but only to set a new one.
+        if demands_new_password(&answer) {
+            return Attempt::ChangeForced(format!("a new password was demanded at once: {}", tail(&answer)));
+        }
         match prompt_kind(&answer) {
             Some(Prompt::Shell) if user_sent || !cred.username.is_empty() => {
                 Attempt::Accepted(format!("shell prompt after login: {}", tail(&answer)))
@@ -762,7 +774,13 @@ impl Ctx {
                 let failure =
                     ["invalid", "incorrect", "failed", "wrong", "denied", "error"].iter().any(|w| text.contains(w));
                 if (300..400).contains(&code) && !location.contains("login") && !location.is_empty() {
-                    Attempt::Accepted(format!("HTTP {code} redirect to {location} after the form"))
+                    let original = header(&head, "location").unwrap_or_default();
+                    match self.forced_change_page(original, header(&head, "set-cookie")).await {
+                        Some(page) => Attempt::ChangeForced(format!(
+                            "HTTP {code} redirect to {location} after the form, where {page}"
+                        )),
+                        None => Attempt::Accepted(format!("HTTP {code} redirect to {location} after the form")),
+                    }
                 } else if code == 200 && cookie && !form_again && !failure {
                     Attempt::Accepted("session cookie set and the login form gone".into())
                 } else if form_again || failure || location.contains("login") {
@@ -772,6 +790,22 @@ impl Ctx {
                 }
             }
         }
+    }
+
+    /// Follows a redirect after login (with its session cookie) and says whether the page there
+    /// only asks for a new password: the device makes its user replace the default first.
+    async fn forced_change_page(&self, location: &str, cookie: Option<&str>) -> Option<String> {
+        let path = match location.find("://") {
+            Some(i) => location[i + 3..].find('/').map(|p| &location[i + 3 + p..]).unwrap_or("/"),
+            None if location.starts_with('/') => location,
+            None => return None,
+        };
+        let cookie = cookie.and_then(|c| c.split(';').next()).map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        let (code, _, body) = self.http_exchange(self.http_request("GET", path, &cookie, "")).await.ok()?;
+        let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
+        let password_fields = text.matches("type=\"password\"").count() + text.matches("type=password").count();
+        (code == 200 && password_fields >= 1 && demands_new_password(&text))
+            .then(|| format!("the page asks for a new password ({password_fields} password fields)"))
     }
 
     async fn rtsp_describe(&self, s: &mut BoxStream, authorization: Option<&str>) -> (u16, String) {
@@ -1017,6 +1051,24 @@ fn prompt_kind(text: &str) -> Option<Prompt> {
         return Some(Prompt::Shell);
     }
     None
+}
+
+/// Words a device uses when it lets a default in only to have it changed.
+fn demands_new_password(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "password has expired",
+        "password expired",
+        "must change your password",
+        "you are required to change your password",
+        "change your password",
+        "new password",
+        "set a password",
+        "set your password",
+        "choose a password",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
 }
 
 fn tail(text: &str) -> String {
