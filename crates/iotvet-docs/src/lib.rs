@@ -70,6 +70,7 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
     for candidate in candidates {
         let (retrieval, body) = obtain(&candidate, &options.fetch);
         let ok = retrieval.ok();
+        tracing::info!(source = %candidate, ok, bytes = body.len(), "security.txt tried");
         let served_in_clear = retrieval.urls.last().filter(|u| u.to_ascii_lowercase().starts_with("http://")).cloned();
         let urls: Vec<String> = match (retrieval.urls.first(), retrieval.urls.last()) {
             (Some(first), Some(last)) => vec![first.clone(), last.clone()],
@@ -112,6 +113,13 @@ pub fn security_txt(source: &str, options: &DocsOptions) -> SecurityTxtObservati
 /// A privacy policy (`kind` = `privacy-policy`) or terms (`terms`) from a URL or a file.
 pub fn policy(kind: &str, source: &str, options: &DocsOptions) -> PolicyObservation {
     let (retrieval, body) = obtain(source, &options.fetch);
+    tracing::info!(
+        kind,
+        source,
+        bytes = body.len(),
+        error = retrieval.error.as_deref().unwrap_or("none"),
+        "document read"
+    );
     let mut obs = PolicyObservation {
         kind: kind.to_owned(),
         retrieval,

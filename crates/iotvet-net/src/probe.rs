@@ -47,7 +47,13 @@ impl Default for DeviceProbe {
 pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSection {
     let started_at = now_rfc3339();
     let clock = Instant::now();
+    tracing::info!(target = %target.address, ports = cfg.ports.len(), "TCP scan starts");
     let scan = tcp_connect_scan(target.address, cfg.ports.ports(), cfg.scan).await;
+    tracing::info!(
+        target = %target.address, open = scan.open.len(), closed = scan.closed, filtered = scan.filtered,
+        unreachable = scan.unreachable, local_errors = scan.errors, ms = scan.duration.as_millis() as u64,
+        failure = scan.failure().as_deref().unwrap_or("none"), "TCP scan done"
+    );
     let mut steps = vec![match scan.failure() {
         None => CollectorStep::completed(StepKind::TcpScan, None),
         Some(why) => CollectorStep::error(StepKind::TcpScan, None, why),
@@ -95,8 +101,14 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
         let handle = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
+            let started = Instant::now();
             let service = identify(addr, &probe).await;
-            crate::tls_scan::assess_service(service, addr, &probe.host, probe.read_timeout).await
+            tracing::debug!(%addr, protocol = service.protocol.name(), how = %service.identified_by, ms = started.elapsed().as_millis() as u64, "identified");
+            let service = crate::tls_scan::assess_service(service, addr, &probe.host, probe.read_timeout).await;
+            if let Some(scan) = &service.tls_scan {
+                tracing::debug!(%addr, handshakes = scan.handshakes, ms = scan.duration_ms, anomalies = scan.anomalies.len(), "TLS assessed");
+            }
+            service
         });
         spawned.insert(handle.id(), port);
     }
@@ -113,6 +125,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
             Err(e) => {
                 let port = spawned.get(&e.id()).copied().unwrap_or_default();
                 let why = if e.is_panic() { "the task panicked" } else { "the task was cancelled" };
+                tracing::warn!(port, why, "identification did not finish");
                 steps.push(CollectorStep::error(StepKind::Identify, tcp(port), why));
             }
         }

@@ -192,6 +192,12 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(&'static str, String, Vec<String>)>
     Some((name(kind), how, revealed))
 }
 
+/// What each protocol's reader makes of one datagram, for every protocol iotvet asks (the
+/// fuzz target's entry point: every UDP answer reader over the same bytes).
+pub fn read_as_every_protocol(b: &[u8]) -> Vec<(&'static str, String, Vec<String>)> {
+    KINDS.into_iter().filter_map(|k| classify(k, b)).collect()
+}
+
 /// The names PTR answers point to in a DNS message (for DNS-SD enumeration: the service types,
 /// e.g. `_http._tcp.local`), at most 20. Written by hand: only PTR answers are needed, and a
 /// DNS library would be a dependency for twenty lines. Compression pointers are followed at
@@ -328,6 +334,7 @@ pub async fn probe_udp(address: IpAddr, ports: &[u16], timeout: Duration) -> Udp
     }
     found.sort_by_key(|(port, rank, _)| (*port, *rank));
     found.dedup_by_key(|(port, _, _)| *port);
+    tracing::info!(%address, asked, answered = found.len(), unsent = unsent.len(), "UDP probes done");
     UdpProbeResult { services: found.into_iter().map(|(_, _, o)| o).collect(), failures }
 }
 

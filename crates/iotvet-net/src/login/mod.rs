@@ -437,6 +437,7 @@ async fn test_service(
         )
     };
     test.duration_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(endpoint = %test.endpoint, method = %test.method, outcome = test.outcome.as_str(), attempts = test.attempts, ms = test.duration_ms, "credential test done");
     test
 }
 
