@@ -293,6 +293,10 @@ pub struct ServiceObservation {
     /// For a TLS service: every protocol version and cipher suite it accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_scan: Option<TlsScan>,
+    /// A TLS port that also answered plain HTTP (a server that sniffs the first byte): the
+    /// answer to the plain request. Both faces of the port are the device's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plain_http: Option<ResponseHead>,
 }
 
 /// What a TLS service accepts, found by offering each version and removing each chosen suite
@@ -391,6 +395,7 @@ impl ServiceObservation {
             telnet_options: vec![],
             identified_by: identified_by.into(),
             tls_scan: None,
+            plain_http: None,
         }
     }
 

@@ -117,9 +117,19 @@ pub async fn identify(addr: SocketAddr, options: &ProbeOptions) -> ServiceObserv
                 plain.how,
                 if o.how.is_empty() { "nothing identified".into() } else { o.how.clone() }
             );
-            observation(endpoint, o, Some(session))
+            let mut s = observation(endpoint, o, Some(session));
+            s.plain_http = plain_http_face(addr, options).await;
+            s
         }
     }
+}
+
+/// The plain-HTTP face of a TLS port, if it has one: some servers read the first byte and speak
+/// TLS or plain HTTP on the same port. A `400` is the usual "plain HTTP sent to an HTTPS port"
+/// refusal, not a face.
+async fn plain_http_face(addr: SocketAddr, options: &ProbeOptions) -> Option<ResponseHead> {
+    let o = run_probe(Probe::Http, addr, Layer::Plain, options).await;
+    o.response.filter(|r| o.protocol == Some(Protocol::Http) && r.status != 400)
 }
 
 fn observation(endpoint: Endpoint, o: Outcome, tls: Option<TlsSession>) -> ServiceObservation {

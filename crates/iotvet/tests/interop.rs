@@ -927,3 +927,51 @@ fn credentials_snmpd_v2c_on_another_community_fails_ms1_and_v3_is_found() {
     let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
     assert!(udp.iter().any(|u| u["protocol"] == "snmpv3"), "the agent answers v3 discovery: {udp:?}");
 }
+
+#[test]
+fn a_port_that_speaks_tls_and_plain_http_shows_both_faces() {
+    let Some(openssl) = need("openssl") else { return };
+    let Some(python) = need("python3") else { return };
+    let dir = TempDir::new("dual-face");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = free_port();
+    // A server that reads the first byte, as some embedded web servers do: 0x16 starts TLS,
+    // anything else gets the login page in clear.
+    let script = format!(
+        r#"
+import socket, ssl, threading
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain({cert:?}, {key:?})
+page = b"<html><title>Camera login</title><form method=post><input name=u><input type=password name=p></form></html>"
+answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(page), page)
+def serve(c):
+    try:
+        c.settimeout(5)
+        first = c.recv(1, socket.MSG_PEEK)
+        if first == b"\x16":
+            c = ctx.wrap_socket(c, server_side=True)
+        c.recv(4096)
+        c.sendall(answer)
+    except Exception:
+        pass
+    finally:
+        c.close()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", {port}))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#,
+        cert = cert.display().to_string(),
+        key = key.display().to_string(),
+    );
+    let _s = start(Command::new(python).arg("-c").arg(script), port);
+    let (_, _, service) = identify(port);
+    assert!(!service["tls"].is_null(), "the TLS face: {service}");
+    assert_eq!(service["plain_http"]["status"], 200, "the plain face: {service}");
+    let v = assess_json(&["--ports", &port.to_string(), "--udp-ports", "none", "--no-credentials"]);
+    let got = findings_of(&v);
+    assert!(got.contains(&("enc.plaintext-service".into(), "fail".into(), u64::from(port))), "{got:?}");
+}

@@ -255,12 +255,33 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
     let Some(net) = &case.network else {
         return vec![Finding::unknown(ids::PLAINTEXT_SERVICE, Location::device(&case.target.address))];
     };
-    let failing: Vec<Finding> = net
+    let mut failing: Vec<Finding> = net
         .services
         .iter()
         .filter(|s| is_plaintext(s) && !(s.protocol == Protocol::Http && s.redirects_to_https()))
         .map(plaintext_finding)
         .collect();
+    // A TLS port whose other face speaks plain HTTP (other than a redirect to HTTPS).
+    for s in &net.services {
+        let Some(r) = s.plain_http.as_ref() else { continue };
+        let redirect = (300..400).contains(&r.status)
+            && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"));
+        if redirect {
+            continue;
+        }
+        let mut line = format!("the same port also answers plain HTTP: {}", r.status_line);
+        if r.login_form {
+            line.push_str("; serves a login form in clear");
+        }
+        if let Some(a) = &r.www_authenticate {
+            line.push_str(&format!("; asks for credentials in clear: WWW-Authenticate: {a}"));
+        }
+        failing.push(
+            Finding::fail(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, "http"))
+                .evidence(format!("{} speaks TLS and plain HTTP on one port (it reads the first byte)", s.endpoint))
+                .evidence(line),
+        );
+    }
     // A scan that reached nothing, or a service whose encryption was never shown, is no
     // evidence of encryption: the failures stand, the pass does not (the Unknowns say why).
     if !failing.is_empty() || device_step_failed(case, StepKind::TcpScan) {

@@ -109,8 +109,19 @@ fn judge_document(target: &str, check: &str, o: &PolicyObservation) -> Vec<Findi
     }
     if o.kind == "privacy-policy" {
         let missing: Vec<&str> = o.topics.iter().filter(|t| !t.covered).map(|t| t.topic.as_str()).collect();
+        // The topic phrases are English: in another language a topic not found is not known to
+        // be missing.
+        let english = o.language.as_deref() == Some("eng");
         let mut f = if missing.is_empty() {
             Finding::pass(ids::TOPICS_MISSING, loc)
+        } else if !english {
+            Finding::unknown(ids::TOPICS_MISSING, loc)
+                .evidence(format!(
+                    "language {}: not found by iotvet's English phrases: {}",
+                    o.language.as_deref().unwrap_or("not recognised"),
+                    missing.join(", ")
+                ))
+                .needs("topic detection for the document's language (iotvet's topic phrases are English)")
         } else {
             Finding::fail(ids::TOPICS_MISSING, loc).evidence(format!("not covered: {}", missing.join(", ")))
         };
@@ -227,7 +238,9 @@ mod tests {
         assert!(got.contains(&(ids::HARD_TO_READ.into(), Status::Fail)), "{got:?}");
         assert!(got.contains(&(ids::TOPICS_MISSING.into(), Status::Fail)));
         assert!(got.contains(&(ids::NO_TERMS.into(), Status::Fail)));
-        let got = judged(vec![policy("privacy-policy", 0.0, "deu", &[], None)]);
+        let got = judged(vec![policy("privacy-policy", 0.0, "deu", &["children"], None)]);
         assert!(got.contains(&(ids::HARD_TO_READ.into(), Status::Unknown)));
+        // English phrases not found in a German text say nothing about the German text.
+        assert!(got.contains(&(ids::TOPICS_MISSING.into(), Status::Unknown)), "{got:?}");
     }
 }
