@@ -189,8 +189,11 @@ async fn identify_concurrently(addr: SocketAddr, layer: Layer, probes: &[Probe],
         });
     }
     let mut done: Vec<(usize, Outcome)> = Vec::new();
+    let mut failed = 0;
     while let Some(joined) = tasks.join_next().await {
         let Ok((rank, outcome)) = joined else {
+            // A probe that panicked is one answer fewer; it is said below, never silently lost.
+            failed += 1;
             continue;
         };
         if outcome.strength >= 2 {
@@ -215,6 +218,10 @@ async fn identify_concurrently(addr: SocketAddr, layer: Layer, probes: &[Probe],
         } else if !best.bytes.is_empty() {
             best.how = "the service answered iotvet's probes in no protocol it recognises".into();
         }
+    }
+    if failed > 0 {
+        let note = format!("{failed} identification probe(s) failed inside iotvet");
+        best.how = if best.how.is_empty() { note } else { format!("{}; {note}", best.how) };
     }
     best
 }

@@ -254,15 +254,22 @@ impl<'a> Hello<'a> {
     /// The hello as one DTLS datagram (RFC 6347 §4.2.2): `legacy_version` is then a DTLS
     /// version (0xfefd for DTLS 1.2, 0xfeff for 1.0) and the cookie is empty.
     pub fn dtls_datagram(&self, random: [u8; 32]) -> Vec<u8> {
-        let body = self.body(random, Some(&[]));
+        self.dtls_datagram_with_cookie(random, &[])
+    }
+
+    /// The hello again with the cookie a HelloVerifyRequest gave (RFC 6347 §4.2.1).
+    pub fn dtls_datagram_with_cookie(&self, random: [u8; 32], cookie: &[u8]) -> Vec<u8> {
+        let body = self.body(random, Some(cookie));
+        // The hello that carries a cookie is the client's second message and record.
+        let seq = u8::from(!cookie.is_empty());
         let mut handshake = vec![1];
         put_u24(&mut handshake, body.len());
-        handshake.extend_from_slice(&[0, 0]); // message_seq
+        handshake.extend_from_slice(&[0, seq]); // message_seq
         put_u24(&mut handshake, 0); // fragment_offset
         put_u24(&mut handshake, body.len()); // fragment_length
         handshake.extend_from_slice(&body);
         let mut record = vec![0x16, 0xfe, 0xff]; // DTLS 1.0 record version, as clients send it
-        record.extend_from_slice(&[0; 8]); // epoch 0, sequence number 0
+        record.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, seq]); // epoch 0, sequence number
         put_u16(&mut record, handshake.len() as u16);
         record.extend_from_slice(&handshake);
         record
@@ -281,6 +288,31 @@ pub enum DtlsAnswer {
         level: u8,
         description: u8,
     },
+}
+
+/// The body of the first handshake message of a DTLS datagram, when it is of type `message`.
+fn dtls_handshake_body(bytes: &[u8], message: u8) -> Option<&[u8]> {
+    if bytes.first() != Some(&0x16) {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([*bytes.get(11)?, *bytes.get(12)?]));
+    let record = bytes.get(13..13 + len)?;
+    let (&kind, rest) = record.split_first()?;
+    let body_len = usize::try_from(u32::from_be_bytes([0, *rest.first()?, *rest.get(1)?, *rest.get(2)?])).ok()?;
+    (kind == message).then(|| rest.get(11..11 + body_len)).flatten()
+}
+
+/// The cookie of a HelloVerifyRequest datagram (server_version, then the cookie).
+pub fn hello_verify_cookie(bytes: &[u8]) -> Option<Vec<u8>> {
+    let body = dtls_handshake_body(bytes, 3)?;
+    let len = usize::from(*body.get(2)?);
+    body.get(3..3 + len).map(<[u8]>::to_vec)
+}
+
+/// The version a DTLS ServerHello chose (its server_version field).
+pub fn dtls_server_hello_version(bytes: &[u8]) -> Option<u16> {
+    let body = dtls_handshake_body(bytes, 2)?;
+    Some(u16::from_be_bytes([*body.first()?, *body.get(1)?]))
 }
 
 /// Reads a datagram as a DTLS record answering a ClientHello; None when it is not DTLS.
@@ -654,5 +686,21 @@ mod tests {
         assert_eq!(read_dtls_answer(&[0x16, 3, 3, 0, 2, 2, 40]), None, "TLS, not DTLS");
         let datagram = Hello::new(None, 0xfefd, &[0xc0a8]).dtls_datagram([1; 32]);
         assert_eq!(usize::from(u16::from_be_bytes([datagram[11], datagram[12]])), datagram.len() - 13);
+        // A HelloVerifyRequest with a 4-byte cookie, and the hello sent again with it.
+        // record header (13), handshake header (type 3, length 7, seq 0, offset 0, fragment 7), body
+        let mut hvr = vec![0x16, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 19];
+        hvr.extend_from_slice(&[3, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 7]);
+        hvr.extend_from_slice(&[0xfe, 0xff, 4, 9, 8, 7, 6]);
+        assert_eq!(hello_verify_cookie(&hvr), Some(vec![9, 8, 7, 6]));
+        assert_eq!(dtls_server_hello_version(&hvr), None, "not a ServerHello");
+        let again = Hello::new(None, 0xfefd, &[0xc0a8]).dtls_datagram_with_cookie([1; 32], &[9, 8, 7, 6]);
+        assert_eq!(again.len(), datagram.len() + 4);
+        assert_eq!(again[10], 1, "the second record");
+        let mut hello = hvr.clone();
+        hello[13] = 2;
+        assert_eq!(dtls_server_hello_version(&hello), Some(0xfeff));
+        for n in 0..hvr.len() {
+            let _ = (hello_verify_cookie(&hvr[..n]), dtls_server_hello_version(&hvr[..n]));
+        }
     }
 }

@@ -66,9 +66,7 @@ fn request(kind: Kind, addr: SocketAddr) -> Vec<u8> {
         // RRQ for a file that does not exist: any TFTP server answers ERROR (or DATA).
         Kind::Tftp => [&[0u8, 1][..], b"iotvet-probe-no-such-file", &[0], b"octet", &[0]].concat(),
         // A DTLS 1.2 ClientHello with an empty cookie: a server answers HelloVerifyRequest.
-        Kind::Dtls => {
-            crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES).dtls_datagram(crate::tls_hello::random())
-        }
+        Kind::Dtls => dtls_hello().dtls_datagram(dtls_random()),
     }
 }
 
@@ -289,17 +287,92 @@ async fn answer(
         }
         let answer = &buf[..n];
         // A service that sends back whatever it gets is an echo, whatever was asked.
-        let (protocol, how, revealed) = if answer == sent {
+        let (protocol, mut how, mut revealed) = if answer == sent {
             ("echo", "sends back every datagram it is sent (an echo service)".to_owned(), vec![])
         } else {
             classify(kind, answer)?
         };
+        if protocol == "dtls" {
+            // Past the cookie exchange, on the same socket (many servers, `openssl s_server`
+            // among them, serve only the peer that spoke first): the version the server settles
+            // on. Then, from another socket, whether it still takes DTLS 1.0 (TLS 1.1's datagram
+            // twin) when that is all a client offers; silence there proves nothing.
+            let mut chosen = None;
+            if let Some(cookie) = crate::tls_hello::hello_verify_cookie(answer) {
+                let again = dtls_hello().dtls_datagram_with_cookie(dtls_random(), &cookie);
+                if socket.send_to(&again, addr).await.is_ok() {
+                    chosen = recv_from(socket, addr, timeout)
+                        .await
+                        .and_then(|b| crate::tls_hello::dtls_server_hello_version(&b));
+                }
+            }
+            if let Some(v) = chosen {
+                how = format!("{how}; {} ServerHello after the cookie exchange", dtls_name(v));
+            }
+            if chosen != Some(0xfeff) {
+                if let Some(Ok(0xfeff)) = dtls_handshake(addr, 0xfeff, timeout).await {
+                    revealed.push("accepts DTLS 1.0 (a ServerHello to a DTLS 1.0-only hello)".into());
+                }
+            }
+        }
         return Some(UdpServiceObservation {
             endpoint: Endpoint { address: addr.ip().to_string(), port: addr.port(), transport: Transport::Udp },
             protocol: protocol.into(),
             identified_by: how,
             revealed,
         });
+    }
+}
+
+/// The DTLS probe's hello (at most DTLS 1.2).
+fn dtls_hello() -> crate::tls_hello::Hello<'static> {
+    crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES)
+}
+
+/// The DTLS probe's client random: one per run, so the hello sent again with the cookie is the
+/// same hello (RFC 6347 §4.2.1).
+fn dtls_random() -> [u8; 32] {
+    static RANDOM: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    *RANDOM.get_or_init(crate::tls_hello::random)
+}
+
+fn dtls_name(version: u16) -> &'static str {
+    match version {
+        0xfeff => "DTLS 1.0",
+        0xfefd => "DTLS 1.2",
+        _ => "DTLS 1.3",
+    }
+}
+
+/// A DTLS handshake up to the ServerHello offering at most `version`, through the cookie
+/// exchange, on a socket of its own: Ok(the version chosen), Err(what came instead), None
+/// for silence.
+async fn dtls_handshake(addr: SocketAddr, version: u16, timeout: Duration) -> Option<Result<u16, String>> {
+    use crate::tls_hello::{dtls_server_hello_version, hello_verify_cookie, random, Hello};
+    let bind = SocketAddr::new(if addr.is_ipv4() { [0u8; 4].into() } else { [0u16; 8].into() }, 0);
+    let socket = UdpSocket::bind(bind).await.ok()?;
+    let hello = Hello::new(None, version, &DTLS_SUITES);
+    let random = random();
+    socket.send_to(&hello.dtls_datagram(random), addr).await.ok()?;
+    let mut answer = recv_from(&socket, addr, timeout).await?;
+    if let Some(cookie) = hello_verify_cookie(&answer) {
+        socket.send_to(&hello.dtls_datagram_with_cookie(random, &cookie), addr).await.ok()?;
+        answer = recv_from(&socket, addr, timeout).await?;
+    }
+    Some(dtls_server_hello_version(&answer).ok_or_else(|| escape_excerpt(&answer, 24)))
+}
+
+/// The next datagram from `addr`'s address within `timeout`.
+async fn recv_from(socket: &UdpSocket, addr: SocketAddr, timeout: Duration) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 8192];
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let (n, from) = tokio::time::timeout(left, socket.recv_from(&mut buf)).await.ok()?.ok()?;
+        if from.ip() == addr.ip() {
+            buf.truncate(n);
+            return Some(buf);
+        }
     }
 }
 

@@ -742,11 +742,43 @@ fn dtls_openssl_server_is_found_on_udp() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_else(|_| panic!("{}", stderr(&o)));
     let u = &v["hosts"][0]["network"]["udp_services"][0];
     assert_eq!(u["protocol"], "dtls", "{v}");
-    assert!(u["identified_by"].as_str().unwrap().contains("HelloVerifyRequest"), "{u}");
+    let how = u["identified_by"].as_str().unwrap();
+    assert!(
+        how.contains("HelloVerifyRequest") && how.contains("DTLS 1.2 ServerHello after the cookie exchange"),
+        "{u}"
+    );
+    assert!(u["revealed"].as_array().is_none_or(|r| r.is_empty()), "OpenSSL 3 refuses DTLS 1.0 by default: {u}");
 }
 
-/// dovecot (IMAP and POP3) and aiosmtpd (SMTP), each offering STARTTLS on loopback.
-/// dovecot (IMAP, POP3; every user's password is `password`) and aiosmtpd (SMTP, no users).
+#[test]
+fn a_dtls_1_0_server_is_a_legacy_version() {
+    let Some(openssl) = need("openssl") else { return };
+    let dir = TempDir::new("dtls1");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(&openssl)
+        .args(["s_server", "-dtls1", "-cipher", "ALL:@SECLEVEL=0", "-accept", &format!("127.0.0.1:{port}"), "-quiet"])
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _s = Server(child);
+    std::thread::sleep(Duration::from_millis(300));
+    let closed = free_port().to_string();
+    let v = assess_json(&["--ports", &closed, "--udp-ports", &port.to_string(), "--no-credentials"]);
+    let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
+    assert_eq!(udp.first().map(|u| u["protocol"].clone()), Some("dtls".into()), "{udp:?}");
+    let got = findings_of(&v);
+    assert!(got.contains(&("enc.tls-legacy-version".into(), "fail".into(), u64::from(port))), "{got:?} {udp:?}");
+}
+
+/// dovecot (IMAP and POP3; every user's password is `password`) and aiosmtpd (SMTP, no users),
+/// each offering STARTTLS on loopback.
 fn start_mail_servers(
     dir: &TempDir,
     cert: &Path,

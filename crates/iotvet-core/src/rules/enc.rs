@@ -50,11 +50,19 @@ pub fn udp_services(case: &CaseFile) -> Vec<Finding> {
         out.push(f);
     }
     // DTLS 1.0 is TLS 1.1's datagram twin: a legacy version, as on TCP.
-    for u in net.udp_services.iter().filter(|u| u.protocol == "dtls" && u.identified_by.starts_with("DTLS 1.0")) {
-        out.push(
-            Finding::fail(ids::TLS_LEGACY_VERSION, Location::endpoint(&u.endpoint, "dtls"))
-                .evidence(format!("{}: {}", u.endpoint, u.identified_by)),
-        );
+    let dtls10 = |u: &&crate::case::UdpServiceObservation| {
+        u.protocol == "dtls"
+            && (u.identified_by.starts_with("DTLS 1.0")
+                || u.identified_by.contains("DTLS 1.0 ServerHello")
+                || u.revealed.iter().any(|r| r.starts_with("accepts DTLS 1.0")))
+    };
+    for u in net.udp_services.iter().filter(dtls10) {
+        let mut f = Finding::fail(ids::TLS_LEGACY_VERSION, Location::endpoint(&u.endpoint, "dtls"))
+            .evidence(format!("{}: {}", u.endpoint, u.identified_by));
+        for r in &u.revealed {
+            f = f.evidence(r.clone());
+        }
+        out.push(f);
     }
     // Every community the credential test proved answers in SNMP v1/v2c, in clear: MS-1 too,
     // whether or not the `public` probe got an answer.

@@ -101,6 +101,12 @@ enum Method {
     Smtp,
 }
 
+/// A page title that names a sign-in page.
+fn looks_like_sign_in(title: &str) -> bool {
+    let t = title.to_ascii_lowercase();
+    ["login", "log in", "sign in", "signin", "sign-in", "anmelden", "connexion"].iter().any(|w| t.contains(w))
+}
+
 /// Undecided attempts in a row after which a service is given up as untested.
 const UNDECIDED_STREAK: u32 = 5;
 
@@ -140,6 +146,11 @@ fn method_for(s: &ServiceObservation) -> Option<Result<Method, &'static str>> {
             (Some(a), _) if a.starts_with("digest") => Some(Ok(Method::HttpDigest)),
             (Some(a), _) if a.starts_with("basic") => Some(Ok(Method::HttpBasic)),
             (_, true) => Some(Ok(Method::HttpForm)),
+            // A sign-in page with no form in its HTML: the form is built by a script, which
+            // iotvet does not run. A login service all the same: untested, so MS-3 is unknown.
+            _ if s.response.as_ref().and_then(|r| r.title.as_deref()).is_some_and(looks_like_sign_in) => Some(Err(
+                "the page is titled as a sign-in page but has no form in its HTML (a login built by JavaScript); iotvet does not run scripts",
+            )),
             _ => None,
         },
         _ => None,
