@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use iotvet_core::{case::Target, Assessment, CaseFile, Finding, Guideline, Overall, Verdict};
 use serde::{Deserialize, Serialize};
 
+pub mod exit;
 mod html;
 mod markdown;
 mod sarif;
 mod terminal;
+pub mod text;
 mod view;
 
 /// The version of the JSON report layout. Bumped on any change scripts could notice.

@@ -11,16 +11,8 @@ mod cmd;
 mod output;
 
 /// Exit codes, as scanners used in CI do.
-pub mod exit {
-    /// The product meets the minimum standards (or the command succeeded).
-    pub const MEETS: u8 = 0;
-    /// At least one guideline fails.
-    pub const FAILS: u8 = 1;
-    /// Usage or runtime error: nothing was judged.
-    pub const ERROR: u8 = 2;
-    /// No guideline fails but at least one is Unknown: the evidence does not settle it.
-    pub const UNKNOWN: u8 = 3;
-}
+/// The exit-code policy lives with the printers, in `iotvet-report`.
+pub use iotvet_report::exit;
 
 #[derive(Parser)]
 #[command(name = "iotvet", version, about = "Vet connected consumer products against the five minimum standards for IoT security", long_about = None)]

@@ -90,9 +90,5 @@ pub fn emit(report: &Report, formats: &[Format], out: Option<&Path>) -> Result<(
 }
 
 pub fn exit_code(report: &Report) -> u8 {
-    match report.overall {
-        iotvet_core::Overall::Meets => crate::exit::MEETS,
-        iotvet_core::Overall::Fails => crate::exit::FAILS,
-        iotvet_core::Overall::Unknown => crate::exit::UNKNOWN,
-    }
+    crate::exit::of_overall(report.overall)
 }

@@ -109,7 +109,8 @@ pub fn certificates(case: &CaseFile) -> Vec<Finding> {
 
 /// Every TLS finding of one service: its enumeration, then its certificate judged at `now`.
 pub fn tls_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
-    let mut out = scan_findings(s);
+    let mut out: Vec<Finding> = tls_unproven(s).then(|| unproven_finding(s)).into_iter().collect();
+    out.extend(scan_findings(s));
     out.extend(certificate_findings(s, now));
     out
 }
@@ -370,19 +371,19 @@ fn tls_unproven(s: &ServiceObservation) -> bool {
 /// `enc.plaintext-service` Unknown for each TLS-looking service with no handshake to show.
 pub fn unproven_tls(case: &CaseFile) -> Vec<Finding> {
     let Some(net) = &case.network else { return vec![] };
-    net.services
-        .iter()
-        .filter(|s| tls_unproven(s))
-        .map(|s| {
-            let mut f = Finding::unknown(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
-                .evidence(format!("{}: {}", s.endpoint, s.identified_by))
-                .needs("a TLS handshake the server completes (if it wants a host name, give it with --sni NAME or as the target)");
-            for a in s.tls_scan.iter().flat_map(|t| t.anomalies.iter()) {
-                f = f.evidence(a.clone());
-            }
-            f
-        })
-        .collect()
+    net.services.iter().filter(|s| tls_unproven(s)).map(unproven_finding).collect()
+}
+
+fn unproven_finding(s: &ServiceObservation) -> Finding {
+    let mut f = Finding::unknown(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
+        .evidence(format!("{}: {}", s.endpoint, s.identified_by))
+        .needs(
+            "a TLS handshake the server completes (if it wants a host name, give it with --sni NAME or as the target)",
+        );
+    for a in s.tls_scan.iter().flat_map(|t| t.anomalies.iter()) {
+        f = f.evidence(a.clone());
+    }
+    f
 }
 
 /// `enc.unidentified-service`: an open service whose protocol iotvet could not identify.

@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use iotvet_core::{
-    case::Target, declaration::Declaration, documents::ReadabilityThresholds, CaseFile, Guideline, Status,
-};
+use iotvet_core::{case::Target, declaration::Declaration, documents::ReadabilityThresholds, CaseFile, Guideline};
 use iotvet_docs::{DocsOptions, DocumentSources, FetchOptions};
 use iotvet_net::now_rfc3339;
 use serde_json::json;
@@ -137,66 +135,9 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_terminal(&docs, &findings);
+        print!("{}", iotvet_report::text::documents(&docs, &findings));
     }
-    Ok(if findings.iter().any(|f| f.status == Status::Fail) { crate::exit::FAILS } else { crate::exit::MEETS })
-}
-
-fn print_terminal(docs: &iotvet_core::documents::DocumentsSection, findings: &[iotvet_core::Finding]) {
-    // Everything below may come from the document: escaped before it reaches the terminal.
-    use iotvet_report::printable as p_;
-    if let Some(s) = &docs.security_txt {
-        for a in &s.attempts {
-            println!("{}: {}", p_(&a.source), p_(a.error.as_deref().unwrap_or("found")));
-        }
-        if let Some(f) = &s.file {
-            let signed = match (f.signed, f.signature_verified) {
-                (false, _) => "no",
-                (true, Some(true)) => "yes (signature verified with the key given)",
-                (true, Some(false)) => "yes (the signature does NOT verify with the key given)",
-                (true, None) => "yes (signature not verified: give the key with --security-txt-key)",
-            };
-            println!("signed: {signed}; line endings: {}", f.line_endings);
-            for field in &f.fields {
-                println!("  {:<20} {}", p_(&field.name), p_(&field.value));
-            }
-            for p in &f.problems {
-                let line = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                println!("  {:<14} {line}{} ({})", format!("{:?}", p.level).to_lowercase(), p_(&p.message), p.code);
-            }
-        }
-    }
-    for p in &docs.policies {
-        println!(
-            "{} {}: {}",
-            p.kind,
-            p_(&p.retrieval.source),
-            p_(p.retrieval.error.as_deref().or(p.extraction_error.as_deref()).unwrap_or("read"))
-        );
-        if let Some(l) = &p.language {
-            println!("  language {l}, {} characters of main text", p.text_chars);
-        }
-        if let Some(r) = &p.readability {
-            println!(
-                "  words {}  sentences {}  syllables {}  reading time {:.1} min",
-                r.words, r.sentences, r.syllables, r.reading_time_minutes
-            );
-            println!(
-                "  Flesch Reading Ease {:.2}  Flesch-Kincaid grade {:.2}  Gunning Fog {:.2}  SMOG {:.2}  Coleman-Liau {:.2}  ARI {:.2}",
-                r.flesch_reading_ease, r.flesch_kincaid_grade, r.gunning_fog, r.smog, r.coleman_liau, r.ari
-            );
-        }
-        for t in &p.topics {
-            println!("  {:<15} {}", t.topic, p_(t.sentence.as_deref().unwrap_or("NOT COVERED")));
-        }
-    }
-    println!();
-    for f in findings {
-        println!("{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, p_(&f.location.to_string()));
-        for e in &f.evidence {
-            println!("         - {}", p_(e));
-        }
-    }
+    Ok(crate::exit::of_findings(&findings))
 }
 
 pub fn declaration(command: DeclarationCommand) -> Result<u8> {

@@ -16,34 +16,16 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
     };
     let targets = resolve_target(&args.target, args.probe.scope()).await?;
     let mut hosts = Vec::new();
+    let mut code = crate::exit::MEETS;
     for target in &targets {
         progress(&format!("iotvet: scanning {} ({} TCP ports)", target.address, probe.ports.len()));
         let net = probe_device(target, &probe).await;
+        code = code.max(crate::exit::of_steps(&net.steps));
         if !json {
             if net.services.is_empty() && targets.len() > 1 {
                 continue;
             }
-            println!(
-                "{} ({}): {} of {} TCP ports open, {} ms",
-                target.name,
-                target.address,
-                net.open_ports.len(),
-                net.ports_scanned,
-                net.scan_duration_ms
-            );
-            if !net.services.is_empty() {
-                println!("{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
-            }
-            for s in &net.services {
-                let detail = iotvet_report::printable(&s.detail());
-                let port = format!("{}/tcp", s.endpoint.port);
-                println!(
-                    "{port:<12} {:<10} {:<10} {detail}",
-                    s.service_name(),
-                    if s.is_encrypted() { "yes" } else { "no" }
-                );
-            }
-            println!();
+            print!("{}", iotvet_report::text::scan_host(&target.name, &target.address.to_string(), &net));
         }
         hosts.push(json!({ "target": target.name, "address": target.address.to_string(), "network": net }));
     }
@@ -55,5 +37,5 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
             )?
         );
     }
-    Ok(crate::exit::MEETS)
+    Ok(code)
 }

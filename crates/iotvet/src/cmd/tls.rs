@@ -42,7 +42,6 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
     service.tls = a.session;
     service.tls_scan = Some(a.scan);
     let findings = iotvet_core::rules::enc::tls_findings(&service, &iotvet_net::now_rfc3339());
-    let accepted = service.tls_scan.as_ref().is_some_and(|s| s.versions.iter().any(|v| v.accepted));
     if json {
         println!(
             "{}",
@@ -54,13 +53,9 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
             }))?
         );
     } else {
-        print_terminal(&service, &findings);
+        print!("{}", iotvet_report::text::tls(&service, &findings));
     }
-    Ok(match (accepted, findings.is_empty()) {
-        (false, _) => 3,
-        (true, true) => 0,
-        (true, false) => 1,
-    })
+    Ok(crate::exit::of_findings(&findings))
 }
 
 fn split_host_port(target: &str, default: u16) -> Result<(String, u16)> {
@@ -75,24 +70,4 @@ fn split_host_port(target: &str, default: u16) -> Result<(String, u16)> {
         _ => (target.to_owned(), default),
     };
     Ok((host, port))
-}
-
-fn print_terminal(s: &ServiceObservation, findings: &[iotvet_core::finding::Finding]) {
-    let Some(view) = iotvet_report::TlsView::of(s) else { return };
-    println!("{}", view.endpoint);
-    for (version, suites) in &view.versions {
-        println!("  {version:<9} {}", if suites.is_empty() { "not offered" } else { "offered" });
-        for c in suites {
-            println!("      {c}");
-        }
-    }
-    for fact in &view.facts {
-        println!("  {fact}");
-    }
-    for (i, c) in view.chain.iter().enumerate() {
-        println!("  certificate #{i}: {c}");
-    }
-    for f in findings {
-        println!("  FAIL {:<32} {}", f.check, iotvet_report::printable(&f.evidence.join("; ")));
-    }
 }

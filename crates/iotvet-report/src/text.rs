@@ -1,0 +1,148 @@
+//! Plain-text printers of the commands that show one collection rather than a whole report
+//! (`scan`, `tls`, `docs`): like the report writers, they escape every text that came from a
+//! device or a document (`printable`), so the binary only chooses which one to print.
+
+use std::fmt::Write as _;
+
+use iotvet_core::case::{NetworkSection, ServiceObservation};
+use iotvet_core::documents::DocumentsSection;
+use iotvet_core::Finding;
+
+use crate::view::{printable as p_, TlsView};
+
+/// One host of `iotvet scan`: open ports with their service, then any step that did not complete.
+pub fn scan_host(name: &str, address: &str, net: &NetworkSection) -> String {
+    let mut out = format!(
+        "{} ({address}): {} of {} TCP ports open, {} ms\n",
+        p_(name),
+        net.open_ports.len(),
+        net.ports_scanned,
+        net.scan_duration_ms
+    );
+    if !net.services.is_empty() {
+        let _ = writeln!(out, "{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
+    }
+    for s in &net.services {
+        let port = format!("{}/tcp", s.endpoint.port);
+        let _ = writeln!(
+            out,
+            "{port:<12} {:<10} {:<10} {}",
+            s.service_name(),
+            if s.is_encrypted() { "yes" } else { "no" },
+            p_(&s.detail())
+        );
+    }
+    for u in &net.udp_services {
+        let port = format!("{}/udp", u.endpoint.port);
+        let _ = writeln!(out, "{port:<12} {:<10} {:<10} {}", u.protocol, "-", p_(&u.identified_by));
+    }
+    for step in &net.steps {
+        if let Some(why) = step.failure() {
+            let place = step.endpoint.as_ref().map(|e| format!(" of {e}")).unwrap_or_default();
+            let _ = writeln!(out, "incomplete: the {}{place}: {}", step.step.name(), p_(why));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// `iotvet tls`: versions and suites, the other observations, the chain, the findings.
+pub fn tls(s: &ServiceObservation, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let Some(view) = TlsView::of(s) else { return out };
+    let _ = writeln!(out, "{}", view.endpoint);
+    for (version, suites) in &view.versions {
+        let _ = writeln!(out, "  {version:<9} {}", if suites.is_empty() { "not offered" } else { "offered" });
+        for c in suites {
+            let _ = writeln!(out, "      {c}");
+        }
+    }
+    for fact in &view.facts {
+        let _ = writeln!(out, "  {fact}");
+    }
+    for (i, c) in view.chain.iter().enumerate() {
+        let _ = writeln!(out, "  certificate #{i}: {c}");
+    }
+    for f in findings {
+        let _ =
+            writeln!(out, "  {:<7} {:<32} {}", f.status.as_str().to_uppercase(), f.check, p_(&f.evidence.join("; ")));
+    }
+    out
+}
+
+/// `iotvet docs`: what was read, its figures and topics, then the findings.
+pub fn documents(docs: &DocumentsSection, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    if let Some(s) = &docs.security_txt {
+        for a in &s.attempts {
+            let _ = writeln!(out, "{}: {}", p_(&a.source), p_(a.error.as_deref().unwrap_or("found")));
+        }
+        if let Some(f) = &s.file {
+            let signed = match (f.signed, f.signature_verified) {
+                (false, _) => "no",
+                (true, Some(true)) => "yes (signature verified with the key given)",
+                (true, Some(false)) => "yes (the signature does NOT verify with the key given)",
+                (true, None) => "yes (signature not verified: give the key with --security-txt-key)",
+            };
+            let _ = writeln!(out, "signed: {signed}; line endings: {}", f.line_endings);
+            for field in &f.fields {
+                let _ = writeln!(out, "  {:<20} {}", p_(&field.name), p_(&field.value));
+            }
+            for p in &f.problems {
+                let line = p.line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                let level = format!("{:?}", p.level).to_lowercase();
+                let _ = writeln!(out, "  {level:<14} {line}{} ({})", p_(&p.message), p.code);
+            }
+        }
+    }
+    for p in &docs.policies {
+        let state = p.retrieval.error.as_deref().or(p.extraction_error.as_deref()).unwrap_or("read");
+        let _ = writeln!(out, "{} {}: {}", p.kind, p_(&p.retrieval.source), p_(state));
+        if let Some(l) = &p.language {
+            let _ = writeln!(out, "  language {l}, {} characters of main text", p.text_chars);
+        }
+        if let Some(r) = &p.readability {
+            let _ = writeln!(
+                out,
+                "  words {}  sentences {}  syllables {}  reading time {:.1} min",
+                r.words, r.sentences, r.syllables, r.reading_time_minutes
+            );
+            let _ = writeln!(
+                out,
+                "  Flesch Reading Ease {:.2}  Flesch-Kincaid grade {:.2}  Gunning Fog {:.2}  SMOG {:.2}  Coleman-Liau {:.2}  ARI {:.2}",
+                r.flesch_reading_ease, r.flesch_kincaid_grade, r.gunning_fog, r.smog, r.coleman_liau, r.ari
+            );
+        }
+        for t in &p.topics {
+            let _ = writeln!(out, "  {:<15} {}", t.topic, p_(t.sentence.as_deref().unwrap_or("NOT COVERED")));
+        }
+    }
+    out.push('\n');
+    for f in findings {
+        let _ = writeln!(out, "{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, p_(&f.location.to_string()));
+        for e in &f.evidence {
+            let _ = writeln!(out, "         - {}", p_(e));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_lines_escape_device_text_and_say_what_did_not_complete() {
+        let r = crate::fixtures::report();
+        let mut net = r.case.network.clone().unwrap();
+        net.steps.push(iotvet_core::case::CollectorStep::error(
+            iotvet_core::case::StepKind::TcpScan,
+            None,
+            "no port accepted or refused \u{1b}[2J",
+        ));
+        let text = scan_host("cam.test", "192.0.2.7", &net);
+        assert!(text.contains("23/tcp       telnet     no"), "{text}");
+        assert!(text.contains("incomplete: the TCP scan: no port accepted or refused \\x1b[2J"), "{text}");
+        assert!(!text.contains('\u{1b}'));
+    }
+}
