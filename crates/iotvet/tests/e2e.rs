@@ -330,4 +330,13 @@ fn a_device_that_cannot_be_reached_is_unknown_not_a_pass() {
         .iter()
         .any(|f| f["status"] == "pass"
             && (f["check"] == "enc.plaintext-service" || f["check"] == "pwd.default-credential")));
+    // `scan` says so too, and exits 3 (one exit-code policy).
+    let o = std::process::Command::new(unshare[0])
+        .args(&unshare[1..])
+        .arg(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["scan", "127.0.0.1", "--ports", "1-50", "--udp-ports", "none"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "{}", stdout(&o));
+    assert!(stdout(&o).contains("incomplete: the TCP scan: no port accepted or refused"), "{}", stdout(&o));
 }
