@@ -10,9 +10,31 @@
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Attempt, Ctx, Method};
+use super::{Attempt, Ctx, Method, Pending, Precheck, Tester};
 use crate::creds::Credential;
 use crate::identify::BoxStream;
+use iotvet_core::logins::LoginOutcome;
+
+/// The IMAP, POP3 and SMTP tester (which one: `Ctx::method`).
+pub(super) struct Mail;
+
+impl Tester for Mail {
+    /// An SMTP server that offers no AUTH takes no password at all.
+    fn precheck<'a>(&'a self, ctx: &'a Ctx) -> Pending<'a, Option<Precheck>> {
+        Box::pin(async move {
+            if ctx.method != Method::Smtp {
+                return None;
+            }
+            (ctx.smtp_offers_auth().await == Some(false)).then(|| {
+                (LoginOutcome::Rejected, "the server offers no AUTH PLAIN or LOGIN: no password can log in".into(), 0)
+            })
+        })
+    }
+
+    fn attempt<'a>(&'a self, ctx: &'a Ctx, cred: &'a Credential) -> Pending<'a, Attempt> {
+        Box::pin(ctx.mail(cred))
+    }
+}
 
 /// At most this many bytes of replies per login.
 const REPLY_CAP: usize = 16 * 1024;
