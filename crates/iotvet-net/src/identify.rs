@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use crate::bytes::{escape_excerpt, find_ci};
-use crate::tls_hello::{self, HelloAnswer};
+use iotvet_wire::tls::{self, HelloAnswer};
 
 /// Budgets for identifying one service.
 #[derive(Debug, Clone)]
@@ -233,7 +233,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
     let host = if o.host.is_empty() { addr.ip().to_string() } else { o.host.clone() };
     let request: Vec<u8> = match probe {
         Probe::Banner => Vec::new(),
-        Probe::TlsHello => tls_hello::client_hello(Some(&host), tls_hello::random()),
+        Probe::TlsHello => tls::client_hello(Some(&host), tls::random()),
         Probe::Http => format!(
             "GET / HTTP/1.1\r\nHost: {host}:{}\r\nUser-Agent: iotvet/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             addr.port(),
@@ -255,7 +255,7 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
     let budget = if probe == Probe::Banner { o.banner_wait } else { o.read_timeout };
     let bytes = read_bounded(&mut stream, o.byte_cap, budget, o.idle_gap, |b| match probe {
         Probe::Banner => false,
-        Probe::TlsHello => tls_hello::read_answer(b) != HelloAnswer::Truncated,
+        Probe::TlsHello => tls::read_answer(b) != HelloAnswer::Truncated,
         Probe::Http | Probe::Rtsp => response_complete(b),
         Probe::Mqtt => b.len() >= 4,
         Probe::Adb => b.len() >= 24,
@@ -407,9 +407,9 @@ fn classify_mqtt(b: &[u8]) -> Outcome {
 }
 
 fn classify_tls(b: &[u8]) -> Outcome {
-    let (how, strength) = match tls_hello::read_answer(b) {
+    let (how, strength) = match tls::read_answer(b) {
         HelloAnswer::ServerHello { hello_version, .. } => {
-            (format!("ServerHello ({}) to a TLS ClientHello", tls_hello::version_name(hello_version)), 3)
+            (format!("ServerHello ({}) to a TLS ClientHello", tls::version_name(hello_version)), 3)
         }
         HelloAnswer::Alert { level, description } => {
             (format!("TLS alert (level {level}, description {description}) to a TLS ClientHello"), 3)

@@ -2,7 +2,8 @@
 //! service identification by content. It observes and records; it never judges.
 #![forbid(unsafe_code)]
 
-pub mod bytes;
+/// Byte helpers, from the wire crate (kept at this path for the collectors).
+pub use iotvet_wire::bytes;
 pub mod cert;
 pub mod creds;
 pub mod identify;
@@ -13,7 +14,7 @@ pub mod scan;
 pub mod scope;
 pub mod snmp;
 pub mod starttls;
-pub mod tls_hello;
+
 pub mod tls_scan;
 pub mod udp;
 

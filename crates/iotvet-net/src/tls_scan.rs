@@ -4,7 +4,7 @@
 //! named groups it accepts (TLS 1.3 by HelloRetryRequest, TLS 1.2 by the curve in its
 //! ServerKeyExchange), the size of its DHE prime, compression, secure renegotiation, extended
 //! master secret, and the certificate chain as sent in clear up to TLS 1.2. Hand-built hellos
-//! (`tls_hello.rs`), so suites and versions that no TLS library would negotiate are still seen;
+//! (`iotvet_wire::tls`), so suites and versions that no TLS library would negotiate are still seen;
 //! through STARTTLS when the service needs it. Suite names are IANA's, from rustls's registry
 //! of them (TLS 1.3's `TLS13_` prefix mapped back to `TLS_`). Whatever a server does wrong
 //! (garbage, records cut short, silence, endless flights) ends up in `anomalies`, bounded by
@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 
 use crate::bytes::escape_excerpt;
 use crate::starttls::StartTls;
-use crate::tls_hello::{
+use iotvet_wire::tls::{
     group_name, read_flight, read_key_exchange, version_name, Flight, Hello, KeyExchange, ALL_GROUPS, MORE_GROUPS,
 };
 
@@ -92,7 +92,7 @@ impl Scanner {
     /// first flight. None when the server refused without a hello; anomalies are noted.
     async fn exchange(&self, hello: &Hello<'_>, full: bool, what: &str) -> Option<Flight> {
         self.handshakes.fetch_add(1, Ordering::Relaxed);
-        let record = hello.record(crate::tls_hello::random());
+        let record = hello.record(iotvet_wire::tls::random());
         let t = &self.target;
         let attempt = async {
             let mut s = TcpStream::connect(t.addr).await.map_err(|e| format!("connect: {e}"))?;
@@ -392,7 +392,7 @@ pub async fn assess_tls(target: TlsTarget) -> TlsAssessment {
     if !found.iter().any(|(_, suites)| !suites.is_empty()) {
         let alerts: Vec<u8> = s.alerts.lock().map(|a| a.iter().copied().collect()).unwrap_or_default();
         if !alerts.is_empty() {
-            let names: Vec<String> = alerts.iter().map(|d| crate::tls_hello::alert_name(*d)).collect();
+            let names: Vec<String> = alerts.iter().map(|d| iotvet_wire::tls::alert_name(*d)).collect();
             let hint = if alerts.contains(&112) {
                 " — the server wants a host name it knows: give it with `--sni NAME` or as the target"
             } else if alerts.contains(&116) {

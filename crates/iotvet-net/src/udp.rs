@@ -133,7 +133,7 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(&'static str, String, Vec<String>)>
                 return None;
             }
             let answers = u16::from_be_bytes([a0, a1]);
-            let services: Vec<String> = dns_ptr_answers(b)
+            let services: Vec<String> = iotvet_wire::dns::ptr_answers(b)
                 .into_iter()
                 .map(|s| format!("service: {}", escape_excerpt(s.as_bytes(), 100)))
                 .collect();
@@ -161,13 +161,13 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(&'static str, String, Vec<String>)>
             _ => return None,
         },
         Kind::Dtls => {
-            use crate::tls_hello::DtlsAnswer;
+            use iotvet_wire::tls::DtlsAnswer;
             let version = |v: u16| match v {
                 0xfeff => "DTLS 1.0",
                 0xfefd => "DTLS 1.2",
                 _ => "DTLS 1.3",
             };
-            let how = match crate::tls_hello::read_dtls_answer(b)? {
+            let how = match iotvet_wire::tls::read_dtls_answer(b)? {
                 DtlsAnswer::Handshake { record_version, message: 3 } => {
                     let _ = record_version; // HelloVerifyRequest is sent as DTLS 1.0 whatever the version (RFC 6347 §4.2.1)
                     "DTLS HelloVerifyRequest (cookie exchange) to a ClientHello".to_owned()
@@ -194,58 +194,6 @@ fn classify(kind: Kind, b: &[u8]) -> Option<(&'static str, String, Vec<String>)>
 /// fuzz target's entry point: every UDP answer reader over the same bytes).
 pub fn read_as_every_protocol(b: &[u8]) -> Vec<(&'static str, String, Vec<String>)> {
     KINDS.into_iter().filter_map(|k| classify(k, b)).collect()
-}
-
-/// The names PTR answers point to in a DNS message (for DNS-SD enumeration: the service types,
-/// e.g. `_http._tcp.local`), at most 20. Written by hand: only PTR answers are needed, and a
-/// DNS library would be a dependency for twenty lines. Compression pointers are followed at
-/// most 16 deep; anything malformed ends the reading.
-fn dns_ptr_answers(msg: &[u8]) -> Vec<String> {
-    let count = |at: usize| msg.get(at..at + 2).map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
-    let (questions, answers) = (count(4), count(6));
-    let mut at = 12;
-    for _ in 0..questions {
-        let Some((_, end)) = dns_name(msg, at) else { return vec![] };
-        at = end + 4;
-    }
-    let mut out = Vec::new();
-    for _ in 0..answers.min(64) {
-        let Some((_, end)) = dns_name(msg, at) else { break };
-        let Some(&[t0, t1, _, _, _, _, _, _, l0, l1]) = msg.get(end..end + 10) else { break };
-        let rdata = end + 10;
-        if u16::from_be_bytes([t0, t1]) == 12 {
-            if let Some((name, _)) = dns_name(msg, rdata) {
-                if out.len() < 20 && !out.contains(&name) {
-                    out.push(name);
-                }
-            }
-        }
-        at = rdata + usize::from(u16::from_be_bytes([l0, l1]));
-    }
-    out
-}
-
-/// The name at `at` (dotted) and where the name's own bytes end.
-fn dns_name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
-    let mut labels: Vec<String> = Vec::new();
-    let mut end = None;
-    for _ in 0..128 {
-        let len = *msg.get(at)?;
-        match len {
-            0 => return Some((labels.join("."), end.unwrap_or(at + 1))),
-            l if l & 0xc0 == 0xc0 => {
-                end.get_or_insert(at + 2);
-                at = usize::from(u16::from_be_bytes([l & 0x3f, *msg.get(at + 1)?]));
-            }
-            l if l < 64 => {
-                let label = msg.get(at + 1..at + 1 + usize::from(l))?;
-                labels.push(String::from_utf8_lossy(label).into_owned());
-                at += 1 + usize::from(l);
-            }
-            _ => return None,
-        }
-    }
-    None
 }
 
 fn name(kind: Kind) -> &'static str {
@@ -298,12 +246,12 @@ async fn answer(
             // on. Then, from another socket, whether it still takes DTLS 1.0 (TLS 1.1's datagram
             // twin) when that is all a client offers; silence there proves nothing.
             let mut chosen = None;
-            if let Some(cookie) = crate::tls_hello::hello_verify_cookie(answer) {
+            if let Some(cookie) = iotvet_wire::tls::hello_verify_cookie(answer) {
                 let again = dtls_hello().dtls_datagram_with_cookie(dtls_random(), &cookie);
                 if socket.send_to(&again, addr).await.is_ok() {
                     chosen = recv_from(socket, addr, timeout)
                         .await
-                        .and_then(|b| crate::tls_hello::dtls_server_hello_version(&b));
+                        .and_then(|b| iotvet_wire::tls::dtls_server_hello_version(&b));
                 }
             }
             if let Some(v) = chosen {
@@ -325,15 +273,15 @@ async fn answer(
 }
 
 /// The DTLS probe's hello (at most DTLS 1.2).
-fn dtls_hello() -> crate::tls_hello::Hello<'static> {
-    crate::tls_hello::Hello::new(None, 0xfefd, &DTLS_SUITES)
+fn dtls_hello() -> iotvet_wire::tls::Hello<'static> {
+    iotvet_wire::tls::Hello::new(None, 0xfefd, &DTLS_SUITES)
 }
 
 /// The DTLS probe's client random: one per run, so the hello sent again with the cookie is the
 /// same hello (RFC 6347 §4.2.1).
 fn dtls_random() -> [u8; 32] {
     static RANDOM: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
-    *RANDOM.get_or_init(crate::tls_hello::random)
+    *RANDOM.get_or_init(iotvet_wire::tls::random)
 }
 
 fn dtls_name(version: u16) -> &'static str {
@@ -348,7 +296,7 @@ fn dtls_name(version: u16) -> &'static str {
 /// exchange, on a socket of its own: Ok(the version chosen), Err(what came instead), None
 /// for silence.
 async fn dtls_handshake(addr: SocketAddr, version: u16, timeout: Duration) -> Option<Result<u16, String>> {
-    use crate::tls_hello::{dtls_server_hello_version, hello_verify_cookie, random, Hello};
+    use iotvet_wire::tls::{dtls_server_hello_version, hello_verify_cookie, random, Hello};
     let bind = SocketAddr::new(if addr.is_ipv4() { [0u8; 4].into() } else { [0u16; 8].into() }, 0);
     let socket = UdpSocket::bind(bind).await.ok()?;
     let hello = Hello::new(None, version, &DTLS_SUITES);
@@ -468,7 +416,7 @@ mod tests {
         let mut looped = m[..12].to_vec();
         looped[5] = 0;
         looped.extend_from_slice(&[0xc0, 12, 0, 12, 0, 1, 0, 0, 0, 10, 0, 2, 0xc0, 24]);
-        assert_eq!(dns_ptr_answers(&looped), Vec::<String>::new());
+        assert_eq!(iotvet_wire::dns::ptr_answers(&looped), Vec::<String>::new());
         for kind in KINDS {
             assert!(classify(kind, b"").is_none());
             assert!(classify(kind, b"\xff\xff\xff\xff garbage").is_none(), "{kind:?}");

@@ -31,6 +31,11 @@ pub fn client_hello(server_name: Option<&str>, random: [u8; 32]) -> Vec<u8> {
 
 /// A ClientHello random (and, in a TLS 1.3 hello, the X25519 key share): different on every
 /// call, from the clock. Nothing secret rides on it; the handshakes are never finished.
+/// At most the first `n` items of `items`.
+fn head<T>(items: &[T], n: usize) -> &[T] {
+    items.get(..n.min(items.len())).unwrap_or(items)
+}
+
 /// The name of a TLS alert description (RFC 8446 §6, RFC 5246 §7.2).
 pub fn alert_name(description: u8) -> String {
     let name = match description {
@@ -95,7 +100,7 @@ pub fn group_name(code: u16) -> String {
         "sect571r1",
     ];
     match code {
-        1..=14 => SECT[usize::from(code - 1)].into(),
+        1..=14 => SECT.get(usize::from(code - 1)).map_or_else(|| format!("0x{code:04x}"), |n| (*n).to_owned()),
         0x000f => "secp160k1".into(),
         0x0010 => "secp160r1".into(),
         0x0011 => "secp160r2".into(),
@@ -180,7 +185,7 @@ impl<'a> Hello<'a> {
             sni.extend_from_slice(n);
             extension(&mut exts, 0x0000, &sni);
         }
-        extension(&mut exts, 0x000a, &list16(&self.groups[..self.groups.len().min(1000)]));
+        extension(&mut exts, 0x000a, &list16(head(self.groups, 1000)));
         // ec_point_formats: uncompressed
         extension(&mut exts, 0x000b, &[1, 0]);
         // signature_algorithms
@@ -196,7 +201,7 @@ impl<'a> Hello<'a> {
         extension(&mut exts, 0x0017, &[]);
         extension(&mut exts, 0xff01, &[0]);
         if !self.versions.is_empty() {
-            let versions = &self.versions[..self.versions.len().min(100)];
+            let versions = head(self.versions, 100);
             let mut sv = vec![(versions.len() * 2) as u8];
             for v in versions {
                 put_u16(&mut sv, *v);
@@ -224,12 +229,12 @@ impl<'a> Hello<'a> {
         body.push(32); // legacy_session_id, for middlebox compatibility
         body.extend_from_slice(&random);
         if let Some(cookie) = dtls_cookie {
-            let cookie = &cookie[..cookie.len().min(255)];
+            let cookie = head(cookie, 255);
             body.push(cookie.len() as u8);
             body.extend_from_slice(cookie);
         }
-        body.extend_from_slice(&list16(&self.suites[..self.suites.len().min(4000)]));
-        let compression = &self.compression[..self.compression.len().min(255)];
+        body.extend_from_slice(&list16(head(self.suites, 4000)));
+        let compression = head(self.compression, 255);
         body.push(compression.len() as u8);
         body.extend_from_slice(compression);
         put_u16(&mut body, exts.len() as u16);
@@ -450,8 +455,9 @@ fn parse_server_hello(b: &[u8]) -> Option<ServerHello> {
     let mut e = at + 5;
     let end = (e + usize::from(u16::from_be_bytes([hi, lo]))).min(b.len());
     while e + 4 <= end {
-        let kind = u16::from_be_bytes([b[e], b[e + 1]]);
-        let len = usize::from(u16::from_be_bytes([b[e + 2], b[e + 3]]));
+        let Some(&[k0, k1, l0, l1]) = b.get(e..e + 4) else { break };
+        let kind = u16::from_be_bytes([k0, k1]);
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
         let data = b.get(e + 4..(e + 4 + len).min(end)).unwrap_or_default();
         hello.extensions.push(kind);
         match (kind, data) {
@@ -484,8 +490,8 @@ pub fn read_key_exchange(ecdhe: bool, body: &[u8]) -> Option<KeyExchange> {
     }
     let len = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
     let p = body.get(2..2 + len)?;
-    let p = &p[p.iter().position(|b| *b != 0)?..];
-    Some(KeyExchange::Dh { prime_bits: (p.len() as u32) * 8 - p[0].leading_zeros() })
+    let p = p.get(p.iter().position(|b| *b != 0)?..)?;
+    Some(KeyExchange::Dh { prime_bits: (p.len() as u32) * 8 - p.first()?.leading_zeros() })
 }
 
 /// Reads the first record of a server's answer to a ClientHello.
@@ -504,7 +510,7 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
     if len == 0 || len > 18432 {
         return HelloAnswer::NotTls;
     }
-    let body = &bytes[5..];
+    let body = bytes.get(5..).unwrap_or_default();
     let record_version = u16::from_be_bytes([major, minor]);
     match content_type {
         0x15 => match body.get(..2) {
@@ -561,6 +567,7 @@ fn extension(out: &mut Vec<u8>, kind: u16, data: &[u8]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)] // tests may index: a panic there is a failed test
 mod tests {
     use super::*;
 

@@ -1,0 +1,11 @@
+//! iotvet's wire parsers and builders: pure functions over bytes, bounded, no I/O, no panics
+//! (`clippy::indexing_slicing` and `clippy::string_slice` are denied here: every read of a
+//! length that came from input is checked). Collectors (live probing today, traffic captures
+//! next) use them; each has a cargo-fuzz target in `fuzz/`.
+#![forbid(unsafe_code)]
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
+pub mod bytes;
+pub mod dns;
+pub mod snmp;
+pub mod tls;
