@@ -492,30 +492,7 @@ fn telnet_options(b: &[u8]) -> Vec<String> {
     out
 }
 
-fn head_end(b: &[u8]) -> Option<usize> {
-    b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
-}
-
-pub(crate) fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().skip(1).find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
-/// The response head is in and, if it announced a length, so is the body.
-pub(crate) fn response_complete(b: &[u8]) -> bool {
-    let Some(end) = head_end(b) else { return false };
-    let head = String::from_utf8_lossy(&b[..end]);
-    match header(&head, "content-length").and_then(|v| v.parse::<usize>().ok()) {
-        Some(len) => b.len() >= end.saturating_add(len),
-        None if header(&head, "transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) => {
-            b.ends_with(b"0\r\n\r\n")
-        }
-        // RTSP responses without a body carry no length.
-        None => head.starts_with("RTSP/"),
-    }
-}
+pub(crate) use iotvet_wire::http::{header, response_complete};
 
 fn classify_response(b: &[u8], asked_rtsp: bool) -> Outcome {
     let Some(resp) = parse_response(b) else {
@@ -530,36 +507,22 @@ fn classify_response(b: &[u8], asked_rtsp: bool) -> Outcome {
     Outcome { protocol: Some(protocol), strength, how, response: Some(resp), ..Outcome::default() }
 }
 
-/// Parses an HTTP or RTSP response head and, for HTML, the title and whether it has a login form.
+/// Parses an HTTP or RTSP response head and, for HTML, the title and whether it has a login form
+/// (the reading is `iotvet_wire::http`'s; here the values are cut and escaped for the case file).
 pub fn parse_response(b: &[u8]) -> Option<ResponseHead> {
-    if !(b.starts_with(b"HTTP/") || b.starts_with(b"RTSP/")) {
-        return None;
-    }
-    let end = head_end(b).unwrap_or(b.len().min(16 * 1024));
-    let head = String::from_utf8_lossy(&b[..end]);
-    let status_line = head.lines().next()?.trim().to_owned();
-    let status = status_line.split_whitespace().nth(1)?.parse::<u16>().ok()?;
+    let head = iotvet_wire::http::parse_head(b)?;
     let cut = |v: &str| escape_excerpt(v.as_bytes(), 200);
-    let body = b.get(end..).unwrap_or_default();
-    let title = find_ci(body, b"<title").and_then(|start| {
-        let rest = &body[start..];
-        let open = rest.iter().position(|c| *c == b'>')? + 1;
-        let close = find_ci(&rest[open..], b"</title")?;
-        let t = String::from_utf8_lossy(&rest[open..open + close]).split_whitespace().collect::<Vec<_>>().join(" ");
-        (!t.is_empty()).then(|| cut(&t))
-    });
-    let login_form = find_ci(body, b"<form").is_some()
-        && [&b"type=\"password\""[..], b"type='password'", b"type=password"].iter().any(|p| find_ci(body, p).is_some());
+    let body = b.get(head.body_offset..).unwrap_or_default();
     Some(ResponseHead {
-        status_line: cut(&status_line),
-        status,
-        server: header(&head, "server").map(cut),
-        location: header(&head, "location").map(cut),
-        www_authenticate: header(&head, "www-authenticate").map(cut),
-        strict_transport_security: header(&head, "strict-transport-security").map(cut),
-        content_type: header(&head, "content-type").map(cut),
-        title,
-        login_form,
+        status_line: cut(&head.status_line),
+        status: head.status,
+        server: head.header("server").map(cut),
+        location: head.header("location").map(cut),
+        www_authenticate: head.header("www-authenticate").map(cut),
+        strict_transport_security: head.header("strict-transport-security").map(cut),
+        content_type: head.header("content-type").map(cut),
+        title: iotvet_wire::http::html_title(body).map(|t| cut(&t)),
+        login_form: iotvet_wire::http::has_login_form(body),
     })
 }
 

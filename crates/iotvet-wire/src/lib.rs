@@ -7,5 +7,6 @@
 
 pub mod bytes;
 pub mod dns;
+pub mod http;
 pub mod snmp;
 pub mod tls;

@@ -38,11 +38,8 @@ impl Ctx {
             .await
             .map_err(|e| Attempt::Inconclusive(format!("sending the request: {e}")))?;
         let b = self.read(&mut s, response_complete).await;
-        let end = b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(b.len());
-        let head = String::from_utf8_lossy(&b[..end]).into_owned();
-        let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok());
-        match status {
-            Some(code) => Ok((code, head, b[end..].to_vec())),
+        match iotvet_wire::http::parse_head(&b) {
+            Some(head) => Ok((head.status, head.text, b.get(head.body_offset..).unwrap_or_default().to_vec())),
             None => Err(Attempt::Inconclusive("no HTTP status line in the answer".into())),
         }
     }
