@@ -10,3 +10,4 @@ pub mod dns;
 pub mod http;
 pub mod snmp;
 pub mod tls;
+pub mod udp;
