@@ -343,12 +343,12 @@ pub struct TlsScan {
 }
 
 impl TlsScan {
-    /// e.g. `accepts TLSv1.2 (8 suites), TLSv1.3 (3 suites); groups x25519 secp256r1; DH 2048-bit`.
     /// Whether any version was accepted: a scan that got no handshake at all proves nothing.
     pub fn any_accepted(&self) -> bool {
         self.versions.iter().any(|v| v.accepted)
     }
 
+    /// e.g. `accepts TLSv1.2 (8 suites), TLSv1.3 (3 suites); groups x25519 secp256r1; DH 2048-bit`.
     pub fn summary(&self) -> String {
         let versions: Vec<String> = self
             .versions
@@ -442,10 +442,7 @@ impl ServiceObservation {
 
     /// A plain-HTTP response whose only content is a redirect to HTTPS.
     pub fn redirects_to_https(&self) -> bool {
-        self.response.as_ref().is_some_and(|r| {
-            (300..400).contains(&r.status)
-                && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
-        })
+        self.response.as_ref().is_some_and(ResponseHead::redirects_to_https)
     }
 }
 
@@ -510,6 +507,14 @@ pub struct ResponseHead {
     /// The body holds a form with a password field.
     #[serde(default)]
     pub login_form: bool,
+}
+
+impl ResponseHead {
+    /// A redirect (3xx) to an `https://` location.
+    pub fn redirects_to_https(&self) -> bool {
+        (300..400).contains(&self.status)
+            && self.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
+    }
 }
 
 /// The broker's answer to an anonymous MQTT 3.1.1 CONNECT.

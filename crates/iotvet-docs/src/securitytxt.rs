@@ -212,7 +212,7 @@ fn parse_field(p: &mut Parser, key: &str, value: &str, _line: &str) -> LineKind 
             Some(_) => {}
         }
     } else if key == "expires" {
-        match parse_rfc3339(value) {
+        match iotvet_core::dates::rfc3339_unix(value) {
             None => p.add(
                 Level::Error,
                 "invalid_expiry",
@@ -353,60 +353,6 @@ fn is_armored_signature_well_formed(text: &str) -> bool {
         && body.iter().all(|l| l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
 }
 
-/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM)` (case-insensitive T and Z) into Unix
-/// seconds. Anything else is None.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(r)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        rest = &frac[n..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let h: i64 = rest.get(1..3)?.parse().ok()?;
-            let m: i64 = rest.get(4..6)?.parse().ok()?;
-            // RFC 3339 time-numoffset: hours 00-23, minutes 00-59.
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let sign = if rb[0] == b'-' { -1 } else { 1 };
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // The date must exist: 2027-02-29 is refused, not read as March 1.
-    let days = iotvet_core::dates::calendar_date(s.get(..10)?)?;
-    Some(days * 86400 + hour * 3600 + minute * 60 + second - offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,15 +437,5 @@ mod tests {
         let junk: Vec<u8> = (0..10_000u32).map(|i| (i * 7919 % 251) as u8).collect();
         let t = parse(&junk, &[], NOW);
         assert!(t.errors().count() > 0);
-    }
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2000-03-01T00:00:00Z"), Some(951868800));
-        assert_eq!(parse_rfc3339("2000-03-01T01:00:00+01:00"), Some(951868800));
-        assert_eq!(parse_rfc3339("2025-06-30T00:00:00z"), Some(1751241600));
-        assert_eq!(parse_rfc3339("2025-06-30"), None);
-        assert_eq!(parse_rfc3339("2025-13-30T00:00:00Z"), None);
     }
 }

@@ -290,30 +290,37 @@ pub(crate) async fn connect_starttls(
     host: &str,
     o: &ProbeOptions,
 ) -> std::io::Result<BoxStream> {
-    let failed = |e: String| std::io::Error::other(e);
-    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
-    let mut tcp =
-        tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
-    st.upgrade(&mut tcp, o.read_timeout).await.map_err(failed)?;
+    let mut tcp = tcp_connect(addr, o).await?;
+    st.upgrade(&mut tcp, o.read_timeout).await.map_err(std::io::Error::other)?;
     let connector = TlsConnector::from(tls_client_config());
-    let tls = tokio::time::timeout(o.read_timeout, connector.connect(server_name(host, addr), tcp))
-        .await
-        .map_err(|_| timed_out())??;
+    tls_over(tcp, &connector, server_name(host, addr), o).await
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out")
+}
+
+async fn tcp_connect(addr: SocketAddr, o: &ProbeOptions) -> std::io::Result<TcpStream> {
+    tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())?
+}
+
+/// A TLS session (any certificate accepted) over a connection, within the read timeout.
+async fn tls_over(
+    tcp: TcpStream,
+    connector: &TlsConnector,
+    name: ServerName<'static>,
+    o: &ProbeOptions,
+) -> std::io::Result<BoxStream> {
+    let tls = tokio::time::timeout(o.read_timeout, connector.connect(name, tcp)).await.map_err(|_| timed_out())??;
     Ok(Box::new(tls))
 }
 
 async fn open(addr: SocketAddr, layer: &Layer, o: &ProbeOptions) -> std::io::Result<BoxStream> {
-    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
-    let tcp = tokio::time::timeout(o.connect_timeout, TcpStream::connect(addr)).await.map_err(|_| timed_out())??;
+    let tcp = tcp_connect(addr, o).await?;
     let _ = tcp.set_nodelay(true);
     match layer {
         Layer::Plain => Ok(Box::new(tcp)),
-        Layer::Tls(connector, name) => {
-            let tls = tokio::time::timeout(o.read_timeout, connector.connect(name.clone(), tcp))
-                .await
-                .map_err(|_| timed_out())??;
-            Ok(Box::new(tls))
-        }
+        Layer::Tls(connector, name) => tls_over(tcp, connector, name.clone(), o).await,
     }
 }
 

@@ -35,6 +35,15 @@ pub enum NetError {
     PortSpec { spec: String, reason: String },
 }
 
+/// Why a spawned task did not give its result, in words for a collector step.
+pub(crate) fn task_failure(e: &tokio::task::JoinError) -> &'static str {
+    if e.is_panic() {
+        "the task panicked"
+    } else {
+        "the task was cancelled"
+    }
+}
+
 /// Now, as an RFC 3339 UTC timestamp.
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()

@@ -92,7 +92,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
                 device_ports.len(),
                 cfg.max_services,
                 left.len(),
-                left[0]
+                left.first().copied().unwrap_or_default()
             ),
         ));
     }
@@ -124,7 +124,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
             Ok((_, s)) => services.push(s),
             Err(e) => {
                 let port = spawned.get(&e.id()).copied().unwrap_or_default();
-                let why = if e.is_panic() { "the task panicked" } else { "the task was cancelled" };
+                let why = crate::task_failure(&e);
                 tracing::warn!(port, why, "identification did not finish");
                 steps.push(CollectorStep::error(StepKind::Identify, tcp(port), why));
             }
@@ -167,5 +167,35 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         udp_services,
         scan_duration_ms: clock.elapsed().as_millis() as u64,
         steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ports_past_max_services_are_left_out_and_said_to_be() {
+        let a = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let b = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ports = [a.local_addr().unwrap().port(), b.local_addr().unwrap().port()];
+        let spec = format!("{},{}", ports[0], ports[1]);
+        let cfg = DeviceProbe {
+            ports: PortList::parse(&spec).unwrap(),
+            udp_ports: vec![],
+            max_services: 1,
+            // Silent listeners: every probe waits out its budget, so keep the budgets short.
+            probe: ProbeOptions {
+                banner_wait: std::time::Duration::from_millis(100),
+                read_timeout: std::time::Duration::from_millis(200),
+                ..ProbeOptions::default()
+            },
+            ..DeviceProbe::default()
+        };
+        let target = ScopedTarget { name: "127.0.0.1".into(), address: "127.0.0.1".parse().unwrap() };
+        let net = probe_device(&target, &cfg).await;
+        assert_eq!((net.open_ports.len(), net.services.len()), (2, 1), "{net:?}");
+        let step = net.steps.iter().find(|s| s.step == StepKind::Identify).expect("a step says what was left");
+        assert!(step.failure().is_some_and(|w| w.contains("1 left unexamined")), "{step:?}");
     }
 }

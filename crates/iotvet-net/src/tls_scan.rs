@@ -486,6 +486,8 @@ mod tests {
         HugeCertificate,
         /// Picks DHE (0x0033) whenever offered, then hangs up without an alert.
         DheThenHangUp,
+        /// Answers every hello with a fatal unrecognized_name alert, as a server that wants SNI.
+        WantsSni,
     }
 
     fn offers(hello: &[u8], suite: [u8; 2]) -> bool {
@@ -525,6 +527,7 @@ mod tests {
                     let n = s.read(&mut hello).await.unwrap_or(0);
                     let _ = match bad {
                         Bad::Garbage => s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await,
+                        Bad::WantsSni => s.write_all(&[0x15, 3, 3, 0, 2, 2, 112]).await,
                         Bad::Truncated => s.write_all(&[0x16, 3, 3, 0, 80, 2, 0, 0]).await,
                         Bad::Endless => {
                             let _ = s.write_all(&[0x16, 3, 3, 0x40, 0]).await;
@@ -581,6 +584,15 @@ mod tests {
         let a = tokio::time::timeout(Duration::from_secs(20), assess_tls(target)).await.expect("the scan ends");
         assert!(started.elapsed() < Duration::from_secs(20));
         a.scan
+    }
+
+    #[tokio::test]
+    async fn a_server_that_refuses_every_hello_is_said_to_with_the_alert_and_the_hint() {
+        let scan = assess_bad(Bad::WantsSni).await;
+        assert!(!scan.any_accepted(), "{scan:?}");
+        let said = scan.anomalies.iter().find(|a| a.starts_with("the server refused every handshake")).cloned();
+        let said = said.unwrap_or_else(|| panic!("no refusal recorded: {:?}", scan.anomalies));
+        assert!(said.contains("unrecognized_name") && said.contains("--sni NAME"), "{said}");
     }
 
     #[tokio::test]

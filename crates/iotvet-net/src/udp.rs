@@ -57,7 +57,8 @@ async fn answer(
             // among them, serve only the peer that spoke first): the version the server settles
             // on. Then, from another socket, whether it still takes DTLS 1.0 (TLS 1.1's datagram
             // twin) when that is all a client offers; silence there proves nothing.
-            let mut chosen = None;
+            // A server without the cookie exchange answers the first hello with its ServerHello.
+            let mut chosen = iotvet_wire::tls::dtls_server_hello_version(answer);
             if let Some(cookie) = iotvet_wire::tls::hello_verify_cookie(answer) {
                 let again = dtls_hello().dtls_datagram_with_cookie(dtls_random(), &cookie);
                 if socket.send_to(&again, addr).await.is_ok() {
@@ -66,13 +67,14 @@ async fn answer(
                         .and_then(|b| iotvet_wire::tls::dtls_server_hello_version(&b));
                 }
             }
-            if let Some(v) = chosen {
+            if let (Some(v), false) = (chosen, how.contains("ServerHello")) {
                 how = format!("{how}; {} ServerHello after the cookie exchange", dtls_name(v));
             }
-            if chosen != Some(0xfeff) {
-                if let Some(Ok(0xfeff)) = dtls_handshake(addr, 0xfeff, timeout).await {
-                    revealed.push("accepts DTLS 1.0 (a ServerHello to a DTLS 1.0-only hello)".into());
-                }
+            // The one fact the rules read: the server was seen to take DTLS 1.0.
+            if chosen == Some(0xfeff) {
+                revealed.push("accepts DTLS 1.0 (it chose DTLS 1.0 over 1.2)".into());
+            } else if let Some(Ok(0xfeff)) = dtls_handshake(addr, 0xfeff, timeout).await {
+                revealed.push("accepts DTLS 1.0 (a ServerHello to a DTLS 1.0-only hello)".into());
             }
         }
         return Some(UdpServiceObservation {

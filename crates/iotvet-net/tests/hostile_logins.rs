@@ -285,3 +285,25 @@ async fn a_default_that_must_be_changed_at_once_is_recorded_as_change_forced() {
     assert_eq!(t.accepted.len(), 1, "{t:?}");
     assert!(t.accepted[0].change_forced && t.accepted[0].username == "root", "{t:?}");
 }
+
+#[tokio::test]
+async fn an_smtp_server_without_auth_takes_no_password() {
+    // Greets and answers EHLO with no AUTH line, as a relay that takes no logins.
+    let port = device(|mut s| async move {
+        let _ = s.write_all(b"220 relay ESMTP\r\n").await;
+        let mut b = [0u8; 256];
+        while let Ok(n) = s.read(&mut b).await {
+            if n == 0 {
+                break;
+            }
+            let reply: &[u8] =
+                if b[..n].starts_with(b"EHLO") { b"250-relay\r\n250 SIZE 1000\r\n" } else { b"221 bye\r\n" };
+            if s.write_all(reply).await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let (o, attempts, _) = outcome(port, Protocol::Smtp).await;
+    assert_eq!((o, attempts), (LoginOutcome::Rejected, 0), "no AUTH: nothing to try");
+}

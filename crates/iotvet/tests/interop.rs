@@ -493,6 +493,8 @@ fn credentials_snmpd_community() {
         &closed.to_string(),
         "--snmp-ports",
         &port.to_string(),
+        "--udp-ports",
+        &port.to_string(),
         "--credential-set",
         "minimal",
         "--all-credentials",
@@ -516,6 +518,12 @@ fn credentials_snmpd_community() {
         .iter()
         .find(|f| f["check"] == "pwd.default-credential" && f["status"] == "fail");
     assert!(f.is_some(), "a working community is a default credential: {}", v["findings"]);
+    // `public` is not answered, but `private` is: v2c in clear all the same (MS-1).
+    let got = findings_of(&v);
+    assert!(got.contains(&("enc.snmp-v1v2c".into(), "fail".into(), u64::from(port))), "{got:?}");
+    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "fail");
+    let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
+    assert!(udp.iter().any(|u| u["protocol"] == "snmpv3"), "the agent answers v3 discovery: {udp:?}");
 
     // hydra with the same communities finds the same one.
     let hydra = ["/usr/bin/hydra"].into_iter().find(|p| Path::new(p).is_file());
@@ -933,34 +941,6 @@ fn an_udp_echo_service_is_an_echo_not_coap() {
 }
 
 #[test]
-fn credentials_snmpd_v2c_on_another_community_fails_ms1_and_v3_is_found() {
-    let Some(snmpd) = need("snmpd") else { return };
-    let dir = TempDir::new("snmpd-v3");
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let conf = dir.join("snmpd.conf");
-    std::fs::write(&conf, "rocommunity private 127.0.0.1\nsysDescr iotvet test agent\n").unwrap();
-    let child = Command::new(snmpd)
-        .args(["-f", "-Lo", "-C", "-c"])
-        .arg(&conf)
-        .arg(format!("udp:127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _s = Server(child);
-    std::thread::sleep(Duration::from_millis(1500));
-    let (closed, p) = (free_port().to_string(), port.to_string());
-    let v = assess_json(&["--ports", &closed, "--udp-ports", &p, "--snmp-ports", &p, "--credential-set", "minimal"]);
-    let got = findings_of(&v);
-    // `public` is not answered, but `private` is: v2c in clear all the same.
-    assert!(got.contains(&("enc.snmp-v1v2c".into(), "fail".into(), u64::from(port))), "{got:?}");
-    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "fail");
-    let udp = v["case"]["network"]["udp_services"].as_array().cloned().unwrap_or_default();
-    assert!(udp.iter().any(|u| u["protocol"] == "snmpv3"), "the agent answers v3 discovery: {udp:?}");
-}
-
-#[test]
 fn a_port_that_speaks_tls_and_plain_http_shows_both_faces() {
     let Some(openssl) = need("openssl") else { return };
     let Some(python) = need("python3") else { return };
@@ -1006,4 +986,36 @@ while True:
     let v = assess_json(&["--ports", &port.to_string(), "--udp-ports", "none", "--no-credentials"]);
     let got = findings_of(&v);
     assert!(got.contains(&("enc.plaintext-service".into(), "fail".into(), u64::from(port))), "{got:?}");
+}
+
+#[test]
+fn a_tls_server_that_wants_sni_is_unknown_without_a_name_and_assessed_with_sni() {
+    let Some(nginx) = need("nginx") else { return };
+    let Some(openssl) = need("openssl") else { return };
+    let dir = TempDir::new("nginx-sni");
+    let (cert, key) = rsa_cert(&openssl, &dir);
+    let port = free_port();
+    let d = dir.path().display();
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off; master_process off; user root; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{ access_log off; client_body_temp_path {d}/b; proxy_temp_path {d}/p; fastcgi_temp_path {d}/f; uwsgi_temp_path {d}/u; scgi_temp_path {d}/s;\n\
+               server {{ listen 127.0.0.1:{port} ssl default_server; ssl_reject_handshake on; }}\n\
+               server {{ listen 127.0.0.1:{port} ssl; server_name tls.test; ssl_certificate {}; ssl_certificate_key {}; location / {{ return 200 \"ok\"; }} }} }}\n",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let _s = start(Command::new(nginx).arg("-c").arg(&conf).arg("-p").arg(dir.path()), port);
+    let p = port.to_string();
+    let v = assess_json(&["--ports", &p, "--udp-ports", "none", "--no-credentials"]);
+    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "unknown", "{}", v["verdicts"]["MS-1"]);
+    let evidence = v["findings"].to_string();
+    assert!(evidence.contains("unrecognized_name") && evidence.contains("--sni NAME"), "{evidence}");
+    let v = assess_json(&["--ports", &p, "--udp-ports", "none", "--no-credentials", "--sni", "tls.test"]);
+    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "pass", "{}", v["verdicts"]["MS-1"]);
 }

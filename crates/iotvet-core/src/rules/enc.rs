@@ -19,10 +19,10 @@ const MS1_STEPS: [StepKind; 4] = [StepKind::TcpScan, StepKind::Identify, StepKin
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let mut out = plaintext_services(case);
     out.extend(incomplete(case, ids::PLAINTEXT_SERVICE, &MS1_STEPS));
-    out.extend(unproven_tls(case));
     out.extend(unidentified_services(case));
-    out.extend(tls_weaknesses(case));
-    out.extend(certificates(case));
+    if let Some(net) = &case.network {
+        out.extend(net.services.iter().flat_map(|s| tls_findings(s, &case.created_at)));
+    }
     out.extend(udp_services(case));
     out
 }
@@ -51,10 +51,7 @@ pub fn udp_services(case: &CaseFile) -> Vec<Finding> {
     }
     // DTLS 1.0 is TLS 1.1's datagram twin: a legacy version, as on TCP.
     let dtls10 = |u: &&crate::case::UdpServiceObservation| {
-        u.protocol == "dtls"
-            && (u.identified_by.starts_with("DTLS 1.0")
-                || u.identified_by.contains("DTLS 1.0 ServerHello")
-                || u.revealed.iter().any(|r| r.starts_with("accepts DTLS 1.0")))
+        u.protocol == "dtls" && u.revealed.iter().any(|r| r.starts_with("accepts DTLS 1.0"))
     };
     for u in net.udp_services.iter().filter(dtls10) {
         let mut f = Finding::fail(ids::TLS_LEGACY_VERSION, Location::endpoint(&u.endpoint, "dtls"))
@@ -100,14 +97,10 @@ fn is_local(address: &str) -> bool {
     }
 }
 
-/// `enc.tls-cert-expired`, `enc.tls-weak-key`, `enc.tls-untrusted-cert`: from the leaf
-/// certificate of each TLS service, judged at the time of the case.
-pub fn certificates(case: &CaseFile) -> Vec<Finding> {
-    let Some(net) = &case.network else { return vec![] };
-    net.services.iter().flat_map(|s| certificate_findings(s, &case.created_at)).collect()
-}
-
-/// Every TLS finding of one service: its enumeration, then its certificate judged at `now`.
+/// Every TLS finding of one service: Unknown when no handshake showed it encrypts; its
+/// enumeration (`enc.tls-legacy-version`, `enc.tls-weak-cipher`, `enc.tls-no-forward-secrecy`…,
+/// fails only: a clean TLS service adds nothing to the MS-1 pass); then its leaf certificate
+/// judged at `now` (`enc.tls-cert-expired`, `enc.tls-weak-key`, `enc.tls-untrusted-cert`).
 pub fn tls_findings(s: &ServiceObservation, now: &str) -> Vec<Finding> {
     let mut out: Vec<Finding> = tls_unproven(s).then(|| unproven_finding(s)).into_iter().collect();
     out.extend(scan_findings(s));
@@ -165,14 +158,6 @@ fn group_is_weak(name: &str) -> bool {
 
 fn has_forward_secrecy(version: &str, suite: &str) -> bool {
     version == "TLSv1.3" || suite.contains("_DHE_") || suite.contains("_ECDHE_")
-}
-
-/// `enc.tls-legacy-version`, `enc.tls-weak-cipher`, `enc.tls-no-forward-secrecy`: from the TLS
-/// enumeration of each encrypted service. Fail findings only; a clean TLS service adds nothing
-/// to the MS-1 pass of `enc.plaintext-service`.
-pub fn tls_weaknesses(case: &CaseFile) -> Vec<Finding> {
-    let Some(net) = &case.network else { return vec![] };
-    net.services.iter().flat_map(scan_findings).collect()
 }
 
 fn scan_findings(s: &ServiceObservation) -> Vec<Finding> {
@@ -272,12 +257,7 @@ pub fn plaintext_services(case: &CaseFile) -> Vec<Finding> {
         .collect();
     // A TLS port whose other face speaks plain HTTP (other than a redirect to HTTPS).
     for s in &net.services {
-        let Some(r) = s.plain_http.as_ref() else { continue };
-        let redirect = (300..400).contains(&r.status)
-            && r.location.as_deref().is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"));
-        if redirect {
-            continue;
-        }
+        let Some(r) = s.plain_http.as_ref().filter(|r| !r.redirects_to_https()) else { continue };
         let mut line = format!("the same port also answers plain HTTP: {}", r.status_line);
         if r.login_form {
             line.push_str("; serves a login form in clear");
@@ -368,12 +348,6 @@ fn tls_unproven(s: &ServiceObservation) -> bool {
     looks_tls && !proven
 }
 
-/// `enc.plaintext-service` Unknown for each TLS-looking service with no handshake to show.
-pub fn unproven_tls(case: &CaseFile) -> Vec<Finding> {
-    let Some(net) = &case.network else { return vec![] };
-    net.services.iter().filter(|s| tls_unproven(s)).map(unproven_finding).collect()
-}
-
 fn unproven_finding(s: &ServiceObservation) -> Finding {
     let mut f = Finding::unknown(ids::PLAINTEXT_SERVICE, Location::endpoint(&s.endpoint, s.service_name()))
         .evidence(format!("{}: {}", s.endpoint, s.identified_by))
@@ -410,6 +384,11 @@ mod tests {
     use super::*;
     use crate::{case::MqttConnack, finding::Status, rules::fixtures::*};
 
+    /// Every TLS finding of every service of the case.
+    fn tls_of(c: &CaseFile) -> Vec<Finding> {
+        c.network.iter().flat_map(|n| &n.services).flat_map(|s| tls_findings(s, &c.created_at)).collect()
+    }
+
     #[test]
     fn certificates_are_judged_and_local_ones_may_be_untrusted() {
         use crate::case::CertificateInfo;
@@ -432,12 +411,12 @@ mod tests {
         });
         let mut c = case(vec![old]);
         // 192.0.2.7 is a documentation address, not local: untrusted counts.
-        let got: Vec<String> = certificates(&c).into_iter().map(|f| f.check).collect();
+        let got: Vec<String> = tls_of(&c).into_iter().map(|f| f.check).collect();
         assert_eq!(got, vec![ids::TLS_CERT_EXPIRED, ids::TLS_WEAK_KEY, ids::TLS_UNTRUSTED_CERT]);
         if let Some(n) = c.network.as_mut() {
             n.services[0].endpoint.address = "192.168.1.20".into();
         }
-        let got: Vec<String> = certificates(&c).into_iter().map(|f| f.check).collect();
+        let got: Vec<String> = tls_of(&c).into_iter().map(|f| f.check).collect();
         assert_eq!(got, vec![ids::TLS_CERT_EXPIRED, ids::TLS_WEAK_KEY], "a local device may be self-signed");
     }
 
@@ -458,6 +437,8 @@ mod tests {
                 udp(1900, "ssdp", &["LOCATION: http://192.0.2.7:49152/d.xml"]),
                 udp(5353, "mdns", &[]),
                 udp(69, "tftp", &[]),
+                udp(5684, "dtls", &["accepts DTLS 1.0 (a ServerHello to a DTLS 1.0-only hello)"]),
+                udp(5685, "dtls", &[]),
             ];
         }
         let got: Vec<(String, u16)> =
@@ -468,7 +449,8 @@ mod tests {
                 (ids::COAP_WITHOUT_DTLS.into(), 5683),
                 (ids::SNMP_V1V2C.into(), 161),
                 (ids::UPNP_PLAIN_HTTP.into(), 1900),
-                (ids::PLAINTEXT_SERVICE.into(), 69)
+                (ids::PLAINTEXT_SERVICE.into(), 69),
+                (ids::TLS_LEGACY_VERSION.into(), 5684)
             ]
         );
     }
@@ -509,7 +491,7 @@ mod tests {
             handshakes: 4,
             ..TlsScan::default()
         });
-        let f = tls_weaknesses(&case(vec![legacy, modern]));
+        let f = tls_of(&case(vec![legacy, modern]));
         let got: Vec<(&str, Option<u16>)> = f.iter().map(|f| (f.check.as_str(), f.location.port)).collect();
         assert_eq!(
             got,

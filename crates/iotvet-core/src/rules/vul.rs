@@ -39,7 +39,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
         out.push(Finding::fail(ids::NO_SECURITY_CONTACT, loc.clone()).evidence("the file has no Contact field"));
     }
     // Judged here, at the case's time, from the recorded expiry: a rejudge decides again.
-    let assessed = crate::dates::utc_unix(&case.created_at);
+    let assessed = crate::dates::rfc3339_unix(&case.created_at);
     let expired = match (file.expires_unix, assessed) {
         (Some(expires), Some(now)) => expires < now,
         _ => file.has("expired"),
@@ -174,7 +174,7 @@ mod tests {
     fn expiry_is_judged_at_the_time_of_the_case_not_of_collection() {
         // Expires 2026-06-01; the fixture case is of 2026-01-01: valid then, whatever was recorded.
         let mut valid = file(&[]);
-        valid.expires_unix = crate::dates::utc_unix("2026-06-01T00:00:00Z");
+        valid.expires_unix = crate::dates::rfc3339_unix("2026-06-01T00:00:00Z");
         let mut c = with_security_txt(Some(valid), None);
         assert!(!findings(&c).iter().any(|f| f.check == ids::SECURITY_TXT_EXPIRED));
         c.created_at = "2026-07-01T00:00:00Z".into();

@@ -87,6 +87,20 @@ fn smtp_code(lines: &[String]) -> u16 {
     lines.last().and_then(|l| l.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
+/// What one answer to a login command says: accepted, refused, or — when the server says it
+/// takes no login here at all, or answers something else — undecided.
+fn decide(command: &str, answer: &str, accepted: bool, refused: bool) -> Attempt {
+    if accepted {
+        Attempt::Accepted(format!("{command} answered \"{}\"", excerpt(answer)))
+    } else if logins_disallowed(answer) {
+        Attempt::Inconclusive(format!("{command} not possible here: \"{}\"", excerpt(answer)))
+    } else if refused {
+        Attempt::Rejected
+    } else {
+        Attempt::Inconclusive(format!("unrecognised answer to {command}: \"{}\"", excerpt(answer)))
+    }
+}
+
 /// Text that says the server will not take a login on this connection at all.
 fn logins_disallowed(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
@@ -150,15 +164,7 @@ impl Ctx {
         let lines = reply(s, self, |l| l.starts_with("a1 ")).await?;
         let last = lines.last().cloned().unwrap_or_default();
         let _ = send(s, "a2 LOGOUT\r\n").await;
-        Ok(if last.starts_with("a1 OK") {
-            Attempt::Accepted(format!("IMAP LOGIN answered \"{}\"", excerpt(&last)))
-        } else if logins_disallowed(&last) || last.starts_with("a1 BAD") {
-            Attempt::Inconclusive(format!("IMAP LOGIN not possible here: \"{}\"", excerpt(&last)))
-        } else if last.starts_with("a1 NO") {
-            Attempt::Rejected
-        } else {
-            Attempt::Inconclusive(format!("unrecognised answer to LOGIN: \"{}\"", excerpt(&last)))
-        })
+        Ok(decide("IMAP LOGIN", &last, last.starts_with("a1 OK"), last.starts_with("a1 NO")))
     }
 
     async fn pop3(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
@@ -171,24 +177,13 @@ impl Ctx {
         send(s, &format!("USER {}\r\n", cred.username)).await?;
         let user = reply(s, self, |_| true).await?.concat();
         if !user.starts_with("+OK") {
-            return Ok(if logins_disallowed(&user) {
-                Attempt::Inconclusive(format!("POP3 USER not possible here: \"{}\"", excerpt(&user)))
-            } else {
-                Attempt::Rejected
-            });
+            // An unknown user refused at USER is a refusal all the same.
+            return Ok(decide("POP3 USER", &user, false, true));
         }
         send(s, &format!("PASS {}\r\n", cred.password)).await?;
         let pass = reply(s, self, |_| true).await?.concat();
         let _ = send(s, "QUIT\r\n").await;
-        Ok(if pass.starts_with("+OK") {
-            Attempt::Accepted(format!("POP3 PASS answered \"{}\"", excerpt(&pass)))
-        } else if logins_disallowed(&pass) {
-            Attempt::Inconclusive(format!("POP3 login not possible here: \"{}\"", excerpt(&pass)))
-        } else if pass.starts_with("-ERR") {
-            Attempt::Rejected
-        } else {
-            Attempt::Inconclusive(format!("unrecognised answer to PASS: \"{}\"", excerpt(&pass)))
-        })
+        Ok(decide("POP3 PASS", &pass, pass.starts_with("+OK"), pass.starts_with("-ERR")))
     }
 
     async fn smtp(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {

@@ -249,18 +249,25 @@ pub async fn test_logins(
     }
     let mut tests = Vec::new();
     let mut steps = Vec::new();
-    let failed = |e: &tokio::task::JoinError| if e.is_panic() { "the task panicked" } else { "the task was cancelled" };
     while let Some(done) = tasks.join_next_with_id().await {
         match done {
             Ok((_, t)) => tests.push(t),
-            Err(e) => steps.push(CollectorStep::error(StepKind::LoginTest, spawned.get(&e.id()).cloned(), failed(&e))),
+            Err(e) => steps.push(CollectorStep::error(
+                StepKind::LoginTest,
+                spawned.get(&e.id()).cloned(),
+                crate::task_failure(&e),
+            )),
         }
     }
     while let Some(done) = snmp.join_next().await {
         match done {
             Ok(Some(t)) => tests.push(t),
             Ok(None) => {}
-            Err(e) => steps.push(CollectorStep::error(StepKind::LoginTest, None, format!("SNMP: {}", failed(&e)))),
+            Err(e) => steps.push(CollectorStep::error(
+                StepKind::LoginTest,
+                None,
+                format!("SNMP: {}", crate::task_failure(&e)),
+            )),
         }
     }
     tests.sort_by_key(|t| t.endpoint.port);
@@ -385,6 +392,7 @@ async fn test_service(
         let (undecided, gave_up) = (undecided.clone(), gave_up.clone());
         let find_all = options.find_all;
         workers.spawn(async move {
+            let tester = ctx.method.tester();
             let mut backoffs = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 let i = cursor.fetch_add(1, Ordering::Relaxed) as usize;
@@ -402,7 +410,6 @@ async fn test_service(
                 if let Some(w) = wait {
                     tokio::time::sleep(w).await;
                 }
-                let tester = ctx.method.tester();
                 let mut outcome = tester.attempt(&ctx, cred).await;
                 // A lockout: back off and retry the same credential, up to three times.
                 while matches!(outcome, Attempt::Lockout(_)) && backoffs < 3 && !stop.load(Ordering::Relaxed) {
@@ -447,15 +454,13 @@ async fn test_service(
             Attempt::ChangeForced(e) => (e, true),
             _ => continue,
         };
-        {
-            test.accepted.push(AcceptedCredential {
-                change_forced,
-                username: cred.username.clone(),
-                password: if options.show_secrets { cred.password.clone() } else { mask(&cred.password) },
-                list_entry: cred.entry.clone(),
-                evidence: evidence.clone(),
-            });
-        }
+        test.accepted.push(AcceptedCredential {
+            change_forced,
+            username: cred.username.clone(),
+            password: if options.show_secrets { cred.password.clone() } else { mask(&cred.password) },
+            list_entry: cred.entry.clone(),
+            evidence: evidence.clone(),
+        });
     }
     let lockout = results.iter().find_map(|(_, o)| if let Attempt::Lockout(w) = o { Some(w.clone()) } else { None });
     let inconclusive: Vec<&str> = results
@@ -571,6 +576,34 @@ mod tests {
 
     fn cred(u: &str, p: &str) -> Credential {
         Credential { username: u.into(), password: p.into(), entry: "test".into() }
+    }
+
+    #[test]
+    fn a_sign_in_page_without_a_form_is_a_login_left_untested() {
+        let mut s = ServiceObservation::new(
+            iotvet_core::case::Endpoint {
+                address: "192.0.2.7".into(),
+                port: 80,
+                transport: iotvet_core::case::Transport::Tcp,
+            },
+            Protocol::Http,
+            "test",
+        );
+        let page = |title: &str| iotvet_core::case::ResponseHead {
+            status_line: "HTTP/1.1 200 OK".into(),
+            status: 200,
+            server: None,
+            location: None,
+            www_authenticate: None,
+            strict_transport_security: None,
+            content_type: None,
+            title: Some(title.into()),
+            login_form: false,
+        };
+        s.response = Some(page("Camera - Sign in"));
+        assert!(matches!(method_for(&s), Some(Err(why)) if why.contains("JavaScript")));
+        s.response = Some(page("Live view"));
+        assert!(method_for(&s).is_none(), "a page without a login is not a login service");
     }
 
     #[test]
