@@ -76,7 +76,13 @@ pub fn fetch(url: &str, options: &FetchOptions) -> (Retrieval, Vec<u8>) {
                 retrieval.error = Some(format!("HTTP {status} without a Location header"));
                 return (retrieval, vec![]);
             };
-            current = resolve(response.get_url(), location);
+            match resolve(response.get_url(), location) {
+                Ok(next) => current = next,
+                Err(e) => {
+                    retrieval.error = Some(format!("HTTP {status}: {e}"));
+                    return (retrieval, vec![]);
+                }
+            }
             continue;
         }
         retrieval.content_type = response.header("content-type").map(str::to_owned);
@@ -101,22 +107,11 @@ pub fn fetch(url: &str, options: &FetchOptions) -> (Retrieval, Vec<u8>) {
     (retrieval, vec![])
 }
 
-/// Resolves a Location header against the URL it came from (absolute, host-relative or
-/// path-relative).
-fn resolve(base: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_owned();
-    }
-    let (scheme, rest) = base.split_once("://").unwrap_or(("https", base));
-    let host = rest.split('/').next().unwrap_or(rest);
-    if let Some(abs) = location.strip_prefix('/') {
-        return format!("{scheme}://{host}/{abs}");
-    }
-    let dir = match rest.rfind('/') {
-        Some(i) if i > host.len() => &rest[..i],
-        _ => host,
-    };
-    format!("{scheme}://{dir}/{location}")
+/// Resolves a Location header against the URL it came from, as a browser does (RFC 3986 §5:
+/// absolute, scheme-relative `//host`, host-relative, `?query`, `../`), with the `url` crate.
+fn resolve(base: &str, location: &str) -> Result<String, String> {
+    let base = url::Url::parse(base).map_err(|e| format!("the URL {base:?} does not parse: {e}"))?;
+    base.join(location.trim()).map(String::from).map_err(|e| format!("the Location {location:?} does not resolve: {e}"))
 }
 
 /// Reads a local file with the same size cap.
@@ -145,9 +140,16 @@ mod tests {
 
     #[test]
     fn locations_resolve() {
-        assert_eq!(resolve("https://a.b/x/y", "https://c.d/z"), "https://c.d/z");
-        assert_eq!(resolve("https://a.b:8443/x/y", "/z"), "https://a.b:8443/z");
-        assert_eq!(resolve("https://a.b/x/y", "z"), "https://a.b/x/z");
-        assert_eq!(resolve("https://a.b", "z"), "https://a.b/z");
+        let r = |b: &str, l: &str| resolve(b, l).unwrap();
+        assert_eq!(r("https://a.b/x/y", "https://c.d/z"), "https://c.d/z");
+        assert_eq!(r("https://a.b:8443/x/y", "/z"), "https://a.b:8443/z");
+        assert_eq!(r("https://a.b/x/y", "z"), "https://a.b/x/z");
+        assert_eq!(r("https://a.b", "z"), "https://a.b/z");
+        // The cases the hand-written resolver broke on.
+        assert_eq!(r("https://a.b/x/y", "//c.d/z"), "https://c.d/z");
+        assert_eq!(r("https://a.b/x/y?old", "?q=1"), "https://a.b/x/y?q=1");
+        assert_eq!(r("https://a.b/x/y/z", "../w"), "https://a.b/x/w");
+        assert_eq!(r("http://a.b/x", "HTTPS://A.B/p"), "https://a.b/p");
+        assert!(resolve("https://a.b/", "http://[::1").is_err());
     }
 }

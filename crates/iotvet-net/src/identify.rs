@@ -15,7 +15,9 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
-use crate::bytes::{escape_excerpt, find_ci};
+use crate::bytes::escape_excerpt;
+use iotvet_wire::greeting::{self, Greeting};
+use iotvet_wire::{adb, mqtt};
 use iotvet_wire::tls::{self, HelloAnswer};
 
 /// Budgets for identifying one service.
@@ -246,8 +248,8 @@ async fn run_probe(probe: Probe, addr: SocketAddr, layer: Layer, o: &ProbeOption
             iotvet_core::TOOL_VERSION
         )
         .into_bytes(),
-        Probe::Mqtt => mqtt_connect(),
-        Probe::Adb => adb_connect(),
+        Probe::Mqtt => mqtt::connect("iotvet-probe", None).unwrap_or_default(),
+        Probe::Adb => adb::connect(),
     };
     if !request.is_empty() && stream.write_all(&request).await.is_err() {
         return Outcome::default();
@@ -356,41 +358,10 @@ pub(crate) async fn read_bounded(
     buf
 }
 
-/// MQTT 3.1.1 CONNECT: clean session, keep-alive 30 s, no username or password.
-pub(crate) fn mqtt_connect() -> Vec<u8> {
-    let client_id = b"iotvet-probe";
-    let mut var = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x1e];
-    var.extend_from_slice(&(client_id.len() as u16).to_be_bytes());
-    var.extend_from_slice(client_id);
-    let mut packet = vec![0x10, var.len() as u8];
-    packet.extend_from_slice(&var);
-    packet
-}
-
-/// An ADB CNXN message (protocol version 0x01000001, max data 256 KiB, "host::").
-pub(crate) fn adb_connect() -> Vec<u8> {
-    let payload = b"host::\0";
-    let command = u32::from_le_bytes(*b"CNXN");
-    let checksum: u32 = payload.iter().map(|b| u32::from(*b)).sum();
-    let mut m = Vec::with_capacity(24 + payload.len());
-    for word in [command, 0x0100_0001, 256 * 1024, payload.len() as u32, checksum, command ^ 0xffff_ffff] {
-        m.extend_from_slice(&word.to_le_bytes());
-    }
-    m.extend_from_slice(payload);
-    m
-}
-
-/// The command of an ADB message header, when `b` starts with a well-formed one.
-pub(crate) fn adb_command(b: &[u8]) -> Option<[u8; 4]> {
-    let word = |i: usize| b.get(i..i + 4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
-    let (command, magic) = (word(0)?, word(20)?);
-    (command ^ 0xffff_ffff == magic).then(|| command.to_le_bytes())
-}
-
 fn classify_adb(b: &[u8]) -> Outcome {
-    let how = match adb_command(b).as_ref() {
+    let how = match adb::command(b).as_ref() {
         Some(b"CNXN") => {
-            let banner = b.get(24..).map(|p| escape_excerpt(p, 80)).unwrap_or_default();
+            let banner = escape_excerpt(adb::payload(b), 80);
             format!("ADB CNXN to iotvet's CNXN, without authentication ({banner})")
         }
         Some(b"AUTH") => "ADB AUTH to iotvet's CNXN: the device asks for key authentication".into(),
@@ -401,15 +372,13 @@ fn classify_adb(b: &[u8]) -> Outcome {
 }
 
 fn classify_mqtt(b: &[u8]) -> Outcome {
-    match b {
-        [0x20, 0x02, flags, code, ..] if *flags <= 1 => Outcome {
-            protocol: Some(Protocol::Mqtt),
-            strength: 2,
-            how: format!("CONNACK (return code {code}) to an MQTT 3.1.1 CONNECT"),
-            mqtt: Some(MqttConnack { return_code: *code, session_present: *flags == 1 }),
-            ..Outcome::default()
-        },
-        _ => Outcome::default(),
+    let Some(c) = mqtt::connack(b) else { return Outcome::default() };
+    Outcome {
+        protocol: Some(Protocol::Mqtt),
+        strength: 2,
+        how: format!("CONNACK (return code {}) to an MQTT 3.1.1 CONNECT", c.return_code),
+        mqtt: Some(MqttConnack { return_code: c.return_code, session_present: c.session_present }),
+        ..Outcome::default()
     }
 }
 
@@ -426,77 +395,28 @@ fn classify_tls(b: &[u8]) -> Outcome {
     Outcome { protocol: Some(Protocol::Tls), strength, how, ..Outcome::default() }
 }
 
-/// Server-first protocols, recognised from their greeting.
+/// Server-first protocols, recognised from their greeting (read by `iotvet_wire::greeting`).
 fn classify_banner(b: &[u8]) -> Outcome {
     let hit = |p: Protocol, how: String| Outcome { protocol: Some(p), strength: 2, how, ..Outcome::default() };
-    if b.len() >= 2 && b[0] == 0xff && (0xfa..=0xfe).contains(&b[1]) {
-        let options = telnet_options(b);
-        let mut o =
-            hit(Protocol::Telnet, format!("server opened with telnet option negotiation ({})", options.join(", ")));
-        o.telnet_options = options;
-        return o;
-    }
-    if b.starts_with(b"SSH-") {
-        let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
-        return hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line.trim_ascii_end(), 80)));
-    }
-    if b.starts_with(b"220") {
-        let line = b.split(|c| *c == b'\n').next().unwrap_or(b);
-        let text = escape_excerpt(line.trim_ascii_end(), 100);
-        if find_ci(line, b"SMTP").is_some() {
-            return hit(Protocol::Smtp, format!("SMTP greeting \"{text}\""));
+    let text = |line: &[u8]| escape_excerpt(line, 100);
+    match greeting::read(b) {
+        Some(Greeting::Telnet(negotiations)) => {
+            let options: Vec<String> = negotiations.iter().map(ToString::to_string).collect();
+            let mut o = hit(
+                Protocol::Telnet,
+                format!("server opened with telnet option negotiation ({})", options.join(", ")),
+            );
+            o.telnet_options = options;
+            o
         }
-        return hit(Protocol::Ftp, format!("FTP greeting \"{text}\""));
+        Some(Greeting::Ssh(line)) => hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line, 80))),
+        Some(Greeting::Smtp(line)) => hit(Protocol::Smtp, format!("SMTP greeting \"{}\"", text(line))),
+        Some(Greeting::Ftp(line)) => hit(Protocol::Ftp, format!("FTP greeting \"{}\"", text(line))),
+        Some(Greeting::Imap(line)) => hit(Protocol::Imap, format!("IMAP greeting \"{}\"", text(line))),
+        Some(Greeting::Pop3(line)) => hit(Protocol::Pop3, format!("POP3 greeting \"{}\"", text(line))),
+        Some(Greeting::LoginPrompt) => hit(Protocol::Telnet, "login prompt sent without telnet negotiation".into()),
+        None => Outcome::default(),
     }
-    let first_line = || escape_excerpt(b.split(|c| *c == b'\n').next().unwrap_or(b).trim_ascii_end(), 100);
-    if b.starts_with(b"* OK") || b.starts_with(b"* PREAUTH") {
-        return hit(Protocol::Imap, format!("IMAP greeting \"{}\"", first_line()));
-    }
-    if b.starts_with(b"+OK") {
-        return hit(Protocol::Pop3, format!("POP3 greeting \"{}\"", first_line()));
-    }
-    if !b.is_empty()
-        && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-        && [&b"login:"[..], b"username:", b"password:"].iter().any(|p| find_ci(b, p).is_some())
-    {
-        return hit(Protocol::Telnet, "login prompt sent without telnet negotiation".into());
-    }
-    Outcome::default()
-}
-
-fn telnet_options(b: &[u8]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let (Some(&iac), Some(&cmd)) = (b.get(i), b.get(i + 1)) {
-        if iac != 0xff {
-            break;
-        }
-        let verb = match cmd {
-            0xfb => "WILL",
-            0xfc => "WONT",
-            0xfd => "DO",
-            0xfe => "DONT",
-            _ => break,
-        };
-        let Some(&opt) = b.get(i + 2) else { break };
-        let name = match opt {
-            0 => "BINARY".to_owned(),
-            1 => "ECHO".to_owned(),
-            3 => "SUPPRESS-GO-AHEAD".to_owned(),
-            5 => "STATUS".to_owned(),
-            24 => "TERMINAL-TYPE".to_owned(),
-            31 => "NAWS".to_owned(),
-            32 => "TERMINAL-SPEED".to_owned(),
-            33 => "REMOTE-FLOW-CONTROL".to_owned(),
-            34 => "LINEMODE".to_owned(),
-            35 => "X-DISPLAY-LOCATION".to_owned(),
-            39 => "NEW-ENVIRON".to_owned(),
-            n => format!("option {n}"),
-        };
-        out.push(format!("{verb} {name}"));
-        i += 3;
-    }
-    out
 }
 
 pub(crate) use iotvet_wire::http::{header, response_complete};
@@ -682,21 +602,11 @@ mod tests {
     }
 
     #[test]
-    fn adb_messages_are_built_and_read() {
-        let m = adb_connect();
-        assert_eq!(adb_command(&m), Some(*b"CNXN"));
-        assert_eq!(classify_adb(&m).protocol, Some(Protocol::Adb));
-        let mut auth = m.clone();
-        auth[..4].copy_from_slice(b"AUTH");
-        assert_eq!(adb_command(&auth), None, "the magic must match the command");
+    fn adb_and_mqtt_answers_are_classified() {
+        assert_eq!(classify_adb(&adb::connect()).protocol, Some(Protocol::Adb));
         assert_eq!(classify_adb(b"CNXN").protocol, None);
-    }
-
-    #[test]
-    fn mqtt_connack_is_recognised() {
         let o = classify_mqtt(&[0x20, 0x02, 0x00, 0x05]);
         assert_eq!(o.mqtt, Some(MqttConnack { return_code: 5, session_present: false }));
         assert_eq!(classify_mqtt(&[0x20, 0x03]).protocol, None);
-        assert_eq!(mqtt_connect()[1] as usize, mqtt_connect().len() - 2);
     }
 }

@@ -120,9 +120,7 @@ async fn reply<S: AsyncRead + Unpin>(s: &mut S, proto: StartTls, tag: Option<&st
         line.clear();
         let last = match (proto, tag) {
             (_, Some(tag)) => text.starts_with(tag),
-            (StartTls::Ftp | StartTls::Smtp, None) => {
-                text.len() < 4 || !text.as_bytes()[..3].iter().all(u8::is_ascii_digit) || text.as_bytes()[3] != b'-'
-            }
+            (StartTls::Ftp | StartTls::Smtp, None) => iotvet_wire::greeting::is_last_reply_line(&text),
             _ => true,
         };
         if last {

@@ -78,8 +78,7 @@ pub fn html_title(body: &[u8]) -> Option<String> {
 
 /// The body holds a form with a password field.
 pub fn has_login_form(body: &[u8]) -> bool {
-    find_ci(body, b"<form").is_some()
-        && [&b"type=\"password\""[..], b"type='password'", b"type=password"].iter().any(|p| find_ci(body, p).is_some())
+    crate::form::login_form(&String::from_utf8_lossy(body)).is_some()
 }
 
 #[cfg(test)]

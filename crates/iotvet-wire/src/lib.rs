@@ -6,8 +6,13 @@
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 pub mod bytes;
+pub mod adb;
 pub mod dns;
+pub mod form;
+pub mod greeting;
 pub mod http;
+pub mod mqtt;
 pub mod snmp;
+pub mod telnet;
 pub mod tls;
 pub mod udp;

@@ -32,9 +32,9 @@ impl Ctx {
     /// Some(true) when the device accepts an ADB connection without authentication.
     pub(super) async fn adb(&self) -> Option<bool> {
         let mut s = self.stream().await.ok()?;
-        s.write_all(&crate::identify::adb_connect()).await.ok()?;
+        s.write_all(&iotvet_wire::adb::connect()).await.ok()?;
         let b = self.read(&mut s, |b| b.len() >= 24).await;
-        match crate::identify::adb_command(&b).as_ref() {
+        match iotvet_wire::adb::command(&b).as_ref() {
             Some(b"CNXN") => Some(true),
             Some(b"AUTH") | Some(b"STLS") => Some(false),
             _ => None,

@@ -4,6 +4,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Attempt, Ctx, Pending, Precheck, Tester};
 use crate::creds::Credential;
+use iotvet_wire::greeting::{reply_code as ftp_code, reply_complete as ftp_reply_complete};
 
 /// The FTP tester.
 pub(super) struct Ftp;
@@ -69,17 +70,4 @@ impl Ctx {
             other => Attempt::Inconclusive(format!("unexpected reply to PASS: {other:?}")),
         }
     }
-}
-
-pub(super) fn ftp_code(b: &[u8]) -> Option<u16> {
-    // The last complete reply line ("NNN text"), past any multi-line continuation.
-    let text = String::from_utf8_lossy(b);
-    text.lines().rev().find_map(|l| {
-        let code = l.get(..3)?.parse().ok()?;
-        (l.as_bytes().get(3).is_none_or(|c| *c == b' ')).then_some(code)
-    })
-}
-
-pub(super) fn ftp_reply_complete(b: &[u8]) -> bool {
-    b.ends_with(b"\n") && ftp_code(b).is_some()
 }

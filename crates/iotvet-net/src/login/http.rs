@@ -8,6 +8,7 @@ use tokio::io::AsyncWriteExt;
 use super::{demands_new_password, Attempt, Ctx, Method, Pending, Tester};
 use crate::creds::Credential;
 use crate::identify::{header, response_complete};
+use iotvet_wire::form::{login_form, LoginForm};
 
 /// The HTTP Basic or Digest tester (which one: `Ctx::method`).
 pub(super) struct HttpAuth;
@@ -100,12 +101,20 @@ impl Ctx {
             Ok(r) => r,
             Err(a) => return a,
         };
-        let Some(form) = LoginForm::find(&String::from_utf8_lossy(&body)) else {
+        let Some(form) = login_form(&String::from_utf8_lossy(&body)) else {
             return Attempt::Inconclusive("the login form is gone".into());
         };
-        let body = form.encode(cred);
-        let request =
-            self.http_request("POST", &form.action, "Content-Type: application/x-www-form-urlencoded\r\n", &body);
+        if form.password_field.is_empty() {
+            return Attempt::Inconclusive("the login form's password field has no name: only a script submits it".into());
+        }
+        let fields = encode_form(&form, cred);
+        let path = form_path(&form.action);
+        let request = if form.method == "get" {
+            let join = if path.contains('?') { '&' } else { '?' };
+            self.http_request("GET", &format!("{path}{join}{fields}"), "", "")
+        } else {
+            self.http_request("POST", &path, "Content-Type: application/x-www-form-urlencoded\r\n", &fields)
+        };
         match self.http_exchange(request).await {
             Err(a) => a,
             Ok((429 | 503, head, _)) => Attempt::Lockout(format!("HTTP {}", head.lines().next().unwrap_or_default())),
@@ -117,10 +126,9 @@ impl Ctx {
                 if !cred.is_control() && &answer == baseline {
                     return Attempt::Rejected;
                 }
-                let text = String::from_utf8_lossy(&body).to_ascii_lowercase();
-                let form_again = text.contains("type=\"password\"")
-                    || text.contains("type=password")
-                    || text.contains("type='password'");
+                let page = String::from_utf8_lossy(&body);
+                let form_again = login_form(&page).is_some();
+                let text = page.to_ascii_lowercase();
                 let cookie = header(&head, "set-cookie").is_some();
                 let failure =
                     ["invalid", "incorrect", "failed", "wrong", "denied", "error"].iter().any(|w| text.contains(w));
@@ -169,47 +177,10 @@ pub(super) fn basic_authorization(cred: &Credential) -> String {
     )
 }
 
-/// The parameters of a Digest challenge (RFC 7616): `realm="x", nonce="y", qop="auth"`.
-pub(super) fn digest_params(challenge: &str) -> Vec<(String, String)> {
-    let rest = challenge.trim_start().get(6..).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut chars = rest.char_indices().peekable();
-    let mut key = String::new();
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '=' => {
-                let mut value = String::new();
-                if chars.peek().map(|(_, c)| *c) == Some('"') {
-                    chars.next();
-                    for (_, c) in chars.by_ref() {
-                        if c == '"' {
-                            break;
-                        }
-                        value.push(c);
-                    }
-                } else {
-                    while let Some((_, c)) = chars.peek() {
-                        if *c == ',' {
-                            break;
-                        }
-                        value.push(*c);
-                        chars.next();
-                    }
-                }
-                out.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
-                key.clear();
-            }
-            ',' => key.clear(),
-            c => key.push(c),
-        }
-    }
-    out
-}
-
 /// The Authorization header answering a Digest challenge (MD5 or SHA-256, qop auth or none).
 pub(super) fn digest_authorization(challenge: &str, method: &str, uri: &str, cred: &Credential) -> Option<String> {
     use md5::Digest as _;
-    let params = digest_params(challenge);
+    let params = iotvet_wire::form::challenge_params(challenge);
     let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let realm = get("realm")?;
     let nonce = get("nonce")?;
@@ -245,76 +216,29 @@ pub(super) fn digest_authorization(challenge: &str, method: &str, uri: &str, cre
     Some(header)
 }
 
-/// A login form found in a page: where it posts, the user and password field names, and
-/// hidden fields to send back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct LoginForm {
-    pub(super) action: String,
-    pub(super) user_field: Option<String>,
-    pub(super) password_field: String,
-    pub(super) hidden: Vec<(String, String)>,
+/// The form's fields filled with a credential, `application/x-www-form-urlencoded`.
+pub(super) fn encode_form(form: &LoginForm, cred: &Credential) -> String {
+    let mut pairs: Vec<(&str, &str)> = form.hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if let Some(u) = &form.user_field {
+        pairs.push((u, &cred.username));
+    }
+    pairs.push((&form.password_field, &cred.password));
+    pairs.iter().map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v))).collect::<Vec<_>>().join("&")
 }
 
-impl LoginForm {
-    pub(super) fn find(html: &str) -> Option<Self> {
-        let lower = html.to_ascii_lowercase();
-        let start = lower.find("<form")?;
-        let end = lower[start..].find("</form").map(|e| start + e).unwrap_or(lower.len());
-        let form = &html[start..end];
-        let open_end = form.find('>').unwrap_or(form.len());
-        let action = attr(&form[..open_end], "action").unwrap_or_else(|| "/".into());
-        let action = if action.starts_with('/') { action } else { format!("/{action}") };
-        let mut user_field = None;
-        let mut password_field = None;
-        let mut hidden = Vec::new();
-        let lower_form = form.to_ascii_lowercase();
-        let mut at = 0;
-        while let Some(i) = lower_form[at..].find("<input") {
-            let tag_start = at + i;
-            let tag_end = lower_form[tag_start..].find('>').map(|e| tag_start + e).unwrap_or(form.len());
-            let tag = &form[tag_start..tag_end];
-            let kind = attr(tag, "type").unwrap_or_else(|| "text".into()).to_ascii_lowercase();
-            if let Some(name) = attr(tag, "name") {
-                match kind.as_str() {
-                    "password" => password_field = password_field.or(Some(name)),
-                    "hidden" => hidden.push((name, attr(tag, "value").unwrap_or_default())),
-                    "text" | "email" => user_field = user_field.or(Some(name)),
-                    _ => {}
-                }
-            }
-            at = tag_end;
-        }
-        Some(Self { action, user_field, password_field: password_field?, hidden })
+/// The path a form on `/` sends to: its action made absolute (a full URL keeps only its path,
+/// as the tester talks to the one service it tests; no action is the page itself).
+pub(super) fn form_path(action: &str) -> String {
+    let path = match action.split_once("://") {
+        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
+        None => action,
+    };
+    let path = path.split('#').next().unwrap_or_default();
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
     }
-
-    pub(super) fn encode(&self, cred: &Credential) -> String {
-        let mut pairs: Vec<(String, String)> = self.hidden.clone();
-        if let Some(u) = &self.user_field {
-            pairs.push((u.clone(), cred.username.clone()));
-        }
-        pairs.push((self.password_field.clone(), cred.password.clone()));
-        pairs.iter().map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v))).collect::<Vec<_>>().join("&")
-    }
-}
-
-pub(super) fn attr(tag: &str, name: &str) -> Option<String> {
-    let lower = tag.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(name) {
-        let at = from + i;
-        let before_ok = at == 0 || lower.as_bytes()[at - 1].is_ascii_whitespace();
-        let rest = lower[at + name.len()..].trim_start();
-        if before_ok && rest.starts_with('=') {
-            let value_start = tag.len() - rest.len() + 1;
-            let value = tag[value_start..].trim_start();
-            return Some(match value.chars().next() {
-                Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or_default().to_owned(),
-                _ => value.split(|c: char| c.is_whitespace() || c == '>').next().unwrap_or_default().to_owned(),
-            });
-        }
-        from = at + name.len();
-    }
-    None
 }
 
 pub(super) fn url_encode(s: &str) -> String {

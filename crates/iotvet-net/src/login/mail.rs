@@ -14,6 +14,7 @@ use super::{Attempt, Ctx, Method, Pending, Precheck, Tester};
 use crate::creds::Credential;
 use crate::identify::BoxStream;
 use iotvet_core::logins::LoginOutcome;
+use iotvet_wire::greeting::{self, imap_quoted, is_last_reply_line as smtp_last, logins_disallowed};
 
 /// The IMAP, POP3 and SMTP tester (which one: `Ctx::method`).
 pub(super) struct Mail;
@@ -78,13 +79,8 @@ async fn send(s: &mut BoxStream, text: &str) -> Result<(), String> {
     s.write_all(text.as_bytes()).await.map_err(|e| format!("sending: {e}"))
 }
 
-/// An SMTP reply's last line: three digits and a space (or only three digits).
-fn smtp_last(l: &str) -> bool {
-    l.len() < 4 || l.as_bytes().get(3) == Some(&b' ')
-}
-
 fn smtp_code(lines: &[String]) -> u16 {
-    lines.last().and_then(|l| l.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0)
+    lines.last().map_or(0, |l| greeting::line_code(l))
 }
 
 /// What one answer to a login command says: accepted, refused, or — when the server says it
@@ -101,26 +97,9 @@ fn decide(command: &str, answer: &str, accepted: bool, refused: bool) -> Attempt
     }
 }
 
-/// Text that says the server will not take a login on this connection at all.
-fn logins_disallowed(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    ["privacyrequired", "plaintext", "not allowed", "disabled", "tls required", "must issue a starttls"]
-        .iter()
-        .any(|w| t.contains(w))
-}
-
 fn b64(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-/// IMAP quoted string (RFC 9051 §4.3): backslash and quote escaped; None when it cannot be
-/// quoted (a line break).
-fn imap_quoted(s: &str) -> Option<String> {
-    if s.contains(['\r', '\n']) {
-        return None;
-    }
-    Some(format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")))
 }
 
 impl Ctx {
@@ -226,32 +205,9 @@ impl Ctx {
 
 /// The AUTH mechanisms an EHLO reply offers that iotvet can use (PLAIN, LOGIN).
 fn smtp_auth_methods(ehlo: &[String]) -> Vec<String> {
-    ehlo.iter()
-        .filter_map(|l| l.get(4..))
-        .map(str::to_ascii_uppercase)
-        .filter(|l| l.starts_with("AUTH"))
-        .flat_map(|l| l.split([' ', '=']).skip(1).map(str::to_owned).collect::<Vec<_>>())
-        .filter(|m| m == "PLAIN" || m == "LOGIN")
-        .collect()
+    greeting::smtp_auth_mechanisms(ehlo).into_iter().filter(|m| m == "PLAIN" || m == "LOGIN").collect()
 }
 
 fn excerpt(s: &str) -> String {
     s.chars().take(100).map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn imap_strings_and_disallowed_logins() {
-        assert_eq!(imap_quoted(r#"a"b\c"#).as_deref(), Some(r#""a\"b\\c""#));
-        assert_eq!(imap_quoted("a\r\nb"), None);
-        assert!(logins_disallowed(
-            "a1 NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure connections"
-        ));
-        assert!(!logins_disallowed("a1 NO [AUTHENTICATIONFAILED] Authentication failed."));
-        assert!(smtp_last("235 2.7.0 ok") && !smtp_last("250-AUTH PLAIN"));
-        assert_eq!(smtp_code(&["250-x".into(), "535 5.7.8 bad".into()]), 535);
-    }
 }

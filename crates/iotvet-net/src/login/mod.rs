@@ -568,10 +568,7 @@ fn tail(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::ftp::ftp_code;
-    use super::http::{digest_authorization, digest_params, LoginForm};
-    use super::mqtt::mqtt_connect_with;
-    use super::telnet::{prompt_kind, telnet_text, Prompt};
+    use super::http::{digest_authorization, encode_form, form_path};
     use super::*;
 
     fn cred(u: &str, p: &str) -> Credential {
@@ -607,20 +604,10 @@ mod tests {
     }
 
     #[test]
-    fn prompts_are_told_apart() {
-        assert_eq!(prompt_kind("\r\nIPCAM login: "), Some(Prompt::Login));
-        assert_eq!(prompt_kind("Password: "), Some(Prompt::Password));
-        assert_eq!(prompt_kind("BusyBox v1.19.4 built-in shell (ash)\r\n# "), Some(Prompt::Shell));
-        assert_eq!(prompt_kind("\r\nLogin incorrect\r\nIPCAM login: "), Some(Prompt::Failure));
-        assert_eq!(prompt_kind("Welcome"), None);
-        assert_eq!(telnet_text(b"\xff\xfd\x01\xff\xfb\x03\r\nlogin: "), "\r\nlogin: ");
-    }
-
-    #[test]
     fn digest_matches_rfc_2617_example() {
         // RFC 2617 §3.5: Mufasa / Circle Of Life.
         let challenge = r#"Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#;
-        let params = digest_params(challenge);
+        let params = iotvet_wire::form::challenge_params(challenge);
         assert_eq!(params[0], ("realm".into(), "testrealm@host.com".into()));
         let h = digest_authorization(challenge, "GET", "/dir/index.html", &cred("Mufasa", "Circle Of Life")).unwrap();
         // With cnonce 0a4f113b and nc 00000001, as in the RFC's example.
@@ -630,25 +617,15 @@ mod tests {
 
     #[test]
     fn login_forms_are_found_with_their_fields() {
-        let f = LoginForm::find(
+        let f = iotvet_wire::form::login_form(
             r#"<html><form method="post" action="login"><input type="hidden" name="csrf" value="t0k"><input name="user"><input type="password" name="pw"></form>"#,
         )
         .unwrap();
-        assert_eq!(f.action, "/login");
+        assert_eq!(form_path(&f.action), "/login");
+        assert_eq!(form_path("http://cam/cgi/login?x=1#top"), "/cgi/login?x=1");
+        assert_eq!(form_path(""), "/");
         assert_eq!(f.user_field.as_deref(), Some("user"));
         assert_eq!(f.password_field, "pw");
-        assert_eq!(f.encode(&cred("ad min", "p&w")), "csrf=t0k&user=ad+min&pw=p%26w");
-        assert!(LoginForm::find("<form><input name=q></form>").is_none());
-    }
-
-    #[test]
-    fn ftp_codes_and_mqtt_connect_with_credentials() {
-        assert_eq!(ftp_code(b"230-Welcome\r\n230 Login successful.\r\n"), Some(230));
-        assert_eq!(ftp_code(b"530 Login incorrect.\r\n"), Some(530));
-        assert_eq!(ftp_code(b"garbage"), None);
-        let p = mqtt_connect_with(&cred("u", "p"));
-        assert_eq!(p[0], 0x10);
-        assert_eq!(p[1] as usize, p.len() - 2);
-        assert_eq!(p[9], 0xc2);
+        assert_eq!(encode_form(&f, &cred("ad min", "p&w")), "csrf=t0k&user=ad+min&pw=p%26w");
     }
 }

@@ -13,9 +13,9 @@ impl Tester for Mqtt {
     fn precheck<'a>(&'a self, ctx: &'a Ctx) -> Pending<'a, Option<Precheck>> {
         Box::pin(async move {
             let mut s = ctx.stream().await.ok()?;
-            s.write_all(&crate::identify::mqtt_connect()).await.ok()?;
+            s.write_all(&iotvet_wire::mqtt::connect("iotvet-probe", None).unwrap_or_default()).await.ok()?;
             let b = ctx.read(&mut s, |b| b.len() >= 4).await;
-            let accepted = b.get(..4) == Some(&[0x20, 0x02, 0, 0][..]) || b.get(..4) == Some(&[0x20, 0x02, 1, 0][..]);
+            let accepted = iotvet_wire::mqtt::connack(&b).is_some_and(|c| c.return_code == 0);
             accepted.then(|| super::open("the broker accepted a CONNECT without username or password"))
         })
     }
@@ -31,41 +31,20 @@ impl Ctx {
             Ok(s) => s,
             Err(a) => return a,
         };
-        if s.write_all(&mqtt_connect_with(cred)).await.is_err() {
+        let Some(connect) = iotvet_wire::mqtt::connect("iotvet-login", Some((&cred.username, &cred.password))) else {
+            return Attempt::Inconclusive("the credential is longer than an MQTT field".into());
+        };
+        if s.write_all(&connect).await.is_err() {
             return Attempt::Inconclusive("connection dropped at CONNECT".into());
         }
         let b = self.read(&mut s, |b| b.len() >= 4).await;
         let _ = s.write_all(&[0xe0, 0x00]).await;
-        match b.get(..4) {
-            Some([0x20, 0x02, _, 0]) => Attempt::Accepted("CONNACK return code 0".into()),
-            Some([0x20, 0x02, _, 4 | 5]) => Attempt::Rejected,
-            Some([0x20, 0x02, _, 3]) => Attempt::Lockout("CONNACK 3: server unavailable".into()),
-            _ => Attempt::Inconclusive("no CONNACK".into()),
+        match iotvet_wire::mqtt::connack(&b).map(|c| c.return_code) {
+            Some(0) => Attempt::Accepted("CONNACK return code 0".into()),
+            Some(4 | 5) => Attempt::Rejected,
+            Some(3) => Attempt::Lockout("CONNACK 3: server unavailable".into()),
+            Some(code) => Attempt::Inconclusive(format!("CONNACK return code {code}")),
+            None => Attempt::Inconclusive("no CONNACK".into()),
         }
     }
-}
-
-/// MQTT 3.1.1 CONNECT with username and password.
-pub(super) fn mqtt_connect_with(cred: &Credential) -> Vec<u8> {
-    let mut var = vec![0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0xc2, 0x00, 0x1e];
-    for field in ["iotvet-login", cred.username.as_str(), cred.password.as_str()] {
-        let bytes = &field.as_bytes()[..field.len().min(0xffff)];
-        var.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-        var.extend_from_slice(bytes);
-    }
-    let mut packet = vec![0x10];
-    let mut len = var.len();
-    loop {
-        let mut byte = (len % 128) as u8;
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        packet.push(byte);
-        if len == 0 {
-            break;
-        }
-    }
-    packet.extend_from_slice(&var);
-    packet
 }

@@ -8,6 +8,7 @@ use super::{demands_new_password, tail, Attempt, Ctx, Pending, Precheck, Tester}
 use crate::bytes::find_ci;
 use crate::creds::Credential;
 use crate::identify::BoxStream;
+use iotvet_wire::telnet::{prompt_kind, text as telnet_text, Prompt};
 
 /// The telnet tester.
 pub(super) struct Telnet;
@@ -88,63 +89,4 @@ impl Ctx {
             None => Attempt::Inconclusive(format!("unrecognised answer to the password: {}", tail(&answer))),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Prompt {
-    Login,
-    Password,
-    Shell,
-    Failure,
-}
-
-/// Telnet bytes as text: IAC sequences dropped, NULs and other controls but CR/LF removed.
-pub(super) fn telnet_text(b: &[u8]) -> String {
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            0xff => {
-                i += match b.get(i + 1) {
-                    Some(0xfb..=0xfe) => 3,
-                    Some(0xfa) => {
-                        b[i..].windows(2).position(|w| w == [0xff, 0xf0]).map(|p| p + 2).unwrap_or(b.len() - i)
-                    }
-                    _ => 2,
-                };
-                continue;
-            }
-            b'\r' | b'\n' | b'\t' | 0x20..=0x7e => out.push(b[i]),
-            _ => {}
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// What the last thing the server wrote asks for.
-pub(super) fn prompt_kind(text: &str) -> Option<Prompt> {
-    let lower = text.to_ascii_lowercase();
-    let last = lower.trim_end_matches([' ', '\t']).lines().last().unwrap_or("").trim_end().to_owned();
-    if ["incorrect", "invalid", "failed", "denied", "bad password", "locked", "too many"]
-        .iter()
-        .any(|w| lower.contains(w))
-        && !(last.ends_with('#') || last.ends_with('$'))
-    {
-        return Some(Prompt::Failure);
-    }
-    if last.ends_with("password:") || last.ends_with("passwd:") {
-        return Some(Prompt::Password);
-    }
-    if last.ends_with("login:")
-        || last.ends_with("username:")
-        || last.ends_with("user name:")
-        || last.ends_with("user:")
-    {
-        return Some(Prompt::Login);
-    }
-    if last.ends_with('#') || last.ends_with('$') || (last.ends_with('>') && !last.contains('<')) {
-        return Some(Prompt::Shell);
-    }
-    None
 }
