@@ -17,8 +17,8 @@ use tokio_rustls::TlsConnector;
 
 use crate::bytes::escape_excerpt;
 use iotvet_wire::greeting::{self, Greeting};
-use iotvet_wire::{adb, mqtt};
 use iotvet_wire::tls::{self, HelloAnswer};
+use iotvet_wire::{adb, mqtt};
 
 /// Budgets for identifying one service.
 #[derive(Debug, Clone)]
@@ -402,14 +402,14 @@ fn classify_banner(b: &[u8]) -> Outcome {
     match greeting::read(b) {
         Some(Greeting::Telnet(negotiations)) => {
             let options: Vec<String> = negotiations.iter().map(ToString::to_string).collect();
-            let mut o = hit(
-                Protocol::Telnet,
-                format!("server opened with telnet option negotiation ({})", options.join(", ")),
-            );
+            let mut o =
+                hit(Protocol::Telnet, format!("server opened with telnet option negotiation ({})", options.join(", ")));
             o.telnet_options = options;
             o
         }
-        Some(Greeting::Ssh(line)) => hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line, 80))),
+        Some(Greeting::Ssh(line)) => {
+            hit(Protocol::Ssh, format!("SSH identification string {}", escape_excerpt(line, 80)))
+        }
         Some(Greeting::Smtp(line)) => hit(Protocol::Smtp, format!("SMTP greeting \"{}\"", text(line))),
         Some(Greeting::Ftp(line)) => hit(Protocol::Ftp, format!("FTP greeting \"{}\"", text(line))),
         Some(Greeting::Imap(line)) => hit(Protocol::Imap, format!("IMAP greeting \"{}\"", text(line))),

@@ -5,8 +5,8 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
-pub mod bytes;
 pub mod adb;
+pub mod bytes;
 pub mod dns;
 pub mod form;
 pub mod greeting;

@@ -105,7 +105,9 @@ impl Ctx {
             return Attempt::Inconclusive("the login form is gone".into());
         };
         if form.password_field.is_empty() {
-            return Attempt::Inconclusive("the login form's password field has no name: only a script submits it".into());
+            return Attempt::Inconclusive(
+                "the login form's password field has no name: only a script submits it".into(),
+            );
         }
         let fields = encode_form(&form, cred);
         let path = form_path(&form.action);
