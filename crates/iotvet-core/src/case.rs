@@ -44,11 +44,32 @@ pub struct CaseFile {
     /// What the vendor declared (every fact in it is declared, not verified).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<Declaration>,
+    /// Where the declaration was read from, with the line of each key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration_source: Option<crate::declaration::DeclarationSource>,
 }
 
 impl CaseFile {
     pub fn new(target: Target, created_at: String) -> Self {
-        Self { target, created_at, network: None, logins: None, documents: None, declaration: None }
+        Self {
+            target,
+            created_at,
+            network: None,
+            logins: None,
+            documents: None,
+            declaration: None,
+            declaration_source: None,
+        }
+    }
+
+    /// The place of a declared fact: the declaration (its file when known) and the key.
+    pub fn declared_at(&self, key: &str) -> crate::finding::Location {
+        crate::finding::Location {
+            service: Some("declaration".into()),
+            document: self.declaration_source.as_ref().map(|s| s.path.clone()),
+            field: Some(key.to_owned()),
+            ..crate::finding::Location::device(&self.target.address)
+        }
     }
 }
 
@@ -201,6 +222,15 @@ pub enum Transport {
     Udp,
 }
 
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+        }
+    }
+}
+
 /// An address, port and transport.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Endpoint {
@@ -211,10 +241,7 @@ pub struct Endpoint {
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = match self.transport {
-            Transport::Tcp => "tcp",
-            Transport::Udp => "udp",
-        };
+        let t = self.transport.as_str();
         if self.address.contains(':') {
             write!(f, "[{}]:{}/{t}", self.address, self.port)
         } else {

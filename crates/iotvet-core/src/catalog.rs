@@ -50,6 +50,19 @@ impl Standard {
         }
     }
 
+    /// Where the standard is published.
+    pub fn url(self) -> &'static str {
+        match self {
+            Self::EtsiEn303645 => {
+                "https://www.etsi.org/deliver/etsi_en/303600_303699/303645/02.01.01_60/en_303645v020101p.pdf"
+            }
+            Self::UkPsti => "https://www.legislation.gov.uk/uksi/2023/1007/schedule/1",
+            Self::EuCra => "https://eur-lex.europa.eu/eli/reg/2024/2847/oj",
+            Self::OwaspIot2018 => "https://owasp.org/www-project-internet-of-things/",
+            Self::NistIr8425 => "https://doi.org/10.6028/NIST.IR.8425",
+        }
+    }
+
     /// Accepts the key or a few common spellings ("etsi", "psti", "cra", "owasp", "nist").
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.to_ascii_lowercase();

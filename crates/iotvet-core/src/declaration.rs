@@ -107,6 +107,47 @@ pub enum DeclarationError {
 /// At most this many characters of an offending line are quoted.
 const EXCERPT: usize = 40;
 
+/// Where a declaration was read from, and the line of each of its keys (`updates.support_period_end`
+/// → 12), so a finding resting on a declared fact can point at the line that declares it (SARIF,
+/// the HTML report).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DeclarationSource {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub lines: std::collections::BTreeMap<String, u32>,
+}
+
+impl DeclarationSource {
+    /// Lines of the `key = value` entries under their `[table]` headers. A locator, not a parser:
+    /// the TOML itself is read by `toml`; a key it cannot place is simply not located.
+    pub fn new(path: impl Into<String>, text: &str) -> Self {
+        let mut lines = std::collections::BTreeMap::new();
+        let mut table = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+                table = header.trim_matches(['[', ' ']).to_owned();
+                lines.entry(table.clone()).or_insert(n);
+            } else if let Some((key, _)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+                let key = key.trim().trim_matches('"');
+                let full = if table.is_empty() { key.to_owned() } else { format!("{table}.{key}") };
+                lines.entry(full).or_insert(n);
+            }
+        }
+        Self { path: path.into(), lines }
+    }
+
+    /// The line of `key`, or of its table, or 1.
+    pub fn line_of(&self, key: &str) -> u32 {
+        self.lines
+            .get(key)
+            .or_else(|| key.rsplit_once('.').and_then(|(table, _)| self.lines.get(table)))
+            .copied()
+            .unwrap_or(1)
+    }
+}
+
 impl Declaration {
     pub fn from_toml(text: &str) -> Result<Self, DeclarationError> {
         let d: Self = toml::from_str(text).map_err(|e| {

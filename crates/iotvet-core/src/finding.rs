@@ -87,11 +87,14 @@ pub struct Location {
     /// For a document: the URL or file it was read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+    /// For a declared fact: the declaration's key, e.g. `updates.support_period_end`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl Location {
     pub fn device(target: impl Into<String>) -> Self {
-        Self { target: target.into(), port: None, transport: None, service: None, document: None }
+        Self { target: target.into(), port: None, transport: None, service: None, document: None, field: None }
     }
 
     /// A document of the vendor's: its kind and where it was read from.
@@ -102,6 +105,7 @@ impl Location {
             transport: None,
             service: Some(kind.into()),
             document: Some(source.into()),
+            field: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl Location {
             transport: Some(endpoint.transport),
             service: Some(service.into()),
             document: None,
+            field: None,
         }
     }
 
@@ -151,6 +156,10 @@ impl std::fmt::Display for Location {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// Stable across runs: derived from the check, the target and the place, never from the
+    /// wording (`gate::finding_id`). Reports written before it existed read it as empty.
+    #[serde(default)]
+    pub id: String,
     pub check: String,
     pub guideline: Guideline,
     pub status: Status,
@@ -168,6 +177,9 @@ pub struct Finding {
     /// For an unknown: the evidence that would settle it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub needs: Option<String>,
+    /// Accepted by an ignore file or a baseline: reported, but it does not gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<crate::gate::Suppression>,
 }
 
 impl Finding {
@@ -175,6 +187,7 @@ impl Finding {
         let check = catalog::check(check_id);
         let guideline = check.map(|c| c.guideline).unwrap_or(Guideline::Ms1);
         Self {
+            id: crate::gate::finding_id(check_id, &location),
             check: check_id.to_owned(),
             guideline,
             status,
@@ -192,6 +205,7 @@ impl Finding {
                 Status::Unknown => check.map(|c| c.needs.clone()),
                 _ => None,
             },
+            suppressed: None,
         }
     }
 

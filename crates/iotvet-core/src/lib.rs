@@ -8,6 +8,7 @@ pub mod dates;
 pub mod declaration;
 pub mod documents;
 pub mod finding;
+pub mod gate;
 pub mod guideline;
 pub mod logins;
 pub mod rules;

@@ -25,6 +25,16 @@ pub fn of_overall(overall: Overall) -> u8 {
     }
 }
 
+/// The code of a gate's decision (`--fail-on`, `--unknown-ok`, ignore file, baseline).
+pub fn of_decision(d: iotvet_core::gate::Decision) -> u8 {
+    use iotvet_core::gate::Decision;
+    match d {
+        Decision::Pass => MEETS,
+        Decision::Fail => FAILS,
+        Decision::Unknown => UNKNOWN,
+    }
+}
+
 /// The code of a set of findings: any fail is 1, else any unknown is 3, else 0.
 pub fn of_findings(findings: &[Finding]) -> u8 {
     if findings.iter().any(|f| f.status == Status::Fail) {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use iotvet_core::{case::Target, Assessment, CaseFile, Finding, Guideline, Overall, Verdict};
 use serde::{Deserialize, Serialize};
 
+pub mod diff;
 pub mod exit;
 mod html;
 mod markdown;
@@ -67,6 +68,13 @@ impl Report {
     /// Runs the current rules again on the saved case.
     pub fn rejudge(&mut self, generated_at: String) {
         *self = Self::new(self.case.clone(), generated_at);
+    }
+
+    /// Keeps the verdicts and findings of some guidelines only (`--guidelines`).
+    pub fn restrict(&mut self, guidelines: &[Guideline]) {
+        let mut a = self.assessment();
+        a.restrict(guidelines);
+        (self.verdicts, self.overall, self.findings) = (a.verdicts, a.overall, a.findings);
     }
 
     pub fn assessment(&self) -> Assessment {
@@ -131,21 +139,36 @@ impl Format {
     }
 }
 
+/// How reports are rendered, beyond the format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colours (terminal format only).
+    pub color: bool,
+    /// SARIF: passes and unknowns as results too, not only failing findings.
+    pub sarif_all: bool,
+}
+
 /// Renders a report. `color` applies to the terminal format only.
 pub fn render(report: &Report, format: Format, color: bool) -> Result<String, ReportError> {
+    render_with(report, format, RenderOptions { color, ..RenderOptions::default() })
+}
+
+/// Renders a report with all options.
+pub fn render_with(report: &Report, format: Format, options: RenderOptions) -> Result<String, ReportError> {
     match format {
-        Format::Terminal => Ok(terminal::render(report, color)),
+        Format::Terminal => Ok(terminal::render(report, options.color)),
         Format::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
             .map_err(|e| ReportError::Render { format: "json", reason: e.to_string() }),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render(report, options.sarif_all),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
     }
 }
 
 pub use html::render_index;
-pub use terminal::scorecard_line;
+pub use sarif::render_runs as render_sarif_runs;
+pub use terminal::{scorecard_line, verdict_block};
 pub use view::{printable, TlsView};
 
 #[cfg(test)]

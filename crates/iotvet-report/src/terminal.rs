@@ -56,7 +56,11 @@ fn wrap(first: &str, indent: usize, text: &str) -> String {
 /// One line per device for the demo's summary: name, the five verdicts, overall.
 pub fn scorecard_line(name: &str, report: &Report, color: bool) -> String {
     let mut line = format!("{name:<10}");
-    for v in report.verdicts.values() {
+    for g in iotvet_core::Guideline::ALL {
+        let Some(v) = report.verdicts.get(&g) else {
+            line.push_str(&format!("{:<9}", "-"));
+            continue;
+        };
         let l = verdict_label(v.verdict);
         let short = match v.verdict {
             VerdictKind::Pass => "pass",
@@ -68,6 +72,42 @@ pub fn scorecard_line(name: &str, report: &Report, color: bool) -> String {
     let overall = report.overall.as_str().to_uppercase();
     line.push_str(&paint(&overall, label_color(&overall), color));
     line
+}
+
+/// A short verdict block for a CI log: the overall verdict, one line per guideline judged, and
+/// the counts of findings (accepted ones apart).
+pub fn verdict_block(report: &Report, color: bool) -> String {
+    let view = View::of(report);
+    let overall = report.overall.as_str().to_uppercase();
+    let mut out = format!(
+        "iotvet: {} ({}): {}\n",
+        view.target_name,
+        view.target_address,
+        paint(&view.overall_label, label_color(&overall), color)
+    );
+    for v in &view.verdicts {
+        let reason: String = v.reason.chars().take(WIDTH + 20).collect();
+        let cut = if reason.len() < v.reason.len() { "…" } else { "" };
+        out.push_str(&format!(
+            "  {} {:<25} {} {reason}{cut}\n",
+            v.id,
+            v.name,
+            paint(&format!("{:<7}", v.label), label_color(v.label), color)
+        ));
+    }
+    let count = |s: iotvet_core::Status, accepted: bool| {
+        report.findings.iter().filter(|f| f.status == s && f.suppressed.is_some() == accepted).count()
+    };
+    use iotvet_core::Status::*;
+    let accepted = count(Fail, true) + count(Unknown, true);
+    out.push_str(&format!(
+        "  findings: {} failing, {} unknown, {} passing{}\n",
+        count(Fail, false),
+        count(Unknown, false),
+        count(Pass, false),
+        if accepted > 0 { format!(", {accepted} accepted (ignore file or baseline)") } else { String::new() }
+    ));
+    out
 }
 
 pub fn render(report: &Report, color: bool) -> String {
@@ -110,6 +150,9 @@ pub fn render(report: &Report, color: bool) -> String {
         let status = format!("{:<7}", f.label);
         out.push_str(&format!("  {} {:<8} {}\n", paint(&status, label_color(f.label), color), f.severity, f.check));
         out.push_str(&wrap("    at ", 7, &f.location));
+        if let Some(a) = &f.accepted {
+            out.push_str(&wrap("    ", 4, a));
+        }
         out.push_str(&wrap("    ", 4, &f.title));
         if f.basis == "declared" {
             out.push_str("    basis: declared by the vendor, not verified by iotvet\n");
@@ -124,6 +167,7 @@ pub fn render(report: &Report, color: bool) -> String {
             out.push_str(&wrap("    fix: ", 6, r));
         }
         out.push_str(&wrap("    refs: ", 6, &f.references.join("; ")));
+        out.push_str(&format!("    id: {}\n", f.id));
     }
     out
 }

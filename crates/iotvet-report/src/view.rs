@@ -57,6 +57,10 @@ pub struct VerdictView {
 
 #[derive(Serialize)]
 pub struct FindingView {
+    /// The stable id (`gate::finding_id`).
+    pub id: String,
+    /// Accepted by an ignore file or a baseline: how, why, until when.
+    pub accepted: Option<String>,
     pub check: String,
     pub guideline: &'static str,
     pub status: &'static str,
@@ -239,6 +243,11 @@ impl View {
             .findings
             .iter()
             .map(|f| FindingView {
+                id: f.id.clone(),
+                accepted: f.suppressed.as_ref().map(|s| {
+                    let until = s.expires.as_deref().map(|d| format!(", until {d}")).unwrap_or_default();
+                    format!("accepted ({}{until}): {}", s.by, s.reason)
+                }),
                 check: f.check.clone(),
                 guideline: f.guideline.id(),
                 status: f.status.as_str(),
@@ -304,6 +313,7 @@ impl View {
         }
         for f in &mut self.findings {
             f.location = printable(&f.location);
+            f.accepted = f.accepted.as_deref().map(printable);
             printable_all(&mut f.evidence);
             f.needs = f.needs.as_deref().map(printable);
         }

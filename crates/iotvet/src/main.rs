@@ -22,6 +22,12 @@ pub use iotvet_report::exit;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress, no verdict block on stderr: only the asked output and errors.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+    /// Colour in terminal output.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    color: output::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -39,6 +45,8 @@ enum Command {
     Lab(LabArgs),
     /// Re-render a saved JSON report, optionally judging its case again with the current rules.
     Report(ReportArgs),
+    /// Compare two JSON reports of a product: findings new, fixed and changed, verdicts changed.
+    Diff(DiffArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
     /// Read the vendor's documents alone: security.txt, privacy policy, terms.
@@ -188,6 +196,31 @@ pub struct CredentialArgs {
     snmp_ports: Option<String>,
 }
 
+/// The CI gate: what makes the exit code 1 or 3, and which findings are accepted.
+#[derive(Args, Clone, Default)]
+pub struct GateArgs {
+    /// Exit 1 only for failing findings at or above this severity: critical, high, medium or low
+    /// (default: any failing finding).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Judge and gate on these guidelines only, e.g. `MS-1,MS-3` (the report holds only them).
+    #[arg(long, value_name = "LIST")]
+    guidelines: Option<String>,
+    /// Exit 0 rather than 3 when nothing gates but something is unknown.
+    #[arg(long)]
+    unknown_ok: bool,
+    /// Accepted findings, one per line: `ID|CHECK@PLACE [exp:YYYY-MM-DD] # reason`
+    /// (default: ./.iotvetignore when it exists). Accepted findings stay in the report, marked.
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
+    /// A JSON report of an earlier run: findings it already had do not gate, only new ones.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
+    /// SARIF: passes and unknowns as results too (default: failing findings only).
+    #[arg(long)]
+    sarif_all: bool,
+}
+
 #[derive(Args)]
 pub struct DemoArgs {
     /// Folder for the reports: one folder per device plus index.html.
@@ -200,6 +233,8 @@ pub struct DemoArgs {
     probe: ProbeArgs,
     #[command(flatten)]
     logins: CredentialArgs,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 #[derive(Args)]
@@ -218,6 +253,8 @@ pub struct AssessArgs {
     /// Write one file per format into DIR (all formats when --format is not given).
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    gate: GateArgs,
 }
 
 #[derive(Args)]
@@ -272,10 +309,34 @@ pub struct ReportArgs {
     /// Judge the saved case again with this version's rules.
     #[arg(long)]
     rejudge: bool,
+    /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
+    /// Write one file per format into DIR (all formats when --format is not given).
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    gate: GateArgs,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    old: PathBuf,
+    /// The later JSON report of the same product.
+    new: PathBuf,
+    /// Output formats, comma-separated: terminal, json, sarif, md, html.
+    #[arg(long, short = 'f', value_name = "LIST")]
+    format: Option<String>,
+    /// Write one file per format into DIR (diff.txt, diff.json, …).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Exit 1 only for new failing findings at or above this severity (default: any).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Exit 0 rather than 3 when the only new findings are unknowns.
+    #[arg(long)]
+    unknown_ok: bool,
 }
 
 #[derive(Args)]
@@ -292,6 +353,7 @@ pub struct ChecksArgs {
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    output::configure(output::Settings { quiet: cli.quiet, color: cli.color });
     let level = match std::env::var("IOTVET_LOG").as_deref() {
         Ok("trace") => tracing::Level::TRACE,
         Ok("debug") => tracing::Level::DEBUG,
@@ -314,6 +376,7 @@ fn main() -> ExitCode {
             Command::Tls(a) => cmd::tls::run(a).await,
             Command::Lab(a) => cmd::lab::run(a).await,
             Command::Report(a) => cmd::report::run(a),
+            Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,
             Command::Declaration(c) => cmd::docs::declaration(c),

@@ -3,9 +3,41 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
-use iotvet_report::{render, Format, Report};
+use iotvet_report::{render_with, verdict_block, Format, RenderOptions, Report};
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// When the output is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The global output settings (`-q`, `--color`), set once at start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    pub quiet: bool,
+    pub color: ColorChoice,
+}
+
+static SETTINGS: OnceLock<Settings> = OnceLock::new();
+
+pub fn configure(settings: Settings) {
+    let _ = SETTINGS.set(settings);
+}
+
+fn settings() -> Settings {
+    SETTINGS.get().copied().unwrap_or_default()
+}
+
+pub fn quiet() -> bool {
+    settings().quiet
+}
 
 /// Parses `terminal,json,...`.
 pub fn parse_formats(list: &str) -> Result<Vec<Format>> {
@@ -32,13 +64,33 @@ pub fn formats_for(list: Option<&str>, out: Option<&Path>) -> Result<Vec<Format>
     }
 }
 
-pub fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+fn color_for(is_terminal: bool) -> bool {
+    match settings().color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
 }
 
-/// Progress for people: on stderr, and only when stderr is a terminal.
+pub fn color_stdout() -> bool {
+    color_for(std::io::stdout().is_terminal())
+}
+
+pub fn color_stderr() -> bool {
+    color_for(std::io::stderr().is_terminal())
+}
+
+/// Progress for people: on stderr, and only when stderr is a terminal and not `--quiet`.
 pub fn progress(msg: &str) {
-    if std::io::stderr().is_terminal() {
+    if std::io::stderr().is_terminal() && !quiet() {
+        eprintln!("{msg}");
+    }
+}
+
+/// What a log should always show (the written paths, the verdict block): on stderr unless
+/// `--quiet`, terminal or not.
+pub fn notice(msg: &str) {
+    if !quiet() {
         eprintln!("{msg}");
     }
 }
@@ -61,18 +113,26 @@ pub fn write_file(dir: &Path, name: &str, contents: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Sends a report where it was asked to go.
-pub fn emit(report: &Report, formats: &[Format], out: Option<&Path>) -> Result<()> {
+/// Sends a report where it was asked to go. With an output folder, people at a terminal still
+/// see the report; a CI log (stdout not a terminal) gets a short verdict block and the written
+/// paths on stderr.
+pub fn emit(report: &Report, formats: &[Format], out: Option<&Path>, sarif_all: bool) -> Result<()> {
+    let options = RenderOptions { color: false, sarif_all };
     match out {
         Some(dir) => {
+            let mut written = Vec::new();
             for f in formats {
-                let text = render(report, *f, false)?;
-                let path = write_file(dir, f.file_name(), &text)?;
-                progress(&format!("wrote {}", path.display()));
+                let text = render_with(report, *f, options)?;
+                written.push(write_file(dir, f.file_name(), &text)?);
             }
-            // People still see the verdict on their terminal.
-            if !formats.is_empty() && std::io::stdout().is_terminal() {
-                print!("{}", render(report, Format::Terminal, color_stdout())?);
+            if std::io::stdout().is_terminal() && !quiet() {
+                let text = render_with(report, Format::Terminal, RenderOptions { color: color_stdout(), ..options })?;
+                print!("{text}");
+            } else {
+                notice(verdict_block(report, color_stderr()).trim_end());
+            }
+            for path in written {
+                notice(&format!("wrote {}", path.display()));
             }
             Ok(())
         }
@@ -81,14 +141,11 @@ pub fn emit(report: &Report, formats: &[Format], out: Option<&Path>) -> Result<(
                 bail!("several formats need --out DIR (stdout takes one)");
             }
             let f = formats.first().copied().unwrap_or(Format::Terminal);
-            let text = render(report, f, f == Format::Terminal && color_stdout())?;
+            let text =
+                render_with(report, f, RenderOptions { color: f == Format::Terminal && color_stdout(), ..options })?;
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(text.as_bytes()).context("writing to stdout")?;
             Ok(())
         }
     }
-}
-
-pub fn exit_code(report: &Report) -> u8 {
-    crate::exit::of_overall(report.overall)
 }

@@ -15,6 +15,15 @@ fn demo_findings_match_each_lab_manifest_exactly() {
     let text = stdout(&o);
     assert!(text.contains("camera") && text.contains("plug") && text.contains("hub"), "{text}");
     assert!(dir.join("index.html").is_file());
+    // One combined SARIF for code scanning: a run (a category) per device.
+    let combined: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("iotvet.sarif")).unwrap()).unwrap();
+    assert!(schema_errors("schemas/sarif-schema-2.1.0.json", &combined).is_empty());
+    let runs = combined["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), manifests().len());
+    let categories: std::collections::BTreeSet<&str> =
+        runs.iter().map(|r| r["automationDetails"]["id"].as_str().unwrap()).collect();
+    assert_eq!(categories.len(), runs.len(), "each device its own category");
     for (name, manifest) in manifests() {
         let manifest = Manifest::parse(manifest).unwrap();
         let json = std::fs::read_to_string(dir.join(name).join("report.json")).unwrap();
@@ -339,4 +348,110 @@ fn a_device_that_cannot_be_reached_is_unknown_not_a_pass() {
         .unwrap();
     assert_eq!(code(&o), 3, "{}", stdout(&o));
     assert!(stdout(&o).contains("incomplete: the TCP scan: no port accepted or refused"), "{}", stdout(&o));
+}
+
+/// One saved assessment of the lab camera, gated every way a CI pipeline would: `--fail-on`,
+/// `--guidelines`, `--unknown-ok`, an ignore file with reasons and expiry, a baseline, and
+/// `iotvet diff`. Everything after the one probe runs on the saved report.
+#[test]
+fn ci_gating_ignore_files_baselines_and_diff() {
+    let lab = start_lab("127.77.4.0", Some("camera"));
+    let addr = lab.lab.devices[0].address.to_string();
+    let dir = TempDir::new("gate");
+    let o = iotvet(&["assess", &addr, "--ports", "2323,8080,8554", "-q", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "-q prints nothing: {}", stderr(&o));
+    drop(lab);
+    let case = dir.join("report.json");
+    let case = case.to_str().unwrap();
+    let saved = Report::from_json(&std::fs::read_to_string(case).unwrap()).unwrap();
+    let failing: Vec<&iotvet_core::Finding> =
+        saved.findings.iter().filter(|f| f.status == iotvet_core::Status::Fail).collect();
+    assert!(!failing.is_empty());
+    assert!(saved.findings.iter().all(|f| f.id.len() == 16), "every finding has a stable id");
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["report", case, "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = iotvet(&args);
+        (code(&o), stdout(&o), stderr(&o))
+    };
+
+    // --fail-on: exit 1 only at or above the threshold.
+    assert_eq!(gate(&[]).0, 1);
+    let worst = failing.iter().map(|f| f.severity).max().unwrap();
+    assert_eq!(gate(&["--fail-on", worst.as_str()]).0, 1);
+    if worst != iotvet_core::Severity::Critical {
+        assert_ne!(gate(&["--fail-on", "critical"]).0, 1, "nothing fails at critical");
+    }
+    let (c, _, e) = gate(&["--fail-on", "severe"]);
+    assert_eq!(c, 2);
+    assert!(e.contains("unknown severity 'severe'"), "{e}");
+
+    // --guidelines: judge and gate on a subset; --unknown-ok.
+    let (c, out, _) = gate(&["--guidelines", "MS-2"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdicts"].as_object().unwrap().len(), 1);
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["guideline"] == "MS-2"));
+    assert_eq!(c, 3, "MS-2 cannot be settled without a declaration");
+    assert_eq!(gate(&["--guidelines", "MS-2", "--unknown-ok"]).0, 0);
+    assert_eq!(gate(&["--guidelines", "ms-7"]).0, 2);
+
+    // An ignore file: every failing check accepted with a reason → nothing fails; past its
+    // expiry it no longer applies, and stderr says so.
+    let checks: std::collections::BTreeSet<&str> = failing.iter().map(|f| f.check.as_str()).collect();
+    let lines: Vec<String> = checks.iter().map(|c| format!("{c}@* # accepted for the bench")).collect();
+    let ignore = dir.join("ignore");
+    std::fs::write(&ignore, lines.join("\n")).unwrap();
+    let (c, out, _) = gate(&["--ignore-file", ignore.to_str().unwrap()]);
+    assert_ne!(c, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let marked = v["findings"].as_array().unwrap().iter().filter(|f| f["status"] == "fail").all(|f| {
+        f["suppressed"]["by"] == "ignore-file" && f["suppressed"]["reason"].as_str().unwrap().contains("bench")
+    });
+    assert!(marked, "ignored findings stay in the report, marked: {out}");
+    let expired: Vec<String> = checks.iter().map(|c| format!("{c}@* exp:2020-01-31 # was accepted")).collect();
+    std::fs::write(&ignore, expired.join("\n")).unwrap();
+    let (c, _, e) = gate(&["--ignore-file", ignore.to_str().unwrap()]);
+    assert_eq!(c, 1);
+    assert!(e.contains("expired on 2020-01-31"), "{e}");
+    std::fs::write(&ignore, "enc.plaintext-service@*\n").unwrap();
+    let (c, _, e) = gate(&["--ignore-file", ignore.to_str().unwrap()]);
+    assert_eq!(c, 2);
+    assert!(e.contains("line 1") && e.contains("no reason"), "{e}");
+    // By id, as the report prints it.
+    std::fs::write(&ignore, failing.iter().map(|f| format!("{} # by id\n", f.id)).collect::<String>()).unwrap();
+    assert_ne!(gate(&["--ignore-file", ignore.to_str().unwrap()]).0, 1);
+
+    // A baseline: only new findings gate.
+    assert_ne!(gate(&["--baseline", case]).0, 1, "the same report as baseline: nothing new");
+    let mut older: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(case).unwrap()).unwrap();
+    let first_fail = failing[0].id.clone();
+    older["findings"].as_array_mut().unwrap().retain(|f| f["id"] != first_fail.as_str());
+    let older_path = dir.join("older.json");
+    std::fs::write(&older_path, older.to_string()).unwrap();
+    assert_eq!(gate(&["--baseline", older_path.to_str().unwrap()]).0, 1, "one finding is new");
+
+    // diff: what is new since the older report, in every format.
+    let o = iotvet(&["diff", older_path.to_str().unwrap(), case]);
+    assert_eq!(code(&o), 1, "a new failing finding: {}", stderr(&o));
+    assert!(stdout(&o).contains(&first_fail) && stdout(&o).contains("New (1)"), "{}", stdout(&o));
+    let o = iotvet(&["diff", case, older_path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&o), 0, "the other way round the finding is fixed");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["fixed"][0]["id"], first_fail.as_str());
+    let out = dir.join("diff");
+    let o = iotvet(&["diff", older_path.to_str().unwrap(), case, "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    for f in ["diff.txt", "diff.json", "diff.sarif", "diff.md", "diff.html"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    assert_eq!(code(&iotvet(&["diff", case, case])), 0);
+
+    // Not a terminal: --out prints a verdict block and the written paths on stderr.
+    let out = dir.join("again");
+    let o = iotvet(&["report", case, "--out", out.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert!(e.contains(&format!("({addr}): FAILS")) && e.contains("MS-1 Encrypted communications"), "{e}");
+    assert!(e.contains("wrote ") && e.contains("report.sarif"), "{e}");
+    assert!(stdout(&o).is_empty());
 }

@@ -11,14 +11,17 @@ use crate::{
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(d) = &case.declaration else { return vec![] };
-    let loc = || Location { service: Some("declaration".into()), ..Location::device(&case.target.address) };
     let mut out = Vec::new();
     if d.security.all_communications_encrypted == Some(true) {
         let plaintext: Vec<Finding> =
             enc::plaintext_services(case).into_iter().filter(|f| f.status == Status::Fail).collect();
         if !plaintext.is_empty() {
-            let mut f = contradiction(loc(), Guideline::Ms1, ids::PLAINTEXT_SERVICE)
-                .evidence("declared: all local and network communications are encrypted");
+            let mut f = contradiction(
+                case.declared_at("security.all_communications_encrypted"),
+                Guideline::Ms1,
+                ids::PLAINTEXT_SERVICE,
+            )
+            .evidence("declared: all local and network communications are encrypted");
             for p in &plaintext {
                 f = f.evidence(format!("observed: {} without encryption", p.location));
             }
@@ -33,8 +36,12 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
         };
         open.dedup_by(|a, b| a.location == b.location);
         if !open.is_empty() {
-            let mut f = contradiction(loc(), Guideline::Ms3, ids::NO_AUTHENTICATION)
-                .evidence(format!("declared default-password policy: {}", policy.unwrap_or_default()));
+            let mut f = contradiction(
+                case.declared_at("passwords.default_password_policy"),
+                Guideline::Ms3,
+                ids::NO_AUTHENTICATION,
+            )
+            .evidence(format!("declared default-password policy: {}", policy.unwrap_or_default()));
             for o in &open {
                 let what = if o.check == ids::NO_AUTHENTICATION {
                     "gives access without any credential"
@@ -50,7 +57,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
         let unreachable = docs.policies.iter().find(|p| p.kind == "privacy-policy" && !p.retrieval.ok());
         if let Some(p) = unreachable {
             out.push(
-                contradiction(loc(), Guideline::Ms5, ids::NO_PRIVACY_POLICY)
+                contradiction(case.declared_at("privacy.privacy_policy_url"), Guideline::Ms5, ids::NO_PRIVACY_POLICY)
                     .evidence(format!("declared: the privacy policy is at {url}"))
                     .evidence(format!("observed: {}", p.retrieval.error.as_deref().unwrap_or("not readable"))),
             );

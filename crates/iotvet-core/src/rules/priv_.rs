@@ -26,7 +26,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
 /// checklist's answers (declared by the vendor). Not applicable to other products.
 pub fn children_checklist(case: &CaseFile) -> Option<Finding> {
     let d = case.declaration.as_ref().filter(|d| d.product.for_children)?;
-    let loc = Location { service: Some("declaration".into()), ..Location::device(&case.target.address) };
+    let loc = case.declared_at("children");
     let Some(c) = &d.children else {
         return Some(
             Finding::unknown(ids::CHILDREN_CHECKLIST, loc)

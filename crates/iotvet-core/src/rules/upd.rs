@@ -2,52 +2,41 @@
 //! These facts are declared, not verified, and the findings say so. Without a declaration the
 //! guideline stays Unknown and names the evidence that would settle it.
 
-use crate::{
-    case::CaseFile,
-    catalog::ids,
-    finding::{Finding, Location},
-};
+use crate::{case::CaseFile, catalog::ids, finding::Finding};
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
-    let loc = Location::device(&case.target.address);
+    let (auto_at, support_at) =
+        (case.declared_at("updates.automatic_updates_default"), case.declared_at("updates.support_period_end"));
     let Some(d) = &case.declaration else {
-        return vec![Finding::unknown(ids::NO_AUTO_UPDATE, loc.clone()), Finding::unknown(ids::SUPPORT_PERIOD, loc)];
+        return vec![Finding::unknown(ids::NO_AUTO_UPDATE, auto_at), Finding::unknown(ids::SUPPORT_PERIOD, support_at)];
     };
     let auto = match d.updates.automatic_updates_default {
-        Some(true) => Finding::pass(ids::NO_AUTO_UPDATE, loc.clone())
+        Some(true) => Finding::pass(ids::NO_AUTO_UPDATE, auto_at)
             .declared()
             .evidence("declared: security updates install automatically, on by default")
             .evidence(format!("declared mechanism: {}", d.updates.mechanism.as_deref().unwrap_or("not stated"))),
-        Some(false) => Finding::fail(ids::NO_AUTO_UPDATE, loc.clone())
+        Some(false) => Finding::fail(ids::NO_AUTO_UPDATE, auto_at)
             .declared()
             .evidence("declared: automatic updates are not enabled by default"),
-        None => Finding::unknown(ids::NO_AUTO_UPDATE, loc.clone())
+        None => Finding::unknown(ids::NO_AUTO_UPDATE, auto_at)
             .evidence("the declaration does not answer updates.automatic_updates_default"),
     };
     let today = case.created_at.get(..10).unwrap_or_default();
     let support = match d.updates.support_period_end.as_deref() {
-        None => {
-            Finding::fail(ids::SUPPORT_PERIOD, loc).declared().evidence("the declaration publishes no support period")
-        }
-        Some(end) if !is_date(end) => Finding::fail(ids::SUPPORT_PERIOD, loc)
+        None => Finding::fail(ids::SUPPORT_PERIOD, support_at)
+            .declared()
+            .evidence("the declaration publishes no support period"),
+        Some(end) if crate::dates::calendar_date(end).is_none() => Finding::fail(ids::SUPPORT_PERIOD, support_at)
             .declared()
             .evidence(format!("support period end '{end}' is not a date (YYYY-MM-DD)")),
-        Some(end) if end < today => Finding::fail(ids::SUPPORT_PERIOD, loc)
+        Some(end) if end < today => Finding::fail(ids::SUPPORT_PERIOD, support_at)
             .declared()
             .evidence(format!("declared support period ended on {end}, before this assessment ({today})")),
-        Some(end) => Finding::pass(ids::SUPPORT_PERIOD, loc)
+        Some(end) => Finding::pass(ids::SUPPORT_PERIOD, support_at)
             .declared()
             .evidence(format!("declared: security updates until {end}")),
     };
     vec![auto, support]
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@ use anyhow::{bail, Result};
 use iotvet_net::resolve_target;
 
 use crate::cmd::vet::{vet, Vetting};
-use crate::output::{emit, exit_code, formats_for, prepare_dir, progress};
+use crate::output::{emit, formats_for, prepare_dir, progress};
 use crate::AssessArgs;
 
 pub async fn run(args: AssessArgs) -> Result<u8> {
     let formats = formats_for(args.format.as_deref(), args.out.as_deref())?;
+    let gate = args.gate.load()?;
     let probe = args.probe.device_probe()?;
     let (declaration, sources, docs) = crate::cmd::docs::vendor_inputs(&args.vendor)?;
     let credentials = args.logins.plan()?;
@@ -27,8 +28,10 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     if let Some(plan) = &credentials {
         progress(&format!("iotvet: then trying {} credentials on the login services", plan.list.len()));
     }
+    let declaration = declaration.map(|(d, source)| (d, Some(source)));
     let vetting = Vetting { probe: &probe, credentials: credentials.as_ref(), declaration, sources, docs };
-    let report = vet(&target.name, target, vetting).await?;
-    emit(&report, &formats, args.out.as_deref())?;
-    Ok(exit_code(&report))
+    let mut report = vet(&target.name, target, vetting).await?;
+    let code = gate.apply(&mut report);
+    emit(&report, &formats, args.out.as_deref(), args.gate.sarif_all)?;
+    Ok(code)
 }

@@ -7,13 +7,15 @@ use anyhow::{Context, Result};
 use iotvet_core::{Guideline, Status};
 use iotvet_lab::{parse_network, Lab};
 use iotvet_net::ScopedTarget;
-use iotvet_report::{render, render_index, scorecard_line, Format, Report};
+use iotvet_report::{render_index, render_sarif_runs, render_with, scorecard_line, Format, RenderOptions, Report};
 
 use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
 pub async fn run(args: DemoArgs) -> Result<u8> {
+    let gate = args.gate.load()?;
+    let gating = crate::cmd::gate::Gate::asked(&args.gate);
     let net = parse_network(&args.lab_net)?;
     let mut probe = args.probe.device_probe()?;
     prepare_dir(&args.out)?;
@@ -34,10 +36,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     docs_options.fetch.extra_roots = vec![lab.ca_der.clone()];
     for device in lab.devices.iter().filter(|d| d.spec.role == "device") {
         let declaration = match &device.declaration {
-            Some(text) => Some(
+            Some(text) => Some((
                 crate::cmd::docs::parse_declaration(text)
                     .with_context(|| format!("the lab's declaration of {}", device.spec.name))?,
-            ),
+                None,
+            )),
             None => None,
         };
         let (name, address, probe, docs_options, credentials) =
@@ -64,15 +67,19 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     let elapsed = started.elapsed();
     drop(lab);
     reports.sort_by_key(|(name, r)| (r.target.address.parse::<IpAddr>().ok(), name.clone()));
-
+    // Each device is gated on its own; the demo's code is the worst of them (only when a gate
+    // option was given: the lab is a mix of good and bad devices by design).
+    let codes: Vec<u8> = reports.iter_mut().map(|(_, r)| gate.apply(r)).collect();
+    let options = RenderOptions { color: false, sarif_all: args.gate.sarif_all };
     for (name, report) in &reports {
         let dir = args.out.join(name);
         prepare_dir(&dir)?;
         for f in Format::ALL {
-            write_file(&dir, f.file_name(), &render(report, f, false)?)?;
+            write_file(&dir, f.file_name(), &render_with(report, f, options)?)?;
         }
     }
     write_file(&args.out, "index.html", &render_index(&reports)?)?;
+    write_file(&args.out, "iotvet.sarif", &render_sarif_runs(reports.iter().map(|(_, r)| r), args.gate.sarif_all)?)?;
 
     let color = color_stdout();
     let mut head = format!("{:<10}", "device");
@@ -92,8 +99,13 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     }
     println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");
     println!(
-        "Reports: {}/index.html and one folder per device (report.html, .json, .sarif, .md, .txt)",
+        "Reports: {}/index.html, one folder per device (report.html, .json, .sarif, .md, .txt), and {}/iotvet.sarif for code scanning",
+        args.out.display(),
         args.out.display()
     );
-    Ok(crate::exit::MEETS)
+    if !gating {
+        return Ok(crate::exit::MEETS);
+    }
+    let worst = [crate::exit::FAILS, crate::exit::UNKNOWN].into_iter().find(|c| codes.contains(c));
+    Ok(worst.unwrap_or(crate::exit::MEETS))
 }

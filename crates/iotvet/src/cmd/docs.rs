@@ -4,7 +4,12 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use iotvet_core::{case::Target, declaration::Declaration, documents::ReadabilityThresholds, CaseFile, Guideline};
+use iotvet_core::{
+    case::Target,
+    declaration::{Declaration, DeclarationSource},
+    documents::ReadabilityThresholds,
+    CaseFile, Guideline,
+};
 use iotvet_docs::{DocsOptions, DocumentSources, FetchOptions};
 use iotvet_net::now_rfc3339;
 use serde_json::json;
@@ -41,9 +46,14 @@ impl FetchArgs {
     }
 }
 
-pub fn read_declaration(path: &Path) -> Result<Declaration> {
+/// A declaration and the file it was read from.
+pub type DeclarationFile = (Declaration, DeclarationSource);
+
+/// Reads and checks a declaration file, with where each of its keys is (for findings to point at).
+pub fn read_declaration(path: &Path) -> Result<DeclarationFile> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read declaration {}", path.display()))?;
-    parse_declaration(&text).with_context(|| format!("declaration {} is not valid", path.display()))
+    let d = parse_declaration(&text).with_context(|| format!("declaration {} is not valid", path.display()))?;
+    Ok((d, DeclarationSource::new(path.display().to_string(), &text)))
 }
 
 /// The declaration's own schema, as published in `schemas/`.
@@ -75,7 +85,7 @@ pub fn parse_declaration(text: &str) -> Result<Declaration> {
 
 /// The declaration, the documents asked for and the fetch options `assess` was given, read
 /// before any probing so a bad file is an error up front.
-pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<Declaration>, DocumentSources, DocsOptions)> {
+pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<DeclarationFile>, DocumentSources, DocsOptions)> {
     let declaration = args.declaration.as_deref().map(read_declaration).transpose()?;
     let sources = DocumentSources {
         security_txt: args.security_txt.clone(),
@@ -144,7 +154,7 @@ pub fn declaration(command: DeclarationCommand) -> Result<u8> {
     match command {
         DeclarationCommand::Template => print!("{}", iotvet_core::declaration::TEMPLATE),
         DeclarationCommand::Check { file } => {
-            let d = read_declaration(&file)?;
+            let (d, _) = read_declaration(&file)?;
             println!("{}: a valid declaration for {} by {}", file.display(), d.product.name, d.product.vendor);
         }
     }

@@ -2,7 +2,11 @@
 //! `assess` and `demo`, so both build the case file the same way.
 
 use anyhow::Result;
-use iotvet_core::{case::Target, declaration::Declaration, CaseFile};
+use iotvet_core::{
+    case::Target,
+    declaration::{Declaration, DeclarationSource},
+    CaseFile,
+};
 use iotvet_docs::{DocsOptions, DocumentSources};
 use iotvet_net::{now_rfc3339, probe_device, DeviceProbe, ScopedTarget};
 use iotvet_report::Report;
@@ -12,7 +16,8 @@ use crate::cmd::CredentialPlan;
 pub struct Vetting<'a> {
     pub probe: &'a DeviceProbe,
     pub credentials: Option<&'a CredentialPlan>,
-    pub declaration: Option<Declaration>,
+    /// The declaration, with the file it came from when it came from one.
+    pub declaration: Option<(Declaration, Option<DeclarationSource>)>,
     /// Documents asked for explicitly; the declaration fills in the rest.
     pub sources: DocumentSources,
     pub docs: DocsOptions,
@@ -22,7 +27,7 @@ pub struct Vetting<'a> {
 pub async fn vet(name: &str, target: &ScopedTarget, v: Vetting<'_>) -> Result<Report> {
     let mut case = CaseFile::new(Target { name: name.to_owned(), address: target.address.to_string() }, now_rfc3339());
     let sources = match &v.declaration {
-        Some(d) => v.sources.or_from_declaration(d),
+        Some((d, _)) => v.sources.or_from_declaration(d),
         None => v.sources,
     };
     // The documents do not depend on the device: read them while it is probed.
@@ -33,6 +38,8 @@ pub async fn vet(name: &str, target: &ScopedTarget, v: Vetting<'_>) -> Result<Re
     }
     case.network = Some(net);
     case.documents = documents?;
-    case.declaration = v.declaration;
+    if let Some((d, source)) = v.declaration {
+        (case.declaration, case.declaration_source) = (Some(d), source);
+    }
     Ok(Report::new(case, now_rfc3339()))
 }
