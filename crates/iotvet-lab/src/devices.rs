@@ -35,6 +35,17 @@ pub enum ServiceKind {
     LegacyTls,
 }
 
+impl ServiceSpec {
+    /// `udp` or `tcp`.
+    pub fn transport(&self) -> &'static str {
+        if self.kind.is_udp() {
+            "udp"
+        } else {
+            "tcp"
+        }
+    }
+}
+
 impl ServiceKind {
     /// Served over UDP rather than TCP.
     pub fn is_udp(self) -> bool {
@@ -127,9 +138,9 @@ pub static DEVICES: [DeviceSpec; 7] = [
         description: "Environment sensor that speaks UDP: CoAP without DTLS, SSDP/UPnP over plain HTTP, SNMP v2c with community public",
         host_octet: 40,
         services: &[
-            svc(5683, ServiceKind::SensorCoap, false, "coap (udp)"),
-            svc(1900, ServiceKind::SensorSsdp, false, "ssdp (udp)"),
-            svc(1161, ServiceKind::SensorSnmp, false, "snmp v2c (udp)"),
+            svc(5683, ServiceKind::SensorCoap, false, "coap"),
+            svc(1900, ServiceKind::SensorSsdp, false, "ssdp"),
+            svc(1161, ServiceKind::SensorSnmp, false, "snmp v2c"),
             svc(49152, ServiceKind::SensorUpnpHttp, false, "http UPnP description"),
         ],
         declaration: None,

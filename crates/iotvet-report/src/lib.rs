@@ -19,6 +19,15 @@ mod view;
 /// The version of the JSON report layout. Bumped on any change scripts could notice.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The version of the other JSON outputs' layouts (`scan`, `tls`, `docs`, `checks`; schemas in
+/// `schemas/iotvet-<command>.schema.json`).
+pub const OUTPUT_SCHEMA_VERSION: u32 = 1;
+
+/// `{"name": "iotvet", "version": …}`, as every JSON output names its producer.
+pub fn tool_json() -> serde_json::Value {
+    serde_json::json!({ "name": "iotvet", "version": iotvet_core::TOOL_VERSION })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("not an iotvet report: {0}")]

@@ -24,33 +24,9 @@ fn label_color(label: &str) -> &'static str {
     }
 }
 
-/// Wraps `text` to the width, the first line after `first`, the rest indented by `indent`.
+/// Wraps `text` to the report's 80 columns (see `text::wrap_to`).
 fn wrap(first: &str, indent: usize, text: &str) -> String {
-    let mut out = String::from(first);
-    let mut col = first.chars().count();
-    let mut line_has_word = false;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if line_has_word && col + 1 + w > WIDTH {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            col = indent;
-            line_has_word = false;
-        }
-        if line_has_word {
-            out.push(' ');
-            col += 1;
-        }
-        // A single word longer than the line is cut so no line exceeds the width.
-        let room = WIDTH.saturating_sub(col).max(1);
-        let shown: String =
-            if w > room { word.chars().take(room.saturating_sub(1)).chain(['…']).collect() } else { word.to_owned() };
-        col += shown.chars().count();
-        out.push_str(&shown);
-        line_has_word = true;
-    }
-    out.push('\n');
-    out
+    crate::text::wrap_to(WIDTH, first, indent, text)
 }
 
 /// One line per device for the demo's summary: name, the five verdicts, overall.
@@ -192,6 +168,12 @@ mod tests {
 
     #[test]
     fn wrap_cuts_a_word_longer_than_the_line() {
+        let suites = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA ".repeat(60);
+        for width in [40, 80, 132] {
+            let w = crate::text::wrap_to(width, "  FAIL enc.tls-weak-cipher ", 10, &suites);
+            assert!(w.lines().all(|l| l.chars().count() <= width), "{width}");
+            assert!(w.lines().count() > 1);
+        }
         let w = wrap("  ", 2, &"x".repeat(200));
         assert!(w.lines().all(|l| l.chars().count() <= WIDTH));
     }

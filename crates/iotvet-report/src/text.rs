@@ -10,8 +10,38 @@ use iotvet_core::Finding;
 
 use crate::view::{printable as p_, TlsView};
 
+/// Wraps `text` to `width` columns: the first line after `first`, the rest indented by `indent`.
+/// A word longer than a line is cut with `…`, so no line is wider than `width`.
+pub fn wrap_to(width: usize, first: &str, indent: usize, text: &str) -> String {
+    let width = width.max(indent + 10);
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut line_has_word = false;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if line_has_word && col + 1 + w > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+            line_has_word = false;
+        }
+        if line_has_word {
+            out.push(' ');
+            col += 1;
+        }
+        let room = width.saturating_sub(col).max(1);
+        let shown: String =
+            if w > room { word.chars().take(room.saturating_sub(1)).chain(['…']).collect() } else { word.to_owned() };
+        col += shown.chars().count();
+        out.push_str(&shown);
+        line_has_word = true;
+    }
+    out.push('\n');
+    out
+}
+
 /// One host of `iotvet scan`: open ports with their service, then any step that did not complete.
-pub fn scan_host(name: &str, address: &str, net: &NetworkSection) -> String {
+pub fn scan_host(name: &str, address: &str, net: &NetworkSection, width: usize) -> String {
     let mut out = format!(
         "{} ({address}): {} of {} TCP ports open, {} ms\n",
         p_(name),
@@ -19,27 +49,26 @@ pub fn scan_host(name: &str, address: &str, net: &NetworkSection) -> String {
         net.ports_scanned,
         net.scan_duration_ms
     );
-    if !net.services.is_empty() {
+    if !net.services.is_empty() || !net.udp_services.is_empty() {
         let _ = writeln!(out, "{:<12} {:<10} {:<10} DETAIL", "PORT", "SERVICE", "ENCRYPTED");
     }
     for s in &net.services {
-        let port = format!("{}/tcp", s.endpoint.port);
-        let _ = writeln!(
-            out,
-            "{port:<12} {:<10} {:<10} {}",
+        let head = format!(
+            "{:<12} {:<10} {:<10} ",
+            format!("{}/tcp", s.endpoint.port),
             s.service_name(),
-            if s.is_encrypted() { "yes" } else { "no" },
-            p_(&s.detail())
+            if s.is_encrypted() { "yes" } else { "no" }
         );
+        out.push_str(&wrap_to(width, &head, 35, &p_(&s.detail())));
     }
     for u in &net.udp_services {
-        let port = format!("{}/udp", u.endpoint.port);
-        let _ = writeln!(out, "{port:<12} {:<10} {:<10} {}", u.protocol, "-", p_(&u.identified_by));
+        let head = format!("{:<12} {:<10} {:<10} ", format!("{}/udp", u.endpoint.port), u.protocol, "-");
+        out.push_str(&wrap_to(width, &head, 35, &p_(&u.identified_by)));
     }
     for step in &net.steps {
         if let Some(why) = step.failure() {
             let place = step.endpoint.as_ref().map(|e| format!(" of {e}")).unwrap_or_default();
-            let _ = writeln!(out, "incomplete: the {}{place}: {}", step.step.name(), p_(why));
+            out.push_str(&wrap_to(width, "incomplete: ", 2, &format!("the {}{place}: {}", step.step.name(), p_(why))));
         }
     }
     out.push('\n');
@@ -47,7 +76,7 @@ pub fn scan_host(name: &str, address: &str, net: &NetworkSection) -> String {
 }
 
 /// `iotvet tls`: versions and suites, the other observations, the chain, the findings.
-pub fn tls(s: &ServiceObservation, findings: &[Finding]) -> String {
+pub fn tls(s: &ServiceObservation, findings: &[Finding], width: usize) -> String {
     let mut out = String::new();
     let Some(view) = TlsView::of(s) else { return out };
     let _ = writeln!(out, "{}", view.endpoint);
@@ -58,20 +87,20 @@ pub fn tls(s: &ServiceObservation, findings: &[Finding]) -> String {
         }
     }
     for fact in &view.facts {
-        let _ = writeln!(out, "  {fact}");
+        out.push_str(&wrap_to(width, "  ", 4, fact));
     }
     for (i, c) in view.chain.iter().enumerate() {
-        let _ = writeln!(out, "  certificate #{i}: {c}");
+        out.push_str(&wrap_to(width, &format!("  certificate #{i}: "), 4, c));
     }
     for f in findings {
-        let _ =
-            writeln!(out, "  {:<7} {:<32} {}", f.status.as_str().to_uppercase(), f.check, p_(&f.evidence.join("; ")));
+        let head = format!("  {:<7} {:<32} ", f.status.as_str().to_uppercase(), f.check);
+        out.push_str(&wrap_to(width, &head, 10, &p_(&f.evidence.join("; "))));
     }
     out
 }
 
 /// `iotvet docs`: what was read, its figures and topics, then the findings.
-pub fn documents(docs: &DocumentsSection, findings: &[Finding]) -> String {
+pub fn documents(docs: &DocumentsSection, findings: &[Finding], width: usize) -> String {
     let mut out = String::new();
     if let Some(s) = &docs.security_txt {
         for a in &s.attempts {
@@ -114,14 +143,15 @@ pub fn documents(docs: &DocumentsSection, findings: &[Finding]) -> String {
             );
         }
         for t in &p.topics {
-            let _ = writeln!(out, "  {:<15} {}", t.topic, p_(t.sentence.as_deref().unwrap_or("NOT COVERED")));
+            let head = format!("  {:<15} ", t.topic);
+            out.push_str(&wrap_to(width, &head, 18, &p_(t.sentence.as_deref().unwrap_or("NOT COVERED"))));
         }
     }
     out.push('\n');
     for f in findings {
         let _ = writeln!(out, "{:<8} {} at {}", f.status.as_str().to_uppercase(), f.check, p_(&f.location.to_string()));
         for e in &f.evidence {
-            let _ = writeln!(out, "         - {}", p_(e));
+            out.push_str(&wrap_to(width, "         - ", 11, &p_(e)));
         }
     }
     out
@@ -140,7 +170,7 @@ mod tests {
             None,
             "no port accepted or refused \u{1b}[2J",
         ));
-        let text = scan_host("cam.test", "192.0.2.7", &net);
+        let text = scan_host("cam.test", "192.0.2.7", &net, 100);
         assert!(text.contains("23/tcp       telnet     no"), "{text}");
         assert!(text.contains("incomplete: the TCP scan: no port accepted or refused \\x1b[2J"), "{text}");
         assert!(!text.contains('\u{1b}'));

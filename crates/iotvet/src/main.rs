@@ -345,6 +345,9 @@ pub struct ChecksArgs {
     /// owasp-iot-2018, nist-ir-8425.
     #[arg(long, value_name = "NAME")]
     standard: Option<String>,
+    /// One check in full: rationale, remediation, the evidence that settles it, the clauses.
+    #[arg(long, value_name = "ID")]
+    explain: Option<String>,
     /// terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,

@@ -72,6 +72,14 @@ fn color_for(is_terminal: bool) -> bool {
     }
 }
 
+/// The width to wrap stdout at: the terminal's, else `$COLUMNS`, else 100 columns.
+pub fn terminal_width() -> usize {
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(std::io::stdout()) {
+        return usize::from(w).max(40);
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|w| *w >= 40).unwrap_or(100)
+}
+
 pub fn color_stdout() -> bool {
     color_for(std::io::stdout().is_terminal())
 }

@@ -123,7 +123,7 @@ fn scan_lists_services_like_nmap_sv() {
 fn lab_list_names_every_device() {
     let o = iotvet(&["lab", "--list"]);
     assert_eq!(code(&o), 0);
-    for d in ["camera", "plug", "hub", "127.77.0.10", "2323/tcp"] {
+    for d in ["camera", "plug", "hub", "127.77.0.10", "2323/tcp", "5683/udp  coap"] {
         assert!(stdout(&o).contains(d), "{d}");
     }
 }
@@ -137,7 +137,23 @@ fn checks_can_be_seen_through_one_standard() {
     assert!(!text.contains("enc.plaintext-service"), "PSTI has no encryption clause:\n{text}");
     let o = iotvet(&["checks", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(v.as_array().unwrap().len() >= 7);
+    assert!(v["checks"].as_array().unwrap().len() >= 7);
+    assert_eq!(v["schema_version"], 1);
+    assert!(schema_errors("schemas/iotvet-checks.schema.json", &v).is_empty());
+    let mut broken = v.clone();
+    broken["checks"][0]["severity"] = "dire".into();
+    assert!(!schema_errors("schemas/iotvet-checks.schema.json", &broken).is_empty());
+    // --explain: one check in full, and a near miss is named.
+    let o = iotvet(&["checks", "--explain", "default-credential"]);
+    assert_eq!(code(&o), 0);
+    for want in ["pwd.default-credential", "Why:", "Fix:", "Settled by:", "UK PSTI Regulations 2023 Schedule 1"] {
+        assert!(stdout(&o).contains(want), "{want} in\n{}", stdout(&o));
+    }
+    assert_one_line_error(&["checks", "--explain", "plaintxt-service"], "did you mean 'enc.plaintext-service'");
+    // Wrapped at the width asked ($COLUMNS when stdout is not a terminal).
+    let o =
+        std::process::Command::new(env!("CARGO_BIN_EXE_iotvet")).arg("checks").env("COLUMNS", "60").output().unwrap();
+    assert!(stdout(&o).lines().all(|l| l.chars().count() <= 60), "{}", stdout(&o));
 }
 
 /// Each bad input: exit code 2, one line on stderr naming the problem.
@@ -258,6 +274,8 @@ fn docs_commands_read_a_vendor_site_and_report_findings_like_assessments() {
         .map(|f| (f["check"].as_str().unwrap(), f["status"].as_str().unwrap()))
         .collect();
     assert!(checks.contains(&("vul.security-txt-expired", "fail")), "{checks:?}");
+    let e = schema_errors("schemas/iotvet-docs.schema.json", &v);
+    assert!(e.is_empty(), "{e:#?}");
     for f in v["findings"].as_array().unwrap() {
         for key in ["check", "guideline", "status", "severity", "location", "evidence", "references"] {
             assert!(!f[key].is_null(), "finding lacks {key}");
@@ -300,9 +318,18 @@ fn tls_on_a_closed_port_is_unknown_and_says_why() {
     let o = iotvet(&["tls", &format!("127.0.0.1:{port}"), "--timeout", "500", "--format", "json"]);
     assert_eq!(code(&o), 3, "nothing answered as TLS: {}", stdout(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = schema_errors("schemas/iotvet-tls.schema.json", &v);
+    assert!(e.is_empty(), "{e:#?}");
     let scan = &v["service"]["tls_scan"];
     assert!(scan["versions"].as_array().unwrap().iter().all(|x| x["accepted"] == false), "{scan}");
     assert!(scan["anomalies"].to_string().contains("Connection refused"), "{scan}");
+    // In the terminal, nothing listening is one line.
+    let o = iotvet(&["tls", &format!("127.0.0.1:{port}"), "--timeout", "500"]);
+    assert_eq!(code(&o), 3);
+    assert_eq!(
+        stdout(&o).trim_end(),
+        format!("nothing listening on 127.0.0.1:{port}: Connection refused (os error 111)")
+    );
 }
 
 #[test]

@@ -57,6 +57,8 @@ fn identify(port: u16) -> (String, bool, serde_json::Value) {
     let o = iotvet(&["scan", "127.0.0.1", "--ports", &port.to_string(), "--udp-ports", "none", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = schema_errors("schemas/iotvet-scan.schema.json", &v);
+    assert!(e.is_empty(), "{e:#?}");
     let s = v["hosts"][0]["network"]["services"][0].clone();
     assert!(!s.is_null(), "port {port} not found open:\n{}", stdout(&o));
     let protocol = s["protocol"].as_str().unwrap().to_owned();

@@ -92,9 +92,12 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         println!("{}", scorecard_line(name, report, color));
     }
     println!();
+    let width = crate::output::terminal_width();
     for (name, report) in &reports {
         for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
-            println!("{name:<10}FAIL {} at {}", f.check, f.location);
+            let accepted = if f.suppressed.is_some() { " (accepted)" } else { "" };
+            let line = format!("{} at {}{accepted}", f.check, iotvet_report::printable(&f.location.to_string()));
+            print!("{}", iotvet_report::text::wrap_to(width, &format!("{name:<10}FAIL "), 15, &line));
         }
     }
     println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");

@@ -133,7 +133,12 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
     // One source was asked for, so the section is there.
     let docs = case.documents.context("no document was read")?;
     if args.format == "json" {
-        let mut out = json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "source": args.source, "findings": findings });
+        let mut out = json!({
+            "schema_version": iotvet_report::OUTPUT_SCHEMA_VERSION,
+            "tool": iotvet_report::tool_json(),
+            "source": args.source,
+            "findings": findings,
+        });
         if let Some(s) = &docs.security_txt {
             out["security_txt"] = json!(s);
         }
@@ -145,7 +150,7 @@ pub async fn run(command: DocsCommand) -> Result<u8> {
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print!("{}", iotvet_report::text::documents(&docs, &findings));
+        print!("{}", iotvet_report::text::documents(&docs, &findings, crate::output::terminal_width()));
     }
     Ok(crate::exit::of_findings(&findings))
 }

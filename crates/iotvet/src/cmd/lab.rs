@@ -12,7 +12,7 @@ pub async fn run(args: LabArgs) -> Result<u8> {
         for d in DEVICES.iter().filter(|d| args.only.as_deref().is_none_or(|o| o == d.name)) {
             println!("{:<8} {a}.{b}.{c}.{:<4} {}", d.name, d.host_octet, d.description);
             for s in d.services {
-                println!("{:<8}   {:>5}/tcp  {}", "", s.port, s.label);
+                println!("{:<8}   {:>5}/{}  {}", "", s.port, s.transport(), s.label);
             }
         }
         return Ok(crate::exit::MEETS);
@@ -21,7 +21,7 @@ pub async fn run(args: LabArgs) -> Result<u8> {
     for d in &lab.devices {
         println!("{:<8} {:<14} {}", d.spec.name, d.address, d.spec.description);
         for s in d.spec.services {
-            println!("{:<8}   {}:{} {}", "", d.address, s.port, s.label);
+            println!("{:<8}   {}:{}/{} {}", "", d.address, s.port, s.transport(), s.label);
         }
     }
     for (name, why) in &lab.skipped {

@@ -25,7 +25,15 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
             if net.services.is_empty() && targets.len() > 1 {
                 continue;
             }
-            print!("{}", iotvet_report::text::scan_host(&target.name, &target.address.to_string(), &net));
+            print!(
+                "{}",
+                iotvet_report::text::scan_host(
+                    &target.name,
+                    &target.address.to_string(),
+                    &net,
+                    crate::output::terminal_width()
+                )
+            );
         }
         hosts.push(json!({ "target": target.name, "address": target.address.to_string(), "network": net }));
     }
@@ -33,7 +41,7 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({ "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION }, "hosts": hosts })
+                &json!({ "schema_version": iotvet_report::OUTPUT_SCHEMA_VERSION, "tool": iotvet_report::tool_json(), "hosts": hosts })
             )?
         );
     }

@@ -30,11 +30,25 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
     let targets = resolve_target(&host, ScopePolicy { max_hosts: 1, ..ScopePolicy::default() }).await?;
     let Some(target) = targets.first() else { bail!("{host} resolves to no address") };
     let addr = std::net::SocketAddr::new(target.address, port);
+    let timeout = Duration::from_millis(args.timeout.max(1));
+    if !json {
+        // Nothing listening is one line, not a page of "not offered".
+        let connect = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await;
+        let why = match connect {
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("no answer to a connection within {} ms", timeout.as_millis())),
+        };
+        if let Some(why) = why {
+            println!("nothing listening on {addr}: {why}");
+            return Ok(crate::exit::UNKNOWN);
+        }
+    }
     let a = assess_tls(TlsTarget {
         addr,
         host: args.sni.clone().unwrap_or_else(|| target.name.clone()),
         starttls,
-        timeout: Duration::from_millis(args.timeout.max(1)),
+        timeout,
     })
     .await;
     let endpoint = Endpoint { address: target.address.to_string(), port, transport: Transport::Tcp };
@@ -46,14 +60,15 @@ pub async fn run(args: TlsArgs) -> Result<u8> {
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({
-                "tool": { "name": "iotvet", "version": iotvet_core::TOOL_VERSION },
+                "schema_version": iotvet_report::OUTPUT_SCHEMA_VERSION,
+                "tool": iotvet_report::tool_json(),
                 "target": target.name,
                 "service": service,
                 "findings": findings,
             }))?
         );
     } else {
-        print!("{}", iotvet_report::text::tls(&service, &findings));
+        print!("{}", iotvet_report::text::tls(&service, &findings, crate::output::terminal_width()));
     }
     Ok(crate::exit::of_findings(&findings))
 }

@@ -57,9 +57,16 @@ pub fn repo_file(rel: &str) -> PathBuf {
 }
 
 pub fn schema_errors(schema_file: &str, doc: &serde_json::Value) -> Vec<String> {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_file(schema_file)).unwrap()).unwrap();
-    let v = jsonschema::validator_for(&schema).unwrap();
+    let read = |f: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(repo_file(f)).unwrap()).unwrap()
+    };
+    let schema = read(schema_file);
+    // The command outputs' schemas share the report schema's definitions by reference.
+    let report = jsonschema::Resource::from_contents(read("schemas/iotvet-report.schema.json")).unwrap();
+    let v = jsonschema::options()
+        .with_resource("https://iotvet.invalid/schemas/iotvet-report-1.schema.json", report)
+        .build(&schema)
+        .unwrap();
     v.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path)).collect()
 }
 
