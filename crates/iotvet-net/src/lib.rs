@@ -10,6 +10,7 @@ pub mod identify;
 pub mod login;
 pub mod ports;
 pub mod probe;
+pub mod progress;
 pub mod scan;
 pub mod scope;
 pub mod snmp;
@@ -23,6 +24,7 @@ pub use identify::{identify, ProbeOptions};
 pub use login::{test_logins, LoginOptions};
 pub use ports::PortList;
 pub use probe::{probe_device, DeviceProbe};
+pub use progress::Progress;
 pub use scan::{tcp_connect_scan, ScanOptions, ScanOutcome};
 pub use scope::{resolve_target, ScopeError, ScopePolicy, ScopedTarget};
 

@@ -27,6 +27,8 @@ pub struct DeviceProbe {
     pub udp_wait: std::time::Duration,
     /// At most this many open ports are identified; the rest are recorded as left out.
     pub max_services: usize,
+    /// Where to say how far the probing has come (read by a progress line).
+    pub progress: Option<Arc<crate::Progress>>,
 }
 
 impl Default for DeviceProbe {
@@ -40,6 +42,7 @@ impl Default for DeviceProbe {
             udp_ports: crate::udp::DEFAULT_UDP_PORTS.to_vec(),
             udp_wait: std::time::Duration::from_secs(1),
             max_services: 1000,
+            progress: None,
         }
     }
 }
@@ -48,7 +51,10 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     let started_at = now_rfc3339();
     let clock = Instant::now();
     tracing::info!(target = %target.address, ports = cfg.ports.len(), "TCP scan starts");
-    let scan = tcp_connect_scan(target.address, cfg.ports.ports(), cfg.scan).await;
+    if let Some(p) = &cfg.progress {
+        p.phase("TCP scan", cfg.ports.len());
+    }
+    let scan = tcp_connect_scan(target.address, cfg.ports.ports(), cfg.scan, cfg.progress.clone()).await;
     tracing::info!(
         target = %target.address, open = scan.open.len(), closed = scan.closed, filtered = scan.filtered,
         unreachable = scan.unreachable, local_errors = scan.errors, ms = scan.duration.as_millis() as u64,
@@ -61,7 +67,7 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
     let mut excluded = Vec::new();
     let mut device_ports = scan.open.clone();
     if let Some(control) = cfg.control_address {
-        let shared = tcp_connect_scan(control, &scan.open, cfg.scan).await.open;
+        let shared = tcp_connect_scan(control, &scan.open, cfg.scan, None).await.open;
         device_ports.retain(|p| !shared.contains(p));
         excluded = shared
             .into_iter()
@@ -97,8 +103,12 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
         ));
     }
     let mut spawned = std::collections::HashMap::new();
+    if let Some(p) = &cfg.progress {
+        p.phase("identifying services", identified.len());
+    }
     for port in identified.iter().copied() {
         let (probe, limit, addr) = (probe.clone(), limit.clone(), SocketAddr::new(target.address, port));
+        let progress = cfg.progress.clone();
         let handle = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let started = Instant::now();
@@ -107,6 +117,9 @@ pub async fn probe_device(target: &ScopedTarget, cfg: &DeviceProbe) -> NetworkSe
             let service = crate::tls_scan::assess_service(service, addr, &probe.host, probe.read_timeout).await;
             if let Some(scan) = &service.tls_scan {
                 tracing::debug!(%addr, handshakes = scan.handshakes, ms = scan.duration_ms, anomalies = scan.anomalies.len(), "TLS assessed");
+            }
+            if let Some(p) = &progress {
+                p.item_done();
             }
             service
         });

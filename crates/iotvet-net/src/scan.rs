@@ -54,7 +54,12 @@ pub fn effective_concurrency(requested: usize) -> usize {
 }
 
 /// Connects to every port in `ports` on `address` and reports which accepted.
-pub async fn tcp_connect_scan(address: IpAddr, ports: &[u16], options: ScanOptions) -> ScanOutcome {
+pub async fn tcp_connect_scan(
+    address: IpAddr,
+    ports: &[u16],
+    options: ScanOptions,
+    progress: Option<Arc<crate::Progress>>,
+) -> ScanOutcome {
     let started = Instant::now();
     let workers = effective_concurrency(options.concurrency).min(ports.len().max(1));
     let ports: Arc<[u16]> = ports.into();
@@ -65,12 +70,20 @@ pub async fn tcp_connect_scan(address: IpAddr, ports: &[u16], options: ScanOptio
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (ports, cursor, open, counts) = (ports.clone(), cursor.clone(), open.clone(), counts.clone());
+        let progress = progress.clone();
         tasks.spawn(async move {
             let mut found = Vec::new();
             loop {
                 let i = cursor.fetch_add(1, Ordering::Relaxed);
                 let Some(&port) = ports.get(i) else { break };
-                let slot = match try_port(SocketAddr::new(address, port), options).await {
+                let state = try_port(SocketAddr::new(address, port), options).await;
+                if let Some(p) = &progress {
+                    p.item_done();
+                    if state == PortState::Open {
+                        p.found_one();
+                    }
+                }
+                let slot = match state {
                     PortState::Open => {
                         found.push(port);
                         continue;
@@ -134,6 +147,7 @@ impl ScanOutcome {
     }
 }
 
+#[derive(PartialEq, Eq)]
 enum PortState {
     Open,
     Closed,
@@ -176,7 +190,7 @@ mod tests {
         let c = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let pc = c.local_addr().unwrap().port();
         drop(c);
-        let out = tcp_connect_scan("127.0.0.1".parse().unwrap(), &[pa, pb, pc], ScanOptions::default()).await;
+        let out = tcp_connect_scan("127.0.0.1".parse().unwrap(), &[pa, pb, pc], ScanOptions::default(), None).await;
         let mut want = vec![pa, pb];
         want.sort_unstable();
         assert_eq!(out.open, want);

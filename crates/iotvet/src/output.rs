@@ -95,6 +95,37 @@ pub fn progress(msg: &str) {
     }
 }
 
+/// A progress line every few seconds while a long collection runs (every 3 s on a terminal,
+/// every 15 s in a log; `IOTVET_PROGRESS_EVERY=SECONDS` sets it), with the elapsed time and the collector's counts; stops when dropped.
+/// Short runs print nothing.
+pub struct Ticker(Option<tokio::task::JoinHandle<()>>);
+
+impl Ticker {
+    pub fn start(label: String, progress: std::sync::Arc<iotvet_net::Progress>) -> Self {
+        if quiet() {
+            return Self(None);
+        }
+        let default = if std::io::stderr().is_terminal() { 3.0 } else { 15.0 };
+        let secs = std::env::var("IOTVET_PROGRESS_EVERY").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
+        let every = std::time::Duration::from_secs_f64(secs.clamp(0.1, 3600.0));
+        let started = std::time::Instant::now();
+        Self(Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                eprintln!("{label}: {:.1} s, {}", started.elapsed().as_secs_f64(), progress.line());
+            }
+        })))
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        if let Some(h) = &self.0 {
+            h.abort();
+        }
+    }
+}
+
 /// What a log should always show (the written paths, the verdict block): on stderr unless
 /// `--quiet`, terminal or not.
 pub fn notice(msg: &str) {

@@ -482,3 +482,21 @@ fn ci_gating_ignore_files_baselines_and_diff() {
     assert!(e.contains("wrote ") && e.contains("report.sarif"), "{e}");
     assert!(stdout(&o).is_empty());
 }
+
+#[test]
+fn long_runs_say_how_far_they_have_come() {
+    // Every port of loopback, two at a time: long enough for a few progress lines.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["scan", "127.0.0.1", "--concurrency", "2", "--udp-ports", "none", "--max-services", "1"])
+        .env("IOTVET_PROGRESS_EVERY", "0.1")
+        .output()
+        .unwrap();
+    let e = stderr(&o);
+    assert!(e.contains("iotvet: 127.0.0.1: 0.1 s, TCP scan: ") && e.contains(" of 65,535 ports, "), "{e}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["-q", "scan", "127.0.0.1", "--ports", "1-2000", "--concurrency", "1", "--udp-ports", "none"])
+        .env("IOTVET_PROGRESS_EVERY", "0.1")
+        .output()
+        .unwrap();
+    assert!(!stderr(&o).contains("TCP scan"), "-q: {}", stderr(&o));
+}

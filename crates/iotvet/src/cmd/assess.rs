@@ -10,7 +10,9 @@ use crate::AssessArgs;
 pub async fn run(args: AssessArgs) -> Result<u8> {
     let formats = formats_for(args.format.as_deref(), args.out.as_deref())?;
     let gate = args.gate.load()?;
-    let probe = args.probe.device_probe()?;
+    let mut probe = args.probe.device_probe()?;
+    let counts = std::sync::Arc::new(iotvet_net::Progress::default());
+    probe.progress = Some(counts.clone());
     let (declaration, sources, docs) = crate::cmd::docs::vendor_inputs(&args.vendor)?;
     let credentials = args.logins.plan()?;
     if let Some(dir) = &args.out {
@@ -30,7 +32,9 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     }
     let declaration = declaration.map(|(d, source)| (d, Some(source)));
     let vetting = Vetting { probe: &probe, credentials: credentials.as_ref(), declaration, sources, docs };
+    let ticker = crate::output::Ticker::start(format!("iotvet: {}", target.address), counts);
     let mut report = vet(&target.name, target, vetting).await?;
+    drop(ticker);
     let code = gate.apply(&mut report);
     emit(&report, &formats, args.out.as_deref(), args.gate.sarif_all)?;
     Ok(code)

@@ -8,7 +8,9 @@ use crate::output::progress;
 use crate::ScanArgs;
 
 pub async fn run(args: ScanArgs) -> Result<u8> {
-    let probe = args.probe.device_probe()?;
+    let mut probe = args.probe.device_probe()?;
+    let counts = std::sync::Arc::new(iotvet_net::Progress::default());
+    probe.progress = Some(counts.clone());
     let json = match args.format.as_str() {
         "json" => true,
         "terminal" => false,
@@ -19,7 +21,9 @@ pub async fn run(args: ScanArgs) -> Result<u8> {
     let mut code = crate::exit::MEETS;
     for target in &targets {
         progress(&format!("iotvet: scanning {} ({} TCP ports)", target.address, probe.ports.len()));
+        let ticker = crate::output::Ticker::start(format!("iotvet: {}", target.address), counts.clone());
         let net = probe_device(target, &probe).await;
+        drop(ticker);
         code = code.max(crate::exit::of_steps(&net.steps));
         if !json {
             if net.services.is_empty() && targets.len() > 1 {

@@ -33,6 +33,9 @@ pub async fn vet(name: &str, target: &ScopedTarget, v: Vetting<'_>) -> Result<Re
     // The documents do not depend on the device: read them while it is probed.
     let (net, documents) = tokio::join!(probe_device(target, v.probe), crate::cmd::docs::collect(sources, v.docs));
     if let Some(plan) = v.credentials {
+        if let Some(p) = &v.probe.progress {
+            p.phase("testing default credentials on the login services", 0);
+        }
         let host = if v.probe.probe.host.is_empty() { &target.name } else { &v.probe.probe.host };
         case.logins = Some(plan.run(&net, target.address, host, v.probe.udp_wait).await);
     }
