@@ -94,6 +94,8 @@ pub struct Check {
     pub id: String,
     pub guideline: Guideline,
     pub title: String,
+    /// The problem in one sentence for a shopper or a buyer, without jargon.
+    pub plain: String,
     pub severity: Severity,
     pub rationale: String,
     pub remediation: String,

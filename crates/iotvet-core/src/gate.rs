@@ -361,7 +361,7 @@ mod tests {
             } else {
                 VerdictKind::Pass
             };
-            verdicts.insert(g, Verdict { verdict: kind, reason: String::new(), needs: vec![] });
+            verdicts.insert(g, Verdict { verdict: kind, summary: String::new(), reason: String::new(), needs: vec![] });
         }
         Assessment { verdicts, overall: Overall::Unknown, findings }
     }

@@ -51,6 +51,28 @@ impl Guideline {
         }
     }
 
+    /// What a pass means, in one sentence for a shopper.
+    pub fn plain_pass(self) -> &'static str {
+        match self {
+            Self::Ms1 => "The device's network connections that we could test are encrypted.",
+            Self::Ms2 => "Security updates install automatically, and the maker says how long they will keep coming.",
+            Self::Ms3 => "No factory password let us in, and every login we found needs a password.",
+            Self::Ms4 => "The maker tells security researchers how to report problems, and the contact is current.",
+            Self::Ms5 => "The privacy policy and terms are published, readable and cover what they should.",
+        }
+    }
+
+    /// What the guideline asks, as a question a shopper would put.
+    pub fn plain_question(self) -> &'static str {
+        match self {
+            Self::Ms1 => "whether the device's connections are encrypted",
+            Self::Ms2 => "whether the device gets security updates",
+            Self::Ms3 => "whether the device can be opened with a factory password",
+            Self::Ms4 => "whether the maker deals with reported security problems",
+            Self::Ms5 => "whether the maker's privacy practices are clear and fair",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|g| g.id().eq_ignore_ascii_case(s))
     }

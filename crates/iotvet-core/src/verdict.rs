@@ -35,6 +35,9 @@ impl VerdictKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub verdict: VerdictKind,
+    /// The verdict in one plain sentence for a shopper or a buyer, from the findings.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
     pub reason: String,
     /// For an Unknown: the evidence that would settle it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -100,8 +103,25 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     let failing: Vec<&Finding> = with(Status::Fail).collect();
     if !failing.is_empty() {
         let places: Vec<String> = failing.iter().map(|f| format!("{} at {}", f.check, f.location)).collect();
+        let mut worst: Vec<&Finding> = failing.clone();
+        worst.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let plain = |f: &Finding| crate::catalog::check(&f.check).map(|c| c.plain.clone()).unwrap_or(f.title.clone());
+        let mut problems: Vec<String> = Vec::new();
+        for f in worst {
+            let p = plain(f);
+            if !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
+        let mut summary = problems.first().cloned().unwrap_or_default();
+        match problems.len() {
+            0 | 1 => {}
+            2 => summary.push_str(" And one more problem of this kind."),
+            n => summary.push_str(&format!(" And {} more problems of this kind.", n - 1)),
+        }
         return Verdict {
             verdict: VerdictKind::Fail,
+            summary,
             reason: format!("{} failing finding(s): {}", failing.len(), summarise(&places, 3)),
             needs: vec![],
         };
@@ -118,6 +138,7 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
         let checks: Vec<String> = unknown.iter().map(|f| format!("{} at {}", f.check, f.location)).collect();
         return Verdict {
             verdict: VerdictKind::Unknown,
+            summary: format!("We could not tell {}: the evidence to settle it is missing.", g.plain_question()),
             reason: format!("cannot be determined ({}); needs {}", summarise(&checks, 3), needs.join("; ")),
             needs,
         };
@@ -126,6 +147,7 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     if passing.is_empty() {
         return Verdict {
             verdict: VerdictKind::Unknown,
+            summary: format!("We did not check {}.", g.plain_question()),
             reason: "no check of this guideline was run".into(),
             needs: vec![],
         };
@@ -139,8 +161,14 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     } else {
         format!(" (resting on the vendor's declaration, not verified: {})", declared.join(", "))
     };
+    let summary = if declared.len() == passing.len() {
+        format!("{} (The maker says so; we could not check it ourselves.)", g.plain_pass())
+    } else {
+        g.plain_pass().to_owned()
+    };
     Verdict {
         verdict: VerdictKind::Pass,
+        summary,
         reason: format!("{} passed{basis}: {}", checks.join(", "), summarise(&detail, 4)),
         needs: vec![],
     }

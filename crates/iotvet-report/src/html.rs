@@ -21,6 +21,13 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
 }
 
 #[derive(Serialize)]
+struct GuidelineRow {
+    id: &'static str,
+    name: &'static str,
+    wording: &'static str,
+}
+
+#[derive(Serialize)]
 struct IndexRow<'a> {
     name: &'a str,
     address: &'a str,
@@ -35,11 +42,17 @@ pub fn render_index(devices: &[(String, Report)]) -> Result<String, ReportError>
         .map(|(name, r)| IndexRow {
             name,
             address: &r.target.address,
-            verdicts: r.verdicts.values().map(|v| v.verdict.as_str()).collect(),
+            verdicts: iotvet_core::Guideline::ALL
+                .iter()
+                .map(|g| r.verdicts.get(g).map_or("not judged", |v| v.verdict.as_str()))
+                .collect(),
             overall: r.overall.as_str(),
         })
         .collect();
-    let guidelines: Vec<&str> = iotvet_core::Guideline::ALL.iter().map(|g| g.id()).collect();
+    let guidelines: Vec<GuidelineRow> = iotvet_core::Guideline::ALL
+        .iter()
+        .map(|g| GuidelineRow { id: g.id(), name: g.name(), wording: g.wording() })
+        .collect();
     env()
         .get_template("index.html")
         .and_then(|t| t.render(minijinja::context! { devices => rows, guidelines => guidelines }))

@@ -108,7 +108,10 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push_str(&head);
         out.push_str(&paint(&label, label_color(v.label), color));
         out.push('\n');
-        out.push_str(&wrap("       ", 7, &v.reason));
+        if !v.summary.is_empty() {
+            out.push_str(&wrap("       ", 7, &v.summary));
+        }
+        out.push_str(&wrap("       why: ", 12, &v.reason));
     }
     if !view.services.is_empty() {
         out.push_str("\nServices\n");
@@ -120,8 +123,9 @@ pub fn render(report: &Report, color: bool) -> String {
     for e in &view.excluded {
         out.push_str(&wrap("  excluded ", 4, e));
     }
-    out.push_str("\nFindings\n");
-    for f in &view.findings {
+    out.push_str("\nFindings (worst first)\n");
+    let (open, passed): (Vec<_>, Vec<_>) = view.findings.iter().partition(|f| f.status != "pass");
+    for f in open {
         out.push('\n');
         let status = format!("{:<7}", f.label);
         out.push_str(&format!("  {} {:<8} {}\n", paint(&status, label_color(f.label), color), f.severity, f.check));
@@ -145,6 +149,12 @@ pub fn render(report: &Report, color: bool) -> String {
         out.push_str(&wrap("    refs: ", 6, &f.references.join("; ")));
         out.push_str(&format!("    id: {}\n", f.id));
     }
+    if !passed.is_empty() {
+        out.push_str(&format!("\nPassed ({}; details in the JSON and HTML reports)\n", passed.len()));
+        for f in passed {
+            out.push_str(&wrap("  ", 6, &format!("{} at {}", f.check, f.location)));
+        }
+    }
     out
 }
 
@@ -164,6 +174,30 @@ mod tests {
         assert!(text.contains("FAIL    high     enc.plaintext-service"));
         assert!(!text.contains('\x1b'));
         assert!(render(&crate::fixtures::report(), true).contains("\x1b[1;31m"));
+    }
+
+    #[test]
+    fn a_shopper_reads_plain_words_before_check_ids_and_the_worst_first() {
+        let mut r = crate::fixtures::report();
+        let loc = iotvet_core::Location::device("192.0.2.7");
+        r.findings.insert(0, iotvet_core::Finding::pass("vul.no-security-txt", loc).evidence("found at /.well-known"));
+        let text = render(&r, false);
+        assert!(text.contains("Passed (1;"), "{text}");
+        let plain = text.find("The device sends passwords or data over your network without encryption").unwrap();
+        let why = text.find("why: 1 failing finding(s): enc.plaintext-service").unwrap();
+        assert!(plain < why, "{text}");
+        let findings = text.split("Findings (worst first)").nth(1).unwrap();
+        let fail = findings.find("FAIL").unwrap();
+        assert!(findings.find("UNKNOWN").is_none_or(|u| fail < u));
+        assert!(!findings.split("Passed (").next().unwrap().contains("PASS "), "passes are collapsed at the end");
+        for kind in [crate::Format::Markdown, crate::Format::Html] {
+            let out = crate::render(&r, kind, false).unwrap();
+            assert!(out.contains("The device sends passwords or data over your network without encryption"));
+            assert!(out.contains("Passed"), "{kind:?}");
+        }
+        let html = crate::render(&crate::fixtures::report(), crate::Format::Html, false).unwrap();
+        assert!(html.contains("@media print") && html.contains("print-color-adjust:exact"));
+        assert!(html.contains("class=\"legend\""));
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct VerdictView {
     pub wording: &'static str,
     pub verdict: &'static str,
     pub label: &'static str,
+    /// One plain sentence for a shopper.
+    pub summary: String,
     pub reason: String,
     pub needs: Vec<String>,
 }
@@ -234,14 +236,22 @@ impl View {
                     wording: g.wording(),
                     verdict: v.verdict.as_str(),
                     label: verdict_label(v.verdict),
+                    summary: v.summary.clone(),
                     reason: v.reason.clone(),
                     needs: v.needs.clone(),
                 })
             })
             .collect();
-        let findings = r
-            .findings
-            .iter()
+        // Failing findings first, worst first; then unknowns; passes last (collapsed by the writers).
+        let mut ordered: Vec<&iotvet_core::Finding> = r.findings.iter().collect();
+        let rank = |s: Status| match s {
+            Status::Fail => 0,
+            Status::Unknown => 1,
+            Status::Pass => 2,
+        };
+        ordered.sort_by_key(|f| (rank(f.status), std::cmp::Reverse(f.severity)));
+        let findings = ordered
+            .into_iter()
             .map(|f| FindingView {
                 id: f.id.clone(),
                 accepted: f.suppressed.as_ref().map(|s| {
@@ -309,6 +319,7 @@ impl View {
         self.target_name = printable(&self.target_name);
         for v in &mut self.verdicts {
             v.reason = printable(&v.reason);
+            v.summary = printable(&v.summary);
             printable_all(&mut v.needs);
         }
         for f in &mut self.findings {
