@@ -102,6 +102,9 @@ pub enum DeclarationError {
     /// Well-formed, but a value is impossible (a date that does not exist).
     #[error("{0}")]
     Invalid(String),
+    /// Answers nothing (the blank template as printed): never the vendor's word.
+    #[error("the declaration answers nothing: it is the blank template. Uncomment the answers the vendor gives (at least [product] name and vendor) and fill them in")]
+    Unanswered,
 }
 
 /// At most this many characters of an offending line are quoted.
@@ -150,6 +153,16 @@ impl DeclarationSource {
 
 impl Declaration {
     pub fn from_toml(text: &str) -> Result<Self, DeclarationError> {
+        // Tables without a single key: the template as printed, or nothing at all.
+        if let Ok(toml::Value::Table(t)) = text.parse::<toml::Value>() {
+            let answered = t.values().any(|v| match v {
+                toml::Value::Table(inner) => !inner.is_empty(),
+                _ => true,
+            });
+            if !answered {
+                return Err(DeclarationError::Unanswered);
+            }
+        }
         let d: Self = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
             let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -166,6 +179,25 @@ impl Declaration {
             [] => Ok(d),
             problems => Err(DeclarationError::Invalid(problems.join("; "))),
         }
+    }
+
+    /// The questions behind a guideline the declaration leaves unanswered (each makes its
+    /// guideline's declared evidence missing).
+    pub fn unanswered(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut ask = |answered: bool, key: &'static str| {
+            if !answered {
+                out.push(key);
+            }
+        };
+        ask(self.updates.automatic_updates_default.is_some(), "updates.automatic_updates_default");
+        ask(self.updates.support_period_end.is_some(), "updates.support_period_end");
+        ask(self.passwords.default_password_policy.is_some(), "passwords.default_password_policy");
+        ask(self.security.vulnerability_disclosure_url.is_some(), "security.vulnerability_disclosure_url");
+        ask(self.security.all_communications_encrypted.is_some(), "security.all_communications_encrypted");
+        ask(self.privacy.privacy_policy_url.is_some(), "privacy.privacy_policy_url");
+        ask(self.privacy.terms_url.is_some(), "privacy.terms_url");
+        out
     }
 
     /// What the format (`schemas/declaration.schema.json`) cannot say with a pattern: dates that
@@ -189,10 +221,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_template_parses() {
-        let d = Declaration::from_toml(TEMPLATE).unwrap();
+    fn the_blank_template_is_refused_and_a_filled_one_is_read() {
+        assert!(matches!(Declaration::from_toml(TEMPLATE), Err(DeclarationError::Unanswered)));
+        assert!(matches!(Declaration::from_toml(""), Err(DeclarationError::Unanswered)));
+        // Uncommenting the example answers gives a valid declaration.
+        let filled: String = TEMPLATE
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") && !rest.contains("YYYY") => rest.to_owned(),
+                _ => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let d = Declaration::from_toml(&filled).unwrap();
         assert_eq!(d.product.vendor, "Example Devices Ltd");
+        assert_eq!(d.updates.automatic_updates_default, Some(false), "the examples are the unfavourable answers");
         assert!(d.children.is_some());
+        assert_eq!(d.unanswered(), ["updates.support_period_end"]);
     }
 
     #[test]

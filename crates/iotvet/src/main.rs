@@ -300,6 +300,12 @@ pub struct LabArgs {
     /// The lab's /24 on loopback.
     #[arg(long, value_name = "NET", default_value = "127.77.0.0")]
     lab_net: String,
+    /// Write the lab CA's certificate here, to assess lab devices by hand with `--ca-file`.
+    #[arg(long, value_name = "FILE")]
+    ca_out: Option<PathBuf>,
+    /// Write each device's vendor declaration into DIR (NAME.toml), for `assess --declaration`.
+    #[arg(long, value_name = "DIR")]
+    declarations_out: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -224,10 +224,33 @@ fn an_unresolvable_name_is_a_one_line_error() {
 fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
     let o = iotvet(&["declaration", "template"]);
     assert_eq!(code(&o), 0);
-    let value: toml::Value = toml::from_str(&stdout(&o)).unwrap();
+    // The template as printed answers nothing and is refused; with its example answers
+    // uncommented it is a valid declaration.
+    let dir = TempDir::new("decl");
+    let blank = dir.join("blank.toml");
+    std::fs::write(&blank, stdout(&o)).unwrap();
+    assert_one_line_error(&["declaration", "check", blank.to_str().unwrap()], "answers nothing");
+    assert_one_line_error(
+        &["assess", "127.0.0.1", "--ports", "9", "--declaration", blank.to_str().unwrap()],
+        "blank template",
+    );
+    let filled: String = stdout(&o)
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") && !rest.contains("YYYY") => rest.to_owned(),
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let value: toml::Value = toml::from_str(&filled).unwrap();
     let doc = serde_json::to_value(value).unwrap();
     let e = schema_errors("schemas/declaration.schema.json", &doc);
     assert!(e.is_empty(), "{e:#?}");
+    let filled_path = dir.join("filled.toml");
+    std::fs::write(&filled_path, &filled).unwrap();
+    let o = iotvet(&["declaration", "check", filled_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("not answered") && stdout(&o).contains("updates.support_period_end"));
     for (_, text) in iotvet_lab::DEVICES.iter().filter_map(|d| d.declaration.map(|t| (d.name, t))) {
         let doc =
             serde_json::to_value(toml::from_str::<toml::Value>(&text.replace("{vendor}", "127.77.0.50:8443")).unwrap())
@@ -235,7 +258,6 @@ fn declaration_template_validates_and_a_bad_declaration_is_a_one_line_error() {
         let e = schema_errors("schemas/declaration.schema.json", &doc);
         assert!(e.is_empty(), "{e:#?}");
     }
-    let dir = TempDir::new("decl");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "[product]\nname = 'x'\nvendor = 'y'\nwarranty = 3\n").unwrap();
     assert_one_line_error(&["assess", "127.0.0.1", "--ports", "9", "--declaration", bad.to_str().unwrap()], "warranty");
@@ -499,4 +521,58 @@ fn long_runs_say_how_far_they_have_come() {
         .output()
         .unwrap();
     assert!(!stderr(&o).contains("TCP scan"), "-q: {}", stderr(&o));
+}
+
+/// A demo verdict reproduced by hand: `iotvet lab --ca-out --declarations-out`, then `assess`
+/// the good hub with the lab's CA and its declaration; it meets the standards, as in the demo.
+#[test]
+fn a_demo_verdict_can_be_reproduced_by_hand() {
+    use std::io::BufRead;
+    let dir = TempDir::new("by-hand");
+    let (ca, decls) = (dir.join("lab-ca.pem"), dir.join("declarations"));
+    let mut lab = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["lab", "--lab-net", "127.77.6.0", "--ca-out", ca.to_str().unwrap()])
+        .args(["--declarations-out", decls.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let out = lab.stdout.take().unwrap();
+    let lab = Kill(lab);
+    let mut printed = String::new();
+    for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("lab running") {
+            break;
+        }
+    }
+    assert!(printed.contains("lab CA certificate written to"), "{printed}");
+    let o = iotvet(&[
+        "assess",
+        "127.77.6.30",
+        "--ports",
+        "2222,8080,8443,8883",
+        "--udp-ports",
+        "none",
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--declaration",
+        decls.join("hub.toml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    drop(lab);
+    let report = Report::from_json(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let manifest =
+        iotvet_lab::Manifest::parse(iotvet_lab::manifests().iter().find(|(n, _)| *n == "hub").unwrap().1).unwrap();
+    let diff = manifest.differences(&report.assessment());
+    assert!(diff.is_empty(), "by hand differs from the demo's hub:\n{}", diff.join("\n"));
+    assert_eq!(code(&o), 0);
 }

@@ -161,6 +161,10 @@ pub fn declaration(command: DeclarationCommand) -> Result<u8> {
         DeclarationCommand::Check { file } => {
             let (d, _) = read_declaration(&file)?;
             println!("{}: a valid declaration for {} by {}", file.display(), d.product.name, d.product.vendor);
+            let open = d.unanswered();
+            if !open.is_empty() {
+                println!("not answered (their guidelines stay unknown on the vendor's side): {}", open.join(", "));
+            }
         }
     }
     Ok(crate::exit::MEETS)

@@ -18,6 +18,19 @@ pub async fn run(args: LabArgs) -> Result<u8> {
         return Ok(crate::exit::MEETS);
     }
     let lab = Lab::start(net, args.only.as_deref()).await?;
+    if let Some(path) = &args.ca_out {
+        std::fs::write(path, &lab.ca_pem).with_context(|| format!("writing the lab CA to {}", path.display()))?;
+        println!("lab CA certificate written to {} (assess ... --ca-file {})", path.display(), path.display());
+    }
+    if let Some(dir) = &args.declarations_out {
+        crate::output::prepare_dir(dir)?;
+        for d in &lab.devices {
+            if let Some(text) = &d.declaration {
+                let path = crate::output::write_file(dir, &format!("{}.toml", d.spec.name), text)?;
+                println!("declaration of {} written to {}", d.spec.name, path.display());
+            }
+        }
+    }
     for d in &lab.devices {
         println!("{:<8} {:<14} {}", d.spec.name, d.address, d.spec.description);
         for s in d.spec.services {
