@@ -10,15 +10,46 @@ use clap::{Args, Parser, Subcommand};
 mod cmd;
 mod output;
 
+const EXIT_CODES: &str = "\
+Exit codes: 0 meets the standards (or success), 1 a failing finding, 2 error (nothing judged),
+3 unknown (nothing fails, something could not be settled). With --fail-on SEVERITY only failing
+findings at or above it give 1; with --unknown-ok 3 becomes 0; findings accepted by the ignore
+file (.iotvetignore) or present in --baseline never gate. `diff` exits on what is new.
+
+Environment: NO_COLOR, COLUMNS (wrap width off a terminal), IOTVET_LOG=info|debug|trace (events on
+stderr), IOTVET_PROGRESS_EVERY=SECONDS. iotvet keeps no data and reads no config file: every
+setting is a flag, every result is written where --out says.";
+
+const DEMO_EXAMPLES: &str = "Examples:
+  iotvet demo                         the lab, a scorecard, reports in ./iotvet-demo
+  iotvet demo --out /tmp/lab --fail-on high   gate a CI job on the lab";
+const ASSESS_EXAMPLES: &str = "Examples:
+  iotvet assess 192.168.1.20                               probe, judge, print
+  iotvet assess cam.local --declaration cam.toml --out reports/
+  iotvet assess 192.168.1.20 -p 1-1024 --no-credentials -f sarif > cam.sarif
+  iotvet assess 192.168.1.20 --fail-on high --baseline last.json --ignore-file .iotvetignore";
+const SCAN_EXAMPLES: &str = "Examples:
+  iotvet scan 192.168.1.20
+  iotvet scan 192.168.1.0/28 -p 22,23,80,443,554,1883,8080 -f json";
+const TLS_EXAMPLES: &str = "Examples:
+  iotvet tls cam.local              port 443, SNI cam.local
+  iotvet tls 192.168.1.20:8443 --sni cam.local
+  iotvet tls mail.example.net -p 143 --starttls imap";
+const REPORT_EXAMPLES: &str = "Examples:
+  iotvet report reports/report.json -f html > cam.html
+  iotvet report reports/report.json --rejudge --out rejudged/
+  iotvet report reports/report.json --guidelines MS-1,MS-3 --fail-on critical";
+const DIFF_EXAMPLES: &str = "Examples:
+  iotvet diff last-week.json today.json
+  iotvet diff v1.2.json v1.3.json -f md > CHANGES.md";
+
 /// Exit codes, as scanners used in CI do.
 /// The exit-code policy lives with the printers, in `iotvet-report`.
 pub use iotvet_report::exit;
 
 #[derive(Parser)]
 #[command(name = "iotvet", version, about = "Vet connected consumer products against the five minimum standards for IoT security", long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 meets the standards (or success), 1 a guideline fails, 2 error, 3 unknown (nothing fails, something could not be settled)."
-)]
+#[command(after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -33,19 +64,25 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Start the built-in device lab, vet every lab device, print a scorecard and write reports.
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Vet one device: probe it, judge the five guidelines, report.
+    #[command(after_help = ASSESS_EXAMPLES)]
     Assess(Box<AssessArgs>),
     /// Discovery only: open TCP ports and the services on them (like `nmap -sV`).
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// TLS assessment of one endpoint (like testssl.sh or sslyze): versions, suites, groups,
     /// DH size, compression, renegotiation, certificate chain.
+    #[command(after_help = TLS_EXAMPLES)]
     Tls(TlsArgs),
     /// Run the emulated devices on 127.77.0.0/24 until Ctrl-C.
     Lab(LabArgs),
     /// Re-render a saved JSON report, optionally judging its case again with the current rules.
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// Compare two JSON reports of a product: findings new, fixed and changed, verdicts changed.
+    #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
@@ -55,20 +92,28 @@ enum Command {
     /// The vendor declaration / retailer checklist file.
     #[command(subcommand)]
     Declaration(DeclarationCommand),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `iotvet man > iotvet.1 && man ./iotvet.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
 pub enum DocsCommand {
     /// Fetch (https://DOMAIN/.well-known/security.txt, then /security.txt) or read a
     /// security.txt, and validate it against RFC 9116.
-    SecurityTxt(DocArgs),
-    /// Fetch or read a privacy policy or terms (HTML or text): main text, readability,
+    SecurityTxt(SecurityTxtDocArgs),
+    /// Fetch or read a privacy policy or terms (HTML, text or PDF): main text, readability,
     /// required topics, language.
     Policy(PolicyArgs),
 }
 
 #[derive(Args)]
-pub struct DocArgs {
+pub struct SecurityTxtDocArgs {
     /// A domain (optionally host:port), a URL, or a file.
     source: String,
     /// terminal or json.
@@ -76,37 +121,63 @@ pub struct DocArgs {
     format: String,
     #[command(flatten)]
     fetch: FetchArgs,
+    #[command(flatten)]
+    security_txt: SecurityTxtOptions,
 }
 
 #[derive(Args)]
 pub struct PolicyArgs {
-    #[command(flatten)]
-    doc: DocArgs,
+    /// A URL or a file.
+    source: String,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
     /// privacy-policy or terms.
     #[arg(long, default_value = "privacy-policy")]
     kind: String,
+    #[command(flatten)]
+    fetch: FetchArgs,
+    #[command(flatten)]
+    reading: ReadingArgs,
 }
 
+/// How documents are fetched (every document).
 #[derive(Args, Clone)]
 pub struct FetchArgs {
+    /// Also trust the CA certificates in this PEM file (e.g. a test lab's; `iotvet lab --ca-out`).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// At most this many MiB of decompressed content per document (a PDF beyond it is not read).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    max_document_mib: u64,
+}
+
+/// security.txt only.
+#[derive(Args, Clone, Default)]
+pub struct SecurityTxtOptions {
     /// For a security.txt read from a file: the URL it is published at (checked against Canonical).
     #[arg(long, value_name = "URL")]
     fetched_from: Option<String>,
     /// The vendor's OpenPGP public key (armored file), to verify a signed security.txt.
     #[arg(long, value_name = "FILE")]
     security_txt_key: Option<PathBuf>,
-    /// Also trust the CA certificates in this PEM file (e.g. a test lab's).
-    #[arg(long, value_name = "PEM")]
-    ca_file: Option<PathBuf>,
+}
+
+/// Policies and terms only: the plain-language thresholds.
+#[derive(Args, Clone)]
+pub struct ReadingArgs {
     /// Flesch Reading Ease a policy must reach to count as plain language.
     #[arg(long, value_name = "N", default_value_t = 60.0)]
     min_reading_ease: f64,
     /// Reading grade (Flesch-Kincaid) a policy must not exceed.
     #[arg(long, value_name = "N", default_value_t = 8.0)]
     max_grade: f64,
-    /// At most this many MiB of decompressed content per document (a PDF beyond it is not read).
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
-    max_document_mib: u64,
+}
+
+impl Default for ReadingArgs {
+    fn default() -> Self {
+        Self { min_reading_ease: 60.0, max_grade: 8.0 }
+    }
 }
 
 #[derive(Args, Clone)]
@@ -125,14 +196,21 @@ pub struct VendorArgs {
     terms: Option<String>,
     #[command(flatten)]
     fetch: FetchArgs,
+    #[command(flatten)]
+    security_txt_options: SecurityTxtOptions,
+    #[command(flatten)]
+    reading: ReadingArgs,
 }
 
 #[derive(Subcommand)]
 pub enum DeclarationCommand {
     /// Print an annotated blank declaration to fill in.
     Template,
-    /// Check a declaration file against the format.
-    Check { file: PathBuf },
+    /// Check a declaration file against the format; list the questions it leaves unanswered.
+    Check {
+        /// The declaration (TOML).
+        file: PathBuf,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -273,13 +351,13 @@ pub struct TlsArgs {
     /// HOST, HOST:PORT or an IP address (IPv6 with a port as [::1]:443).
     target: String,
     /// Port when the target names none.
-    #[arg(long, default_value_t = 443)]
+    #[arg(long, short = 'p', default_value_t = 443)]
     port: u16,
     /// Upgrade each connection first: ftp, smtp, imap or pop3.
     #[arg(long, value_name = "PROTO")]
     starttls: Option<String>,
-    /// Timeout of one handshake, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    /// Timeout of one connection and its handshake, in milliseconds.
+    #[arg(long = "connect-timeout", visible_alias = "timeout", value_name = "MS", default_value_t = 5000)]
     timeout: u64,
     /// Host name to send in SNI (default: the target when it is a name, none for an address).
     #[arg(long, value_name = "NAME")]
@@ -389,14 +467,82 @@ fn main() -> ExitCode {
             Command::Checks(a) => cmd::checks::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,
             Command::Declaration(c) => cmd::docs::declaration(c),
+            Command::Completions { shell } => {
+                use clap::CommandFactory as _;
+                clap_complete::generate(shell, &mut Cli::command(), "iotvet", &mut std::io::stdout());
+                Ok(exit::MEETS)
+            }
+            Command::Man => {
+                use clap::CommandFactory as _;
+                clap_mangen::Man::new(Cli::command())
+                    .render(&mut std::io::stdout())
+                    .map(|_| exit::MEETS)
+                    .map_err(anyhow::Error::from)
+            }
         }
     });
     runtime.shutdown_background();
     match result {
         Ok(code) => ExitCode::from(code),
+        // `iotvet man | head`: the reader went away; end as a program killed by SIGPIPE would.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("iotvet: error: {e:#}");
             ExitCode::from(exit::ERROR)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand, option and positional says what it is for, and has its examples.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) && !arg.is_hide_set() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cli, "iotvet", &mut missing);
+        missing.retain(|m| !m.ends_with(" help") && !m.ends_with(" version"));
+        assert!(missing.is_empty(), "without help: {missing:#?}");
+        for name in ["assess", "scan", "tls", "report", "diff", "demo"] {
+            let sub = cli.find_subcommand(name).unwrap();
+            assert!(sub.get_after_help().is_some_and(|h| h.to_string().contains("Examples:")), "{name}");
+        }
+    }
+
+    #[test]
+    fn each_docs_subcommand_lists_only_its_own_options() {
+        let cli = Cli::command();
+        let docs = cli.find_subcommand("docs").unwrap();
+        let ids = |name: &str| -> Vec<String> {
+            docs.find_subcommand(name).unwrap().get_arguments().map(|a| a.get_id().to_string()).collect()
+        };
+        let (sectxt, policy) = (ids("security-txt"), ids("policy"));
+        assert!(sectxt.contains(&"security_txt_key".into()) && !sectxt.contains(&"min_reading_ease".into()));
+        assert!(policy.contains(&"min_reading_ease".into()) && !policy.contains(&"security_txt_key".into()));
+        // One name for the connect timeout everywhere, and -p on tls as elsewhere.
+        for name in ["assess", "scan", "tls", "demo"] {
+            let sub = cli.find_subcommand(name).unwrap();
+            assert!(sub.get_arguments().any(|a| a.get_long() == Some("connect-timeout")), "{name}");
+            assert!(sub.get_arguments().any(|a| a.get_short() == Some('p')), "{name}");
         }
     }
 }

@@ -14,10 +14,12 @@ use iotvet_docs::{DocsOptions, DocumentSources, FetchOptions};
 use iotvet_net::now_rfc3339;
 use serde_json::json;
 
-use crate::{DeclarationCommand, DocsCommand, FetchArgs, VendorArgs};
+use crate::{DeclarationCommand, DocsCommand, FetchArgs, ReadingArgs, SecurityTxtOptions, VendorArgs};
 
 impl FetchArgs {
-    pub fn options(&self) -> Result<DocsOptions> {
+    /// The options of the document collector: how to fetch, and the options of the documents
+    /// the command reads (security.txt, policies).
+    pub fn options(&self, security_txt: &SecurityTxtOptions, reading: &ReadingArgs) -> Result<DocsOptions> {
         let mut fetch = FetchOptions::default();
         if let Some(path) = &self.ca_file {
             let pem = std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
@@ -30,11 +32,11 @@ impl FetchArgs {
         Ok(DocsOptions {
             fetch,
             thresholds: ReadabilityThresholds {
-                min_flesch_reading_ease: self.min_reading_ease,
-                max_grade: self.max_grade,
+                min_flesch_reading_ease: reading.min_reading_ease,
+                max_grade: reading.max_grade,
             },
-            security_txt_url: self.fetched_from.clone(),
-            security_txt_key: match &self.security_txt_key {
+            security_txt_url: security_txt.fetched_from.clone(),
+            security_txt_key: match &security_txt.security_txt_key {
                 Some(path) => Some(
                     std::fs::read_to_string(path)
                         .with_context(|| format!("cannot read OpenPGP key {}", path.display()))?,
@@ -92,7 +94,7 @@ pub fn vendor_inputs(args: &VendorArgs) -> Result<(Option<DeclarationFile>, Docu
         privacy_policy: args.privacy_policy.clone(),
         terms: args.terms.clone(),
     };
-    Ok((declaration, sources, args.fetch.options()?))
+    Ok((declaration, sources, args.fetch.options(&args.security_txt_options, &args.reading)?))
 }
 
 /// Reads the documents off the async runtime (the HTTP client blocks).
@@ -106,37 +108,44 @@ pub async fn collect(
 }
 
 pub async fn run(command: DocsCommand) -> Result<u8> {
-    let (args, sources, guideline) = match &command {
-        DocsCommand::SecurityTxt(a) => {
-            (a, DocumentSources { security_txt: Some(a.source.clone()), ..Default::default() }, Guideline::Ms4)
-        }
+    let (source, format, sources, guideline, options) = match &command {
+        DocsCommand::SecurityTxt(a) => (
+            &a.source,
+            &a.format,
+            DocumentSources { security_txt: Some(a.source.clone()), ..Default::default() },
+            Guideline::Ms4,
+            a.fetch.options(&a.security_txt, &ReadingArgs::default())?,
+        ),
         DocsCommand::Policy(p) => {
             let sources = match p.kind.as_str() {
-                "privacy-policy" => {
-                    DocumentSources { privacy_policy: Some(p.doc.source.clone()), ..Default::default() }
-                }
-                "terms" => DocumentSources { terms: Some(p.doc.source.clone()), ..Default::default() },
+                "privacy-policy" => DocumentSources { privacy_policy: Some(p.source.clone()), ..Default::default() },
+                "terms" => DocumentSources { terms: Some(p.source.clone()), ..Default::default() },
                 other => bail!("unknown document kind '{other}' (use privacy-policy or terms)"),
             };
-            (&p.doc, sources, Guideline::Ms5)
+            (
+                &p.source,
+                &p.format,
+                sources,
+                Guideline::Ms5,
+                p.fetch.options(&SecurityTxtOptions::default(), &p.reading)?,
+            )
         }
     };
-    if !matches!(args.format.as_str(), "terminal" | "json") {
-        bail!("unknown format '{}' for docs (use terminal or json)", args.format);
+    if !matches!(format.as_str(), "terminal" | "json") {
+        bail!("unknown format '{format}' for docs (use terminal or json)");
     }
-    let options = args.fetch.options()?;
-    let mut case = CaseFile::new(Target { name: args.source.clone(), address: args.source.clone() }, now_rfc3339());
+    let mut case = CaseFile::new(Target { name: source.clone(), address: source.clone() }, now_rfc3339());
     case.documents = collect(sources, options).await?;
     let assessment = iotvet_core::judge(&case);
     let findings: Vec<_> =
         assessment.findings.into_iter().filter(|f| f.guideline == guideline && f.location.document.is_some()).collect();
     // One source was asked for, so the section is there.
     let docs = case.documents.context("no document was read")?;
-    if args.format == "json" {
+    if format == "json" {
         let mut out = json!({
             "schema_version": iotvet_report::OUTPUT_SCHEMA_VERSION,
             "tool": iotvet_report::tool_json(),
-            "source": args.source,
+            "source": source,
             "findings": findings,
         });
         if let Some(s) = &docs.security_txt {
