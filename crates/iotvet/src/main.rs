@@ -495,6 +495,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// `iotvet tls … | head` closes stdout early; `println!` then panics. End quietly instead, as a
+/// program killed by SIGPIPE would (without unsafe code to restore SIGPIPE's default action).
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,22 +563,4 @@ mod tests {
             assert!(sub.get_arguments().any(|a| a.get_short() == Some('p')), "{name}");
         }
     }
-}
-
-/// `iotvet tls … | head` closes stdout early; `println!` then panics. End quietly instead, as a
-/// program killed by SIGPIPE would (without unsafe code to restore SIGPIPE's default action).
-fn quiet_on_closed_stdout() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        default(info);
-    }));
 }
