@@ -104,7 +104,8 @@ fn guideline_verdict(findings: &[Finding], g: Guideline) -> Verdict {
     if !failing.is_empty() {
         let places: Vec<String> = failing.iter().map(|f| format!("{} at {}", f.check, f.location)).collect();
         let mut worst: Vec<&Finding> = failing.clone();
-        worst.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        // The worst first; at equal severity what was observed before what contradicts a claim.
+        worst.sort_by_key(|f| (std::cmp::Reverse(f.severity), f.check == crate::catalog::ids::CONTRADICTED));
         let plain = |f: &Finding| crate::catalog::check(&f.check).map(|c| c.plain.clone()).unwrap_or(f.title.clone());
         let mut problems: Vec<String> = Vec::new();
         for f in worst {

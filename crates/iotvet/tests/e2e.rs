@@ -15,6 +15,7 @@ fn demo_findings_match_each_lab_manifest_exactly() {
     let text = stdout(&o);
     assert!(text.contains("camera") && text.contains("plug") && text.contains("hub"), "{text}");
     assert!(dir.join("index.html").is_file());
+    screenshots_in_headless_chromium(&dir);
     // One combined SARIF for code scanning: a run (a category) per device.
     let combined: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("iotvet.sarif")).unwrap()).unwrap();
@@ -575,4 +576,47 @@ fn a_demo_verdict_can_be_reproduced_by_hand() {
     let diff = manifest.differences(&report.assessment());
     assert!(diff.is_empty(), "by hand differs from the demo's hub:\n{}", diff.join("\n"));
     assert_eq!(code(&o), 0);
+}
+
+/// The demo's index and the camera's report, rendered by headless Chromium (Debian `chromium`):
+/// each must paint a real page. With `IOTVET_UPDATE_SCREENSHOTS=1` the pictures replace the ones
+/// committed under `docs/screenshots/` (the README shows them).
+fn screenshots_in_headless_chromium(reports: &std::path::Path) {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| std::process::Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
+    else {
+        assert!(std::env::var_os("CI").is_none(), "chromium is missing in CI");
+        eprintln!("SKIPPED: no chromium to render the reports");
+        return;
+    };
+    let shots = TempDir::new("shots");
+    for (page, name, size) in
+        [("index.html", "demo-index.png", "1100,900"), ("camera/report.html", "camera-report.png", "1100,2400")]
+    {
+        let png = shots.join(name);
+        let url = format!("file://{}", reports.join(page).display());
+        let o = std::process::Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"])
+            .arg(format!("--user-data-dir={}", shots.join("profile").display()))
+            .arg(format!("--window-size={size}"))
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(&url)
+            .output()
+            .unwrap();
+        let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{name}: {e}; chromium said {}", stderr(&o)));
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 20_000, "{name}: {} bytes", bytes.len());
+        // What the browser built from the page: the verdicts and the legend are there.
+        let dom = std::process::Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(format!("--user-data-dir={}", shots.join("profile").display()))
+            .arg(&url)
+            .output()
+            .unwrap();
+        let dom = stdout(&dom);
+        assert!(dom.contains("MS-3") && dom.contains("class=\"legend\""), "{name}: {dom}");
+        if std::env::var_os("IOTVET_UPDATE_SCREENSHOTS").is_some() {
+            std::fs::copy(&png, repo_file(&format!("docs/screenshots/{name}"))).unwrap();
+        }
+    }
 }
