@@ -7,7 +7,9 @@
 
 pub mod adb;
 pub mod bytes;
+pub mod client_hello;
 pub mod dns;
+pub mod fingerprint;
 pub mod form;
 pub mod greeting;
 pub mod http;
