@@ -47,6 +47,9 @@ pub struct CaseFile {
     /// Where the declaration was read from, with the line of each key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration_source: Option<crate::declaration::DeclarationSource>,
+    /// What a capture of the device's own traffic showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<crate::traffic::TrafficSection>,
 }
 
 impl CaseFile {
@@ -59,6 +62,7 @@ impl CaseFile {
             documents: None,
             declaration: None,
             declaration_source: None,
+            traffic: None,
         }
     }
 

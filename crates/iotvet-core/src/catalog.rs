@@ -153,8 +153,14 @@ pub mod ids {
     pub const TLS_UNTRUSTED_CERT: &str = "enc.tls-untrusted-cert";
     pub const COAP_WITHOUT_DTLS: &str = "enc.coap-without-dtls";
     pub const SNMP_V1V2C: &str = "enc.snmp-v1v2c";
+    pub const TRAFFIC_PLAINTEXT: &str = "enc.traffic-plaintext";
+    pub const TRAFFIC_SECRET: &str = "enc.traffic-secret-in-clear";
+    pub const TRAFFIC_WEAK_TLS: &str = "enc.traffic-weak-client-tls";
+    pub const UPDATE_CHANNEL: &str = "upd.update-channel";
+    pub const TRAFFIC_TRACKERS: &str = "priv.traffic-trackers";
+    pub const TRAFFIC_PERSONAL_DATA: &str = "priv.traffic-personal-data-in-clear";
     pub const UPNP_PLAIN_HTTP: &str = "enc.upnp-plain-http";
-    pub const ALL: [&str; 28] = [
+    pub const ALL: [&str; 34] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -183,6 +189,12 @@ pub mod ids {
         COAP_WITHOUT_DTLS,
         SNMP_V1V2C,
         UPNP_PLAIN_HTTP,
+        TRAFFIC_PLAINTEXT,
+        TRAFFIC_SECRET,
+        TRAFFIC_WEAK_TLS,
+        UPDATE_CHANNEL,
+        TRAFFIC_TRACKERS,
+        TRAFFIC_PERSONAL_DATA,
     ];
 }
 

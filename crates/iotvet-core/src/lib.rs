@@ -12,6 +12,7 @@ pub mod gate;
 pub mod guideline;
 pub mod logins;
 pub mod rules;
+pub mod traffic;
 pub mod verdict;
 
 pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};

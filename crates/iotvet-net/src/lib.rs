@@ -4,7 +4,7 @@
 
 /// Byte helpers, from the wire crate (kept at this path for the collectors).
 pub use iotvet_wire::bytes;
-pub mod cert;
+pub use iotvet_wire::cert;
 pub mod creds;
 pub mod identify;
 pub mod login;

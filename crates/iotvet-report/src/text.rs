@@ -157,6 +157,110 @@ pub fn documents(docs: &DocumentsSection, findings: &[Finding], width: usize) ->
     out
 }
 
+/// `iotvet traffic`: the capture, then the hosts (no device) or the device's flows,
+/// destinations, secrets and findings.
+pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Finding]>, width: usize) -> String {
+    let mut out = String::new();
+    let c = &t.capture;
+    let _ = writeln!(
+        out,
+        "{} ({}; {}): {} packets, {} bytes, {:.1} s",
+        p_(&c.file),
+        c.format,
+        c.link_types.join(", "),
+        c.packets,
+        c.bytes,
+        c.duration_s
+    );
+    for s in &c.skipped {
+        out.push_str(&wrap_to(
+            width,
+            "  skipped: ",
+            11,
+            &format!("{} × {} (first packet {})", s.count, s.reason, s.first_packet),
+        ));
+    }
+    let Some(findings) = findings else {
+        let _ = writeln!(out, "\n{:<19} {:<28} {:>8} {:>10} {:>6}  NAMES", "MAC", "IP", "PACKETS", "BYTES", "FLOWS");
+        for h in &t.devices {
+            let head = format!(
+                "{:<19} {:<28} {:>8} {:>10} {:>6}  ",
+                h.mac.as_deref().unwrap_or("-"),
+                h.ips.join(","),
+                h.packets,
+                h.bytes,
+                h.flows
+            );
+            out.push_str(&wrap_to(width, &head, head.chars().count(), &p_(&h.names.join("; "))));
+        }
+        out.push_str("\nPick the product under test with --device IP or --device MAC.\n");
+        return out;
+    };
+    let _ = writeln!(out, "\nFlows of {} ({}):", p_(t.device.as_deref().unwrap_or("")), t.flows.len());
+    for f in &t.flows {
+        let enc = match f.encrypted {
+            Some(true) => "encrypted",
+            Some(false) => "PLAINTEXT",
+            None => "?",
+        };
+        let name = f.server_name.as_deref().map(|n| format!(" ({})", p_(n))).unwrap_or_default();
+        let mut detail = format!("{} → {}{name}, {} packets, {} bytes", f.client, f.server, f.packets, f.bytes);
+        if let Some(tls) = &f.tls {
+            if let Some(v) = &tls.version {
+                detail.push_str(&format!(", {v}"));
+            }
+            if let Some(s) = &tls.cipher_suite {
+                detail.push_str(&format!(" {s}"));
+            }
+            if let Some(j) = &tls.ja4 {
+                detail.push_str(&format!(", JA4 {j}"));
+            }
+        }
+        if let Some(u) = &f.update {
+            detail.push_str(&format!("; update traffic: {}", p_(u)));
+        }
+        let head = format!("  {:<8} {:<9} ", f.protocol, enc);
+        out.push_str(&wrap_to(width, &head, 21, &p_(&detail)));
+    }
+    if !t.destinations.is_empty() {
+        let _ = writeln!(out, "\nDestinations:");
+        for d in &t.destinations {
+            let tracker = d.tracker.as_deref().map(|x| format!("; TRACKER {x}")).unwrap_or_default();
+            let line = format!(
+                "{} [{}] {}: {} flows, {} bytes, {} encrypted{tracker}",
+                d.ip,
+                d.party,
+                p_(&d.names.join(", ")),
+                d.flows,
+                d.bytes,
+                d.encrypted_bytes
+            );
+            out.push_str(&wrap_to(width, "  ", 4, &line));
+        }
+    }
+    if !t.secrets.is_empty() {
+        let _ = writeln!(out, "\nIn clear:");
+        for s in &t.secrets {
+            out.push_str(&wrap_to(
+                width,
+                "  ",
+                4,
+                &p_(&format!("{}: {} — {} (packet {}, {})", s.kind, s.value, s.how, s.packet, s.place)),
+            ));
+        }
+    }
+    let _ = writeln!(out, "\nFindings:");
+    for f in findings.iter().filter(|f| {
+        f.location.service.as_deref().is_some_and(|s| s.contains("traffic"))
+            || f.check.contains("traffic")
+            || f.check == "upd.update-channel"
+    }) {
+        let head = format!("  {:<7} {:<36} ", f.status.as_str().to_uppercase(), f.check);
+        out.push_str(&wrap_to(width, &head, 10, &p_(&f.evidence.join("; "))));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,73 @@ pub fn parse_head(b: &[u8]) -> Option<Head> {
     Some(Head { status_line, status, text, body_offset: end })
 }
 
+/// An HTTP or RTSP request head, as a device sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    /// `HTTP/1.1`, `RTSP/1.0`, …
+    pub version: String,
+    /// The head as text (request line and headers).
+    pub text: String,
+    /// Where the body starts (the bytes' length when the head is cut short).
+    pub body_offset: usize,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.text, name)
+    }
+}
+
+/// The request methods a request line may start with (HTTP, WebDAV, RTSP, SSDP).
+const METHODS: [&str; 20] = [
+    "GET",
+    "POST",
+    "PUT",
+    "HEAD",
+    "DELETE",
+    "OPTIONS",
+    "PATCH",
+    "CONNECT",
+    "TRACE",
+    "PROPFIND",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "M-SEARCH",
+    "DESCRIBE",
+    "SETUP",
+    "PLAY",
+    "PAUSE",
+    "TEARDOWN",
+    "ANNOUNCE",
+    "GET_PARAMETER",
+];
+
+/// Reads a request head: `METHOD target HTTP/x.y` (or `RTSP/1.0`) and its headers.
+pub fn parse_request(b: &[u8]) -> Option<Request> {
+    let line_end = b.iter().take(4096).position(|c| *c == b'\n')?;
+    let line = std::str::from_utf8(b.get(..line_end)?).ok()?.trim_end();
+    let mut parts = line.split(' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if !METHODS.contains(&method) || !(version.starts_with("HTTP/") || version.starts_with("RTSP/")) {
+        return None;
+    }
+    let end = head_end(b).unwrap_or(b.len().min(HEAD_CAP));
+    Some(Request {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        version: version.to_owned(),
+        text: String::from_utf8_lossy(b.get(..end)?).into_owned(),
+        body_offset: end,
+    })
+}
+
+/// Whether `b` starts like a request line (a known method and a space), before it is whole.
+pub fn looks_like_request(b: &[u8]) -> bool {
+    METHODS.iter().any(|m| b.starts_with(m.as_bytes()) && b.get(m.len()) == Some(&b' '))
+}
+
 /// The response head is in and, if it announced a length, so is the body.
 pub fn response_complete(b: &[u8]) -> bool {
     let Some(end) = head_end(b) else { return false };
@@ -96,6 +163,15 @@ mod tests {
         assert!(has_login_form(body) && response_complete(r));
         assert!(parse_head(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n").is_some_and(|h| h.status == 200));
         assert!(parse_head(b"SSH-2.0-x").is_none() && parse_head(b"HTTP/1.1 abc").is_none());
+        let q = parse_request(b"GET /fw/check?v=1 HTTP/1.1\r\nHost: upd.example\r\nUser-Agent: cam/1\r\n\r\n").unwrap();
+        assert_eq!(
+            (q.method.as_str(), q.target.as_str(), q.header("host")),
+            ("GET", "/fw/check?v=1", Some("upd.example"))
+        );
+        assert!(
+            parse_request(b"M-SEARCH * HTTP/1.1\r\n\r\n").is_some() && parse_request(b"GOT / HTTP/1.1\r\n").is_none()
+        );
+        assert!(looks_like_request(b"POST ") && !looks_like_request(b"POSTER"));
         assert_eq!(html_title(b"<title>unclosed"), None);
         for n in 0..r.len() {
             let cut = r.get(..n).unwrap_or_default();

@@ -7,6 +7,7 @@
 
 pub mod adb;
 pub mod bytes;
+pub mod cert;
 pub mod client_hello;
 pub mod dns;
 pub mod fingerprint;

@@ -129,6 +129,24 @@ pub fn parse_response(b: &[u8]) -> Option<SnmpResponse> {
     })
 }
 
+/// The version and, for v1/v2c, the community of any SNMP message (request, response, trap).
+/// Version numbers as on the wire: 0 is v1, 1 is v2c, 3 is v3.
+pub fn message_header(b: &[u8]) -> Option<(i64, Option<String>)> {
+    let (0x30, msg, _) = read_tlv(b)? else { return None };
+    let (0x02, version, rest) = read_tlv(msg)? else { return None };
+    let version = integer(version)?;
+    match version {
+        0 | 1 => {
+            let (0x04, community, rest) = read_tlv(rest)? else { return None };
+            // A PDU must follow: GetRequest (0xa0) … Report (0xa8), or a v1 Trap (0xa4).
+            let (tag, _, _) = read_tlv(rest)?;
+            (0xa0..=0xa8).contains(&tag).then(|| (version, Some(String::from_utf8_lossy(community).into_owned())))
+        }
+        3 => Some((3, None)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 mod tests {

@@ -359,6 +359,8 @@ pub struct Flight {
 pub struct ServerHello {
     /// The version chosen: supported_versions' when present, else the legacy field.
     pub version: u16,
+    /// The legacy version field as sent (0x0303 in a TLS 1.3 hello; JA3S uses it).
+    pub legacy_version: u16,
     pub cipher_suite: u16,
     pub compression: u8,
     /// Extension types the server sent, in order.
@@ -445,6 +447,7 @@ fn parse_server_hello(b: &[u8]) -> Option<ServerHello> {
     let compression = *b.get(at + 2)?;
     let mut hello = ServerHello {
         version: legacy,
+        legacy_version: legacy,
         cipher_suite,
         compression,
         extensions: vec![],

@@ -39,6 +39,13 @@ const REPORT_EXAMPLES: &str = "Examples:
   iotvet report reports/report.json -f html > cam.html
   iotvet report reports/report.json --rejudge --out rejudged/
   iotvet report reports/report.json --guidelines MS-1,MS-3 --fail-on critical";
+const TRAFFIC_EXAMPLES: &str = "Examples:
+  iotvet traffic home.pcapng                         the hosts seen: pick the device
+  iotvet traffic home.pcapng --device 192.168.1.20 --vendor-domain example-cam.com
+  iotvet traffic cam.pcap --device aa:bb:cc:dd:ee:ff -f json > cam-traffic.json
+
+Capture a device by mirroring its traffic: `tcpdump -i br-lan -w cam.pcap host 192.168.1.20` on
+the router, a mirror port on a switch, or Wireshark on a hotspot the device joins.";
 const DIFF_EXAMPLES: &str = "Examples:
   iotvet diff last-week.json today.json
   iotvet diff v1.2.json v1.3.json -f md > CHANGES.md";
@@ -84,6 +91,10 @@ enum Command {
     /// Compare two JSON reports of a product: findings new, fixed and changed, verdicts changed.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// What a device itself sends, from a capture (pcap or pcapng): its flows, whether each is
+    /// encrypted, whom it talks to, secrets in clear, update traffic.
+    #[command(after_help = TRAFFIC_EXAMPLES)]
+    Traffic(TrafficArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
     /// Read the vendor's documents alone: security.txt, privacy policy, terms.
@@ -424,6 +435,27 @@ pub struct DiffArgs {
 }
 
 #[derive(Args)]
+pub struct TrafficArgs {
+    /// The capture: pcap or pcapng.
+    capture: PathBuf,
+    /// The product under test: its IP or MAC address (without it, the hosts seen are listed).
+    #[arg(long, value_name = "IP|MAC")]
+    device: Option<String>,
+    /// A domain of the vendor's (first party); repeat for several.
+    #[arg(long, value_name = "DOMAIN")]
+    vendor_domain: Vec<String>,
+    /// Tracker domains to use instead of the bundled lists (one per line, or hosts format).
+    #[arg(long, value_name = "FILE")]
+    tracker_list: Option<PathBuf>,
+    /// Show credentials and personal data found in clear (masked by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+}
+
+#[derive(Args)]
 pub struct ChecksArgs {
     /// Only checks that give evidence for this standard: etsi-en-303-645, uk-psti, eu-cra,
     /// owasp-iot-2018, nist-ir-8425.
@@ -465,6 +497,7 @@ fn main() -> ExitCode {
             Command::Report(a) => cmd::report::run(a),
             Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
+            Command::Traffic(a) => cmd::traffic::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,
             Command::Declaration(c) => cmd::docs::declaration(c),
             Command::Completions { shell } => {

@@ -6,7 +6,7 @@ use crate::{
     catalog::{self, ids},
     finding::{Finding, Location, Status},
     guideline::Guideline,
-    rules::{enc, pwd},
+    rules::{enc, pwd, traffic},
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
@@ -15,7 +15,8 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     if d.security.all_communications_encrypted == Some(true) {
         let plaintext: Vec<Finding> =
             enc::plaintext_services(case).into_iter().filter(|f| f.status == Status::Fail).collect();
-        if !plaintext.is_empty() {
+        let sent = traffic::plaintext_flows(case);
+        if !plaintext.is_empty() || !sent.is_empty() {
             let mut f = contradiction(
                 case.declared_at("security.all_communications_encrypted"),
                 Guideline::Ms1,
@@ -24,6 +25,9 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             .evidence("declared: all local and network communications are encrypted");
             for p in &plaintext {
                 f = f.evidence(format!("observed: {} without encryption", p.location));
+            }
+            for s in sent.iter().take(8) {
+                f = f.evidence(format!("observed in the capture: {s} without encryption"));
             }
             out.push(f);
         }

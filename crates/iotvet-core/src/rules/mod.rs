@@ -10,6 +10,7 @@ pub mod decl;
 pub mod enc;
 pub mod priv_;
 pub mod pwd;
+pub mod traffic;
 pub mod upd;
 pub mod vul;
 
@@ -21,6 +22,7 @@ pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
     findings.extend(pwd::findings(case));
     findings.extend(vul::findings(case));
     findings.extend(priv_::findings(case));
+    findings.extend(traffic::findings(case));
     findings.extend(decl::findings(case));
     findings
 }

@@ -17,6 +17,7 @@ pub mod lab;
 pub mod report;
 pub mod scan;
 pub mod tls;
+pub mod traffic;
 pub mod vet;
 
 impl ProbeArgs {

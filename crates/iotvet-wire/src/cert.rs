@@ -69,15 +69,13 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
             for name in &ext.value.general_names {
                 match name {
                     GeneralName::DNSName(d) => sans.push(format!("DNS:{d}")),
-                    GeneralName::IPAddress(b) => match b.len() {
-                        4 => sans.push(format!("IP:{}", IpAddr::from([b[0], b[1], b[2], b[3]]))),
-                        16 => {
-                            let mut a = [0u8; 16];
-                            a.copy_from_slice(b);
-                            sans.push(format!("IP:{}", IpAddr::from(a)));
+                    GeneralName::IPAddress(b) => {
+                        if let Ok(v4) = <[u8; 4]>::try_from(*b) {
+                            sans.push(format!("IP:{}", IpAddr::from(v4)));
+                        } else if let Ok(v6) = <[u8; 16]>::try_from(*b) {
+                            sans.push(format!("IP:{}", IpAddr::from(v6)));
                         }
-                        _ => {}
-                    },
+                    }
                     _ => {}
                 }
             }
@@ -174,7 +172,7 @@ fn certificate_error(e: &rustls::CertificateError) -> String {
             // e.g. `UnknownIssuer`, `BadSignature`, `Other(OtherError(CaUsedAsEndEntity))`.
             let text = format!("{other:?}");
             let inner = text.trim_start_matches("Other(OtherError(").trim_end_matches(')');
-            inner[..inner.find([' ', '(', '{']).unwrap_or(inner.len())].to_owned()
+            inner.split([' ', '(', '{']).next().unwrap_or(inner).to_owned()
         }
     }
 }

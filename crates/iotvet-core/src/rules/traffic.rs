@@ -1,0 +1,231 @@
+//! The rules on a capture of the device's own traffic (the case's `traffic` section, with a
+//! device selected): MS-1 plaintext flows, secrets in clear, the device's own TLS; MS-2 the
+//! update channel; MS-5 trackers and personal data in clear. Without a capture these rules say
+//! nothing (the other rules carry the guidelines); a capture without a device selected is an
+//! inventory, not a judgement.
+
+use crate::{
+    case::CaseFile,
+    catalog::ids,
+    finding::{Finding, Location},
+    traffic::{FlowSeen, TrafficSection},
+};
+
+/// Protocols that are network plumbing: counted, not failed, when in clear.
+const PLUMBING: [&str; 5] = ["dns", "mdns", "dhcp", "ntp", "ssdp"];
+
+fn server_of(f: &FlowSeen) -> (String, u16) {
+    match f.server.parse::<std::net::SocketAddr>() {
+        Ok(a) => (a.ip().to_string(), a.port()),
+        Err(_) => (f.server.clone(), 0),
+    }
+}
+
+/// The place of a flow's finding: the device towards one server endpoint.
+fn at(case: &CaseFile, f: &FlowSeen) -> Location {
+    let (ip, port) = server_of(f);
+    let name = f.server_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    Location {
+        target: format!("{}→{ip}", case.target.address),
+        port: Some(port),
+        transport: Some(f.transport),
+        service: Some(format!("{} traffic{name}", f.protocol)),
+        document: None,
+        field: None,
+    }
+}
+
+fn device_loc(case: &CaseFile) -> Location {
+    Location { service: Some("traffic".into()), ..Location::device(&case.target.address) }
+}
+
+pub fn findings(case: &CaseFile) -> Vec<Finding> {
+    let Some(t) = case.traffic.as_ref().filter(|t| t.device.is_some()) else { return vec![] };
+    let mut out = Vec::new();
+    out.extend(plaintext(case, t));
+    out.extend(secrets(case, t));
+    out.extend(client_tls(case, t));
+    out.push(update_channel(case, t));
+    out.push(trackers(case, t));
+    out.extend(personal_data(case, t));
+    out
+}
+
+fn share(t: &TrafficSection) -> String {
+    let (n_enc, n, b_enc, b) = t.encrypted_share();
+    let pct = |a: u64, b: u64| (a * 100).checked_div(b).unwrap_or(0);
+    format!(
+        "{n_enc} of {n} flows ({}%) and {b_enc} of {b} payload bytes ({}%) encrypted, in {} from {}",
+        pct(n_enc as u64, n as u64),
+        pct(b_enc, b),
+        t.capture.file,
+        t.device.as_deref().unwrap_or("the device")
+    )
+}
+
+fn plaintext(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
+    let app = |f: &&FlowSeen| !PLUMBING.contains(&f.protocol.as_str()) && f.payload_bytes > 0;
+    // One finding per server endpoint and protocol.
+    let mut groups: Vec<(String, Vec<&FlowSeen>)> = Vec::new();
+    for f in t.flows.iter().filter(app).filter(|f| f.encrypted == Some(false)) {
+        let key = format!("{}|{}", f.server, f.protocol);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(f),
+            None => groups.push((key, vec![f])),
+        }
+    }
+    let mut out: Vec<Finding> = groups
+        .into_iter()
+        .filter_map(|(_, flows)| {
+            let first = *flows.first()?;
+            let bytes: u64 = flows.iter().map(|f| f.payload_bytes).sum();
+            let mut f = Finding::fail(ids::TRAFFIC_PLAINTEXT, at(case, first))
+                .evidence(format!(
+                    "{} {} flow(s) to {} in clear: {bytes} payload bytes, first at packet {} ({})",
+                    flows.len(),
+                    first.protocol,
+                    first.server,
+                    first.first_packet,
+                    first.identified_by
+                ))
+                .evidence(share(t));
+            if let Some(h) = first.http.first() {
+                f = f.evidence(format!("first request: {} {}{}", h.method, h.host.as_deref().unwrap_or(""), h.path));
+            }
+            Some(f)
+        })
+        .collect();
+    let untold: Vec<&FlowSeen> = t.flows.iter().filter(app).filter(|f| f.encrypted.is_none()).collect();
+    if out.is_empty() {
+        let encrypted = t.flows.iter().filter(app).filter(|f| f.encrypted == Some(true)).count();
+        if !untold.is_empty() {
+            let mut f = Finding::unknown(ids::TRAFFIC_PLAINTEXT, device_loc(case))
+                .evidence(format!("{} flow(s) whose encryption could not be told", untold.len()))
+                .needs("the protocol of the flows iotvet could not recognise");
+            for u in untold.iter().take(5) {
+                f = f.evidence(format!("{} → {}: {}", u.client, u.server, u.identified_by));
+            }
+            out.push(f);
+        } else if encrypted > 0 {
+            out.push(Finding::pass(ids::TRAFFIC_PLAINTEXT, device_loc(case)).evidence(share(t)));
+        } else {
+            out.push(
+                Finding::unknown(ids::TRAFFIC_PLAINTEXT, device_loc(case))
+                    .evidence(format!("no application traffic of the device in {}", t.capture.file))
+                    .needs("a capture in which the device talks to its cloud or app"),
+            );
+        }
+    }
+    out
+}
+
+fn secrets(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for s in t.secrets.iter().filter(|s| matches!(s.kind.as_str(), "credential" | "token" | "wifi")) {
+        let loc = Location { service: Some(format!("{} ({})", s.kind, s.place)), ..device_loc(case) };
+        let loc = Location { document: Some(format!("packet {}", s.packet)), ..loc };
+        out.push(
+            Finding::fail(ids::TRAFFIC_SECRET, loc)
+                .evidence(format!("{}: {} (packet {}, {})", s.how, s.value, s.packet, s.place)),
+        );
+    }
+    if out.is_empty() {
+        out.push(
+            Finding::pass(ids::TRAFFIC_SECRET, device_loc(case))
+                .evidence("no credential, key or Wi-Fi setting seen in clear in the device's flows"),
+        );
+    }
+    out
+}
+
+fn client_tls(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let legacy = ["SSLv3", "TLSv1.0", "TLSv1.1", "DTLSv1.0"];
+    for f in &t.flows {
+        let Some(tls) = &f.tls else { continue };
+        let mut why = Vec::new();
+        if !tls.client_versions.is_empty() && tls.client_versions.iter().all(|v| legacy.contains(&v.as_str())) {
+            why.push(format!("offers only {}", tls.client_versions.join(", ")));
+        }
+        if !tls.weak_client_suites.is_empty() {
+            why.push(format!("offers weak suites: {}", tls.weak_client_suites.join(", ")));
+        }
+        if let Some(v) = tls.version.as_deref().filter(|v| legacy.contains(v)) {
+            why.push(format!("went on with the server's {v}"));
+        }
+        if !why.is_empty() {
+            out.push(Finding::fail(ids::TRAFFIC_WEAK_TLS, at(case, f)).evidence(format!(
+                "the device's ClientHello to {} (packet {}) {}",
+                f.server,
+                f.first_packet,
+                why.join("; ")
+            )));
+        }
+    }
+    out
+}
+
+fn update_channel(case: &CaseFile, t: &TrafficSection) -> Finding {
+    let updates: Vec<&FlowSeen> = t.flows.iter().filter(|f| f.update.is_some()).collect();
+    if let Some(f) = updates.iter().find(|f| f.encrypted == Some(false)) {
+        return Finding::fail(ids::UPDATE_CHANNEL, at(case, f)).evidence(format!(
+            "{} (packet {}), in clear",
+            f.update.as_deref().unwrap_or(""),
+            f.first_packet
+        ));
+    }
+    if let Some(f) = updates.iter().find(|f| f.encrypted == Some(true)) {
+        return Finding::pass(ids::UPDATE_CHANNEL, at(case, f)).evidence(format!(
+            "{} (packet {}), encrypted",
+            f.update.as_deref().unwrap_or(""),
+            f.first_packet
+        ));
+    }
+    Finding::unknown(ids::UPDATE_CHANNEL, device_loc(case))
+        .evidence(format!("no update check or download recognised in {}", t.capture.file))
+}
+
+fn trackers(case: &CaseFile, t: &TrafficSection) -> Finding {
+    let hit: Vec<String> = t
+        .destinations
+        .iter()
+        .filter_map(|d| d.tracker.as_ref().map(|tr| format!("{} ({} flows): {tr}", d.ip, d.flows)))
+        .collect();
+    if hit.is_empty() {
+        return Finding::pass(ids::TRAFFIC_TRACKERS, device_loc(case)).evidence(format!(
+            "none of {} destinations is on the tracker list {}",
+            t.destinations.len(),
+            t.tracker_list.as_deref().unwrap_or("(none)")
+        ));
+    }
+    let mut f = Finding::fail(ids::TRAFFIC_TRACKERS, device_loc(case))
+        .evidence(format!("{} tracker destination(s)", hit.len()));
+    for h in hit {
+        f = f.evidence(h);
+    }
+    f
+}
+
+fn personal_data(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
+    let kinds = ["email", "geolocation", "mac-address", "serial-number"];
+    let seen: Vec<_> = t.secrets.iter().filter(|s| kinds.contains(&s.kind.as_str())).collect();
+    if seen.is_empty() {
+        return vec![Finding::pass(ids::TRAFFIC_PERSONAL_DATA, device_loc(case))
+            .evidence("no e-mail address, coordinates, MAC address or serial number seen in clear")];
+    }
+    let mut f = Finding::fail(ids::TRAFFIC_PERSONAL_DATA, device_loc(case));
+    for s in seen.iter().take(12) {
+        f = f.evidence(format!("{}: {} (packet {}, {})", s.how, s.value, s.packet, s.place));
+    }
+    vec![f]
+}
+
+/// Plaintext application flows of the capture (for `decl.contradicted`).
+pub fn plaintext_flows(case: &CaseFile) -> Vec<String> {
+    let Some(t) = case.traffic.as_ref().filter(|t| t.device.is_some()) else { return vec![] };
+    t.flows
+        .iter()
+        .filter(|f| f.encrypted == Some(false) && f.payload_bytes > 0 && !PLUMBING.contains(&f.protocol.as_str()))
+        .map(|f| format!("{} {} → {} (packet {})", f.protocol, f.client, f.server, f.first_packet))
+        .collect()
+}

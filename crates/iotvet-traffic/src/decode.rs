@@ -1,0 +1,231 @@
+//! From captured bytes to addresses, ports and payload: the link layer (Ethernet with 802.1Q
+//! VLANs, Linux cooked SLL and SLL2, raw IPv4/IPv6, BSD loopback), IPv4/IPv6, TCP and UDP, with
+//! etherparse. IP fragments are reassembled with etherparse's pool, bounded here by age and
+//! count (the pool itself is not). SLL2 and BSD loopback are a fixed header before an EtherType
+//! or an address family, read by hand (etherparse has no slicer for them).
+
+use std::net::IpAddr;
+
+use etherparse::defrag::IpDefragPool;
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LinkSlice, NetSlice, SlicedPacket, TransportSlice};
+
+/// The transport of a packet.
+pub enum L4<'a> {
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        syn: bool,
+        ack: bool,
+        fin: bool,
+        rst: bool,
+        payload: &'a [u8],
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+    },
+    /// ICMP, IGMP, other IP protocols: counted with the host, not a flow.
+    Other,
+}
+
+/// A packet decoded down to its transport.
+pub struct Decoded<'a> {
+    pub src_mac: Option<[u8; 6]>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub l4: L4<'a>,
+    /// The IP packet was cut by the snap length (its header says more than was captured).
+    pub cut: bool,
+}
+
+/// Why a packet was not decoded (reported as a skip reason).
+pub type Skip = &'static str;
+
+/// Fragments waiting longer than this (capture seconds) are dropped.
+const FRAGMENT_AGE: f64 = 30.0;
+/// More pending fragment chains than this and the pool is emptied (a fragment flood).
+const FRAGMENT_CHAINS: usize = 4096;
+
+#[derive(Default)]
+pub struct Decoder {
+    pool: IpDefragPool<u64, ()>,
+    pending: usize,
+    last_sweep: u64,
+    /// Reassembled datagrams, kept until the caller has read them.
+    reassembled: Vec<u8>,
+}
+
+enum Link<'a> {
+    Ethernet(&'a [u8]),
+    Sll(&'a [u8]),
+    Ether(EtherType, &'a [u8]),
+    Ip(&'a [u8]),
+}
+
+fn link(link_type: i32, data: &[u8]) -> Result<Link<'_>, Skip> {
+    match link_type {
+        1 => Ok(Link::Ethernet(data)),
+        113 => Ok(Link::Sll(data)),
+        // Linux cooked v2: protocol type (2), reserved (2), ifindex (4), ARPHRD (2), packet
+        // type (1), address length (1), address (8).
+        276 => {
+            let proto = data.get(..2).ok_or("SLL2 header cut short")?;
+            let rest = data.get(20..).ok_or("SLL2 header cut short")?;
+            Ok(Link::Ether(EtherType(u16::from_be_bytes([proto[0], proto[1]])), rest))
+        }
+        101 | 228 | 229 | 12 | 14 => Ok(Link::Ip(data)),
+        // BSD loopback: a 4-byte address family in host order (2 is IPv4; 24, 28, 30 IPv6).
+        0 | 108 => Ok(Link::Ip(data.get(4..).ok_or("loopback header cut short")?)),
+        _ => Err("a link type iotvet does not read"),
+    }
+}
+
+impl Decoder {
+    /// Decodes one packet; `Ok(None)` for frames that carry no IP (ARP, LLDP…) or an IP fragment
+    /// still waiting for the rest.
+    pub fn decode<'a>(&'a mut self, link_type: i32, data: &'a [u8], packet: u64) -> Result<Option<Decoded<'a>>, Skip> {
+        let link = link(link_type, data)?;
+        let strict = match &link {
+            Link::Ethernet(d) => SlicedPacket::from_ethernet(d),
+            Link::Sll(d) => SlicedPacket::from_linux_sll(d),
+            Link::Ether(t, d) => SlicedPacket::from_ether_type(*t, d),
+            Link::Ip(d) => SlicedPacket::from_ip(d),
+        };
+        match strict {
+            Ok(p) => self.sliced(p, packet),
+            Err(_) => {
+                let partial = match &link {
+                    Link::Ethernet(d) => LaxSlicedPacket::from_ethernet(d).map_err(|_| "Ethernet header cut short")?,
+                    Link::Sll(d) => match SlicedPacket::from_linux_sll(d) {
+                        Ok(p) => return self.sliced(p, packet),
+                        Err(_) => return Err("Linux SLL frame does not parse"),
+                    },
+                    Link::Ether(t, d) => LaxSlicedPacket::from_ether_type(*t, d),
+                    Link::Ip(d) => LaxSlicedPacket::from_ip(d).map_err(|_| "IP header does not parse")?,
+                };
+                lax(partial)
+            }
+        }
+    }
+
+    fn sliced<'a>(&'a mut self, p: SlicedPacket<'a>, packet: u64) -> Result<Option<Decoded<'a>>, Skip> {
+        let src_mac = match &p.link {
+            Some(LinkSlice::Ethernet2(e)) => Some(e.source()),
+            _ => None,
+        };
+        let (src, dst, fragmented) = match &p.net {
+            Some(NetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                (IpAddr::from(h.source()), IpAddr::from(h.destination()), h.is_fragmenting_payload())
+            }
+            Some(NetSlice::Ipv6(v6)) => {
+                let h = v6.header();
+                (IpAddr::from(h.source()), IpAddr::from(h.destination()), v6.is_payload_fragmented())
+            }
+            Some(NetSlice::Arp(_)) | None => return Ok(None),
+        };
+        if fragmented {
+            self.sweep(packet);
+            return match self.pool.process_sliced_packet(&p, packet, ()) {
+                Ok(None) => {
+                    self.pending += 1;
+                    Ok(None)
+                }
+                Ok(Some(whole)) => {
+                    self.pending = self.pending.saturating_sub(1);
+                    let ip_number = whole.ip_number;
+                    self.reassembled = whole.payload;
+                    let l4 = transport_of(ip_number, &self.reassembled);
+                    Ok(Some(Decoded { src_mac, src, dst, l4, cut: false }))
+                }
+                Err(_) => Err("IP fragments that do not fit together"),
+            };
+        }
+        let l4 = match p.transport {
+            Some(TransportSlice::Tcp(t)) => L4::Tcp {
+                src_port: t.source_port(),
+                dst_port: t.destination_port(),
+                seq: t.sequence_number(),
+                syn: t.syn(),
+                ack: t.ack(),
+                fin: t.fin(),
+                rst: t.rst(),
+                payload: t.payload(),
+            },
+            Some(TransportSlice::Udp(u)) => {
+                L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() }
+            }
+            _ => L4::Other,
+        };
+        Ok(Some(Decoded { src_mac, src, dst, l4, cut: false }))
+    }
+
+    /// Drops fragment chains older than FRAGMENT_AGE (by packet number as a clock proxy: the
+    /// pool is swept every 10,000 packets) or all of them past FRAGMENT_CHAINS.
+    fn sweep(&mut self, packet: u64) {
+        if self.pending > FRAGMENT_CHAINS {
+            self.pool.retain(|_| false);
+            self.pending = 0;
+        } else if packet.saturating_sub(self.last_sweep) > 10_000 {
+            let horizon = packet.saturating_sub((FRAGMENT_AGE * 1000.0) as u64);
+            self.pool.retain(|first| *first >= horizon);
+            self.last_sweep = packet;
+        }
+    }
+}
+
+fn transport_of(ip_number: etherparse::IpNumber, payload: &[u8]) -> L4<'_> {
+    match ip_number {
+        etherparse::IpNumber::TCP => match etherparse::TcpSlice::from_slice(payload) {
+            Ok(t) => L4::Tcp {
+                src_port: t.source_port(),
+                dst_port: t.destination_port(),
+                seq: t.sequence_number(),
+                syn: t.syn(),
+                ack: t.ack(),
+                fin: t.fin(),
+                rst: t.rst(),
+                payload: t.payload(),
+            },
+            Err(_) => L4::Other,
+        },
+        etherparse::IpNumber::UDP => match etherparse::UdpSlice::from_slice(payload) {
+            Ok(u) => L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
+            Err(_) => L4::Other,
+        },
+        _ => L4::Other,
+    }
+}
+
+/// A packet the strict slicer refused (typically cut by the snap length): what can be read.
+fn lax(p: LaxSlicedPacket<'_>) -> Result<Option<Decoded<'_>>, Skip> {
+    let src_mac = match &p.link {
+        Some(LinkSlice::Ethernet2(e)) => Some(e.source()),
+        _ => None,
+    };
+    let (src, dst) = match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => (IpAddr::from(v4.header().source()), IpAddr::from(v4.header().destination())),
+        Some(LaxNetSlice::Ipv6(v6)) => (IpAddr::from(v6.header().source()), IpAddr::from(v6.header().destination())),
+        Some(LaxNetSlice::Arp(_)) => return Ok(None),
+        None => return Err("no IP header where the link layer says one is"),
+    };
+    let l4 = match p.transport {
+        Some(TransportSlice::Tcp(t)) => L4::Tcp {
+            src_port: t.source_port(),
+            dst_port: t.destination_port(),
+            seq: t.sequence_number(),
+            syn: t.syn(),
+            ack: t.ack(),
+            fin: t.fin(),
+            rst: t.rst(),
+            payload: t.payload(),
+        },
+        Some(TransportSlice::Udp(u)) => {
+            L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() }
+        }
+        _ => L4::Other,
+    };
+    Ok(Some(Decoded { src_mac, src, dst, l4, cut: true }))
+}

@@ -1,0 +1,302 @@
+//! The flow table: one entry per TCP connection or UDP conversation, keyed by its two ends.
+//! TCP payload is put back in sequence order per direction (retransmissions dropped, segments
+//! that arrive early held, a few per side), up to a cap per side — enough for handshakes and
+//! request heads that span segments, never the whole stream. UDP keeps its first datagrams.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// Bytes kept per direction of a TCP flow (handshakes, certificates, request heads).
+pub const STREAM_CAP: usize = 32 * 1024;
+/// Out-of-order segments held per direction.
+const PENDING_CAP: usize = 16;
+/// Datagrams kept per direction of a UDP flow (each cut to DATAGRAM_CAP).
+pub const DATAGRAMS: usize = 8;
+const DATAGRAM_CAP: usize = 2048;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    lo: SocketAddr,
+    hi: SocketAddr,
+    udp: bool,
+}
+
+impl Key {
+    pub fn new(a: SocketAddr, b: SocketAddr, udp: bool) -> Self {
+        if a <= b {
+            Self { lo: a, hi: b, udp }
+        } else {
+            Self { lo: b, hi: a, udp }
+        }
+    }
+}
+
+/// One direction of a flow.
+#[derive(Debug, Default)]
+pub struct Side {
+    /// TCP: the next sequence number expected; None before the first segment.
+    next: Option<u32>,
+    /// TCP: the bytes in order, up to STREAM_CAP.
+    pub stream: Vec<u8>,
+    /// TCP: (packet number, offset in `stream`) of each segment, to name packets as evidence.
+    pub marks: Vec<(u64, usize)>,
+    pending: Vec<(u32, u64, Vec<u8>)>,
+    /// UDP: the first datagrams with their packet numbers.
+    pub datagrams: Vec<(u64, Vec<u8>)>,
+    pub fin: bool,
+    /// Bytes that did not fit (the cap) or were never seen (a gap).
+    pub lost: bool,
+}
+
+impl Side {
+    /// The packet whose bytes include stream offset `at`.
+    pub fn packet_at(&self, at: usize) -> u64 {
+        self.marks.iter().rev().find(|(_, o)| *o <= at).map_or(0, |(p, _)| *p)
+    }
+
+    fn push_tcp(&mut self, seq: u32, syn: bool, payload: &[u8], packet: u64) {
+        let seq = if syn { seq.wrapping_add(1) } else { seq };
+        let next = *self.next.get_or_insert(seq);
+        if payload.is_empty() {
+            return;
+        }
+        let offset = seq.wrapping_sub(next) as i32;
+        if offset < 0 {
+            // A retransmission, or an overlap: keep only what is new.
+            let skip = offset.unsigned_abs() as usize;
+            if skip >= payload.len() {
+                return;
+            }
+            return self.push_tcp(next, false, payload.get(skip..).unwrap_or_default(), packet);
+        }
+        if offset > 0 {
+            if self.pending.len() < PENDING_CAP && self.stream.len() < STREAM_CAP {
+                self.pending.push((seq, packet, payload.to_vec()));
+            } else {
+                self.lost = true;
+            }
+            return;
+        }
+        self.append(payload, packet);
+        self.next = Some(next.wrapping_add(payload.len() as u32));
+        // Segments that were early may fit now.
+        while let Some(i) =
+            self.pending.iter().position(|(s, _, _)| self.next.is_some_and(|n| s.wrapping_sub(n) as i32 <= 0))
+        {
+            let (s, p, bytes) = self.pending.swap_remove(i);
+            let n = self.next.unwrap_or(s);
+            let skip = n.wrapping_sub(s) as usize;
+            if let Some(rest) = bytes.get(skip..).filter(|r| !r.is_empty()) {
+                self.append(rest, p);
+                self.next = Some(n.wrapping_add(rest.len() as u32));
+            }
+        }
+    }
+
+    fn append(&mut self, payload: &[u8], packet: u64) {
+        let room = STREAM_CAP.saturating_sub(self.stream.len());
+        if room == 0 {
+            self.lost = true;
+            return;
+        }
+        self.marks.push((packet, self.stream.len()));
+        self.stream.extend_from_slice(payload.get(..room.min(payload.len())).unwrap_or_default());
+        if payload.len() > room {
+            self.lost = true;
+        }
+    }
+
+    fn push_udp(&mut self, payload: &[u8], packet: u64) {
+        if self.datagrams.len() < DATAGRAMS {
+            self.datagrams.push((packet, payload.get(..payload.len().min(DATAGRAM_CAP)).unwrap_or_default().to_vec()));
+        } else {
+            self.lost = true;
+        }
+    }
+
+    /// Frees what was kept.
+    pub fn clear(&mut self) {
+        self.stream = Vec::new();
+        self.marks = Vec::new();
+        self.pending = Vec::new();
+        self.datagrams = Vec::new();
+    }
+}
+
+/// A flow being collected.
+#[derive(Debug)]
+pub struct Flow {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub udp: bool,
+    pub client_mac: Option<[u8; 6]>,
+    pub server_mac: Option<[u8; 6]>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub payload_bytes: u64,
+    pub first: u64,
+    pub last: u64,
+    pub to_server: Side,
+    pub to_client: Side,
+    pub rst: bool,
+    /// UDP DNS answers are read as they come (a resolver flow lasts the whole capture).
+    pub dns: Vec<iotvet_core::traffic::DnsSeen>,
+}
+
+/// Ports whose owner is the server whichever side spoke first (a capture that starts mid-flow).
+fn well_known(port: u16) -> bool {
+    matches!(port, 53 | 67 | 69 | 80 | 123 | 161 | 443 | 554 | 853 | 1883 | 1900 | 5353 | 5683 | 5684 | 8883)
+        || port < 1024
+}
+
+/// Recently ended TCP flows remembered, so their last ACKs are not new flows.
+const CLOSED_CAP: usize = 65_536;
+
+/// Where a packet went.
+pub enum Added {
+    /// Into a live flow (its slot).
+    Live(usize),
+    /// A straggler of a TCP flow that has ended (its slot); counted, not reassembled.
+    Late(usize),
+}
+
+#[derive(Default)]
+pub struct Table {
+    index: HashMap<Key, usize>,
+    closed: HashMap<Key, usize>,
+    closed_order: std::collections::VecDeque<Key>,
+    pub flows: Vec<Option<Flow>>,
+    /// Flows that ended (FIN both ways or RST): their slot is finished and can be taken.
+    pub ended: Vec<usize>,
+}
+
+/// One packet's share of a flow.
+pub struct Segment<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub udp: bool,
+    pub src_mac: Option<[u8; 6]>,
+    pub seq: u32,
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: &'a [u8],
+    pub wire_len: u64,
+    pub packet: u64,
+}
+
+impl Table {
+    /// Adds a packet.
+    pub fn add(&mut self, s: &Segment<'_>) -> Added {
+        let key = Key::new(s.src, s.dst, s.udp);
+        if !s.syn && !self.index.contains_key(&key) {
+            if let Some(&slot) = self.closed.get(&key) {
+                return Added::Late(slot);
+            }
+        }
+        let slot = match self.index.get(&key) {
+            Some(&i) if self.flows.get(i).is_some_and(Option::is_some) => i,
+            _ => {
+                // Who is the client: the SYN's sender; else a well-known port's peer; else the
+                // first to speak.
+                let src_is_client = if s.syn && !s.ack {
+                    true
+                } else if s.syn && s.ack {
+                    false
+                } else {
+                    !well_known(s.src.port()) || well_known(s.dst.port())
+                };
+                let (client, server) = if src_is_client { (s.src, s.dst) } else { (s.dst, s.src) };
+                self.flows.push(Some(Flow {
+                    client,
+                    server,
+                    udp: s.udp,
+                    client_mac: None,
+                    server_mac: None,
+                    packets: 0,
+                    bytes: 0,
+                    payload_bytes: 0,
+                    first: s.packet,
+                    last: s.packet,
+                    to_server: Side::default(),
+                    to_client: Side::default(),
+                    rst: false,
+                    dns: Vec::new(),
+                }));
+                let i = self.flows.len() - 1;
+                self.index.insert(key, i);
+                i
+            }
+        };
+        let Some(Some(flow)) = self.flows.get_mut(slot) else { return Added::Live(slot) };
+        flow.packets += 1;
+        flow.bytes += s.wire_len;
+        flow.payload_bytes += s.payload.len() as u64;
+        flow.last = s.packet;
+        let from_client = s.src == flow.client;
+        if from_client {
+            flow.client_mac = flow.client_mac.or(s.src_mac);
+        } else {
+            flow.server_mac = flow.server_mac.or(s.src_mac);
+        }
+        let side = if from_client { &mut flow.to_server } else { &mut flow.to_client };
+        if s.udp {
+            if !s.payload.is_empty() {
+                side.push_udp(s.payload, s.packet);
+            }
+        } else {
+            side.push_tcp(s.seq, s.syn, s.payload, s.packet);
+            side.fin |= s.fin;
+            flow.rst |= s.rst;
+            if flow.rst || (flow.to_server.fin && flow.to_client.fin) {
+                self.index.remove(&key);
+                self.ended.push(slot);
+                self.closed.insert(key, slot);
+                self.closed_order.push_back(key);
+                if self.closed_order.len() > CLOSED_CAP {
+                    if let Some(old) = self.closed_order.pop_front() {
+                        self.closed.remove(&old);
+                    }
+                }
+            }
+        }
+        Added::Live(slot)
+    }
+
+    pub fn live(&self) -> usize {
+        self.index.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_put_back_in_order_and_retransmissions_dropped() {
+        let mut side = Side::default();
+        side.push_tcp(1000, true, b"", 1);
+        side.push_tcp(1001 + 5, false, b"world", 3);
+        side.push_tcp(1001, false, b"hello", 2);
+        side.push_tcp(1001, false, b"hello", 4);
+        side.push_tcp(1003, false, b"llo wor", 5);
+        side.push_tcp(1011, false, b"!", 6);
+        assert_eq!(side.stream, b"helloworld!");
+        assert_eq!(side.packet_at(0), 2);
+        assert_eq!(side.packet_at(6), 3);
+    }
+
+    #[test]
+    fn a_stream_stops_at_its_cap() {
+        let mut side = Side::default();
+        let chunk = vec![b'x'; 1400];
+        let mut seq = 1u32;
+        for p in 0..100 {
+            side.push_tcp(seq, false, &chunk, p);
+            seq = seq.wrapping_add(1400);
+        }
+        assert_eq!(side.stream.len(), STREAM_CAP);
+        assert!(side.lost);
+    }
+}

@@ -1,0 +1,606 @@
+//! What a flow is, by its content on any port, and what it says: the protocol (TLS, DTLS, QUIC,
+//! SSH, HTTP, DNS, mDNS, SSDP, MQTT, CoAP, NTP, DHCP, telnet, FTP, SMTP, IMAP, POP3, RTSP, SNMP,
+//! TFTP), whether it is encrypted, and its metadata — with the wire parsers the live probes use
+//! (`iotvet_wire`), read from the other side. An unknown payload gets an entropy estimate:
+//! at least 7.2 bits per byte over at least 128 bytes is "probably encrypted" (random data is
+//! near 8, text and most binary protocols well under 6); under 6 with mostly printable bytes is
+//! plaintext; in between, or with less data, it cannot be told.
+
+use iotvet_core::traffic::{FlowSeen, FlowTls, HttpExchange, MqttSeen};
+use iotvet_wire::client_hello::{self, ClientHello};
+use iotvet_wire::fingerprint::{self, Transport as Fp};
+use iotvet_wire::{dns, greeting, http, snmp, tls};
+
+use crate::flows::{Flow, Side};
+
+/// A secret or personal datum found in a flow (before masking).
+pub struct Found {
+    pub kind: &'static str,
+    pub value: String,
+    pub packet: u64,
+    pub how: String,
+}
+
+/// Names learnt from the flow: (ip, name, how).
+pub type Names = Vec<(String, String, &'static str)>;
+
+pub struct Inspected {
+    pub flow: FlowSeen,
+    pub found: Vec<Found>,
+    pub names: Names,
+}
+
+fn endpoint(a: &std::net::SocketAddr) -> String {
+    a.to_string()
+}
+
+/// Shannon entropy in bits per byte.
+pub fn entropy(b: &[u8]) -> f64 {
+    if b.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &x in b {
+        if let Some(c) = counts.get_mut(usize::from(x)) {
+            *c += 1;
+        }
+    }
+    let n = b.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The IANA name of a cipher suite (rustls's registry; TLS 1.3's `TLS13_` mapped to `TLS_`).
+pub fn suite_name(code: u16) -> String {
+    match rustls::CipherSuite::from(code).as_str() {
+        Some(n) => n.strip_prefix("TLS13_").map(|r| format!("TLS_{r}")).unwrap_or_else(|| n.to_owned()),
+        None => format!("0x{code:04x}"),
+    }
+}
+
+/// Suites a client should not offer: no encryption, export grade, anonymous, RC4, DES/3DES, MD5.
+fn weak_suite(name: &str) -> bool {
+    ["_NULL_", "_EXPORT", "_anon_", "_RC4_", "_DES_", "_DES40_", "_3DES_", "_MD5"].iter().any(|w| name.contains(w))
+        || name.ends_with("_NULL_SHA")
+}
+
+fn version_name(v: u16) -> String {
+    match v {
+        0xfeff => "DTLSv1.0".into(),
+        0xfefd => "DTLSv1.2".into(),
+        0xfefc => "DTLSv1.3".into(),
+        v => tls::version_name(v),
+    }
+}
+
+fn tls_of(hello: Option<&ClientHello>, transport: Fp) -> FlowTls {
+    let mut t = FlowTls::default();
+    if let Some(h) = hello {
+        t.sni = h.sni.clone();
+        t.client_versions = h.offered_versions().into_iter().map(version_name).collect();
+        t.weak_client_suites = h.cipher_suites.iter().map(|c| suite_name(*c)).filter(|n| weak_suite(n)).collect();
+        t.alpn = h.alpn.clone();
+        t.ja3 = Some(fingerprint::ja3(h));
+        t.ja4 = Some(fingerprint::ja4(h, transport));
+    }
+    t
+}
+
+/// The server's first flight in clear: version, suite, JA3S, certificates (TLS ≤ 1.2).
+fn server_flight(t: &mut FlowTls, bytes: &[u8]) {
+    let flight = tls::read_flight(bytes);
+    let Some(hello) = flight.hello else { return };
+    t.version = Some(version_name(hello.version));
+    t.cipher_suite = Some(suite_name(hello.cipher_suite));
+    t.ja3s = Some(fingerprint::ja3s(hello.legacy_version, hello.cipher_suite, &hello.extensions));
+    for (kind, body) in &flight.messages {
+        if *kind == 11 {
+            t.certificates = certificates(body);
+        }
+    }
+}
+
+/// The DER certificates of a TLS 1.2 Certificate message, described as the live assessment does.
+fn certificates(body: &[u8]) -> Vec<iotvet_core::case::CertificateInfo> {
+    let mut out = Vec::new();
+    let Some(list) = body.get(3..) else { return out };
+    let mut at = 0;
+    while let Some(&[a, b, c]) = list.get(at..at + 3) {
+        let len = u32::from_be_bytes([0, a, b, c]) as usize;
+        let Some(der) = list.get(at + 3..at + 3 + len) else { break };
+        if let Ok(info) = iotvet_wire::cert::describe(der) {
+            out.push(info);
+        }
+        at += 3 + len;
+        if out.len() >= 8 {
+            break;
+        }
+    }
+    out
+}
+
+fn first_datagram(side: &Side) -> &[u8] {
+    side.datagrams.first().map(|(_, d)| d.as_slice()).unwrap_or_default()
+}
+
+fn first_bytes(flow: &Flow) -> (&[u8], &[u8]) {
+    if flow.udp {
+        (first_datagram(&flow.to_server), first_datagram(&flow.to_client))
+    } else {
+        (&flow.to_server.stream, &flow.to_client.stream)
+    }
+}
+
+/// QUIC long header: form and fixed bits set, a known version (v1, v2, drafts).
+fn quic_version(b: &[u8]) -> Option<u32> {
+    let (&first, rest) = b.split_first()?;
+    if first & 0xc0 != 0xc0 {
+        return None;
+    }
+    let v = u32::from_be_bytes([*rest.first()?, *rest.get(1)?, *rest.get(2)?, *rest.get(3)?]);
+    matches!(v, 0x0000_0001 | 0x6b33_43cf | 0xff00_001d..=0xff00_0022 | 0x5130_3433 | 0x5130_3436 | 0x5130_3530)
+        .then_some(v)
+}
+
+fn is_dhcp(b: &[u8]) -> bool {
+    b.get(236..240) == Some(&[0x63, 0x82, 0x53, 0x63]) && matches!(b.first(), Some(1 | 2))
+}
+
+fn is_ntp(b: &[u8], ports: (u16, u16)) -> bool {
+    let version = b.first().map(|f| (f >> 3) & 7);
+    (ports.0 == 123 || ports.1 == 123) && b.len() >= 48 && matches!(version, Some(1..=4))
+}
+
+fn is_coap(b: &[u8]) -> bool {
+    // Version 1, token length ≤ 8, a request (0.01–0.04) or a response (2.xx–5.xx) or empty.
+    match b {
+        [first, code, ..] => first >> 6 == 1 && first & 0x0f <= 8 && matches!(code >> 5, 0 | 2 | 4 | 5),
+        _ => false,
+    }
+}
+
+fn is_tftp(b: &[u8], ports: (u16, u16)) -> bool {
+    (ports.0 == 69 || ports.1 == 69)
+        && matches!(b, [0, 1 | 2, ..])
+        && b.iter().skip(2).filter(|c| **c == 0).count() >= 2
+}
+
+fn mqtt_connect(b: &[u8]) -> Option<MqttSeen> {
+    // CONNECT: 0x10, remaining length (1–4 bytes), protocol name "MQTT" (v4/5) or "MQIsdp" (v3).
+    if b.first() != Some(&0x10) {
+        return None;
+    }
+    let mut at = 1;
+    while b.get(at)? & 0x80 != 0 {
+        at += 1;
+        if at > 4 {
+            return None;
+        }
+    }
+    at += 1;
+    let name_len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    let name = b.get(at + 2..at + 2 + name_len)?;
+    if name != b"MQTT" && name != b"MQIsdp" {
+        return None;
+    }
+    let mut c = at + 2 + name_len;
+    let level = *b.get(c)?;
+    let flags = *b.get(c + 1)?;
+    c += 4; // level, flags, keep-alive
+    if level == 5 {
+        // Properties: a variable-length integer, then that many bytes.
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let byte = *b.get(c)?;
+            len |= usize::from(byte & 0x7f) << shift;
+            c += 1;
+            shift += 7;
+            if byte & 0x80 == 0 || shift > 21 {
+                break;
+            }
+        }
+        c += len;
+    }
+    let field = |at: usize| -> Option<(String, usize)> {
+        let n = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+        Some((String::from_utf8_lossy(b.get(at + 2..at + 2 + n)?).into_owned(), at + 2 + n))
+    };
+    let (client_id, _) = field(c)?;
+    Some(MqttSeen {
+        client_id: Some(client_id),
+        topics: vec![],
+        username: flags & 0x80 != 0,
+        password: flags & 0x40 != 0,
+    })
+}
+
+/// MQTT username and password of a CONNECT, when it carries them.
+fn mqtt_login(b: &[u8]) -> Option<(String, String)> {
+    let connect = mqtt_connect(b)?;
+    if !connect.password {
+        return None;
+    }
+    // Walk again to the payload: client id, then will (skipped when set), user, password.
+    let text = String::from_utf8_lossy(b);
+    let id = connect.client_id?;
+    let after = text.find(&id)? + id.len();
+    let rest = b.get(after..)?;
+    let field = |at: usize| -> Option<(String, usize)> {
+        let n = usize::from(u16::from_be_bytes([*rest.get(at)?, *rest.get(at + 1)?]));
+        Some((String::from_utf8_lossy(rest.get(at + 2..at + 2 + n)?).into_owned(), at + 2 + n))
+    };
+    let (user, next) = field(0)?;
+    let (password, _) = field(next)?;
+    Some((user, password))
+}
+
+/// MQTT PUBLISH and SUBSCRIBE topics in a client's stream (at most 16).
+fn mqtt_topics(b: &[u8]) -> Vec<String> {
+    let mut topics = Vec::new();
+    let mut at = 0;
+    while let Some(&head) = b.get(at) {
+        let mut len = 0usize;
+        let mut shift = 0;
+        let mut i = at + 1;
+        loop {
+            let Some(&byte) = b.get(i) else { return topics };
+            len |= usize::from(byte & 0x7f) << shift;
+            i += 1;
+            shift += 7;
+            if byte & 0x80 == 0 || shift > 21 {
+                break;
+            }
+        }
+        let body = b.get(i..i + len).unwrap_or_default();
+        let topic_at = match head >> 4 {
+            3 => Some(0),
+            8 => Some(2),
+            _ => None,
+        };
+        if let Some(t) = topic_at {
+            if let (Some(&hi), Some(&lo)) = (body.get(t), body.get(t + 1)) {
+                let n = usize::from(u16::from_be_bytes([hi, lo]));
+                if let Some(name) = body.get(t + 2..t + 2 + n) {
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    if !topics.contains(&name) && topics.len() < 16 {
+                        topics.push(name);
+                    }
+                }
+            }
+        }
+        at = i + len;
+    }
+    topics
+}
+
+/// The protocol and how it was told, from the first bytes each way.
+fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, String) {
+    let ports = (flow.client.port(), flow.server.port());
+    if flow.udp {
+        if matches!(c, [0x16, 0xfe, 0xff | 0xfd | 0xfc, ..]) || matches!(s, [0x16 | 0x15, 0xfe, 0xff | 0xfd | 0xfc, ..])
+        {
+            return ("dtls", Some(true), "DTLS handshake record".into());
+        }
+        if let Some(v) = quic_version(c) {
+            return ("quic", Some(true), format!("QUIC long header, version 0x{v:08x}"));
+        }
+        if is_dhcp(c) || is_dhcp(s) {
+            return ("dhcp", Some(false), "BOOTP with the DHCP magic cookie".into());
+        }
+        if let Some(m) = dns::parse(c).or_else(|| dns::parse(s)) {
+            if ports.1 == 5353 || ports.0 == 5353 {
+                return ("mdns", Some(false), "DNS message on port 5353".into());
+            }
+            if (!m.questions.is_empty() || !m.answers.is_empty())
+                && (ports.1 == 53 || ports.0 == 53 || m.questions.len() == 1)
+            {
+                return ("dns", Some(false), "DNS message with a question".into());
+            }
+        }
+        if c.starts_with(b"M-SEARCH * HTTP/1.1") || c.starts_with(b"NOTIFY * HTTP/1.1") {
+            return ("ssdp", Some(false), "SSDP request line".into());
+        }
+        if is_ntp(c, ports) {
+            return ("ntp", Some(false), "48-byte NTP packet on port 123".into());
+        }
+        if let Some((version, _)) = snmp::message_header(c).or_else(|| snmp::message_header(s)) {
+            return match version {
+                3 => ("snmp", None, "SNMPv3 message (privacy not told apart)".into()),
+                v => (
+                    "snmp",
+                    Some(false),
+                    format!("SNMP {} message with a community", if v == 0 { "v1" } else { "v2c" }),
+                ),
+            };
+        }
+        if is_tftp(c, ports) {
+            return ("tftp", Some(false), "TFTP read/write request on port 69".into());
+        }
+        if is_coap(c) && (ports.1 == 5683 || ports.0 == 5683 || (is_coap(s) && !s.is_empty())) {
+            return ("coap", Some(false), "CoAP message".into());
+        }
+        if c.starts_with(b"HTTP/1.1 200") && (ports.0 == 1900 || ports.1 == 1900) {
+            return ("ssdp", Some(false), "SSDP answer".into());
+        }
+        return unknown(c, s);
+    }
+    // TCP
+    if client_hello::read_tls(c).is_some() || matches!(c, [0x16, 3, 0..=4, ..]) {
+        let dot = ports.1 == 853;
+        return (
+            if dot { "dot" } else { "tls" },
+            Some(true),
+            if dot { "TLS on port 853 (DNS over TLS)" } else { "TLS ClientHello" }.into(),
+        );
+    }
+    if c.starts_with(b"SSH-") || s.starts_with(b"SSH-") {
+        return ("ssh", Some(true), "SSH identification string".into());
+    }
+    if let Some(r) = http::parse_request(c) {
+        let proto = if r.version.starts_with("RTSP/") { "rtsp" } else { "http" };
+        return (proto, Some(false), format!("{} request line", r.method));
+    }
+    if http::looks_like_request(c) {
+        return ("http", Some(false), "HTTP request method".into());
+    }
+    if mqtt_connect(c).is_some() {
+        return ("mqtt", Some(false), "MQTT CONNECT".into());
+    }
+    if let Some(g) = greeting::read(s) {
+        use greeting::Greeting::*;
+        let starttls = |cmd: &[u8]| iotvet_wire::bytes::find_ci(c, cmd).is_some();
+        return match g {
+            Telnet(_) | LoginPrompt => {
+                ("telnet", Some(false), "server opens with telnet negotiation or a login prompt".into())
+            }
+            Ssh(_) => ("ssh", Some(true), "SSH identification string".into()),
+            Ftp(_) if starttls(b"AUTH TLS") => ("ftp", Some(true), "FTP greeting, then AUTH TLS".into()),
+            Ftp(_) => ("ftp", Some(false), "FTP greeting (220)".into()),
+            Smtp(_) if starttls(b"STARTTLS") => ("smtp", Some(true), "SMTP greeting, then STARTTLS".into()),
+            Smtp(_) => ("smtp", Some(false), "SMTP greeting (220 … SMTP)".into()),
+            Imap(_) if starttls(b"STARTTLS") => ("imap", Some(true), "IMAP greeting, then STARTTLS".into()),
+            Imap(_) => ("imap", Some(false), "IMAP greeting (* OK)".into()),
+            Pop3(_) if starttls(b"STLS") => ("pop3", Some(true), "POP3 greeting, then STLS".into()),
+            Pop3(_) => ("pop3", Some(false), "POP3 greeting (+OK)".into()),
+        };
+    }
+    if iotvet_wire::telnet::opens_with_negotiation(c) {
+        return ("telnet", Some(false), "client opens with telnet negotiation".into());
+    }
+    if ports.1 == 53 && c.len() > 2 && dns::parse(c.get(2..).unwrap_or_default()).is_some() {
+        return ("dns", Some(false), "DNS over TCP".into());
+    }
+    if s.starts_with(b"HTTP/") || s.starts_with(b"RTSP/") {
+        return ("http", Some(false), "HTTP response".into());
+    }
+    unknown(c, s)
+}
+
+fn unknown(c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, String) {
+    let sample = if c.len() >= s.len() { c } else { s };
+    let sample = sample.get(..sample.len().min(4096)).unwrap_or_default();
+    if sample.is_empty() {
+        return ("unknown", None, "no payload".into());
+    }
+    let e = entropy(sample);
+    let printable =
+        sample.iter().filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()).count() * 100 / sample.len();
+    if sample.len() >= 128 && e >= 7.2 {
+        (
+            "unknown",
+            Some(true),
+            format!("unrecognised payload with {e:.2} bits/byte over {} bytes: probably encrypted", sample.len()),
+        )
+    } else if e < 6.0 && printable >= 80 {
+        ("unknown", Some(false), format!("unrecognised payload, {printable}% printable text: plaintext"))
+    } else {
+        (
+            "unknown",
+            None,
+            format!("unrecognised payload ({e:.2} bits/byte over {} bytes): cannot be told", sample.len()),
+        )
+    }
+}
+
+/// HTTP requests and responses of a flow's kept bytes (at most 8 of each).
+fn http_exchanges(flow: &Flow) -> Vec<HttpExchange> {
+    let mut out: Vec<HttpExchange> = Vec::new();
+    let mut at = 0;
+    let c = &flow.to_server;
+    while let Some(r) = c.stream.get(at..).and_then(http::parse_request) {
+        let packet = c.packet_at(at);
+        let auth = r.header("authorization").map(|a| a.split_whitespace().next().unwrap_or("").to_ascii_lowercase());
+        out.push(HttpExchange {
+            packet,
+            method: r.method.clone(),
+            host: r.header("host").map(str::to_owned),
+            path: r.target.clone(),
+            user_agent: r.header("user-agent").map(str::to_owned),
+            content_type: r.header("content-type").map(str::to_owned),
+            authorization: auth,
+            ..HttpExchange::default()
+        });
+        let body = r.header("content-length").and_then(|l| l.parse::<usize>().ok()).unwrap_or(0);
+        at += r.body_offset + body;
+        if out.len() >= 8 || r.body_offset == 0 {
+            break;
+        }
+    }
+    let s = &flow.to_client;
+    let mut at = 0;
+    let mut i = 0;
+    while let Some(h) = s.stream.get(at..).and_then(http::parse_head) {
+        if let Some(x) = out.get_mut(i) {
+            x.status = Some(h.status);
+            x.response_content_type = h.header("content-type").map(str::to_owned);
+            x.response_length = h.header("content-length").and_then(|l| l.parse().ok());
+        }
+        let body = h.header("content-length").and_then(|l| l.parse::<usize>().ok()).unwrap_or(usize::MAX / 2);
+        at = at.saturating_add(h.body_offset).saturating_add(body);
+        i += 1;
+        if i >= 8 || h.body_offset == 0 {
+            break;
+        }
+    }
+    out
+}
+
+/// Inspects a flow that has ended (or the capture has).
+pub fn inspect(flow: &Flow) -> Inspected {
+    let (c, s) = first_bytes(flow);
+    let (protocol, encrypted, identified_by) = classify(flow, c, s);
+    let mut seen = FlowSeen {
+        client: endpoint(&flow.client),
+        server: endpoint(&flow.server),
+        transport: if flow.udp { iotvet_core::case::Transport::Udp } else { iotvet_core::case::Transport::Tcp },
+        protocol: protocol.to_owned(),
+        encrypted,
+        identified_by,
+        packets: flow.packets,
+        bytes: flow.bytes,
+        payload_bytes: flow.payload_bytes,
+        first_packet: flow.first,
+        last_packet: flow.last,
+        server_name: None,
+        tls: None,
+        http: vec![],
+        dns: flow.dns.clone(),
+        mqtt: None,
+        entropy: None,
+        update: None,
+    };
+    let mut found = Vec::new();
+    let mut names: Names = Vec::new();
+    match protocol {
+        "tls" | "dot" => {
+            let hello = client_hello::read_tls(c);
+            let mut t = tls_of(hello.as_ref(), Fp::Tcp);
+            server_flight(&mut t, s);
+            seen.server_name = t.sni.clone();
+            seen.tls = Some(t);
+        }
+        "dtls" => {
+            let hello = flow.to_server.datagrams.iter().find_map(|(_, d)| client_hello::read_dtls(d));
+            let mut t = tls_of(hello.as_ref(), Fp::Dtls);
+            if let Some(v) = flow.to_client.datagrams.iter().find_map(|(_, d)| tls::dtls_server_hello_version(d)) {
+                t.version = Some(version_name(v));
+            }
+            seen.server_name = t.sni.clone();
+            seen.tls = Some(t);
+        }
+        "quic" => {
+            let datagrams: Vec<&[u8]> = flow.to_server.datagrams.iter().map(|(_, d)| d.as_slice()).collect();
+            let hello = crate::quic::client_hello_of(&datagrams);
+            let t = tls_of(hello.as_ref(), Fp::Quic);
+            seen.server_name = t.sni.clone();
+            seen.tls = Some(t);
+        }
+        "http" | "rtsp" | "ssdp" => {
+            seen.http = http_exchanges(flow);
+            seen.server_name = seen.http.iter().find_map(|h| h.host.clone()).map(|h| host_only(&h));
+            crate::secrets::http(flow, &mut found);
+            if protocol == "ssdp" {
+                for (_, d) in &flow.to_client.datagrams {
+                    if let Some(h) = http::parse_head(d) {
+                        if let Some(server) = h.header("server") {
+                            names.push((flow.server.ip().to_string(), server.to_owned(), "ssdp"));
+                        }
+                    }
+                }
+            }
+        }
+        "mqtt" => {
+            let mut m = mqtt_connect(c).unwrap_or_default();
+            m.topics = mqtt_topics(c);
+            if let Some((user, password)) = mqtt_login(c) {
+                found.push(Found {
+                    kind: "credential",
+                    value: format!("{user}:{password}"),
+                    packet: flow.to_server.packet_at(0),
+                    how: "MQTT CONNECT with a username and password in clear".into(),
+                });
+            }
+            seen.mqtt = Some(m);
+            crate::secrets::payload_scan(&flow.to_server.stream, &flow.to_server, "MQTT payload", &mut found);
+        }
+        "snmp" => {
+            for (packet, d) in &flow.to_server.datagrams {
+                if let Some((_, Some(community))) = snmp::message_header(d) {
+                    found.push(Found {
+                        kind: "credential",
+                        value: community,
+                        packet: *packet,
+                        how: "SNMP v1/v2c community in clear".into(),
+                    });
+                    break;
+                }
+            }
+        }
+        "dhcp" => {
+            for (_, d) in flow.to_server.datagrams.iter().chain(&flow.to_client.datagrams) {
+                if let Some(name) = dhcp_host_name(d) {
+                    names.push((mac_of(d), name, "dhcp"));
+                }
+            }
+        }
+        "mdns" => {
+            for (_, d) in flow.to_server.datagrams.iter().chain(&flow.to_client.datagrams) {
+                for r in dns::parse(d).map(|m| m.answers).unwrap_or_default() {
+                    if let dns::RData::A(ip) = r.data {
+                        names.push((ip.to_string(), r.name.clone(), "mdns"));
+                    }
+                }
+            }
+        }
+        "ftp" | "pop3" | "imap" | "smtp" | "telnet" => crate::secrets::logins(protocol, flow, &mut found),
+        "unknown" => {
+            let sample = if c.len() >= s.len() { c } else { s };
+            if !sample.is_empty() {
+                seen.entropy =
+                    Some((entropy(sample.get(..sample.len().min(4096)).unwrap_or_default()) * 100.0).round() / 100.0);
+            }
+            if seen.encrypted == Some(false) {
+                crate::secrets::payload_scan(&flow.to_server.stream, &flow.to_server, "plaintext payload", &mut found);
+            }
+        }
+        _ => {}
+    }
+    Inspected { flow: seen, found, names }
+}
+
+fn host_only(host: &str) -> String {
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h.to_owned(),
+        _ => host.trim_matches(['[', ']']).to_owned(),
+    }
+}
+
+/// DHCP option 12 (host name).
+fn dhcp_host_name(d: &[u8]) -> Option<String> {
+    let mut at = 240;
+    while let Some(&code) = d.get(at) {
+        match code {
+            0 => at += 1,
+            255 => return None,
+            _ => {
+                let len = usize::from(*d.get(at + 1)?);
+                if code == 12 {
+                    return Some(String::from_utf8_lossy(d.get(at + 2..at + 2 + len)?).into_owned());
+                }
+                at += 2 + len;
+            }
+        }
+    }
+    None
+}
+
+/// The client hardware address of a BOOTP message, as `aa:bb:cc:dd:ee:ff`.
+fn mac_of(d: &[u8]) -> String {
+    d.get(28..34).map(crate::hosts::mac_text).unwrap_or_default()
+}

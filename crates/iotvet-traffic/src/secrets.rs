@@ -1,0 +1,235 @@
+//! Credentials and personal data a device sends in clear. Each is found by a documented pattern
+//! in a flow's kept bytes, with the packet that carried it:
+//! - HTTP `Authorization: Basic` (decoded) and `Digest` (its username); `password=`, `passwd=`,
+//!   `pwd=` in a URL or a form body; API keys and tokens in URLs or headers (`api_key=`,
+//!   `apikey=`, `token=`, `access_token=`, `Authorization: Bearer`, `X-Api-Key:`);
+//! - FTP and POP3 `USER`/`PASS`, IMAP `LOGIN`, SMTP `AUTH PLAIN`/`AUTH LOGIN`, telnet text typed
+//!   after a password prompt;
+//! - personal data in a plaintext body or URL: e-mail addresses, coordinates (`lat`/`lon`
+//!   pairs), Wi-Fi settings (`ssid`, `psk`, `passphrase`), serial numbers (`serial`,
+//!   `serialNumber`, `sn`), MAC addresses (six hex octets).
+
+use base64::Engine as _;
+
+use crate::flows::{Flow, Side};
+use crate::inspect::Found;
+
+fn push(found: &mut Vec<Found>, kind: &'static str, value: String, packet: u64, how: impl Into<String>) {
+    if found.len() < 64 && !found.iter().any(|f| f.kind == kind && f.value == value) {
+        found.push(Found { kind, value, packet, how: how.into() });
+    }
+}
+
+/// HTTP requests: authorization headers, credentials and tokens in URLs and bodies, personal data.
+pub fn http(flow: &Flow, found: &mut Vec<Found>) {
+    let side = &flow.to_server;
+    let text = String::from_utf8_lossy(&side.stream);
+    for (offset, line) in line_offsets(&text) {
+        let packet = side.packet_at(offset);
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("authorization:").map(str::trim) {
+            let raw = line.get(line.len() - v.len()..).unwrap_or_default().trim();
+            if let Some(b64) = raw.strip_prefix("Basic ").or_else(|| raw.strip_prefix("basic ")) {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map(|d| String::from_utf8_lossy(&d).into_owned())
+                    .unwrap_or_else(|_| b64.to_owned());
+                push(found, "credential", decoded, packet, "HTTP Basic authorization in clear");
+            } else if v.starts_with("digest") {
+                let user = raw.split("username=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("?");
+                push(
+                    found,
+                    "credential",
+                    format!("{user} (Digest response)"),
+                    packet,
+                    "HTTP Digest authorization in clear (the username, and a response open to offline guessing)",
+                );
+            } else if v.starts_with("bearer") {
+                push(found, "token", raw.to_owned(), packet, "HTTP Bearer token in clear");
+            }
+        } else if let Some(v) = lower.strip_prefix("x-api-key:") {
+            push(found, "token", v.trim().to_owned(), packet, "X-Api-Key header in clear");
+        }
+    }
+    payload_scan(&side.stream, side, "HTTP request", found);
+}
+
+/// (offset, line) pairs of a text.
+fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut at = 0;
+    text.split('\n').map(move |l| {
+        let o = at;
+        at += l.len() + 1;
+        (o, l.trim_end_matches('\r'))
+    })
+}
+
+/// Key-value pairs in a URL or a form/JSON body: `key=value` or `"key":"value"`/`"key":value`.
+fn pairs(text: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && out.len() < 256 {
+        let is_key = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        if is_key(bytes.get(i).copied().unwrap_or(0)) && (i == 0 || !is_key(bytes.get(i - 1).copied().unwrap_or(0))) {
+            let start = i;
+            while i < bytes.len() && is_key(bytes.get(i).copied().unwrap_or(0)) {
+                i += 1;
+            }
+            let key = text.get(start..i).unwrap_or_default().to_ascii_lowercase();
+            let mut j = i;
+            if bytes.get(j) == Some(&b'"') {
+                j += 1;
+            }
+            while bytes.get(j) == Some(&b' ') {
+                j += 1;
+            }
+            if matches!(bytes.get(j), Some(b'=') | Some(b':')) {
+                j += 1;
+                while bytes.get(j) == Some(&b' ') {
+                    j += 1;
+                }
+                let quoted = bytes.get(j) == Some(&b'"');
+                if quoted {
+                    j += 1;
+                }
+                let vstart = j;
+                while let Some(&c) = bytes.get(j) {
+                    let end =
+                        if quoted { c == b'"' } else { matches!(c, b'&' | b',' | b'}' | b' ' | b'\r' | b'\n' | b'"') };
+                    if end {
+                        break;
+                    }
+                    j += 1;
+                }
+                let value = text.get(vstart..j).unwrap_or_default().to_owned();
+                if !value.is_empty() && value.len() <= 256 {
+                    out.push((start, key, value));
+                }
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Credentials, tokens and personal data by key name, e-mail addresses and MAC addresses.
+pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found>) {
+    let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(16 * 1024)).unwrap_or_default());
+    let mut lat = None;
+    for (offset, key, value) in pairs(&text) {
+        let packet = side.packet_at(offset);
+        let kind = match key.as_str() {
+            "password" | "passwd" | "pwd" | "pass" => Some(("credential", "a password")),
+            "api_key" | "apikey" | "api-key" | "token" | "access_token" | "auth_token" | "secret" => {
+                Some(("token", "an API key or token"))
+            }
+            "ssid" | "psk" | "passphrase" | "wifi_password" | "wpa_psk" => Some(("wifi", "Wi-Fi settings")),
+            "serial" | "serialnumber" | "serial_number" | "sn" | "device_serial" => {
+                Some(("serial-number", "the serial number"))
+            }
+            "mac" | "macaddress" | "mac_address" => Some(("mac-address", "a MAC address")),
+            "email" | "e-mail" | "mail" => Some(("email", "an e-mail address")),
+            "lat" | "latitude" => {
+                lat = value.parse::<f64>().ok().map(|v| (v, packet));
+                None
+            }
+            "lon" | "lng" | "longitude" => {
+                if let (Some((la, p)), Ok(lo)) = (lat, value.parse::<f64>()) {
+                    if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) {
+                        push(found, "geolocation", format!("{la},{lo}"), p, format!("coordinates in a {what}"));
+                    }
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some((kind, name)) = kind {
+            push(found, kind, format!("{key}={value}"), packet, format!("{name} in a {what}"));
+        }
+    }
+    // E-mail addresses and MAC addresses anywhere in the text.
+    for word in text.split(|c: char| c.is_whitespace() || "\"'<>(),;&=?/".contains(c)) {
+        if let Some((user, domain)) = word.split_once('@') {
+            if !user.is_empty() && domain.contains('.') && domain.len() > 3 && word.len() < 128 && !domain.contains('@')
+            {
+                let offset = text.find(word).unwrap_or(0);
+                push(found, "email", word.to_owned(), side.packet_at(offset), format!("an e-mail address in a {what}"));
+            }
+        }
+        if crate::hosts::parse_mac(word).is_some() && word.len() == 17 {
+            let offset = text.find(word).unwrap_or(0);
+            push(found, "mac-address", word.to_owned(), side.packet_at(offset), format!("a MAC address in a {what}"));
+        }
+    }
+}
+
+/// Logins of line protocols in clear.
+pub fn logins(protocol: &str, flow: &Flow, found: &mut Vec<Found>) {
+    let side = &flow.to_server;
+    let text = String::from_utf8_lossy(&side.stream);
+    let mut user: Option<String> = None;
+    for (offset, line) in line_offsets(&text) {
+        let packet = side.packet_at(offset);
+        let upper = line.to_ascii_uppercase();
+        match protocol {
+            "ftp" | "pop3" => {
+                if let Some(u) = upper.strip_prefix("USER ").map(|_| line.get(5..).unwrap_or_default()) {
+                    user = Some(u.to_owned());
+                } else if upper.starts_with("PASS ") {
+                    let pass = line.get(5..).unwrap_or_default();
+                    push(
+                        found,
+                        "credential",
+                        format!("{}:{pass}", user.as_deref().unwrap_or("?")),
+                        packet,
+                        format!("{} USER/PASS in clear", protocol.to_uppercase()),
+                    );
+                }
+            }
+            "imap" => {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if let [_, cmd, u, p, ..] = words.as_slice() {
+                    if cmd.eq_ignore_ascii_case("LOGIN") {
+                        push(
+                            found,
+                            "credential",
+                            format!("{}:{}", u.trim_matches('"'), p.trim_matches('"')),
+                            packet,
+                            "IMAP LOGIN in clear",
+                        );
+                    }
+                }
+            }
+            "smtp" => {
+                if let Some(b64) = upper.strip_prefix("AUTH PLAIN ").map(|_| line.get(11..).unwrap_or_default()) {
+                    let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).unwrap_or_default();
+                    let parts: Vec<String> =
+                        decoded.split(|b| *b == 0).map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+                    let value = parts.iter().skip(1).cloned().collect::<Vec<_>>().join(":");
+                    push(found, "credential", value, packet, "SMTP AUTH PLAIN in clear");
+                }
+            }
+            _ => {}
+        }
+    }
+    if protocol == "telnet" {
+        // What the client typed after the server's password prompt.
+        let server = String::from_utf8_lossy(&flow.to_client.stream).to_ascii_lowercase();
+        if server.contains("assword:") {
+            let typed = iotvet_wire::telnet::text(&side.stream);
+            let lines: Vec<&str> = typed.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).collect();
+            if let [user, password, ..] = lines.as_slice() {
+                push(
+                    found,
+                    "credential",
+                    format!("{}:{}", user.trim(), password.trim()),
+                    side.packet_at(0),
+                    "telnet login typed in clear",
+                );
+            }
+        }
+    }
+}
