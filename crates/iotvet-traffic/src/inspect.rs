@@ -171,8 +171,10 @@ fn is_tftp(b: &[u8], ports: (u16, u16)) -> bool {
         && b.iter().skip(2).filter(|c| **c == 0).count() >= 2
 }
 
-fn mqtt_connect(b: &[u8]) -> Option<MqttSeen> {
-    // CONNECT: 0x10, remaining length (1–4 bytes), protocol name "MQTT" (v4/5) or "MQIsdp" (v3).
+/// An MQTT CONNECT (3.1, 3.1.1 or 5) at the start of `b`: what it says, and its user name and
+/// password when it carries them (MQTT 3.1.1 §3.1.3: client id, will topic and message when the
+/// will flag is set, user name, password).
+fn read_connect(b: &[u8]) -> Option<(MqttSeen, Option<(String, String)>)> {
     if b.first() != Some(&0x10) {
         return None;
     }
@@ -207,37 +209,35 @@ fn mqtt_connect(b: &[u8]) -> Option<MqttSeen> {
         }
         c += len;
     }
-    let field = |at: usize| -> Option<(String, usize)> {
+    let field = |at: usize| -> Option<(Vec<u8>, usize)> {
         let n = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
-        Some((String::from_utf8_lossy(b.get(at + 2..at + 2 + n)?).into_owned(), at + 2 + n))
+        Some((b.get(at + 2..at + 2 + n)?.to_vec(), at + 2 + n))
     };
-    let (client_id, _) = field(c)?;
-    Some(MqttSeen {
-        client_id: Some(client_id),
+    let (client_id, mut next) = field(c)?;
+    let seen = MqttSeen {
+        client_id: Some(String::from_utf8_lossy(&client_id).into_owned()),
         topics: vec![],
         username: flags & 0x80 != 0,
         password: flags & 0x40 != 0,
-    })
+    };
+    if flags & 0x04 != 0 {
+        if level == 5 {
+            return Some((seen, None));
+        }
+        next = field(next).and_then(|(_, n)| field(n)).map(|(_, n)| n)?;
+    }
+    let login = if seen.username && seen.password {
+        let (user, n) = field(next)?;
+        let (password, _) = field(n)?;
+        Some((String::from_utf8_lossy(&user).into_owned(), String::from_utf8_lossy(&password).into_owned()))
+    } else {
+        None
+    };
+    Some((seen, login))
 }
 
-/// MQTT username and password of a CONNECT, when it carries them.
-fn mqtt_login(b: &[u8]) -> Option<(String, String)> {
-    let connect = mqtt_connect(b)?;
-    if !connect.password {
-        return None;
-    }
-    // Walk again to the payload: client id, then will (skipped when set), user, password.
-    let text = String::from_utf8_lossy(b);
-    let id = connect.client_id?;
-    let after = text.find(&id)? + id.len();
-    let rest = b.get(after..)?;
-    let field = |at: usize| -> Option<(String, usize)> {
-        let n = usize::from(u16::from_be_bytes([*rest.get(at)?, *rest.get(at + 1)?]));
-        Some((String::from_utf8_lossy(rest.get(at + 2..at + 2 + n)?).into_owned(), at + 2 + n))
-    };
-    let (user, next) = field(0)?;
-    let (password, _) = field(next)?;
-    Some((user, password))
+fn mqtt_connect(b: &[u8]) -> Option<MqttSeen> {
+    read_connect(b).map(|(seen, _)| seen)
 }
 
 /// MQTT PUBLISH and SUBSCRIBE topics in a client's stream (at most 16).
@@ -518,7 +518,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
         "mqtt" => {
             let mut m = mqtt_connect(c).unwrap_or_default();
             m.topics = mqtt_topics(c);
-            if let Some((user, password)) = mqtt_login(c) {
+            if let Some((_, Some((user, password)))) = read_connect(c) {
                 found.push(Found {
                     kind: "credential",
                     value: format!("{user}:{password}"),

@@ -159,7 +159,12 @@ pub fn for_each_packet<R: Read + Send + 'static>(
                 if number == 0 && stats.format.is_empty() {
                     return Err(ReadError::NotACapture(e.to_string()));
                 }
-                stats.skip(&format!("a block that does not parse ({e})"), number + 1);
+                let reason = match e {
+                    PcapError::UnexpectedEof => "the capture ends inside a packet (truncated file)".to_owned(),
+                    PcapError::ReadError => "the capture could not be read further (read error)".to_owned(),
+                    e => format!("a block that does not parse ({e})"),
+                };
+                stats.skip(&reason, number + 1);
                 break;
             }
         }
