@@ -28,6 +28,49 @@ pub struct Inspected {
     pub flow: FlowSeen,
     pub found: Vec<Found>,
     pub names: Names,
+    /// FTP data connections this control flow announced: (address, port).
+    pub data_channels: Vec<(std::net::IpAddr, u16)>,
+}
+
+/// The data connections an FTP control flow announces: `227 … (h1,h2,h3,h4,p1,p2)` (PASV),
+/// `229 … (|||port|)` (EPSV, on the server's address), `PORT h1,…,p2`, `EPRT |1|ip|port|`.
+fn ftp_data_channels(flow: &Flow) -> Vec<(std::net::IpAddr, u16)> {
+    let mut out = Vec::new();
+    let six = |t: &str| -> Option<(std::net::IpAddr, u16)> {
+        let n: Vec<u16> = t.split(',').map(|x| x.trim().parse().ok()).collect::<Option<Vec<u16>>>()?;
+        let [a, b, c, d, p1, p2] = n.as_slice() else { return None };
+        let ip = std::net::Ipv4Addr::new(*a as u8, *b as u8, *c as u8, *d as u8);
+        Some((std::net::IpAddr::V4(ip), p1 * 256 + p2))
+    };
+    for line in String::from_utf8_lossy(&flow.to_client.stream).lines() {
+        if line.starts_with("227") {
+            if let Some(inner) = line.split('(').nth(1).and_then(|r| r.split(')').next()) {
+                out.extend(six(inner));
+            } else if let Some(last) = line.split_whitespace().last() {
+                out.extend(six(last.trim_end_matches('.')));
+            }
+        } else if line.starts_with("229") {
+            if let Some(port) = line.split("|||").nth(1).and_then(|r| r.split('|').next()).and_then(|p| p.parse().ok())
+            {
+                out.push((flow.server.ip(), port));
+            }
+        }
+    }
+    for line in String::from_utf8_lossy(&flow.to_server.stream).lines() {
+        let upper = line.to_ascii_uppercase();
+        if let Some(rest) = upper.strip_prefix("PORT ") {
+            out.extend(six(rest.trim()));
+        } else if upper.starts_with("EPRT ") {
+            let parts: Vec<&str> = line.get(5..).unwrap_or_default().trim().split('|').collect();
+            if let (Some(ip), Some(port)) =
+                (parts.get(2).and_then(|i| i.parse().ok()), parts.get(3).and_then(|p| p.parse().ok()))
+            {
+                out.push((ip, port));
+            }
+        }
+    }
+    out.truncate(256);
+    out
 }
 
 fn endpoint(a: &std::net::SocketAddr) -> String {
@@ -72,6 +115,7 @@ fn weak_suite(name: &str) -> bool {
 
 fn version_name(v: u16) -> String {
     match v {
+        0x7f00..=0x7fff => format!("TLSv1.3 (draft {})", v & 0xff),
         0xfeff => "DTLSv1.0".into(),
         0xfefd => "DTLSv1.2".into(),
         0xfefc => "DTLSv1.3".into(),
@@ -92,13 +136,18 @@ fn tls_of(hello: Option<&ClientHello>, transport: Fp) -> FlowTls {
     t
 }
 
+/// What the server chose, from its ServerHello: version, suite, JA3S.
+fn chosen(t: &mut FlowTls, hello: &tls::ServerHello) {
+    t.version = Some(version_name(hello.version));
+    t.cipher_suite = Some(suite_name(hello.cipher_suite));
+    t.ja3s = Some(fingerprint::ja3s(hello.legacy_version, hello.cipher_suite, &hello.extensions));
+}
+
 /// The server's first flight in clear: version, suite, JA3S, certificates (TLS ≤ 1.2).
 fn server_flight(t: &mut FlowTls, bytes: &[u8]) {
     let flight = tls::read_flight(bytes);
     let Some(hello) = flight.hello else { return };
-    t.version = Some(version_name(hello.version));
-    t.cipher_suite = Some(suite_name(hello.cipher_suite));
-    t.ja3s = Some(fingerprint::ja3s(hello.legacy_version, hello.cipher_suite, &hello.extensions));
+    chosen(t, &hello);
     for (kind, body) in &flight.messages {
         if *kind == 11 {
             t.certificates = certificates(body);
@@ -152,9 +201,26 @@ fn is_dhcp(b: &[u8]) -> bool {
     b.get(236..240) == Some(&[0x63, 0x82, 0x53, 0x63]) && matches!(b.first(), Some(1 | 2))
 }
 
+/// NTP on port 123: a 48-byte (or longer, with extensions) time packet, or a mode 6/7 control
+/// message (at least 8 bytes).
 fn is_ntp(b: &[u8], ports: (u16, u16)) -> bool {
-    let version = b.first().map(|f| (f >> 3) & 7);
-    (ports.0 == 123 || ports.1 == 123) && b.len() >= 48 && matches!(version, Some(1..=4))
+    let Some(&first) = b.first() else { return false };
+    let (version, mode) = ((first >> 3) & 7, first & 7);
+    (ports.0 == 123 || ports.1 == 123)
+        && matches!(version, 1..=4)
+        && (b.len() >= 48 || (matches!(mode, 6 | 7) && b.len() >= 8))
+}
+
+/// FTP commands a client sends (RFC 959 §4.1), to recognise a control flow caught mid-way.
+const FTP_COMMANDS: [&str; 16] = [
+    "USER", "PASS", "RETR", "STOR", "LIST", "NLST", "PORT", "PASV", "EPSV", "EPRT", "CWD", "TYPE", "SYST", "FEAT",
+    "QUIT", "SIZE",
+];
+
+fn ftp_mid_flow(c: &[u8], s: &[u8]) -> bool {
+    let word: String = c.iter().take(4).map(|b| char::from(*b).to_ascii_uppercase()).collect();
+    FTP_COMMANDS.iter().any(|w| word.starts_with(w))
+        && greeting::reply_code(s.get(..s.len().min(512)).unwrap_or_default()).is_some()
 }
 
 fn is_coap(b: &[u8]) -> bool {
@@ -293,6 +359,9 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
         if is_dhcp(c) || is_dhcp(s) {
             return ("dhcp", Some(false), "BOOTP with the DHCP magic cookie".into());
         }
+        if is_ntp(c, ports) {
+            return ("ntp", Some(false), "48-byte NTP packet on port 123".into());
+        }
         if let Some(m) = dns::parse(c).or_else(|| dns::parse(s)) {
             if ports.1 == 5353 || ports.0 == 5353 {
                 return ("mdns", Some(false), "DNS message on port 5353".into());
@@ -305,9 +374,6 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
         }
         if c.starts_with(b"M-SEARCH * HTTP/1.1") || c.starts_with(b"NOTIFY * HTTP/1.1") {
             return ("ssdp", Some(false), "SSDP request line".into());
-        }
-        if is_ntp(c, ports) {
-            return ("ntp", Some(false), "48-byte NTP packet on port 123".into());
         }
         if let Some((version, _)) = snmp::message_header(c).or_else(|| snmp::message_header(s)) {
             return match version {
@@ -338,6 +404,9 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
             Some(true),
             if dot { "TLS on port 853 (DNS over TLS)" } else { "TLS ClientHello" }.into(),
         );
+    }
+    if let Some(v) = sslv2_hello(c) {
+        return ("tls", Some(true), format!("SSLv2-format ClientHello (version 0x{v:04x})"));
     }
     if c.starts_with(b"SSH-") || s.starts_with(b"SSH-") {
         return ("ssh", Some(true), "SSH identification string".into());
@@ -370,6 +439,9 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
             Pop3(_) => ("pop3", Some(false), "POP3 greeting (+OK)".into()),
         };
     }
+    if ftp_mid_flow(c, s) {
+        return ("ftp", Some(false), "FTP commands and replies (the greeting is not in the capture)".into());
+    }
     if iotvet_wire::telnet::opens_with_negotiation(c) {
         return ("telnet", Some(false), "client opens with telnet negotiation".into());
     }
@@ -378,6 +450,12 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
     }
     if s.starts_with(b"HTTP/") || s.starts_with(b"RTSP/") {
         return ("http", Some(false), "HTTP response".into());
+    }
+    if inline_hello(c).is_some() {
+        return ("tls", Some(true), "TLS ClientHello after a plaintext upgrade (STARTTLS or similar)".into());
+    }
+    if tls_records(c) || tls_records(s) {
+        return ("tls", Some(true), "TLS records (the handshake is not in the capture)".into());
     }
     unknown(c, s)
 }
@@ -406,6 +484,69 @@ fn unknown(c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, String) {
             format!("unrecognised payload ({e:.2} bits/byte over {} bytes): cannot be told", sample.len()),
         )
     }
+}
+
+/// The version of an SSLv2-format ClientHello (RFC 6101 Appendix E.1: a 2-byte length with the
+/// high bit set, message type 1, then the version), which old clients send to reach SSLv2 and
+/// SSLv3/TLS servers alike.
+fn sslv2_hello(b: &[u8]) -> Option<u16> {
+    match *b {
+        [hi, lo, 1, v0, v1, ..] if hi & 0x80 != 0 => {
+            let len = usize::from(u16::from_be_bytes([hi & 0x7f, lo]));
+            let version = u16::from_be_bytes([v0, v1]);
+            (len >= 9 && matches!(version, 0x0002 | 0x0300..=0x0303)).then_some(version)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `b` starts with well-formed TLS records (content type 20–23, version 3.0–3.4, a
+/// plausible length), at least two of them or one that fills the bytes.
+fn tls_records(b: &[u8]) -> bool {
+    let mut at = 0;
+    let mut records = 0;
+    while let Some(&[kind, 3, minor, hi, lo]) = b.get(at..at + 5) {
+        let len = usize::from(u16::from_be_bytes([hi, lo]));
+        if !(20..=23).contains(&kind) || minor > 4 || len == 0 || len > 18_432 {
+            return false;
+        }
+        records += 1;
+        at += 5 + len;
+        if at >= b.len() {
+            return true;
+        }
+    }
+    records >= 2
+}
+
+/// A ClientHello that starts a line of a plaintext exchange (after STARTTLS, `<starttls/>`,
+/// `AUTH TLS`, …): its offset and the hello.
+fn inline_hello(c: &[u8]) -> Option<(usize, ClientHello)> {
+    let mut from = 0;
+    while let Some(p) = c.get(from..)?.windows(3).position(|w| matches!(w, [0x16, 3, 0..=4])) {
+        let at = from + p;
+        let after_text = at > 0 && matches!(c.get(at - 1), Some(b'\n') | Some(b'>'));
+        if after_text {
+            if let Some(h) = client_hello::read_tls(c.get(at..)?) {
+                return Some((at, h));
+            }
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The server's TLS records after its plaintext reply to the upgrade.
+fn inline_flight(s: &[u8]) -> &[u8] {
+    let mut from = 0;
+    while let Some(p) = s.get(from..).and_then(|r| r.windows(3).position(|w| matches!(w, [0x16, 3, 0..=4]))) {
+        let at = from + p;
+        if at > 0 && matches!(s.get(at - 1), Some(b'\n') | Some(b'>')) {
+            return s.get(at..).unwrap_or_default();
+        }
+        from = at + 1;
+    }
+    &[]
 }
 
 /// HTTP requests and responses of a flow's kept bytes (at most 8 of each).
@@ -478,18 +619,34 @@ pub fn inspect(flow: &Flow) -> Inspected {
     let mut found = Vec::new();
     let mut names: Names = Vec::new();
     match protocol {
-        "tls" | "dot" => {
-            let hello = client_hello::read_tls(c);
-            let mut t = tls_of(hello.as_ref(), Fp::Tcp);
+        "tls" if sslv2_hello(c).is_some() => {
+            let v = sslv2_hello(c).unwrap_or(2);
+            let mut t = FlowTls { client_versions: vec!["SSLv2".into()], ..FlowTls::default() };
+            if v >= 0x0300 {
+                t.client_versions.extend((0x0300..=v).map(version_name));
+            }
             server_flight(&mut t, s);
+            seen.tls = Some(t);
+        }
+        "tls" | "dot" => {
+            let (hello, flight) = match client_hello::read_tls(c) {
+                Some(h) => (Some(h), s),
+                None => match inline_hello(c) {
+                    Some((_, h)) => (Some(h), inline_flight(s)),
+                    None => (None, s),
+                },
+            };
+            let mut t = tls_of(hello.as_ref(), Fp::Tcp);
+            server_flight(&mut t, flight);
+
             seen.server_name = t.sni.clone();
             seen.tls = Some(t);
         }
         "dtls" => {
             let hello = flow.to_server.datagrams.iter().find_map(|(_, d)| client_hello::read_dtls(d));
             let mut t = tls_of(hello.as_ref(), Fp::Dtls);
-            if let Some(v) = flow.to_client.datagrams.iter().find_map(|(_, d)| tls::dtls_server_hello_version(d)) {
-                t.version = Some(version_name(v));
+            if let Some(h) = flow.to_client.datagrams.iter().find_map(|(_, d)| tls::read_dtls_server_hello(d)) {
+                chosen(&mut t, &h);
             }
             seen.server_name = t.sni.clone();
             seen.tls = Some(t);
@@ -497,7 +654,11 @@ pub fn inspect(flow: &Flow) -> Inspected {
         "quic" => {
             let datagrams: Vec<&[u8]> = flow.to_server.datagrams.iter().map(|(_, d)| d.as_slice()).collect();
             let hello = crate::quic::client_hello_of(&datagrams);
-            let t = tls_of(hello.as_ref(), Fp::Quic);
+            let mut t = tls_of(hello.as_ref(), Fp::Quic);
+            let answers: Vec<&[u8]> = flow.to_client.datagrams.iter().map(|(_, d)| d.as_slice()).collect();
+            if let Some(h) = crate::quic::server_hello_of(c, &answers) {
+                chosen(&mut t, &h);
+            }
             seen.server_name = t.sni.clone();
             seen.tls = Some(t);
         }
@@ -558,7 +719,15 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 }
             }
         }
-        "ftp" | "pop3" | "imap" | "smtp" | "telnet" => crate::secrets::logins(protocol, flow, &mut found),
+        "ftp" | "pop3" | "imap" | "smtp" | "telnet" => {
+            if let Some((_, h)) = inline_hello(c) {
+                let mut t = tls_of(Some(&h), Fp::Tcp);
+                server_flight(&mut t, inline_flight(s));
+                seen.server_name = t.sni.clone();
+                seen.tls = Some(t);
+            }
+            crate::secrets::logins(protocol, flow, &mut found)
+        }
         "unknown" => {
             let sample = if c.len() >= s.len() { c } else { s };
             if !sample.is_empty() {
@@ -571,7 +740,8 @@ pub fn inspect(flow: &Flow) -> Inspected {
         }
         _ => {}
     }
-    Inspected { flow: seen, found, names }
+    let data_channels = if protocol == "ftp" { ftp_data_channels(flow) } else { vec![] };
+    Inspected { flow: seen, found, names, data_channels }
 }
 
 fn host_only(host: &str) -> String {

@@ -228,6 +228,30 @@ pub fn analyze(path: &Path, options: &Options) -> Result<TrafficSection, Traffic
             inspected.push((slot, inspect::inspect(&flow)));
         }
     }
+    // FTP data connections, announced on their control flows.
+    let announced: HashMap<(IpAddr, u16), (bool, u64)> = inspected
+        .iter()
+        .flat_map(|(_, i)| {
+            let encrypted = i.flow.encrypted == Some(true);
+            i.data_channels.iter().map(move |ep| (*ep, (encrypted, i.flow.first_packet)))
+        })
+        .collect();
+    for (_, i) in &mut inspected {
+        if i.flow.protocol != "unknown" || announced.is_empty() {
+            continue;
+        }
+        let ends: Vec<(IpAddr, u16)> = [&i.flow.server, &i.flow.client]
+            .iter()
+            .filter_map(|e| e.parse::<SocketAddr>().ok())
+            .map(|a| (a.ip(), a.port()))
+            .collect();
+        if let Some((encrypted, control)) = ends.iter().find_map(|e| announced.get(e)) {
+            i.flow.protocol = "ftp-data".into();
+            i.flow.encrypted = Some(*encrypted);
+            i.flow.identified_by = format!("FTP data connection announced on the control flow of packet {control}");
+            i.flow.entropy = None;
+        }
+    }
     for (slot, i) in &mut inspected {
         if let Some((p, b, last)) = late.get(slot) {
             i.flow.packets += p;

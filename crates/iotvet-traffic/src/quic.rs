@@ -50,9 +50,17 @@ fn varint(b: &[u8]) -> Option<(u64, usize)> {
     Some((v, len))
 }
 
-/// Decrypts one client Initial packet at the start of `datagram`; returns its plaintext frames
-/// and the length of the packet (coalesced packets follow it).
-fn open_initial(datagram: &[u8]) -> Option<(Vec<u8>, usize)> {
+/// The destination connection id of the long-header packet at the start of `datagram`.
+fn destination_id(datagram: &[u8]) -> Option<&[u8]> {
+    let len = usize::from(*datagram.get(5)?);
+    datagram.get(6..6 + len)
+}
+
+/// Decrypts one Initial packet at the start of `datagram`, the client's or (`server`) the
+/// server's, with keys from the client's original destination connection id (RFC 9001 §5.2:
+/// the Initial keys never change, even when later packets carry another id); returns its
+/// plaintext frames and the packet's length (coalesced packets follow).
+fn open_initial(datagram: &[u8], original_dcid: &[u8], server: bool) -> Option<(Vec<u8>, usize)> {
     let first = *datagram.first()?;
     let version = u32::from_be_bytes(datagram.get(1..5)?.try_into().ok()?);
     let (salt, prefix, initial_type) = match version {
@@ -65,7 +73,6 @@ fn open_initial(datagram: &[u8]) -> Option<(Vec<u8>, usize)> {
     }
     let mut at = 5;
     let dcid_len = usize::from(*datagram.get(at)?);
-    let dcid = datagram.get(at + 1..at + 1 + dcid_len)?;
     at += 1 + dcid_len;
     let scid_len = usize::from(*datagram.get(at)?);
     at += 1 + scid_len;
@@ -78,8 +85,8 @@ fn open_initial(datagram: &[u8]) -> Option<(Vec<u8>, usize)> {
     let end = pn_offset.checked_add(length)?;
     let packet = datagram.get(..end)?;
 
-    let initial = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(dcid);
-    let client = expand_label(&initial, "client in", 32)?;
+    let initial = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(original_dcid);
+    let client = expand_label(&initial, if server { "server in" } else { "client in" }, 32)?;
     let client = hkdf::Prk::new_less_safe(hkdf::HKDF_SHA256, &client);
     let key = expand_label(&client, &format!("{prefix} key"), 16)?;
     let iv = expand_label(&client, &format!("{prefix} iv"), 12)?;
@@ -149,13 +156,13 @@ fn crypto_frames(plain: &[u8], out: &mut Vec<(u64, Vec<u8>)>) {
     }
 }
 
-/// The ClientHello carried by the client's Initial packets among the first datagrams.
-pub fn client_hello_of(datagrams: &[&[u8]]) -> Option<ClientHello> {
+/// The CRYPTO stream of the Initial packets among `datagrams`, in offset order.
+fn crypto_stream(datagrams: &[&[u8]], original_dcid: &[u8], server: bool) -> Vec<u8> {
     let mut frames = Vec::new();
     for d in datagrams {
         let mut rest: &[u8] = d;
         while !rest.is_empty() {
-            let Some((plain, used)) = open_initial(rest) else { break };
+            let Some((plain, used)) = open_initial(rest, original_dcid, server) else { break };
             crypto_frames(&plain, &mut frames);
             rest = rest.get(used..).unwrap_or_default();
         }
@@ -163,7 +170,7 @@ pub fn client_hello_of(datagrams: &[&[u8]]) -> Option<ClientHello> {
     frames.sort_by_key(|(o, _)| *o);
     let mut stream = Vec::new();
     for (offset, data) in frames {
-        let offset = usize::try_from(offset).ok()?;
+        let Ok(offset) = usize::try_from(offset) else { break };
         if offset <= stream.len() {
             let skip = stream.len() - offset;
             stream.extend_from_slice(data.get(skip..).unwrap_or_default());
@@ -172,7 +179,20 @@ pub fn client_hello_of(datagrams: &[&[u8]]) -> Option<ClientHello> {
             break;
         }
     }
-    client_hello::read_message(&stream)
+    stream
+}
+
+/// The ClientHello carried by the client's Initial packets among the first datagrams.
+pub fn client_hello_of(datagrams: &[&[u8]]) -> Option<ClientHello> {
+    let dcid = destination_id(datagrams.first()?)?;
+    client_hello::read_message(&crypto_stream(datagrams, dcid, false))
+}
+
+/// The ServerHello of the server's Initial packets, decrypted with the keys of the client's
+/// first Initial (its original destination connection id).
+pub fn server_hello_of(client_first: &[u8], server: &[&[u8]]) -> Option<iotvet_wire::tls::ServerHello> {
+    let dcid = destination_id(client_first)?;
+    iotvet_wire::tls::read_server_hello_message(&crypto_stream(server, dcid, true))
 }
 
 /// The ClientHello of a QUIC flow's first client datagram.

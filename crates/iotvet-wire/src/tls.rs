@@ -320,6 +320,21 @@ pub fn dtls_server_hello_version(bytes: &[u8]) -> Option<u16> {
     Some(u16::from_be_bytes([*body.first()?, *body.get(1)?]))
 }
 
+/// The ServerHello of a DTLS datagram, with the version from supported_versions (DTLS 1.3).
+pub fn read_dtls_server_hello(bytes: &[u8]) -> Option<ServerHello> {
+    parse_server_hello(dtls_handshake_body(bytes, 2)?)
+}
+
+/// A bare ServerHello handshake message (type 2, 24-bit length), e.g. from QUIC CRYPTO frames.
+pub fn read_server_hello_message(message: &[u8]) -> Option<ServerHello> {
+    let (&kind, rest) = message.split_first()?;
+    if kind != 2 {
+        return None;
+    }
+    let len = u32::from_be_bytes([0, *rest.first()?, *rest.get(1)?, *rest.get(2)?]) as usize;
+    parse_server_hello(message.get(4..4 + len)?)
+}
+
 /// Reads a datagram as a DTLS record answering a ClientHello; None when it is not DTLS.
 pub fn read_dtls_answer(bytes: &[u8]) -> Option<DtlsAnswer> {
     let content_type = *bytes.first()?;
@@ -403,11 +418,21 @@ pub fn read_flight(bytes: &[u8]) -> Flight {
             0x15 => {
                 if let &[level, description] = body {
                     flight.alert = Some((level, description));
+                    // A warning (level 1) may come before the hello; reading goes on.
+                    if level == 1 {
+                        continue;
+                    }
                 }
                 flight.complete = true;
                 break;
             }
             0x14 | 0x17 => {
+                flight.complete = true;
+                break;
+            }
+            // A record of another type (a heartbeat, 24) after the handshake began ends the
+            // reading; as the first record it means the bytes are not a TLS answer.
+            _ if !handshake.is_empty() => {
                 flight.complete = true;
                 break;
             }
@@ -442,14 +467,17 @@ pub fn read_flight(bytes: &[u8]) -> Flight {
 fn parse_server_hello(b: &[u8]) -> Option<ServerHello> {
     let legacy = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
     let retry_request = b.get(2..34)? == HRR_RANDOM;
-    let at = 35 + usize::from(*b.get(34)?);
+    // TLS 1.3 drafts before 22 (version 0x7fNN) had no session id and no compression method.
+    let draft = legacy >> 8 == 0x7f && (legacy & 0xff) < 22;
+    let (at, compression) = if draft { (34, 0) } else { (35 + usize::from(*b.get(34)?), 1) };
     let cipher_suite = u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]);
-    let compression = *b.get(at + 2)?;
+    let compression_method = if compression == 1 { *b.get(at + 2)? } else { 0 };
+    let at = at + compression - 1;
     let mut hello = ServerHello {
         version: legacy,
         legacy_version: legacy,
         cipher_suite,
-        compression,
+        compression: compression_method,
         extensions: vec![],
         retry_request,
         key_share_group: None,

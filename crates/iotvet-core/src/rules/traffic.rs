@@ -140,12 +140,17 @@ fn secrets(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
 
 fn client_tls(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
     let mut out = Vec::new();
-    let legacy = ["SSLv3", "TLSv1.0", "TLSv1.1", "DTLSv1.0"];
+    let legacy = ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "DTLSv1.0"];
     for f in &t.flows {
         let Some(tls) = &f.tls else { continue };
         let mut why = Vec::new();
         if !tls.client_versions.is_empty() && tls.client_versions.iter().all(|v| legacy.contains(&v.as_str())) {
             why.push(format!("offers only {}", tls.client_versions.join(", ")));
+        } else if tls.client_versions.iter().any(|v| v == "SSLv2" || v == "SSLv3") {
+            why.push(format!(
+                "still offers {}",
+                tls.client_versions.iter().filter(|v| v.starts_with("SSL")).cloned().collect::<Vec<_>>().join(" and ")
+            ));
         }
         if !tls.weak_client_suites.is_empty() {
             why.push(format!("offers weak suites: {}", tls.weak_client_suites.join(", ")));
