@@ -336,6 +336,8 @@ pub struct AssessArgs {
     vendor: VendorArgs,
     #[command(flatten)]
     logins: CredentialArgs,
+    #[command(flatten)]
+    capture: CaptureArgs,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -344,6 +346,26 @@ pub struct AssessArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     gate: GateArgs,
+}
+
+/// A capture of the device's own traffic, judged with the probing (`assess --pcap`).
+#[derive(Args, Clone, Default)]
+pub struct CaptureArgs {
+    /// A capture of the device's traffic (pcap or pcapng): what it sends to its cloud, app and
+    /// trackers (MS-1 all communications, MS-2 update channel, MS-5 trackers).
+    #[arg(long, value_name = "CAPTURE")]
+    pcap: Option<PathBuf>,
+    /// The device's address or MAC in the capture, when not the assessed address (e.g. its LAN
+    /// address behind the router the capture was taken on).
+    #[arg(long, value_name = "IP|MAC", requires = "pcap")]
+    pcap_device: Option<String>,
+    /// A domain of the vendor's (first party) for the capture; the declaration's vendor domains
+    /// count too. Repeat for several.
+    #[arg(long, value_name = "DOMAIN")]
+    vendor_domain: Vec<String>,
+    /// Tracker domains to use instead of the bundled lists.
+    #[arg(long, value_name = "FILE")]
+    tracker_list: Option<PathBuf>,
 }
 
 #[derive(Args)]

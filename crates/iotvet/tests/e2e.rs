@@ -620,3 +620,65 @@ fn screenshots_in_headless_chromium(reports: &std::path::Path) {
         }
     }
 }
+
+/// `iotvet traffic` and `assess --pcap` on a real capture nobody here wrote (Zeek's MQTT trace):
+/// the hosts without a device, the flows and findings with one, both against their schemas.
+#[test]
+fn traffic_of_a_real_capture_alone_and_with_an_assessment() {
+    let capture = repo_file("../shared/corpora/pcaps/zeek/testing/btest/Traces/mqtt.pcap");
+    if !capture.exists() {
+        assert!(std::env::var_os("CI").is_none(), "../shared/corpora/pcaps is absent in CI");
+        eprintln!("SKIPPED: ../shared/corpora/pcaps is absent");
+        return;
+    }
+    let capture = capture.to_str().unwrap();
+    let o = iotvet(&["traffic", capture]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("10.0.1.4") && stdout(&o).contains("Pick the product under test with --device"));
+    let o = iotvet(&["traffic", capture, "--device", "10.0.1.4", "--format", "json"]);
+    assert_eq!(code(&o), 1, "plaintext MQTT fails: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = schema_errors("schemas/iotvet-traffic.schema.json", &v);
+    assert!(e.is_empty(), "{e:#?}");
+    let flows = v["flows"].as_array().unwrap();
+    assert!(flows
+        .iter()
+        .any(|f| f["protocol"] == "mqtt" && f["encrypted"] == false && f["server"] == "198.41.30.241:1883"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["check"] == "enc.traffic-plaintext" && f["status"] == "fail"));
+    assert_eq!(v["verdicts"]["MS-1"]["verdict"], "fail");
+    // The same capture with an assessment: its findings join the report's.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let o = iotvet(&[
+        "assess",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "--udp-ports",
+        "none",
+        "--no-credentials",
+        "--pcap",
+        capture,
+        "--pcap-device",
+        "10.0.1.4",
+        "--format",
+        "json",
+    ]);
+    let report = Report::from_json(&stdout(&o)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    assert!(report.case.traffic.as_ref().is_some_and(|t| t.device.as_deref() == Some("10.0.1.4")));
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.check == "enc.traffic-plaintext" && f.status == iotvet_core::Status::Fail));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = schema_errors("schemas/iotvet-report.schema.json", &doc);
+    assert!(e.is_empty(), "{e:#?}");
+    assert_one_line_error(
+        &["assess", "127.0.0.1", "--ports", "9", "--pcap", "/nonexistent.pcap"],
+        "cannot open the capture",
+    );
+    assert_one_line_error(&["traffic", capture, "--device", "camera"], "neither an IP address nor a MAC");
+}

@@ -1,6 +1,6 @@
 //! `iotvet assess TARGET`: probe one device, judge, report.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use iotvet_net::resolve_target;
 
 use crate::cmd::vet::{vet, Vetting};
@@ -15,6 +15,9 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     probe.progress = Some(counts.clone());
     let (declaration, sources, docs) = crate::cmd::docs::vendor_inputs(&args.vendor)?;
     let credentials = args.logins.plan()?;
+    if let Some(pcap) = &args.capture.pcap {
+        std::fs::File::open(pcap).with_context(|| format!("cannot open the capture {}", pcap.display()))?;
+    }
     if let Some(dir) = &args.out {
         prepare_dir(dir)?;
     }
@@ -34,6 +37,13 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     let vetting = Vetting { probe: &probe, credentials: credentials.as_ref(), declaration, sources, docs };
     let ticker = crate::output::Ticker::start(format!("iotvet: {}", target.address), counts);
     let mut report = vet(&target.name, target, vetting).await?;
+    if let Some(traffic) =
+        crate::cmd::traffic::for_assess(&args.capture, &target.address.to_string(), report.case.declaration.as_ref())?
+    {
+        progress(&format!("iotvet: read {} packets of {}", traffic.capture.packets, traffic.capture.file));
+        report.case.traffic = Some(traffic);
+        report.rejudge(iotvet_net::now_rfc3339());
+    }
     drop(ticker);
     let code = gate.apply(&mut report);
     emit(&report, &formats, args.out.as_deref(), args.gate.sarif_all)?;

@@ -17,13 +17,7 @@ pub fn run(args: TrafficArgs) -> Result<u8> {
         "terminal" => false,
         other => bail!("unknown format '{other}' for traffic (use terminal or json)"),
     };
-    let trackers = match &args.tracker_list {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            TrackerList::from_text(&path.display().to_string(), &text)
-        }
-        None => TrackerList::bundled(),
-    };
+    let trackers = trackers(args.tracker_list.as_deref())?;
     let options = Options {
         device: args.device.clone(),
         vendor_domains: args.vendor_domain.clone(),
@@ -64,4 +58,36 @@ pub fn run(args: TrafficArgs) -> Result<u8> {
         Some(a) => crate::exit::of_findings(&a.findings),
         None => crate::exit::MEETS,
     })
+}
+
+/// The tracker list: the user's file, or the bundled lists.
+pub fn trackers(file: Option<&std::path::Path>) -> Result<TrackerList> {
+    Ok(match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            TrackerList::from_text(&path.display().to_string(), &text)
+        }
+        None => TrackerList::bundled(),
+    })
+}
+
+/// `assess --pcap`: the capture read for the device (`--pcap-device`, else the assessed address),
+/// with the vendor's domains from the flags and the declaration.
+pub fn for_assess(
+    args: &crate::CaptureArgs,
+    address: &str,
+    declaration: Option<&iotvet_core::declaration::Declaration>,
+) -> Result<Option<iotvet_core::traffic::TrafficSection>> {
+    let Some(path) = &args.pcap else { return Ok(None) };
+    let mut vendor_domains = args.vendor_domain.clone();
+    if let Some(d) = declaration {
+        vendor_domains.extend(d.product.vendor_domains.iter().map(|v| v.split(':').next().unwrap_or(v).to_owned()));
+    }
+    let options = Options {
+        device: Some(args.pcap_device.clone().unwrap_or_else(|| address.to_owned())),
+        vendor_domains,
+        trackers: trackers(args.tracker_list.as_deref())?,
+        show_secrets: false,
+    };
+    analyze(path, &options).map(Some).with_context(|| format!("reading the capture {}", path.display()))
 }
