@@ -83,11 +83,20 @@ struct HostCount {
     flows: BTreeSet<usize>,
 }
 
-/// Reads and analyses a capture.
+/// Reads and analyses a capture file.
 pub fn analyze(path: &Path, options: &Options) -> Result<TrafficSection, TrafficError> {
+    let file = std::fs::File::open(path).map_err(read::ReadError::Open)?;
+    analyze_reader(file, &path.display().to_string(), options)
+}
+
+/// Reads and analyses a capture from any reader (`name` is what the report calls it).
+pub fn analyze_reader<R: std::io::Read + Send + 'static>(
+    file: R,
+    name: &str,
+    options: &Options,
+) -> Result<TrafficSection, TrafficError> {
     let device = options.device.as_deref().map(parse_device).transpose()?;
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let file = std::fs::File::open(path).map_err(read::ReadError::Open)?;
     let mut stats = read::ReadStats::default();
     let mut decoder = decode::Decoder::default();
     let mut table = flows::Table::default();
@@ -356,7 +365,7 @@ pub fn analyze(path: &Path, options: &Options) -> Result<TrafficSection, Traffic
             finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         },
         capture: CaptureInfo {
-            file: path.display().to_string(),
+            file: name.to_owned(),
             format: stats.format.to_owned(),
             link_types: stats.link_types.iter().map(|l| read::link_name(*l)).collect(),
             packets,
