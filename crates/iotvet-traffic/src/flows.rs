@@ -141,6 +141,38 @@ pub struct Flow {
     pub rst: bool,
     /// UDP DNS answers are read as they come (a resolver flow lasts the whole capture).
     pub dns: Vec<iotvet_core::traffic::DnsSeen>,
+    /// Inspected already (its buffers freed): later packets are only counted.
+    pub settled: bool,
+}
+
+/// Packets after which a flow is inspected and its buffers freed, whatever it carried.
+const SETTLE_PACKETS: u64 = 48;
+
+impl Flow {
+    /// Whether enough is kept to inspect the flow now and free its buffers: for TCP both
+    /// directions full or stopped, or 48 packets; for UDP the datagrams kept, or 48 packets.
+    /// Memory then follows the flows still opening, not every flow of the capture.
+    pub fn ready(&self) -> bool {
+        if self.settled {
+            return false;
+        }
+        if self.packets >= SETTLE_PACKETS {
+            return true;
+        }
+        let full = |s: &Side| s.lost || s.stream.len() >= STREAM_CAP;
+        if self.udp {
+            self.to_server.datagrams.len() >= DATAGRAMS && self.to_client.datagrams.len() >= DATAGRAMS
+        } else {
+            full(&self.to_server) && full(&self.to_client)
+        }
+    }
+
+    /// Frees the buffers once inspected.
+    pub fn settle(&mut self) {
+        self.settled = true;
+        self.to_server.clear();
+        self.to_client.clear();
+    }
 }
 
 /// Ports whose owner is the server whichever side spoke first (a capture that starts mid-flow).
@@ -223,6 +255,7 @@ impl Table {
                     to_client: Side::default(),
                     rst: false,
                     dns: Vec::new(),
+                    settled: false,
                 }));
                 let i = self.flows.len() - 1;
                 self.index.insert(key, i);
@@ -240,13 +273,16 @@ impl Table {
         } else {
             flow.server_mac = flow.server_mac.or(s.src_mac);
         }
+        let settled = flow.settled;
         let side = if from_client { &mut flow.to_server } else { &mut flow.to_client };
         if s.udp {
-            if !s.payload.is_empty() {
+            if !s.payload.is_empty() && !settled {
                 side.push_udp(s.payload, s.packet);
             }
         } else {
-            side.push_tcp(s.seq, s.syn, s.payload, s.packet);
+            if !settled {
+                side.push_tcp(s.seq, s.syn, s.payload, s.packet);
+            }
             side.fin |= s.fin;
             flow.rst |= s.rst;
             if flow.rst || (flow.to_server.fin && flow.to_client.fin) {

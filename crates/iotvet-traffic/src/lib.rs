@@ -80,7 +80,7 @@ struct HostCount {
     mac: Option<[u8; 6]>,
     packets: u64,
     bytes: u64,
-    flows: BTreeSet<usize>,
+    flows: u64,
 }
 
 /// Reads and analyses a capture file.
@@ -101,6 +101,8 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let mut decoder = decode::Decoder::default();
     let mut table = flows::Table::default();
     let mut inspected: Vec<(usize, inspect::Inspected)> = Vec::new();
+    // Flows inspected early (see `Flow::ready`), waiting for their last packets to be counted.
+    let mut early: HashMap<usize, inspect::Inspected> = HashMap::new();
     let mut hosts: HashMap<IpAddr, HostCount> = HashMap::new();
     // ip -> names from DNS answers (in order met)
     let mut dns_names: HashMap<IpAddr, Vec<String>> = HashMap::new();
@@ -175,8 +177,10 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                 return;
             }
         };
-        for ip in [d.src, d.dst] {
-            hosts.entry(ip).or_default().flows.insert(slot);
+        if table.flows.get(slot).and_then(Option::as_ref).is_some_and(|f| f.packets == 1) {
+            for ip in [d.src, d.dst] {
+                hosts.entry(ip).or_default().flows += 1;
+            }
         }
         // DNS answers are read as they come: they name the addresses the device talks to.
         if let (Some(payload), true) =
@@ -225,16 +229,22 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                 }
             }
         }
+        if let Some(Some(flow)) = table.flows.get_mut(slot) {
+            if flow.ready() {
+                early.insert(slot, inspect::inspect(flow));
+                flow.settle();
+            }
+        }
         // Flows that ended are inspected now and their buffers freed.
         for slot in std::mem::take(&mut table.ended) {
             if let Some(flow) = table.flows.get_mut(slot).and_then(Option::take) {
-                inspected.push((slot, inspect::inspect(&flow)));
+                inspected.push((slot, finish(&flow, early.remove(&slot))));
             }
         }
     })?;
     for (slot, flow) in table.flows.iter_mut().enumerate() {
         if let Some(flow) = flow.take() {
-            inspected.push((slot, inspect::inspect(&flow)));
+            inspected.push((slot, finish(&flow, early.remove(&slot))));
         }
     }
     // FTP data connections, announced on their control flows.
@@ -306,7 +316,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         e.ips.push(ip.to_string());
         e.packets += h.packets;
         e.bytes += h.bytes;
-        e.flows += h.flows.len() as u64;
+        e.flows += h.flows;
         for who in [Some(ip.to_string()), e.mac.clone()].into_iter().flatten() {
             for n in host_names.get(&who).into_iter().flatten() {
                 if !e.names.contains(n) {
@@ -382,6 +392,21 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         tracker_list: (!options.trackers.is_empty())
             .then(|| format!("{} ({} domains)", options.trackers.name, options.trackers.len())),
     })
+}
+
+/// A flow's inspection: the early one with the final counts, or one made now.
+fn finish(flow: &flows::Flow, early: Option<inspect::Inspected>) -> inspect::Inspected {
+    match early {
+        Some(mut i) => {
+            i.flow.packets = flow.packets;
+            i.flow.bytes = flow.bytes;
+            i.flow.payload_bytes = flow.payload_bytes;
+            i.flow.last_packet = flow.last;
+            i.flow.dns = flow.dns.clone();
+            i
+        }
+        None => inspect::inspect(flow),
+    }
 }
 
 fn is_local(ip: &IpAddr) -> bool {

@@ -68,6 +68,7 @@ pub fn for_each_packet<R: Read + Send + 'static>(
     let mut legacy: Option<(i32, u64)> = None;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut capacity = BUFFER;
+    let mut stalled_at: Option<usize> = None;
     loop {
         match reader.next() {
             Ok((offset, block)) => {
@@ -134,6 +135,7 @@ pub fn for_each_packet<R: Read + Send + 'static>(
                     PcapBlockOwned::NG(_) => {}
                 }
                 reader.consume(offset);
+                stalled_at = None;
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
@@ -142,18 +144,21 @@ pub fn for_each_packet<R: Read + Send + 'static>(
                     stats.skip("the capture ends inside a packet (truncated file)", number + 1);
                     break;
                 }
-                if reader.refill().is_err() {
-                    stats.skip("the capture could not be read further", number + 1);
-                    break;
-                }
-                // A block bigger than the buffer: grow it, within reason.
-                if reader.position() == 0 && reader.data().len() >= capacity {
+                // Incomplete twice at the same place: the refilled buffer still cannot hold the
+                // block; grow it, within reason.
+                if stalled_at == Some(reader.consumed()) {
                     capacity *= 2;
                     if capacity > MAX_BLOCK || !reader.grow(capacity) {
                         stats.skip("a block longer than 16 MiB (bogus length)", number + 1);
                         break;
                     }
                 }
+                stalled_at = Some(reader.consumed());
+                if reader.refill().is_err() {
+                    stats.skip("the capture could not be read further", number + 1);
+                    break;
+                }
+                continue;
             }
             Err(e) => {
                 if number == 0 && stats.format.is_empty() {

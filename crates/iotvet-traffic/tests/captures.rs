@@ -468,3 +468,20 @@ fn bad_input_is_an_error_or_a_counted_skip() {
         let _ = analyze(&f.0, &opts(Some("192.168.1.20")));
     }
 }
+
+#[test]
+fn a_capture_larger_than_the_read_buffer_is_read_to_the_end() {
+    // Far more than the 1 MiB circular buffer, with frames up to 9000 bytes (jumbo).
+    let mut frames = Vec::new();
+    for i in 0..2_000u32 {
+        let size = 100 + (i as usize * 37) % 8900;
+        frames.push(udp(CAM, CLOUD, 40_000 + (i % 50) as u16, 9999, &vec![b'x'; size]));
+    }
+    let bytes = pcap(1, &frames, false, false);
+    assert!(bytes.len() > 8 << 20, "{}", bytes.len());
+    let f = file(&bytes);
+    let t = analyze(&f.0, &opts(None)).unwrap();
+    assert_eq!(t.capture.packets, 2_000);
+    assert!(t.capture.skipped.is_empty(), "{:?}", t.capture.skipped);
+    assert_eq!(t.flows.len(), 50);
+}

@@ -4,12 +4,35 @@
 
 use anyhow::{bail, Context, Result};
 use iotvet_core::case::Target;
+use iotvet_core::traffic::{CaptureInfo, Destination, FlowSeen, HostSeen, SecretSeen};
 use iotvet_core::CaseFile;
 use iotvet_traffic::{analyze, Options, TrackerList};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::output::terminal_width;
 use crate::TrafficArgs;
+
+/// The JSON of `iotvet traffic` (schemas/iotvet-traffic.schema.json).
+#[derive(Serialize)]
+struct Output<'a> {
+    schema_version: u32,
+    tool: serde_json::Value,
+    capture: &'a CaptureInfo,
+    devices: &'a [HostSeen],
+    flows: &'a [FlowSeen],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destinations: Option<&'a [Destination]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secrets: Option<&'a [SecretSeen]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdicts: Option<&'a std::collections::BTreeMap<iotvet_core::Guideline, iotvet_core::Verdict>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overall: Option<iotvet_core::Overall>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<&'a [iotvet_core::Finding]>,
+}
 
 pub fn run(args: TrafficArgs) -> Result<u8> {
     let json = match args.format.as_str() {
@@ -32,22 +55,24 @@ pub fn run(args: TrafficArgs) -> Result<u8> {
         iotvet_core::judge(&case)
     });
     if json {
-        let mut out = json!({
-            "schema_version": iotvet_report::OUTPUT_SCHEMA_VERSION,
-            "tool": iotvet_report::tool_json(),
-            "capture": section.capture,
-            "devices": section.devices,
-            "flows": section.flows,
-        });
-        if let Some(a) = &judged {
-            out["device"] = json!(section.device);
-            out["destinations"] = json!(section.destinations);
-            out["secrets"] = json!(section.secrets);
-            out["verdicts"] = json!(a.verdicts);
-            out["overall"] = json!(a.overall);
-            out["findings"] = json!(a.findings);
-        }
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        // Written straight from the section (no JSON tree in memory: a capture can have a
+        // million flows).
+        let out = Output {
+            schema_version: iotvet_report::OUTPUT_SCHEMA_VERSION,
+            tool: iotvet_report::tool_json(),
+            capture: &section.capture,
+            devices: &section.devices,
+            flows: &section.flows,
+            device: judged.as_ref().and(section.device.as_deref()),
+            destinations: judged.as_ref().map(|_| section.destinations.as_slice()),
+            secrets: judged.as_ref().map(|_| section.secrets.as_slice()),
+            verdicts: judged.as_ref().map(|a| &a.verdicts),
+            overall: judged.as_ref().map(|a| a.overall),
+            findings: judged.as_ref().map(|a| a.findings.as_slice()),
+        };
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut stdout, &out)?;
+        std::io::Write::write_all(&mut stdout, b"\n")?;
     } else {
         print!(
             "{}",
