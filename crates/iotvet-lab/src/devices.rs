@@ -33,6 +33,12 @@ pub enum ServiceKind {
     SensorUpnpHttp,
     /// HTTPS from an old TLS stack: `openssl s_server` at security level 0 (see `legacy.rs`).
     LegacyTls,
+    /// The lab cloud's plain HTTP: firmware check and download, a tracker's collector.
+    CloudHttp,
+    /// The lab cloud's API over TLS: takes telemetry.
+    CloudApi,
+    /// UDP: the lab's DNS server for the cloud's names.
+    CloudDns,
 }
 
 impl ServiceSpec {
@@ -49,7 +55,7 @@ impl ServiceSpec {
 impl ServiceKind {
     /// Served over UDP rather than TCP.
     pub fn is_udp(self) -> bool {
-        matches!(self, Self::SensorCoap | Self::SensorSsdp | Self::SensorSnmp)
+        matches!(self, Self::SensorCoap | Self::SensorSsdp | Self::SensorSnmp | Self::CloudDns)
     }
 }
 
@@ -86,13 +92,18 @@ pub struct DeviceSpec {
     pub declaration: Option<&'static str>,
     /// The lab vendor whose site `{vendor}` names.
     pub vendor: Option<&'static str>,
+    /// The device phones home to the lab cloud (see `phonehome.rs`).
+    pub phones_home: bool,
+    /// A capture of the device's own traffic, recorded from the lab by
+    /// `scripts/record-lab-capture` (read by the demo).
+    pub capture: Option<&'static [u8]>,
 }
 
 const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> ServiceSpec {
     ServiceSpec { port, kind, tls, label }
 }
 
-pub static DEVICES: [DeviceSpec; 7] = [
+pub static DEVICES: [DeviceSpec; 10] = [
     DeviceSpec {
         name: "camera",
         role: "device",
@@ -105,6 +116,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         ],
         declaration: Some(include_str!("../declarations/camera.toml")),
         vendor: Some("camco"),
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "plug",
@@ -117,6 +130,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         ],
         declaration: None,
         vendor: None,
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "hub",
@@ -131,6 +146,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         ],
         declaration: Some(include_str!("../declarations/hub.toml")),
         vendor: Some("brightnest"),
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "sensor",
@@ -145,6 +162,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         ],
         declaration: None,
         vendor: None,
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "nvr",
@@ -154,6 +173,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         services: &[svc(8443, ServiceKind::LegacyTls, false, "https (legacy TLS, openssl s_server)")],
         declaration: None,
         vendor: None,
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "brightnest",
@@ -163,6 +184,8 @@ pub static DEVICES: [DeviceSpec; 7] = [
         services: &[svc(8443, ServiceKind::VendorSite(Vendor::Good), true, "https vendor site")],
         declaration: None,
         vendor: None,
+        phones_home: false,
+        capture: None,
     },
     DeviceSpec {
         name: "camco",
@@ -172,5 +195,44 @@ pub static DEVICES: [DeviceSpec; 7] = [
         services: &[svc(8443, ServiceKind::VendorSite(Vendor::Bad), true, "https vendor site")],
         declaration: None,
         vendor: None,
+        phones_home: false,
+        capture: None,
+    },
+    DeviceSpec {
+        name: "doorbell",
+        role: "device",
+        description: "Video doorbell that phones home: checks and downloads firmware over plain HTTP, sends telemetry to its cloud over TLS, reports its serial and the owner's e-mail to a tracker in clear (no listening service)",
+        host_octet: 80,
+        services: &[],
+        declaration: None,
+        vendor: Some("cloud"),
+        phones_home: true,
+        capture: Some(include_bytes!("../data/doorbell.pcap")),
+    },
+    DeviceSpec {
+        name: "cloud",
+        role: "cloud",
+        description: "The doorbell vendor's cloud: DNS for its names (UDP 5300), firmware over plain HTTP, the telemetry API over TLS",
+        host_octet: 70,
+        services: &[
+            svc(8080, ServiceKind::CloudHttp, false, "http firmware server"),
+            svc(8443, ServiceKind::CloudApi, true, "https telemetry API"),
+            svc(5300, ServiceKind::CloudDns, false, "dns for the cloud's names"),
+        ],
+        declaration: None,
+        vendor: None,
+        phones_home: false,
+        capture: None,
+    },
+    DeviceSpec {
+        name: "tracker",
+        role: "cloud",
+        description: "A third-party analytics collector (app-measurement.com in the lab DNS)",
+        host_octet: 71,
+        services: &[svc(8080, ServiceKind::CloudHttp, false, "http collector")],
+        declaration: None,
+        vendor: None,
+        phones_home: false,
+        capture: None,
     },
 ];

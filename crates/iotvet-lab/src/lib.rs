@@ -8,6 +8,7 @@
 mod devices;
 mod legacy;
 pub mod manifest;
+mod phonehome;
 mod servers;
 mod ssh;
 mod tls;
@@ -106,7 +107,11 @@ impl Lab {
                 if service.kind.is_udp() {
                     let socket =
                         tokio::net::UdpSocket::bind(addr).await.map_err(|source| LabError::Bind { addr, source })?;
-                    tasks.spawn(udp::serve(socket, service.kind, ip));
+                    if service.kind == ServiceKind::CloudDns {
+                        tasks.spawn(phonehome::dns(socket, [a, b, c]));
+                    } else {
+                        tasks.spawn(udp::serve(socket, service.kind, ip));
+                    }
                     continue;
                 }
                 if service.kind == ServiceKind::LegacyTls {
@@ -127,6 +132,18 @@ impl Lab {
                 }
                 let tls = if service.tls { acceptor.clone() } else { None };
                 tasks.spawn(servers::serve(listener, service.kind, tls, ip));
+            }
+            if spec.phones_home {
+                let mut roots = rustls::RootCertStore::empty();
+                roots
+                    .add(rustls::pki_types::CertificateDer::from(ca.der()))
+                    .map_err(|e| LabError::Certificates(e.to_string()))?;
+                tasks.spawn(phonehome::doorbell(
+                    ip,
+                    [a, b, c],
+                    std::sync::Arc::new(roots),
+                    std::time::Duration::from_secs(5),
+                ));
             }
             let declaration = spec.declaration.map(|text| {
                 let vendor_host = spec

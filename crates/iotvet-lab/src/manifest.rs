@@ -119,6 +119,7 @@ pub fn manifests() -> Vec<(&'static str, &'static str)> {
         ("hub", include_str!("../manifests/hub.toml")),
         ("sensor", include_str!("../manifests/sensor.toml")),
         ("nvr", include_str!("../manifests/nvr.toml")),
+        ("doorbell", include_str!("../manifests/doorbell.toml")),
     ]
 }
 

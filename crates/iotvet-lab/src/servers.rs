@@ -52,6 +52,9 @@ async fn handle<S: AsyncRead + AsyncWrite + Unpin + Send>(kind: ServiceKind, mut
         | ServiceKind::SensorUpnpHttp => http(&mut s, kind, ip).await,
         ServiceKind::SensorCoap | ServiceKind::SensorSsdp | ServiceKind::SensorSnmp => Ok(()), // UDP: udp.rs
         ServiceKind::VendorSite(vendor) => vendor_site(&mut s, vendor, ip).await,
+        ServiceKind::CloudHttp => crate::phonehome::cloud_http(&mut s).await,
+        ServiceKind::CloudApi => crate::phonehome::cloud_api(&mut s).await,
+        ServiceKind::CloudDns => Ok(()), // UDP: phonehome::dns
     };
     let _ = s.shutdown().await;
 }

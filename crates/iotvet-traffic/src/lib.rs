@@ -464,14 +464,16 @@ fn destinations(
         }
     }
     for (ip, d) in &mut out {
-        d.party = if is_local(ip) {
-            "local".into()
-        } else if d.names.iter().any(|n| options.vendor_domains.iter().any(|v| under(n, v))) {
+        // A named destination is judged by its name (first or third party); an unnamed one on
+        // the device's own network is local.
+        d.party = if d.names.iter().any(|n| options.vendor_domains.iter().any(|v| under(n, v))) {
             "first".into()
-        } else if d.names.is_empty() {
-            "unknown".into()
-        } else {
+        } else if !d.names.is_empty() {
             "third".into()
+        } else if is_local(ip) {
+            "local".into()
+        } else {
+            "unknown".into()
         };
         d.tracker =
             d.names.iter().find_map(|n| options.trackers.matches(n)).map(|(domain, list)| format!("{domain} ({list})"));

@@ -147,7 +147,9 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
             _ => None,
         };
         if let Some((kind, name)) = kind {
-            push(found, kind, format!("{key}={value}"), packet, format!("{name} in a {what}"));
+            // An e-mail address is the address itself (the word scan below finds it too).
+            let shown = if kind == "email" { value.clone() } else { format!("{key}={value}") };
+            push(found, kind, shown, packet, format!("{name} in a {what}"));
         }
     }
     // E-mail addresses and MAC addresses anywhere in the text.

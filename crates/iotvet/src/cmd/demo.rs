@@ -13,6 +13,25 @@ use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
+/// The capture of a lab device's own traffic (recorded on the default lab network, where the
+/// device is 127.77.0.80) joins its report, and the case is judged again.
+fn attach_capture(report: &mut Report, name: &str, bytes: &'static [u8]) {
+    let options = iotvet_traffic::Options {
+        device: Some(format!("{}.{}", "127.77.0", 80)),
+        vendor_domains: vec!["doorbell-vendor.example".into()],
+        trackers: iotvet_traffic::TrackerList::bundled(),
+        show_secrets: false,
+    };
+    let label = format!("{name}.pcap (recorded from the lab by scripts/record-lab-capture)");
+    match iotvet_traffic::analyze_reader(std::io::Cursor::new(bytes), &label, &options) {
+        Ok(t) => {
+            report.case.traffic = Some(t);
+            report.rejudge(iotvet_net::now_rfc3339());
+        }
+        Err(e) => progress(&format!("iotvet demo: {name}: the recorded capture could not be read: {e}")),
+    }
+}
+
 pub async fn run(args: DemoArgs) -> Result<u8> {
     let gate = args.gate.load()?;
     let gating = crate::cmd::gate::Gate::asked(&args.gate);
@@ -45,6 +64,12 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         };
         let (name, address, probe, docs_options, credentials) =
             (device.spec.name, device.address, probe.clone(), docs_options.clone(), credentials.clone());
+        let capture = device.spec.capture;
+        if capture.is_some() {
+            progress(&format!(
+                "iotvet demo: {name}: its traffic is read from the capture recorded from the lab by scripts/record-lab-capture (crates/iotvet-lab/data/{name}.pcap); the demo does not capture live"
+            ));
+        }
         tasks.spawn(async move {
             let target = ScopedTarget { name: address.to_string(), address };
             let vetting = Vetting {
@@ -54,7 +79,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
                 sources: iotvet_docs::DocumentSources::default(),
                 docs: docs_options,
             };
-            (name, vet(name, &target, vetting).await)
+            let mut report = vet(name, &target, vetting).await;
+            if let (Ok(r), Some(bytes)) = (report.as_mut(), capture) {
+                attach_capture(r, name, bytes);
+            }
+            (name, report)
         });
     }
     let mut reports: Vec<(String, Report)> = Vec::new();
