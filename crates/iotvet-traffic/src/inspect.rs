@@ -37,10 +37,11 @@ pub struct Inspected {
 fn ftp_data_channels(flow: &Flow) -> Vec<(std::net::IpAddr, u16)> {
     let mut out = Vec::new();
     let six = |t: &str| -> Option<(std::net::IpAddr, u16)> {
-        let n: Vec<u16> = t.split(',').map(|x| x.trim().parse().ok()).collect::<Option<Vec<u16>>>()?;
+        // Six numbers of 0–255 each (anything else is not an address and port).
+        let n: Vec<u8> = t.split(',').map(|x| x.trim().parse().ok()).collect::<Option<Vec<u8>>>()?;
         let [a, b, c, d, p1, p2] = n.as_slice() else { return None };
-        let ip = std::net::Ipv4Addr::new(*a as u8, *b as u8, *c as u8, *d as u8);
-        Some((std::net::IpAddr::V4(ip), p1 * 256 + p2))
+        let ip = std::net::Ipv4Addr::new(*a, *b, *c, *d);
+        Some((std::net::IpAddr::V4(ip), u16::from(*p1) * 256 + u16::from(*p2)))
     };
     for line in String::from_utf8_lossy(&flow.to_client.stream).lines() {
         if line.starts_with("227") {
@@ -773,4 +774,45 @@ fn dhcp_host_name(d: &[u8]) -> Option<String> {
 /// The client hardware address of a BOOTP message, as `aa:bb:cc:dd:ee:ff`.
 fn mac_of(d: &[u8]) -> String {
     d.get(28..34).map(crate::hosts::mac_text).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow_with(server_text: &[u8], client_text: &[u8]) -> Flow {
+        let mut table = crate::flows::Table::default();
+        let (c, s): (std::net::SocketAddr, std::net::SocketAddr) =
+            ("10.0.0.2:40000".parse().unwrap(), "10.0.0.9:21".parse().unwrap());
+        let seg = |src, dst, seq, syn, payload: &'static [u8], packet| crate::flows::Segment {
+            src,
+            dst,
+            udp: false,
+            src_mac: None,
+            seq,
+            syn,
+            ack: !syn,
+            fin: false,
+            rst: false,
+            payload,
+            wire_len: 60,
+            packet,
+        };
+        table.add(&seg(c, s, 1, true, b"", 1));
+        let server: &'static [u8] = Box::leak(server_text.to_vec().into_boxed_slice());
+        let client: &'static [u8] = Box::leak(client_text.to_vec().into_boxed_slice());
+        table.add(&seg(s, c, 100, false, server, 2));
+        table.add(&seg(c, s, 2, false, client, 3));
+        table.flows.pop().flatten().unwrap()
+    }
+
+    /// Found by the `capture` fuzz target: PASV numbers past 255 overflowed the port.
+    #[test]
+    fn ftp_data_channels_take_only_real_addresses_and_ports() {
+        let f = flow_with(
+            b"227 Entering Passive Mode (10,0,0,9,195,80)\r\n227 Oops (1,2,3,4,999,65535)\r\n",
+            b"PORT 10,0,0,2,4,1\r\n",
+        );
+        assert_eq!(ftp_data_channels(&f), [("10.0.0.9".parse().unwrap(), 50000), ("10.0.0.2".parse().unwrap(), 1025)]);
+    }
 }
