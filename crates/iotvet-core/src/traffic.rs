@@ -90,14 +90,15 @@ pub struct FlowSeen {
     /// The name the server goes by: SNI, HTTP Host, or the DNS answer that gave its address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
+    /// Boxed, like `mqtt`: most flows have neither, and a capture can hold a million flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<FlowTls>,
+    pub tls: Option<Box<FlowTls>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<HttpExchange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns: Vec<DnsSeen>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mqtt: Option<MqttSeen>,
+    pub mqtt: Option<Box<MqttSeen>>,
     /// Shannon entropy (bits per byte) of the first payload bytes of an unknown flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entropy: Option<f64>,

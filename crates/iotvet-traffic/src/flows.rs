@@ -143,7 +143,14 @@ pub struct Flow {
     pub dns: Vec<iotvet_core::traffic::DnsSeen>,
     /// Inspected already (its buffers freed): later packets are only counted.
     pub settled: bool,
+    /// Capture time of the last packet (seconds).
+    pub last_time: f64,
 }
+
+/// A flow idle this long (capture seconds) has ended, as Zeek's inactivity timeouts have it:
+/// five minutes for TCP, one for UDP. A later packet starts a new flow.
+const TCP_IDLE: f64 = 300.0;
+const UDP_IDLE: f64 = 60.0;
 
 /// Packets after which a flow is inspected and its buffers freed, whatever it carried.
 const SETTLE_PACKETS: u64 = 48;
@@ -197,7 +204,8 @@ pub struct Table {
     index: HashMap<Key, usize>,
     closed: HashMap<Key, usize>,
     closed_order: std::collections::VecDeque<Key>,
-    pub flows: Vec<Option<Flow>>,
+    /// Boxed: an ended flow's slot costs a pointer, not a flow.
+    pub flows: Vec<Option<Box<Flow>>>,
     /// Flows that ended (FIN both ways or RST): their slot is finished and can be taken.
     pub ended: Vec<usize>,
 }
@@ -216,6 +224,7 @@ pub struct Segment<'a> {
     pub payload: &'a [u8],
     pub wire_len: u64,
     pub packet: u64,
+    pub time: f64,
 }
 
 impl Table {
@@ -240,7 +249,7 @@ impl Table {
                     !well_known(s.src.port()) || well_known(s.dst.port())
                 };
                 let (client, server) = if src_is_client { (s.src, s.dst) } else { (s.dst, s.src) };
-                self.flows.push(Some(Flow {
+                self.flows.push(Some(Box::new(Flow {
                     client,
                     server,
                     udp: s.udp,
@@ -256,7 +265,8 @@ impl Table {
                     rst: false,
                     dns: Vec::new(),
                     settled: false,
-                }));
+                    last_time: s.time,
+                })));
                 let i = self.flows.len() - 1;
                 self.index.insert(key, i);
                 i
@@ -264,6 +274,7 @@ impl Table {
         };
         let Some(Some(flow)) = self.flows.get_mut(slot) else { return Added::Live(slot) };
         flow.packets += 1;
+        flow.last_time = flow.last_time.max(s.time);
         flow.bytes += s.wire_len;
         flow.payload_bytes += s.payload.len() as u64;
         flow.last = s.packet;
@@ -302,6 +313,26 @@ impl Table {
 
     pub fn live(&self) -> usize {
         self.index.len()
+    }
+
+    /// Ends the flows idle past their timeout at capture time `now` (they join `ended`).
+    pub fn end_idle(&mut self, now: f64) {
+        let flows = &self.flows;
+        let idle: Vec<(Key, usize)> = self
+            .index
+            .iter()
+            .filter(|(_, slot)| {
+                flows
+                    .get(**slot)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|f| now - f.last_time > if f.udp { UDP_IDLE } else { TCP_IDLE })
+            })
+            .map(|(k, s)| (*k, *s))
+            .collect();
+        for (key, slot) in idle {
+            self.index.remove(&key);
+            self.ended.push(slot);
+        }
     }
 }
 

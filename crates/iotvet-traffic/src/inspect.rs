@@ -627,7 +627,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 t.client_versions.extend((0x0300..=v).map(version_name));
             }
             server_flight(&mut t, s);
-            seen.tls = Some(t);
+            seen.tls = Some(Box::new(t));
         }
         "tls" | "dot" => {
             let (hello, flight) = match client_hello::read_tls(c) {
@@ -641,7 +641,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
             server_flight(&mut t, flight);
 
             seen.server_name = t.sni.clone();
-            seen.tls = Some(t);
+            seen.tls = Some(Box::new(t));
         }
         "dtls" => {
             let hello = flow.to_server.datagrams.iter().find_map(|(_, d)| client_hello::read_dtls(d));
@@ -650,7 +650,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 chosen(&mut t, &h);
             }
             seen.server_name = t.sni.clone();
-            seen.tls = Some(t);
+            seen.tls = Some(Box::new(t));
         }
         "quic" => {
             let datagrams: Vec<&[u8]> = flow.to_server.datagrams.iter().map(|(_, d)| d.as_slice()).collect();
@@ -661,7 +661,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 chosen(&mut t, &h);
             }
             seen.server_name = t.sni.clone();
-            seen.tls = Some(t);
+            seen.tls = Some(Box::new(t));
         }
         "http" | "rtsp" | "ssdp" => {
             seen.http = http_exchanges(flow);
@@ -688,7 +688,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                     how: "MQTT CONNECT with a username and password in clear".into(),
                 });
             }
-            seen.mqtt = Some(m);
+            seen.mqtt = Some(Box::new(m));
             crate::secrets::payload_scan(&flow.to_server.stream, &flow.to_server, "MQTT payload", &mut found);
         }
         "snmp" => {
@@ -725,7 +725,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 let mut t = tls_of(Some(&h), Fp::Tcp);
                 server_flight(&mut t, inline_flight(s));
                 seen.server_name = t.sni.clone();
-                seen.tls = Some(t);
+                seen.tls = Some(Box::new(t));
             }
             crate::secrets::logins(protocol, flow, &mut found)
         }
@@ -797,13 +797,14 @@ mod tests {
             payload,
             wire_len: 60,
             packet,
+            time: 0.0,
         };
         table.add(&seg(c, s, 1, true, b"", 1));
         let server: &'static [u8] = Box::leak(server_text.to_vec().into_boxed_slice());
         let client: &'static [u8] = Box::leak(client_text.to_vec().into_boxed_slice());
         table.add(&seg(s, c, 100, false, server, 2));
         table.add(&seg(c, s, 2, false, client, 3));
-        table.flows.pop().flatten().unwrap()
+        *table.flows.pop().flatten().unwrap()
     }
 
     /// Found by the `capture` fuzz target: PASV numbers past 255 overflowed the port.

@@ -109,6 +109,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
     // Stragglers of ended TCP flows: slot -> (packets, bytes, last packet).
     let mut late: HashMap<usize, (u64, u64, u64)> = HashMap::new();
+    let mut last_sweep = f64::MIN;
 
     read::for_each_packet(file, &mut stats, |p, stats| {
         packets += 1;
@@ -145,6 +146,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                     payload,
                     wire_len: u64::from(p.wire_len),
                     packet: p.number,
+                    time: p.time,
                 },
                 None,
             ),
@@ -162,11 +164,17 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                     payload,
                     wire_len: u64::from(p.wire_len),
                     packet: p.number,
+                    time: p.time,
                 },
                 Some(payload),
             ),
             decode::L4::Other => return,
         };
+        // Before this packet joins a flow: every 30 s of capture time, flows idle past their timeout end too.
+        if p.time - last_sweep > 30.0 {
+            table.end_idle(p.time);
+            last_sweep = p.time;
+        }
         let slot = match table.add(&seg) {
             flows::Added::Live(slot) => slot,
             flows::Added::Late(slot) => {

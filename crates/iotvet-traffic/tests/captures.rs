@@ -485,3 +485,27 @@ fn a_capture_larger_than_the_read_buffer_is_read_to_the_end() {
     assert!(t.capture.skipped.is_empty(), "{:?}", t.capture.skipped);
     assert_eq!(t.flows.len(), 50);
 }
+
+#[test]
+fn a_flow_idle_past_its_timeout_has_ended() {
+    // The same UDP endpoints twice, two minutes apart (UDP times out after one): two flows.
+    let a = udp(CAM, CLOUD, 41000, 9000, b"first");
+    let b = udp(CAM, CLOUD, 41000, 9000, b"second");
+    let mut bytes = pcap(1, &[a], false, false);
+    let mut later = pcap(1, &[b], false, false);
+    // Second record's seconds: 120 s after the first (records start at byte 24, seconds first).
+    let t = u32::from_le_bytes(later[24..28].try_into().unwrap()) + 120;
+    later[24..28].copy_from_slice(&t.to_le_bytes());
+    bytes.extend_from_slice(&later[24..]);
+    let f = file(&bytes);
+    let t = analyze(&f.0, &opts(None)).unwrap();
+    assert_eq!(t.flows.len(), 2, "{:#?}", t.flows);
+    // Ten seconds apart: one flow.
+    let mut bytes = pcap(1, &[udp(CAM, CLOUD, 41000, 9000, b"x")], false, false);
+    let mut later = pcap(1, &[udp(CAM, CLOUD, 41000, 9000, b"y")], false, false);
+    let t = u32::from_le_bytes(later[24..28].try_into().unwrap()) + 10;
+    later[24..28].copy_from_slice(&t.to_le_bytes());
+    bytes.extend_from_slice(&later[24..]);
+    let f = file(&bytes);
+    assert_eq!(analyze(&f.0, &opts(None)).unwrap().flows.len(), 1);
+}
