@@ -109,7 +109,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
     // Stragglers of ended TCP flows: slot -> (packets, bytes, last packet).
     let mut late: HashMap<usize, (u64, u64, u64)> = HashMap::new();
-    let mut last_sweep = f64::MIN;
+    let (mut last_sweep, mut last_sweep_packet) = (f64::MIN, 0u64);
 
     read::for_each_packet(file, &mut stats, |p, stats| {
         packets += 1;
@@ -171,9 +171,12 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
             decode::L4::Other => return,
         };
         // Before this packet joins a flow: every 30 s of capture time, flows idle past their timeout end too.
-        if p.time - last_sweep > 30.0 {
+        // (A sweep walks the live flows; it waits for as many packets as a quarter of them,
+        // so its cost per packet stays constant however the capture's clock jumps.)
+        if p.time - last_sweep > 30.0 && p.number - last_sweep_packet >= (table.live() / 4) as u64 {
             table.end_idle(p.time);
             last_sweep = p.time;
+            last_sweep_packet = p.number;
         }
         let slot = match table.add(&seg) {
             flows::Added::Live(slot) => slot,
