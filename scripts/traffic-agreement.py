@@ -33,7 +33,7 @@ NDPI = {
     "MDNS": "mdns", "SSDP": "ssdp", "MQTT": "mqtt", "COAP": "coap", "NTP": "ntp", "DHCP": "dhcp",
     "DHCPV6": "dhcp", "Telnet": "telnet", "FTP_CONTROL": "ftp", "FTP_DATA": "ftp-data",
     "RTSP": "rtsp", "SNMP": "snmp", "TFTP": "tftp", "SMTP": "smtp", "IMAP": "imap", "POP3": "pop3",
-    "DoH_DoT": "dot", "SMTPS": "tls", "IMAPS": "tls", "POP3S": "tls", "FTPS": "tls",
+    "DoH_DoT": "dot", "NetBIOS": "netbios-ns", "SMTPS": "tls", "IMAPS": "tls", "POP3S": "tls", "FTPS": "tls",
 }
 
 # (file name, field, iotvet value, peer value) → why. Field values may be "*".

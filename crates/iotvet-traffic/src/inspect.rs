@@ -363,6 +363,9 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
         if is_ntp(c, ports) {
             return ("ntp", Some(false), "48-byte NTP packet on port 123".into());
         }
+        if (ports.0 == 137 || ports.1 == 137) && netbios_name(c).or_else(|| netbios_name(s)).is_some() {
+            return ("netbios-ns", Some(false), "NetBIOS name service message on port 137".into());
+        }
         if let Some(m) = dns::parse(c).or_else(|| dns::parse(s)) {
             if ports.1 == 5353 || ports.0 == 5353 {
                 return ("mdns", Some(false), "DNS message on port 5353".into());
@@ -711,6 +714,14 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 }
             }
         }
+        "netbios-ns" => {
+            // A registration or refresh names its sender.
+            for (_, d) in &flow.to_server.datagrams {
+                if let Some((name, 5 | 8 | 9)) = netbios_name(d) {
+                    names.push((flow.client.ip().to_string(), name, "netbios"));
+                }
+            }
+        }
         "mdns" => {
             for (_, d) in flow.to_server.datagrams.iter().chain(&flow.to_client.datagrams) {
                 for r in dns::parse(d).map(|m| m.answers).unwrap_or_default() {
@@ -750,6 +761,28 @@ fn host_only(host: &str) -> String {
         Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h.to_owned(),
         _ => host.trim_matches(['[', ']']).to_owned(),
     }
+}
+
+/// The name of a NetBIOS name service message (RFC 1002 §4.2): the question's first-level
+/// encoded name (32 letters A–P, two per byte), its padding trimmed, and the opcode
+/// (5 registration, 8 and 9 refresh, 0 query).
+fn netbios_name(b: &[u8]) -> Option<(String, u8)> {
+    let opcode = (b.get(2)? >> 3) & 0x0f;
+    if b.get(12) != Some(&0x20) {
+        return None;
+    }
+    let encoded = b.get(13..45)?;
+    let mut name = Vec::with_capacity(16);
+    for pair in encoded.chunks_exact(2) {
+        let (hi, lo) = (*pair.first()?, *pair.get(1)?);
+        if !(b'A'..=b'P').contains(&hi) || !(b'A'..=b'P').contains(&lo) {
+            return None;
+        }
+        name.push(((hi - b'A') << 4) | (lo - b'A'));
+    }
+    // Fifteen characters padded with spaces, then the name type.
+    let text: String = name.iter().take(15).map(|c| char::from(*c)).collect::<String>().trim_end().to_owned();
+    (!text.is_empty() && text.chars().all(|c| c.is_ascii_graphic())).then_some((text, opcode))
 }
 
 /// DHCP option 12 (host name).

@@ -239,6 +239,17 @@ fn camera_day() -> Vec<Vec<u8>> {
     frames.push(udp([0, 0, 0, 0], [255, 255, 255, 255], 68, 67, &dhcp));
     let snmp = iotvet_wire::snmp::get_request("private", 7, 1);
     frames.push(udp(CAM, RESOLVER, 40002, 161, &snmp));
+    // A NetBIOS name registration of "CAM-20" (RFC 1002: opcode 5, first-level encoding).
+    let mut nb = vec![0x12, 0x34, 0x29, 0x10, 0, 1, 0, 0, 0, 0, 0, 1, 0x20];
+    let mut padded = b"CAM-20".to_vec();
+    padded.resize(15, b' ');
+    padded.push(0);
+    for c in padded {
+        nb.push(b'A' + (c >> 4));
+        nb.push(b'A' + (c & 0x0f));
+    }
+    nb.extend_from_slice(&[0, 0, 0x20, 0, 1]);
+    frames.push(udp(CAM, [192, 168, 1, 255], 137, 137, &nb));
     frames
 }
 
@@ -294,6 +305,7 @@ fn the_cameras_day_yields_exact_observations() {
     let cam = t.devices.iter().find(|d| d.mac.as_deref() == Some("02:00:00:00:00:20")).unwrap();
     assert!(cam.ips.contains(&"192.168.1.20".to_owned()));
     assert!(cam.names.iter().any(|n| n == "cam-20 (dhcp)"), "{:?}", cam.names);
+    assert!(cam.names.iter().any(|n| n == "CAM-20 (netbios)"), "{:?}", cam.names);
 
     // Judged: MS-1, MS-2 and MS-5 fail on this evidence.
     let mut case = iotvet_core::CaseFile::new(

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// Protocols that are network plumbing: counted, not failed, when in clear.
-const PLUMBING: [&str; 5] = ["dns", "mdns", "dhcp", "ntp", "ssdp"];
+const PLUMBING: [&str; 6] = ["dns", "mdns", "dhcp", "ntp", "ssdp", "netbios-ns"];
 
 fn server_of(f: &FlowSeen) -> (String, u16) {
     match f.server.parse::<std::net::SocketAddr>() {
