@@ -102,12 +102,8 @@ def ndpi_flows(path):
             return {}
         flows = {}
         with open(out, newline="") as fh:
-            rows = csv.reader(line for line in fh if not line.startswith("#"))
-            header = None
-            fh.seek(0)
-            first = fh.readline().lstrip("#").strip().split(",")
-            header = first
-            for row in rows:
+            header = fh.readline().lstrip("#").strip().split(",")
+            for row in csv.reader(line for line in fh if not line.startswith("#")):
                 if len(row) < len(header):
                     continue
                 r = dict(zip(header, row))
@@ -281,9 +277,8 @@ def main():
     return 1 if unexplained else 0
 
 
-# IANA suite name -> code, from the names iotvet prints (filled lazily from tshark's own table is
-# not possible offline, so iotvet's names are mapped back with Python's ssl list where known, and
-# otherwise compared by code printed in hex).
+# IANA suite name -> code, from tshark's own value table (`tshark -G values`), so that the names
+# iotvet prints compare with the codes tshark prints.
 SUITES = {}
 
 

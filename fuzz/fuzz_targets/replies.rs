@@ -18,6 +18,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = greeting::imap_quoted(line);
     }
     let _ = mqtt::connack(data);
+    let _ = mqtt::read_connect(data);
+    let _ = mqtt::topics(data, 16);
     let _ = adb::command(data);
     let lossy = String::from_utf8_lossy(data);
     let _ = form::login_form(&lossy);

@@ -213,6 +213,19 @@ impl Declaration {
     }
 }
 
+/// A template with its example answers uncommented (all but the placeholder date): what a
+/// filled-in declaration looks like, for tests and documentation.
+pub fn with_examples(template: &str) -> String {
+    template
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") && !rest.contains("YYYY") => rest,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// An annotated blank declaration, written by `iotvet declaration template`.
 pub const TEMPLATE: &str = include_str!("../data/declaration-template.toml");
 
@@ -225,14 +238,7 @@ mod tests {
         assert!(matches!(Declaration::from_toml(TEMPLATE), Err(DeclarationError::Unanswered)));
         assert!(matches!(Declaration::from_toml(""), Err(DeclarationError::Unanswered)));
         // Uncommenting the example answers gives a valid declaration.
-        let filled: String = TEMPLATE
-            .lines()
-            .map(|l| match l.strip_prefix("# ") {
-                Some(rest) if rest.contains(" = ") && !rest.contains("YYYY") => rest.to_owned(),
-                _ => l.to_owned(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let filled = with_examples(TEMPLATE);
         let d = Declaration::from_toml(&filled).unwrap();
         assert_eq!(d.product.vendor, "Example Devices Ltd");
         assert_eq!(d.updates.automatic_updates_default, Some(false), "the examples are the unfavourable answers");

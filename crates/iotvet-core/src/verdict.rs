@@ -74,9 +74,6 @@ pub struct Assessment {
 /// Runs every rule on the case and aggregates the verdicts.
 pub fn judge(case: &CaseFile) -> Assessment {
     let mut findings = rules::evaluate(case);
-    for f in &mut findings {
-        f.id = crate::gate::finding_id(&f.check, &f.location);
-    }
     findings.sort_by(|a, b| {
         (a.guideline, a.status, &a.check, &a.location).cmp(&(b.guideline, b.status, &b.check, &b.location))
     });

@@ -94,9 +94,19 @@ pub struct DeviceSpec {
     pub vendor: Option<&'static str>,
     /// The device phones home to the lab cloud (see `phonehome.rs`).
     pub phones_home: bool,
-    /// A capture of the device's own traffic, recorded from the lab by
-    /// `scripts/record-lab-capture` (read by the demo).
-    pub capture: Option<&'static [u8]>,
+    /// A capture of the device's own traffic, recorded from the lab (read by the demo).
+    pub capture: Option<Capture>,
+}
+
+/// A capture of a lab device's traffic, recorded by `scripts/record-lab-capture` on the default
+/// lab network.
+#[derive(Debug, Clone, Copy)]
+pub struct Capture {
+    pub bytes: &'static [u8],
+    /// The device's address in the capture.
+    pub device: &'static str,
+    /// Its vendor's domains (first party).
+    pub vendor_domains: &'static [&'static str],
 }
 
 const fn svc(port: u16, kind: ServiceKind, tls: bool, label: &'static str) -> ServiceSpec {
@@ -207,7 +217,11 @@ pub static DEVICES: [DeviceSpec; 10] = [
         declaration: None,
         vendor: Some("cloud"),
         phones_home: true,
-        capture: Some(include_bytes!("../data/doorbell.pcap")),
+        capture: Some(Capture {
+            bytes: include_bytes!("../data/doorbell.pcap"),
+            device: "127.77.0.80",
+            vendor_domains: &["doorbell-vendor.example"],
+        }),
     },
     DeviceSpec {
         name: "cloud",

@@ -16,7 +16,7 @@ mod udp;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-pub use devices::{DeviceSpec, ServiceKind, ServiceSpec, Vendor, DEVICES};
+pub use devices::{Capture, DeviceSpec, ServiceKind, ServiceSpec, Vendor, DEVICES};
 pub use manifest::{manifests, ExpectedFinding, Manifest};
 
 /// UDP ports the lab's devices use beyond the usual ones (SNMP on 1161, unprivileged), for

@@ -34,11 +34,7 @@ const FLIGHT_CAP: usize = 256 * 1024;
 /// At most this many distinct anomalies are kept.
 const ANOMALY_CAP: usize = 16;
 
-/// The IANA name of a cipher suite, if it has one.
-pub fn suite_name(code: u16) -> Option<String> {
-    let name = rustls::CipherSuite::from(code).as_str()?;
-    Some(name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or_else(|| name.to_owned()))
-}
+pub use iotvet_wire::tls::suite_name;
 
 /// Every named suite for SSLv3 to TLS 1.2 (signalling values left out), found once: naming
 /// them means 65,536 registry look-ups.

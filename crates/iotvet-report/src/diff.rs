@@ -4,7 +4,7 @@
 //! comparing runs.
 
 use iotvet_core::gate::Comparison;
-use iotvet_core::{Finding, Status};
+use iotvet_core::Finding;
 use serde::Serialize;
 use serde_json::json;
 
@@ -192,32 +192,24 @@ code{font-size:.9em}
 </body></html>
 "#;
 
-fn sarif(c: &Comparison, new: &Report) -> serde_json::Value {
-    let state = |f: &Finding, s: &str| -> serde_json::Value {
-        let (uri, line) = crate::sarif::anchor(new, f);
-        json!({
-            "ruleId": f.check,
-            "kind": match f.status { Status::Fail => "fail", Status::Pass => "pass", Status::Unknown => "open" },
-            "level": match f.status { Status::Fail => "error", _ => "none" },
-            "baselineState": s,
-            "message": { "text": printable(&format!("{}: {}", f.title, f.location)) },
-            "locations": [{ "physicalLocation": {
-                "artifactLocation": { "uri": uri }, "region": { "startLine": line } } }],
-            "partialFingerprints": { "iotvetFindingId/v1": f.id },
-        })
+/// The comparison as SARIF: the results of the findings that are new, fixed (from the old
+/// report) or changed, each as the report's SARIF has it, with its `baselineState`.
+fn sarif(c: &Comparison, old: &Report, new: &Report) -> Result<String, ReportError> {
+    let state = |report: &Report, f: &Finding, s: &str| {
+        let mut r = crate::sarif::result(report, f);
+        if let Some(obj) = r.as_object_mut() {
+            obj.insert("baselineState".into(), json!(s));
+        }
+        r
     };
-    let mut results: Vec<serde_json::Value> = c.new.iter().map(|f| state(f, "new")).collect();
-    results.extend(c.fixed.iter().map(|f| state(f, "absent")));
-    results.extend(c.changed.iter().map(|(_, f)| state(f, "updated")));
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": { "name": "iotvet", "version": new.tool.version } },
-            "automationDetails": { "id": format!("iotvet-diff/{}/", crate::sarif::path_part(&new.target.name)) },
-            "results": results,
-        }]
-    })
+    let mut results: Vec<serde_json::Value> = c.new.iter().map(|f| state(new, f, "new")).collect();
+    results.extend(c.fixed.iter().map(|f| state(old, f, "absent")));
+    results.extend(c.changed.iter().map(|(_, f)| state(new, f, "updated")));
+    crate::sarif::log(vec![json!({
+        "tool": { "driver": { "name": "iotvet", "version": new.tool.version, "rules": crate::sarif::rules() } },
+        "automationDetails": { "id": format!("iotvet-diff/{}/", crate::sarif::path_part(&new.target.name)) },
+        "results": results,
+    })])
 }
 
 /// Renders the comparison of `old` and `new`.
@@ -229,9 +221,7 @@ pub fn render(c: &Comparison, old: &Report, new: &Report, format: Format) -> Res
         Format::Json => serde_json::to_string_pretty(&v)
             .map(|s| s + "\n")
             .map_err(|e| ReportError::Render { format: "json", reason: e.to_string() }),
-        Format::Sarif => serde_json::to_string_pretty(&sarif(c, new))
-            .map(|s| s + "\n")
-            .map_err(|e| ReportError::Render { format: "sarif", reason: e.to_string() }),
+        Format::Sarif => sarif(c, old, new),
         Format::Markdown => {
             let mut env = minijinja::Environment::new();
             env.add_filter("md", |t: String| t.replace('|', "\\|").replace('<', "&lt;"));
@@ -265,7 +255,10 @@ mod tests {
     fn pair() -> (Report, Report) {
         let old = crate::fixtures::report();
         let mut new = old.clone();
-        let telnet = new.findings.iter().position(|f| f.check == "enc.plaintext-service" && f.status == Status::Fail);
+        let telnet = new
+            .findings
+            .iter()
+            .position(|f| f.check == "enc.plaintext-service" && f.status == iotvet_core::Status::Fail);
         new.findings.remove(telnet.unwrap());
         let mut extra =
             Finding::fail("pwd.default-credential", new.findings[0].location.clone()).evidence("admin:admin <script>");

@@ -41,7 +41,7 @@ pub(crate) fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn rules() -> Vec<Value> {
+pub(crate) fn rules() -> Vec<Value> {
     catalog::catalog()
         .iter()
         .map(|c| {
@@ -115,7 +115,7 @@ fn is_repository_path(p: &str) -> bool {
     !p.contains("://") && !p.starts_with('/') && !p.split(['/', '\\']).any(|c| c == "..") && !p.is_empty()
 }
 
-fn result(report: &Report, f: &Finding) -> Value {
+pub(crate) fn result(report: &Report, f: &Finding) -> Value {
     let index = catalog::catalog().iter().position(|c| c.id == f.check);
     let mut text = format!("{}: {}", f.title, f.location);
     if !f.evidence.is_empty() {
@@ -184,7 +184,11 @@ fn run(report: &Report, all: bool) -> Value {
 
 /// One SARIF log with a run per report.
 pub fn render_runs<'a>(reports: impl IntoIterator<Item = &'a Report>, all: bool) -> Result<String, ReportError> {
-    let runs: Vec<Value> = reports.into_iter().map(|r| run(r, all)).collect();
+    log(reports.into_iter().map(|r| run(r, all)).collect())
+}
+
+/// A SARIF log of these runs, as text.
+pub(crate) fn log(runs: Vec<Value>) -> Result<String, ReportError> {
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

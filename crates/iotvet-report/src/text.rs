@@ -250,11 +250,7 @@ pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Find
         }
     }
     let _ = writeln!(out, "\nFindings:");
-    for f in findings.iter().filter(|f| {
-        f.location.service.as_deref().is_some_and(|s| s.contains("traffic"))
-            || f.check.contains("traffic")
-            || f.check == "upd.update-channel"
-    }) {
+    for f in findings.iter().filter(|f| iotvet_core::rules::traffic::CHECKS.contains(&f.check.as_str())) {
         let head = format!("  {:<7} {:<36} ", f.status.as_str().to_uppercase(), f.check);
         out.push_str(&wrap_to(width, &head, 10, &p_(&f.evidence.join("; "))));
     }

@@ -98,10 +98,8 @@ impl Decoder {
             Err(_) => {
                 let partial = match &link {
                     Link::Ethernet(d) => LaxSlicedPacket::from_ethernet(d).map_err(|_| "Ethernet header cut short")?,
-                    Link::Sll(d) => match SlicedPacket::from_linux_sll(d) {
-                        Ok(p) => return self.sliced(p, packet),
-                        Err(_) => return Err("Linux SLL frame does not parse"),
-                    },
+                    // etherparse has no lax SLL slicer.
+                    Link::Sll(_) => return Err("Linux SLL frame does not parse"),
                     Link::Ether(t, d) => LaxSlicedPacket::from_ether_type(*t, d),
                     Link::Ip(d) => LaxSlicedPacket::from_ip(d).map_err(|_| "IP header does not parse")?,
                 };
@@ -111,10 +109,7 @@ impl Decoder {
     }
 
     fn sliced<'a>(&'a mut self, p: SlicedPacket<'a>, packet: u64) -> Result<Option<Decoded<'a>>, Skip> {
-        let src_mac = match &p.link {
-            Some(LinkSlice::Ethernet2(e)) => Some(e.source()),
-            _ => None,
-        };
+        let src_mac = src_mac(&p.link);
         let (src, dst, fragmented) = match &p.net {
             Some(NetSlice::Ipv4(v4)) => {
                 let h = v4.header();
@@ -143,23 +138,7 @@ impl Decoder {
                 Err(_) => Err("IP fragments that do not fit together"),
             };
         }
-        let l4 = match p.transport {
-            Some(TransportSlice::Tcp(t)) => L4::Tcp {
-                src_port: t.source_port(),
-                dst_port: t.destination_port(),
-                seq: t.sequence_number(),
-                syn: t.syn(),
-                ack: t.ack(),
-                fin: t.fin(),
-                rst: t.rst(),
-                payload: t.payload(),
-            },
-            Some(TransportSlice::Udp(u)) => {
-                L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() }
-            }
-            _ => L4::Other,
-        };
-        Ok(Some(Decoded { src_mac, src, dst, l4, cut: false }))
+        Ok(Some(Decoded { src_mac, src, dst, l4: l4(p.transport), cut: false }))
     }
 
     /// Drops fragment chains older than FRAGMENT_AGE (by packet number as a clock proxy: the
@@ -176,42 +155,19 @@ impl Decoder {
     }
 }
 
+/// The transport of a reassembled IP payload.
 fn transport_of(ip_number: etherparse::IpNumber, payload: &[u8]) -> L4<'_> {
-    match ip_number {
-        etherparse::IpNumber::TCP => match etherparse::TcpSlice::from_slice(payload) {
-            Ok(t) => L4::Tcp {
-                src_port: t.source_port(),
-                dst_port: t.destination_port(),
-                seq: t.sequence_number(),
-                syn: t.syn(),
-                ack: t.ack(),
-                fin: t.fin(),
-                rst: t.rst(),
-                payload: t.payload(),
-            },
-            Err(_) => L4::Other,
-        },
-        etherparse::IpNumber::UDP => match etherparse::UdpSlice::from_slice(payload) {
-            Ok(u) => L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() },
-            Err(_) => L4::Other,
-        },
-        _ => L4::Other,
-    }
-}
-
-/// A packet the strict slicer refused (typically cut by the snap length): what can be read.
-fn lax(p: LaxSlicedPacket<'_>) -> Result<Option<Decoded<'_>>, Skip> {
-    let src_mac = match &p.link {
-        Some(LinkSlice::Ethernet2(e)) => Some(e.source()),
+    let slice = match ip_number {
+        etherparse::IpNumber::TCP => etherparse::TcpSlice::from_slice(payload).ok().map(TransportSlice::Tcp),
+        etherparse::IpNumber::UDP => etherparse::UdpSlice::from_slice(payload).ok().map(TransportSlice::Udp),
         _ => None,
     };
-    let (src, dst) = match &p.net {
-        Some(LaxNetSlice::Ipv4(v4)) => (IpAddr::from(v4.header().source()), IpAddr::from(v4.header().destination())),
-        Some(LaxNetSlice::Ipv6(v6)) => (IpAddr::from(v6.header().source()), IpAddr::from(v6.header().destination())),
-        Some(LaxNetSlice::Arp(_)) => return Ok(None),
-        None => return Err("no IP header where the link layer says one is"),
-    };
-    let l4 = match p.transport {
+    l4(slice)
+}
+
+/// TCP or UDP fields and payload, whichever slicer found them.
+fn l4(transport: Option<TransportSlice<'_>>) -> L4<'_> {
+    match transport {
         Some(TransportSlice::Tcp(t)) => L4::Tcp {
             src_port: t.source_port(),
             dst_port: t.destination_port(),
@@ -226,6 +182,24 @@ fn lax(p: LaxSlicedPacket<'_>) -> Result<Option<Decoded<'_>>, Skip> {
             L4::Udp { src_port: u.source_port(), dst_port: u.destination_port(), payload: u.payload() }
         }
         _ => L4::Other,
+    }
+}
+
+fn src_mac(link: &Option<LinkSlice<'_>>) -> Option<[u8; 6]> {
+    match link {
+        Some(LinkSlice::Ethernet2(e)) => Some(e.source()),
+        _ => None,
+    }
+}
+
+/// A packet the strict slicer refused (typically cut by the snap length): what can be read.
+fn lax(p: LaxSlicedPacket<'_>) -> Result<Option<Decoded<'_>>, Skip> {
+    let src_mac = src_mac(&p.link);
+    let (src, dst) = match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => (IpAddr::from(v4.header().source()), IpAddr::from(v4.header().destination())),
+        Some(LaxNetSlice::Ipv6(v6)) => (IpAddr::from(v6.header().source()), IpAddr::from(v6.header().destination())),
+        Some(LaxNetSlice::Arp(_)) => return Ok(None),
+        None => return Err("no IP header where the link layer says one is"),
     };
-    Ok(Some(Decoded { src_mac, src, dst, l4, cut: true }))
+    Ok(Some(Decoded { src_mac, src, dst, l4: l4(p.transport), cut: true }))
 }

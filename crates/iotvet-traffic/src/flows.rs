@@ -184,8 +184,7 @@ impl Flow {
 
 /// Ports whose owner is the server whichever side spoke first (a capture that starts mid-flow).
 fn well_known(port: u16) -> bool {
-    matches!(port, 53 | 67 | 69 | 80 | 123 | 161 | 443 | 554 | 853 | 1883 | 1900 | 5353 | 5683 | 5684 | 8883)
-        || port < 1024
+    port < 1024 || matches!(port, 1883 | 1900 | 5353 | 5683 | 5684 | 8883)
 }
 
 /// Recently ended TCP flows remembered, so their last ACKs are not new flows.

@@ -9,7 +9,7 @@
 use iotvet_core::traffic::{FlowSeen, FlowTls, HttpExchange, MqttSeen};
 use iotvet_wire::client_hello::{self, ClientHello};
 use iotvet_wire::fingerprint::{self, Transport as Fp};
-use iotvet_wire::{dns, greeting, http, snmp, tls};
+use iotvet_wire::{dns, greeting, http, mqtt, snmp, tls};
 
 use crate::flows::{Flow, Side};
 
@@ -74,10 +74,6 @@ fn ftp_data_channels(flow: &Flow) -> Vec<(std::net::IpAddr, u16)> {
     out
 }
 
-fn endpoint(a: &std::net::SocketAddr) -> String {
-    a.to_string()
-}
-
 /// Shannon entropy in bits per byte.
 pub fn entropy(b: &[u8]) -> f64 {
     if b.is_empty() {
@@ -100,12 +96,9 @@ pub fn entropy(b: &[u8]) -> f64 {
         .sum()
 }
 
-/// The IANA name of a cipher suite (rustls's registry; TLS 1.3's `TLS13_` mapped to `TLS_`).
-pub fn suite_name(code: u16) -> String {
-    match rustls::CipherSuite::from(code).as_str() {
-        Some(n) => n.strip_prefix("TLS13_").map(|r| format!("TLS_{r}")).unwrap_or_else(|| n.to_owned()),
-        None => format!("0x{code:04x}"),
-    }
+/// The IANA name of a cipher suite, or its code.
+fn suite_name(code: u16) -> String {
+    tls::suite_name(code).unwrap_or_else(|| format!("0x{code:04x}"))
 }
 
 /// Suites a client should not offer: no encryption, export grade, anonymous, RC4, DES/3DES, MD5.
@@ -238,114 +231,6 @@ fn is_tftp(b: &[u8], ports: (u16, u16)) -> bool {
         && b.iter().skip(2).filter(|c| **c == 0).count() >= 2
 }
 
-/// An MQTT CONNECT (3.1, 3.1.1 or 5) at the start of `b`: what it says, and its user name and
-/// password when it carries them (MQTT 3.1.1 §3.1.3: client id, will topic and message when the
-/// will flag is set, user name, password).
-fn read_connect(b: &[u8]) -> Option<(MqttSeen, Option<(String, String)>)> {
-    if b.first() != Some(&0x10) {
-        return None;
-    }
-    let mut at = 1;
-    while b.get(at)? & 0x80 != 0 {
-        at += 1;
-        if at > 4 {
-            return None;
-        }
-    }
-    at += 1;
-    let name_len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
-    let name = b.get(at + 2..at + 2 + name_len)?;
-    if name != b"MQTT" && name != b"MQIsdp" {
-        return None;
-    }
-    let mut c = at + 2 + name_len;
-    let level = *b.get(c)?;
-    let flags = *b.get(c + 1)?;
-    c += 4; // level, flags, keep-alive
-    if level == 5 {
-        // Properties: a variable-length integer, then that many bytes.
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let byte = *b.get(c)?;
-            len |= usize::from(byte & 0x7f) << shift;
-            c += 1;
-            shift += 7;
-            if byte & 0x80 == 0 || shift > 21 {
-                break;
-            }
-        }
-        c += len;
-    }
-    let field = |at: usize| -> Option<(Vec<u8>, usize)> {
-        let n = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
-        Some((b.get(at + 2..at + 2 + n)?.to_vec(), at + 2 + n))
-    };
-    let (client_id, mut next) = field(c)?;
-    let seen = MqttSeen {
-        client_id: Some(String::from_utf8_lossy(&client_id).into_owned()),
-        topics: vec![],
-        username: flags & 0x80 != 0,
-        password: flags & 0x40 != 0,
-    };
-    if flags & 0x04 != 0 {
-        if level == 5 {
-            return Some((seen, None));
-        }
-        next = field(next).and_then(|(_, n)| field(n)).map(|(_, n)| n)?;
-    }
-    let login = if seen.username && seen.password {
-        let (user, n) = field(next)?;
-        let (password, _) = field(n)?;
-        Some((String::from_utf8_lossy(&user).into_owned(), String::from_utf8_lossy(&password).into_owned()))
-    } else {
-        None
-    };
-    Some((seen, login))
-}
-
-fn mqtt_connect(b: &[u8]) -> Option<MqttSeen> {
-    read_connect(b).map(|(seen, _)| seen)
-}
-
-/// MQTT PUBLISH and SUBSCRIBE topics in a client's stream (at most 16).
-fn mqtt_topics(b: &[u8]) -> Vec<String> {
-    let mut topics = Vec::new();
-    let mut at = 0;
-    while let Some(&head) = b.get(at) {
-        let mut len = 0usize;
-        let mut shift = 0;
-        let mut i = at + 1;
-        loop {
-            let Some(&byte) = b.get(i) else { return topics };
-            len |= usize::from(byte & 0x7f) << shift;
-            i += 1;
-            shift += 7;
-            if byte & 0x80 == 0 || shift > 21 {
-                break;
-            }
-        }
-        let body = b.get(i..i + len).unwrap_or_default();
-        let topic_at = match head >> 4 {
-            3 => Some(0),
-            8 => Some(2),
-            _ => None,
-        };
-        if let Some(t) = topic_at {
-            if let (Some(&hi), Some(&lo)) = (body.get(t), body.get(t + 1)) {
-                let n = usize::from(u16::from_be_bytes([hi, lo]));
-                if let Some(name) = body.get(t + 2..t + 2 + n) {
-                    let name = String::from_utf8_lossy(name).into_owned();
-                    if !topics.contains(&name) && topics.len() < 16 {
-                        topics.push(name);
-                    }
-                }
-            }
-        }
-        at = i + len;
-    }
-    topics
-}
-
 /// The protocol and how it was told, from the first bytes each way.
 fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, String) {
     let ports = (flow.client.port(), flow.server.port());
@@ -401,7 +286,7 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
         return unknown(c, s);
     }
     // TCP
-    if client_hello::read_tls(c).is_some() || matches!(c, [0x16, 3, 0..=4, ..]) {
+    if matches!(c, [0x16, 3, 0..=4, ..]) {
         let dot = ports.1 == 853;
         return (
             if dot { "dot" } else { "tls" },
@@ -422,7 +307,7 @@ fn classify(flow: &Flow, c: &[u8], s: &[u8]) -> (&'static str, Option<bool>, Str
     if http::looks_like_request(c) {
         return ("http", Some(false), "HTTP request method".into());
     }
-    if mqtt_connect(c).is_some() {
+    if mqtt::read_connect(c).is_some() {
         return ("mqtt", Some(false), "MQTT CONNECT".into());
     }
     if let Some(g) = greeting::read(s) {
@@ -601,8 +486,8 @@ pub fn inspect(flow: &Flow) -> Inspected {
     let (c, s) = first_bytes(flow);
     let (protocol, encrypted, identified_by) = classify(flow, c, s);
     let mut seen = FlowSeen {
-        client: endpoint(&flow.client),
-        server: endpoint(&flow.server),
+        client: flow.client.to_string(),
+        server: flow.server.to_string(),
         transport: if flow.udp { iotvet_core::case::Transport::Udp } else { iotvet_core::case::Transport::Tcp },
         protocol: protocol.to_owned(),
         encrypted,
@@ -681,9 +566,14 @@ pub fn inspect(flow: &Flow) -> Inspected {
             }
         }
         "mqtt" => {
-            let mut m = mqtt_connect(c).unwrap_or_default();
-            m.topics = mqtt_topics(c);
-            if let Some((_, Some((user, password)))) = read_connect(c) {
+            let connect = mqtt::read_connect(c);
+            let m = MqttSeen {
+                client_id: connect.as_ref().map(|x| x.client_id.clone()),
+                topics: mqtt::topics(c, 16),
+                username: connect.as_ref().is_some_and(|x| x.username.is_some()),
+                password: connect.as_ref().is_some_and(|x| x.password.is_some()),
+            };
+            if let Some(mqtt::Connect { username: Some(user), password: Some(password), .. }) = connect {
                 found.push(Found {
                     kind: "credential",
                     value: format!("{user}:{password}"),

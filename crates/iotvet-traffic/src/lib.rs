@@ -131,48 +131,33 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         src_host.mac = src_host.mac.or(d.src_mac);
         src_host.packets += 1;
         src_host.bytes += u64::from(p.wire_len);
-        let (seg, udp_payload) = match d.l4 {
-            decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => (
-                flows::Segment {
-                    src: SocketAddr::new(d.src, src_port),
-                    dst: SocketAddr::new(d.dst, dst_port),
-                    udp: false,
-                    src_mac: d.src_mac,
-                    seq,
-                    syn,
-                    ack,
-                    fin,
-                    rst,
-                    payload,
-                    wire_len: u64::from(p.wire_len),
-                    packet: p.number,
-                    time: p.time,
-                },
-                None,
-            ),
-            decode::L4::Udp { src_port, dst_port, payload } => (
-                flows::Segment {
-                    src: SocketAddr::new(d.src, src_port),
-                    dst: SocketAddr::new(d.dst, dst_port),
-                    udp: true,
-                    src_mac: d.src_mac,
-                    seq: 0,
-                    syn: false,
-                    ack: false,
-                    fin: false,
-                    rst: false,
-                    payload,
-                    wire_len: u64::from(p.wire_len),
-                    packet: p.number,
-                    time: p.time,
-                },
-                Some(payload),
-            ),
+        // (ports, TCP sequence and flags, payload); UDP has no sequence or flags.
+        let (src_port, dst_port, seq, [syn, ack, fin, rst], payload, udp) = match d.l4 {
+            decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
+                (src_port, dst_port, seq, [syn, ack, fin, rst], payload, false)
+            }
+            decode::L4::Udp { src_port, dst_port, payload } => (src_port, dst_port, 0, [false; 4], payload, true),
             decode::L4::Other => return,
         };
-        // Before this packet joins a flow: every 30 s of capture time, flows idle past their timeout end too.
-        // (A sweep walks the live flows; it waits for as many packets as a quarter of them,
-        // so its cost per packet stays constant however the capture's clock jumps.)
+        let seg = flows::Segment {
+            src: SocketAddr::new(d.src, src_port),
+            dst: SocketAddr::new(d.dst, dst_port),
+            udp,
+            src_mac: d.src_mac,
+            seq,
+            syn,
+            ack,
+            fin,
+            rst,
+            payload,
+            wire_len: u64::from(p.wire_len),
+            packet: p.number,
+            time: p.time,
+        };
+        let udp_payload = udp.then_some(payload);
+        // Before this packet joins a flow: every 30 s of capture time, flows idle past their
+        // timeout end too. A sweep walks the live flows, so it also waits for as many packets as
+        // a quarter of them: its cost per packet stays constant however the clock jumps.
         if p.time - last_sweep > 30.0 && p.number - last_sweep_packet >= (table.live() / 4) as u64 {
             table.end_idle(p.time);
             last_sweep = p.time;

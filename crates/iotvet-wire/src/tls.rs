@@ -562,6 +562,13 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
     }
 }
 
+/// The IANA name of a cipher suite, if it has one (rustls's registry; TLS 1.3's `TLS13_` prefix
+/// mapped back to IANA's `TLS_`).
+pub fn suite_name(code: u16) -> Option<String> {
+    let name = rustls::CipherSuite::from(code).as_str()?;
+    Some(name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or_else(|| name.to_owned()))
+}
+
 /// `TLSv1.2` for 0x0303 and so on.
 pub fn version_name(v: u16) -> String {
     match v {

@@ -11,6 +11,16 @@ use crate::{
     traffic::{FlowSeen, TrafficSection},
 };
 
+/// The checks these rules emit.
+pub const CHECKS: [&str; 6] = [
+    ids::TRAFFIC_PLAINTEXT,
+    ids::TRAFFIC_SECRET,
+    ids::TRAFFIC_WEAK_TLS,
+    ids::UPDATE_CHANNEL,
+    ids::TRAFFIC_TRACKERS,
+    ids::TRAFFIC_PERSONAL_DATA,
+];
+
 /// Protocols that are network plumbing: counted, not failed, when in clear.
 const PLUMBING: [&str; 6] = ["dns", "mdns", "dhcp", "ntp", "ssdp", "netbios-ns"];
 
@@ -122,8 +132,11 @@ fn plaintext(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
 fn secrets(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for s in t.secrets.iter().filter(|s| matches!(s.kind.as_str(), "credential" | "token" | "wifi")) {
-        let loc = Location { service: Some(format!("{} ({})", s.kind, s.place)), ..device_loc(case) };
-        let loc = Location { document: Some(format!("packet {}", s.packet)), ..loc };
+        let loc = Location {
+            service: Some(format!("{} ({})", s.kind, s.place)),
+            document: Some(format!("packet {}", s.packet)),
+            ..device_loc(case)
+        };
         out.push(
             Finding::fail(ids::TRAFFIC_SECRET, loc)
                 .evidence(format!("{}: {} (packet {}, {})", s.how, s.value, s.packet, s.place)),

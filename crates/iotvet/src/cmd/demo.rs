@@ -13,17 +13,16 @@ use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
-/// The capture of a lab device's own traffic (recorded on the default lab network, where the
-/// device is 127.77.0.80) joins its report, and the case is judged again.
-fn attach_capture(report: &mut Report, name: &str, bytes: &'static [u8]) {
+/// The capture of a lab device's own traffic joins its report, and the case is judged again.
+fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Capture) {
     let options = iotvet_traffic::Options {
-        device: Some(format!("{}.{}", "127.77.0", 80)),
-        vendor_domains: vec!["doorbell-vendor.example".into()],
+        device: Some(capture.device.to_owned()),
+        vendor_domains: capture.vendor_domains.iter().map(|d| (*d).to_owned()).collect(),
         trackers: iotvet_traffic::TrackerList::bundled(),
         show_secrets: false,
     };
     let label = format!("{name}.pcap (recorded from the lab by scripts/record-lab-capture)");
-    match iotvet_traffic::analyze_reader(std::io::Cursor::new(bytes), &label, &options) {
+    match iotvet_traffic::analyze_reader(std::io::Cursor::new(capture.bytes), &label, &options) {
         Ok(t) => {
             report.case.traffic = Some(t);
             report.rejudge(iotvet_net::now_rfc3339());
@@ -34,7 +33,7 @@ fn attach_capture(report: &mut Report, name: &str, bytes: &'static [u8]) {
 
 pub async fn run(args: DemoArgs) -> Result<u8> {
     let gate = args.gate.load()?;
-    let gating = crate::cmd::gate::Gate::asked(&args.gate);
+    let gating = args.gate.asked();
     let net = parse_network(&args.lab_net)?;
     let mut probe = args.probe.device_probe()?;
     prepare_dir(&args.out)?;
@@ -80,8 +79,8 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
                 docs: docs_options,
             };
             let mut report = vet(name, &target, vetting).await;
-            if let (Ok(r), Some(bytes)) = (report.as_mut(), capture) {
-                attach_capture(r, name, bytes);
+            if let (Ok(r), Some(c)) = (report.as_mut(), capture) {
+                attach_capture(r, name, c);
             }
             (name, report)
         });

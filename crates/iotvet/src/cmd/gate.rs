@@ -99,6 +99,17 @@ impl GateArgs {
     }
 }
 
+impl GateArgs {
+    /// Whether any option asks for gating (the demo gates only then).
+    pub fn asked(&self) -> bool {
+        self.fail_on.is_some()
+            || self.guidelines.is_some()
+            || self.unknown_ok
+            || self.ignore_file.is_some()
+            || self.baseline.is_some()
+    }
+}
+
 impl Gate {
     /// Restricts the report to the chosen guidelines, marks accepted findings and returns the
     /// exit code.
@@ -124,14 +135,5 @@ impl Gate {
             apply_baseline(&mut report.findings, findings, name);
         }
         crate::exit::of_decision(self.policy.decide(&report.assessment()))
-    }
-
-    /// Whether any option asks for gating (the demo gates only then).
-    pub fn asked(args: &GateArgs) -> bool {
-        args.fail_on.is_some()
-            || args.guidelines.is_some()
-            || args.unknown_ok
-            || args.ignore_file.is_some()
-            || args.baseline.is_some()
     }
 }
