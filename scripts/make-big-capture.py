@@ -2,7 +2,9 @@
 """Builds a large capture for the traffic benchmark by merging and rewriting real captures:
 every Ethernet IPv4 packet of ../shared/corpora/pcaps (IoT Sentinel and Zeek's traces), copied
 again and again with the last two octets of each address rewritten per copy, so each copy is a
-new set of flows (many flows, real payloads). Output: pcap (microseconds, little-endian).
+new set of flows (many flows, real payloads). The clock runs forward as in one long capture:
+each file's packets keep their spacing (a gap longer than an hour shortened to one, a step back
+made zero) and follow the previous file's last packet, and each copy follows the previous copy. Output: pcap (microseconds, little-endian).
 
     scripts/make-big-capture.py OUT.pcap [--size-mib 1100]
 """
@@ -44,9 +46,22 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--size-mib", type=int, default=1100)
     args = ap.parse_args()
+    # (microseconds since the start of the merged capture, frame)
     frames = []
+    clock = 0
     for p in sorted(CORPUS.rglob("*.pcap")):
-        frames.extend(packets(p))
+        file_frames = list(packets(p))
+        if not file_frames:
+            continue
+        prev = None
+        for sec, usec, frame in file_frames:
+            now = sec * 1_000_000 + usec
+            if prev is not None:
+                clock += min(max(now - prev, 0), 3600 * 1_000_000)
+            prev = now
+            frames.append((clock, frame))
+        clock += 1_000_000
+    span = clock
     if not frames:
         print("make-big-capture: no Ethernet IPv4 packets under", CORPUS, file=sys.stderr)
         return 1
@@ -58,12 +73,13 @@ def main():
         while written < target:
             hi, lo = (copy >> 8) & 0xFF, copy & 0xFF
             chunk = bytearray()
-            for sec, usec, frame in frames:
+            for t, frame in frames:
                 f = bytearray(frame)
                 # source and destination: keep the first two octets, rewrite the last two per copy
                 f[28:30] = bytes((hi, lo))
                 f[32:34] = bytes((lo, hi))
-                chunk += struct.pack("<IIII", sec + copy, usec, len(f), len(f)) + f
+                t += 1_600_000_000_000_000 + copy * span
+                chunk += struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(f), len(f)) + f
             out.write(chunk)
             written += len(chunk)
             copy += 1

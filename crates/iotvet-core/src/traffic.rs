@@ -15,8 +15,9 @@ pub struct TrafficSection {
     /// The device the judgement is about (`--device`), as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
-    /// The flows: all of them without a device, the device's with one.
-    pub flows: Vec<FlowSeen>,
+    /// The flows: all of them without a device, the device's with one, in the order they ended
+    /// (as Zeek's conn.log has them), kept compressed.
+    pub flows: Flows,
     /// The remote parties the device talked to (with a device only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub destinations: Vec<Destination>,
@@ -210,9 +211,249 @@ impl TrafficSection {
     /// The share of the flows and payload bytes that were encrypted, among flows whose
     /// encryption could be told.
     pub fn encrypted_share(&self) -> (usize, usize, u64, u64) {
-        let told: Vec<&FlowSeen> = self.flows.iter().filter(|f| f.encrypted.is_some()).collect();
-        let enc = told.iter().filter(|f| f.encrypted == Some(true));
-        let (n_enc, b_enc) = enc.fold((0usize, 0u64), |(n, b), f| (n + 1, b + f.payload_bytes));
-        (n_enc, told.len(), b_enc, told.iter().map(|f| f.payload_bytes).sum())
+        let (mut n_enc, mut n_told, mut b_enc, mut b_told) = (0, 0, 0, 0);
+        for f in self.flows.iter().filter(|f| f.encrypted.is_some()) {
+            n_told += 1;
+            b_told += f.payload_bytes;
+            if f.encrypted == Some(true) {
+                n_enc += 1;
+                b_enc += f.payload_bytes;
+            }
+        }
+        (n_enc, n_told, b_enc, b_told)
+    }
+}
+
+/// Raw JSON gathered before a block is compressed.
+const BLOCK: usize = 256 * 1024;
+
+/// The flows of a capture, kept as compressed blocks of JSON lines: a capture can hold millions
+/// of flows, and a flow's summary (addresses, names, fingerprints, certificates) is a few
+/// hundred bytes as a struct but compresses to under a hundred, since flows repeat each other
+/// (about 60–85 bytes a flow on the benchmark captures). `iter` decodes them one at a time;
+/// clones share the blocks. In JSON it is a plain array of flows.
+#[derive(Clone, Default)]
+pub struct Flows {
+    /// (LZ4 block, flows in it)
+    blocks: Vec<(std::sync::Arc<[u8]>, usize)>,
+    /// JSON lines not compressed yet, and how many.
+    tail: Vec<u8>,
+    tail_len: usize,
+}
+
+impl Flows {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, flow: &FlowSeen) {
+        // A struct of strings and numbers always serialises; should it ever not, the flow is
+        // left out rather than the analysis stopped.
+        if serde_json::to_writer(&mut self.tail, flow).is_ok() {
+            self.tail.push(b'\n');
+            self.tail_len += 1;
+        }
+        if self.tail.len() >= BLOCK {
+            self.seal();
+        }
+    }
+
+    /// Adds a flow as a line another `Flows` kept it (without its newline).
+    fn push_line(&mut self, line: &[u8]) {
+        self.tail.extend_from_slice(line);
+        self.tail.push(b'\n');
+        self.tail_len += 1;
+        if self.tail.len() >= BLOCK {
+            self.seal();
+        }
+    }
+
+    /// Compresses the JSON gathered so far into a block.
+    fn seal(&mut self) {
+        if !self.tail.is_empty() {
+            self.blocks.push((lz4_flex::block::compress_prepend_size(&self.tail).into(), self.tail_len));
+            self.tail.clear();
+            self.tail_len = 0;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.blocks.iter().map(|(_, n)| n).sum::<usize>() + self.tail_len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held (compressed blocks and the uncompressed tail).
+    pub fn held_bytes(&self) -> usize {
+        self.blocks.iter().map(|(b, _)| b.len()).sum::<usize>() + self.tail.capacity()
+    }
+
+    /// The flows in order, decoded as they are reached (one block decompressed at a time).
+    pub fn iter(&self) -> impl Iterator<Item = FlowSeen> + '_ {
+        let blocks = self.blocks.iter().map(|(b, _)| decompress(b)).chain(std::iter::once_with(|| self.tail.clone()));
+        blocks.flat_map(|raw| decode_lines(&raw))
+    }
+
+    /// The same flows, those at the indices in `changed` (ascending) passed through `f` in
+    /// order; a block holding none of them is kept as it is, without being decoded.
+    pub fn rewrite(self, changed: &[usize], mut f: impl FnMut(FlowSeen) -> FlowSeen) -> Flows {
+        let mut out = Flows::new();
+        let Flows { blocks, tail, tail_len } = self;
+        let mut start = 0usize;
+        let mut next = changed.iter().copied().peekable();
+        let mut tail = Some(tail);
+        let all = blocks.into_iter().map(|(b, n)| (Some(b), n)).chain(std::iter::once((None, tail_len)));
+        for (block, n) in all {
+            while next.next_if(|i| *i < start).is_some() {}
+            let touched = next.peek().is_some_and(|i| *i < start + n);
+            let raw = match block {
+                Some(b) if !touched => {
+                    // Kept as it is; what `out` gathered before it goes first, to keep the order.
+                    out.seal();
+                    out.blocks.push((b, n));
+                    start += n;
+                    continue;
+                }
+                Some(b) => decompress(&b),
+                None => tail.take().unwrap_or_default(),
+            };
+            for (i, line) in raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+                let index = start + i;
+                if next.next_if_eq(&index).is_some() {
+                    if let Ok(flow) = serde_json::from_slice::<FlowSeen>(line) {
+                        out.push(&f(flow));
+                    }
+                } else {
+                    out.push_line(line);
+                }
+            }
+            start += n;
+        }
+        out
+    }
+}
+
+fn decompress(block: &[u8]) -> Vec<u8> {
+    // Blocks are only ever made by `seal`; an undecodable one would be a bug, and its flows are
+    // left out rather than the program stopped.
+    lz4_flex::block::decompress_size_prepended(block).unwrap_or_default()
+}
+
+fn decode_lines(raw: &[u8]) -> Vec<FlowSeen> {
+    raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).filter_map(|l| serde_json::from_slice(l).ok()).collect()
+}
+
+impl FromIterator<FlowSeen> for Flows {
+    fn from_iter<I: IntoIterator<Item = FlowSeen>>(iter: I) -> Self {
+        let mut flows = Flows::new();
+        for f in iter {
+            flows.push(&f);
+        }
+        flows
+    }
+}
+
+impl std::fmt::Debug for Flows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Flows {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Serialize for Flows {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Flows {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Flows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of flows")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Flows, A::Error> {
+                let mut flows = Flows::new();
+                while let Some(f) = seq.next_element::<FlowSeen>()? {
+                    flows.push(&f);
+                }
+                Ok(flows)
+            }
+        }
+        deserializer.deserialize_seq(Visit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow(i: u64) -> FlowSeen {
+        FlowSeen {
+            client: format!("10.0.0.2:{}", 1024 + i),
+            server: "93.184.216.34:443".into(),
+            transport: Transport::Tcp,
+            protocol: if i % 7 == 0 { "unknown".into() } else { "tls".into() },
+            encrypted: Some(i % 7 != 0),
+            identified_by: "TLS ClientHello".into(),
+            packets: i,
+            bytes: i * 100,
+            payload_bytes: i * 60,
+            first_packet: i,
+            last_packet: i + 5,
+            server_name: None,
+            tls: None,
+            http: vec![],
+            dns: vec![],
+            mqtt: None,
+            entropy: None,
+            update: None,
+        }
+    }
+
+    #[test]
+    fn flows_are_kept_compressed_and_given_back_in_order() {
+        // Enough flows for several blocks.
+        let all: Vec<FlowSeen> = (0..5_000).map(flow).collect();
+        let flows: Flows = all.iter().cloned().collect();
+        assert_eq!(flows.len(), 5_000);
+        assert!(flows.blocks.len() >= 2, "{} blocks", flows.blocks.len());
+        assert!(flows.iter().eq(all.iter().cloned()));
+        // In JSON, a plain array; and back.
+        let json = serde_json::to_string(&flows).unwrap();
+        let sealed: usize = flows.blocks.iter().map(|(b, _)| b.len()).sum();
+        assert!(sealed * 4 < json.len(), "{sealed} bytes compressed of {}", json.len());
+        assert_eq!(json, serde_json::to_string(&all).unwrap());
+        let back: Flows = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, flows);
+    }
+
+    #[test]
+    fn a_rewrite_changes_only_the_flows_named_and_keeps_untouched_blocks() {
+        let flows: Flows = (0..5_000).map(flow).collect();
+        let first_block = flows.blocks.first().map(|(b, _)| b.clone()).unwrap();
+        let changed = [4_000usize, 4_001, 4_999];
+        let mut seen = Vec::new();
+        let out = flows.rewrite(&changed, |mut f| {
+            seen.push(f.first_packet);
+            f.server_name = Some("example.com".into());
+            f
+        });
+        assert_eq!(seen, [4_000, 4_001, 4_999]);
+        assert_eq!(out.len(), 5_000);
+        let named: Vec<u64> = out.iter().filter(|f| f.server_name.is_some()).map(|f| f.first_packet).collect();
+        assert_eq!(named, [4_000, 4_001, 4_999]);
+        assert!(out.iter().map(|f| f.first_packet).eq(0..5_000));
+        // The first block held none of them: it is the very same block, never decoded.
+        assert!(std::sync::Arc::ptr_eq(&out.blocks[0].0, &first_block));
     }
 }

@@ -197,7 +197,9 @@ pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Find
         return out;
     };
     let _ = writeln!(out, "\nFlows of {} ({}):", p_(t.device.as_deref().unwrap_or("")), t.flows.len());
-    for f in &t.flows {
+    // A terminal shows the first flows; the JSON has every one.
+    const SHOWN: usize = 200;
+    for f in t.flows.iter().take(SHOWN) {
         let enc = match f.encrypted {
             Some(true) => "encrypted",
             Some(false) => "PLAINTEXT",
@@ -221,6 +223,9 @@ pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Find
         }
         let head = format!("  {:<8} {:<9} ", f.protocol, enc);
         out.push_str(&wrap_to(width, &head, 21, &p_(&detail)));
+    }
+    if t.flows.len() > SHOWN {
+        let _ = writeln!(out, "  … and {} more flows (--format json lists every one)", t.flows.len() - SHOWN);
     }
     if !t.destinations.is_empty() {
         let _ = writeln!(out, "\nDestinations:");

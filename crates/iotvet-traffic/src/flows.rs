@@ -114,12 +114,19 @@ impl Side {
         }
     }
 
-    /// Frees what was kept.
-    pub fn clear(&mut self) {
-        self.stream = Vec::new();
-        self.marks = Vec::new();
+    /// Hands what was kept over for inspection (early segments still waiting are dropped);
+    /// the side keeps its flags.
+    fn hand_over(&mut self) -> Side {
         self.pending = Vec::new();
-        self.datagrams = Vec::new();
+        Side {
+            next: self.next,
+            stream: std::mem::take(&mut self.stream),
+            marks: std::mem::take(&mut self.marks),
+            pending: Vec::new(),
+            datagrams: std::mem::take(&mut self.datagrams),
+            fin: self.fin,
+            lost: self.lost,
+        }
     }
 }
 
@@ -174,11 +181,36 @@ impl Flow {
         }
     }
 
-    /// Frees the buffers once inspected.
-    pub fn settle(&mut self) {
+    /// Bytes held in its buffers.
+    pub fn kept_bytes(&self) -> usize {
+        [&self.to_server, &self.to_client]
+            .iter()
+            .map(|s| s.stream.capacity() + s.datagrams.iter().map(|(_, d)| d.capacity()).sum::<usize>())
+            .sum()
+    }
+
+    /// Hands over what was kept for inspection (a copy of the flow with its buffers) and goes on
+    /// only counting packets.
+    pub fn settle(&mut self) -> Flow {
         self.settled = true;
-        self.to_server.clear();
-        self.to_client.clear();
+        Flow {
+            client: self.client,
+            server: self.server,
+            udp: self.udp,
+            client_mac: self.client_mac,
+            server_mac: self.server_mac,
+            packets: self.packets,
+            bytes: self.bytes,
+            payload_bytes: self.payload_bytes,
+            first: self.first,
+            last: self.last,
+            to_server: self.to_server.hand_over(),
+            to_client: self.to_client.hand_over(),
+            rst: self.rst,
+            dns: self.dns.clone(),
+            settled: true,
+            last_time: self.last_time,
+        }
     }
 }
 
@@ -187,8 +219,9 @@ fn well_known(port: u16) -> bool {
     port < 1024 || matches!(port, 1883 | 1900 | 5353 | 5683 | 5684 | 8883)
 }
 
-/// Recently ended TCP flows remembered, so their last ACKs are not new flows.
-const CLOSED_CAP: usize = 65_536;
+/// TCP flows that ended (FIN both ways, or RST) stay this many more flows, counting the last
+/// ACKs and retransmissions that follow their end, so these are not new flows.
+const CLOSED_CAP: usize = 16_384;
 
 /// Where a packet went.
 pub enum Added {
@@ -198,15 +231,21 @@ pub enum Added {
     Late(usize),
 }
 
+/// The flows of a capture as packets come. A flow's life: live (its buffers fill), ended (FIN
+/// both ways or RST: listed in `ended`, so its buffers can be handed over; it still counts
+/// stragglers), retired (listed in `retired`: its slot can be taken, nothing more joins it).
+/// Flows idle past their timeout are retired at once: a later packet starts a new flow.
 #[derive(Default)]
 pub struct Table {
-    index: HashMap<Key, usize>,
-    closed: HashMap<Key, usize>,
-    closed_order: std::collections::VecDeque<Key>,
-    /// Boxed: an ended flow's slot costs a pointer, not a flow.
+    index: HashMap<Key, usize, ahash::RandomState>,
+    closed: HashMap<Key, usize, ahash::RandomState>,
+    closed_order: std::collections::VecDeque<(Key, usize)>,
+    /// Boxed: a retired flow's slot costs a pointer, not a flow.
     pub flows: Vec<Option<Box<Flow>>>,
-    /// Flows that ended (FIN both ways or RST): their slot is finished and can be taken.
+    /// Flows that ended by FIN or RST since the caller last looked.
     pub ended: Vec<usize>,
+    /// Flows done since the caller last looked: their slots can be taken.
+    pub retired: Vec<usize>,
 }
 
 /// One packet's share of a flow.
@@ -230,13 +269,21 @@ impl Table {
     /// Adds a packet.
     pub fn add(&mut self, s: &Segment<'_>) -> Added {
         let key = Key::new(s.src, s.dst, s.udp);
-        if !s.syn && !self.index.contains_key(&key) {
+        let live = self.index.get(&key).copied();
+        if live.is_none() && !s.syn {
             if let Some(&slot) = self.closed.get(&key) {
+                if let Some(Some(flow)) = self.flows.get_mut(slot) {
+                    flow.packets += 1;
+                    flow.bytes += s.wire_len;
+                    flow.payload_bytes += s.payload.len() as u64;
+                    flow.last = s.packet;
+                    flow.last_time = flow.last_time.max(s.time);
+                }
                 return Added::Late(slot);
             }
         }
-        let slot = match self.index.get(&key) {
-            Some(&i) if self.flows.get(i).is_some_and(Option::is_some) => i,
+        let slot = match live {
+            Some(i) if self.flows.get(i).is_some_and(Option::is_some) => i,
             _ => {
                 // Who is the client: the SYN's sender; else a well-known port's peer; else the
                 // first to speak.
@@ -299,10 +346,13 @@ impl Table {
                 self.index.remove(&key);
                 self.ended.push(slot);
                 self.closed.insert(key, slot);
-                self.closed_order.push_back(key);
+                self.closed_order.push_back((key, slot));
                 if self.closed_order.len() > CLOSED_CAP {
-                    if let Some(old) = self.closed_order.pop_front() {
-                        self.closed.remove(&old);
+                    if let Some((old, old_slot)) = self.closed_order.pop_front() {
+                        if self.closed.get(&old) == Some(&old_slot) {
+                            self.closed.remove(&old);
+                        }
+                        self.retired.push(old_slot);
                     }
                 }
             }
@@ -314,7 +364,7 @@ impl Table {
         self.index.len()
     }
 
-    /// Ends the flows idle past their timeout at capture time `now` (they join `ended`).
+    /// Retires the flows idle past their timeout at capture time `now`.
     pub fn end_idle(&mut self, now: f64) {
         let flows = &self.flows;
         let idle: Vec<(Key, usize)> = self
@@ -330,8 +380,36 @@ impl Table {
             .collect();
         for (key, slot) in idle {
             self.index.remove(&key);
-            self.ended.push(slot);
+            self.retired.push(slot);
         }
+    }
+
+    /// Retires the live flows idle the longest until `keep` are left; returns how many went.
+    pub fn evict_oldest(&mut self, keep: usize) -> usize {
+        let flows = &self.flows;
+        let mut by_age: Vec<(f64, Key, usize)> = self
+            .index
+            .iter()
+            .map(|(k, slot)| (flows.get(*slot).and_then(Option::as_ref).map_or(f64::MIN, |f| f.last_time), *k, *slot))
+            .collect();
+        let excess = by_age.len().saturating_sub(keep);
+        if excess == 0 {
+            return 0;
+        }
+        by_age.select_nth_unstable_by(excess - 1, |a, b| a.0.total_cmp(&b.0));
+        for (_, key, slot) in by_age.into_iter().take(excess) {
+            self.index.remove(&key);
+            self.retired.push(slot);
+        }
+        excess
+    }
+
+    /// Every flow still held (live or ended), in the order they began: the capture is over.
+    pub fn drain(&mut self) -> impl Iterator<Item = (usize, Box<Flow>)> + '_ {
+        self.index.clear();
+        self.closed.clear();
+        self.closed_order.clear();
+        self.flows.iter_mut().enumerate().filter_map(|(slot, f)| f.take().map(|f| (slot, f)))
     }
 }
 

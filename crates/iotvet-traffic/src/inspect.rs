@@ -137,27 +137,49 @@ fn chosen(t: &mut FlowTls, hello: &tls::ServerHello) {
     t.ja3s = Some(fingerprint::ja3s(hello.legacy_version, hello.cipher_suite, &hello.extensions));
 }
 
+/// Certificates already described, by their DER: a device meets the same server certificate
+/// on every connection to its cloud, and describing one (parsing, checking its signature) costs
+/// more than reading the rest of the flow. Emptied when it reaches `CERTS_CAP` entries.
+#[derive(Default)]
+pub struct Certs(std::collections::HashMap<Vec<u8>, iotvet_core::case::CertificateInfo>);
+
+const CERTS_CAP: usize = 4096;
+
+impl Certs {
+    fn describe(&mut self, der: &[u8]) -> Option<iotvet_core::case::CertificateInfo> {
+        if let Some(info) = self.0.get(der) {
+            return Some(info.clone());
+        }
+        let info = iotvet_wire::cert::describe(der).ok()?;
+        if self.0.len() >= CERTS_CAP {
+            self.0.clear();
+        }
+        self.0.insert(der.to_vec(), info.clone());
+        Some(info)
+    }
+}
+
 /// The server's first flight in clear: version, suite, JA3S, certificates (TLS ≤ 1.2).
-fn server_flight(t: &mut FlowTls, bytes: &[u8]) {
+fn server_flight(t: &mut FlowTls, bytes: &[u8], certs: &mut Certs) {
     let flight = tls::read_flight(bytes);
     let Some(hello) = flight.hello else { return };
     chosen(t, &hello);
     for (kind, body) in &flight.messages {
         if *kind == 11 {
-            t.certificates = certificates(body);
+            t.certificates = certificates(body, certs);
         }
     }
 }
 
 /// The DER certificates of a TLS 1.2 Certificate message, described as the live assessment does.
-fn certificates(body: &[u8]) -> Vec<iotvet_core::case::CertificateInfo> {
+fn certificates(body: &[u8], certs: &mut Certs) -> Vec<iotvet_core::case::CertificateInfo> {
     let mut out = Vec::new();
     let Some(list) = body.get(3..) else { return out };
     let mut at = 0;
     while let Some(&[a, b, c]) = list.get(at..at + 3) {
         let len = u32::from_be_bytes([0, a, b, c]) as usize;
         let Some(der) = list.get(at + 3..at + 3 + len) else { break };
-        if let Ok(info) = iotvet_wire::cert::describe(der) {
+        if let Some(info) = certs.describe(der) {
             out.push(info);
         }
         at += 3 + len;
@@ -482,7 +504,7 @@ fn http_exchanges(flow: &Flow) -> Vec<HttpExchange> {
 }
 
 /// Inspects a flow that has ended (or the capture has).
-pub fn inspect(flow: &Flow) -> Inspected {
+pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
     let (c, s) = first_bytes(flow);
     let (protocol, encrypted, identified_by) = classify(flow, c, s);
     let mut seen = FlowSeen {
@@ -514,7 +536,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
             if v >= 0x0300 {
                 t.client_versions.extend((0x0300..=v).map(version_name));
             }
-            server_flight(&mut t, s);
+            server_flight(&mut t, s, certs);
             seen.tls = Some(Box::new(t));
         }
         "tls" | "dot" => {
@@ -526,7 +548,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
                 },
             };
             let mut t = tls_of(hello.as_ref(), Fp::Tcp);
-            server_flight(&mut t, flight);
+            server_flight(&mut t, flight, certs);
 
             seen.server_name = t.sni.clone();
             seen.tls = Some(Box::new(t));
@@ -624,7 +646,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
         "ftp" | "pop3" | "imap" | "smtp" | "telnet" => {
             if let Some((_, h)) = inline_hello(c) {
                 let mut t = tls_of(Some(&h), Fp::Tcp);
-                server_flight(&mut t, inline_flight(s));
+                server_flight(&mut t, inline_flight(s), certs);
                 seen.server_name = t.sni.clone();
                 seen.tls = Some(Box::new(t));
             }
@@ -642,6 +664,7 @@ pub fn inspect(flow: &Flow) -> Inspected {
         }
         _ => {}
     }
+    seen.update = crate::update::looks_like_update(&seen);
     let data_channels = if protocol == "ftp" { ftp_data_channels(flow) } else { vec![] };
     Inspected { flow: seen, found, names, data_channels }
 }

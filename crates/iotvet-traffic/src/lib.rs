@@ -10,10 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::Mutex;
 
 use iotvet_core::case::Provenance;
 use iotvet_core::traffic::{
-    CaptureInfo, Destination, DnsSeen, FlowSeen, HostSeen, SecretSeen, Skipped, TrafficSection,
+    CaptureInfo, Destination, DnsSeen, FlowSeen, Flows, HostSeen, SecretSeen, Skipped, TrafficSection,
 };
 
 pub mod decode;
@@ -34,6 +35,8 @@ pub enum TrafficError {
     Read(#[from] read::ReadError),
     #[error("--device {0} is neither an IP address nor a MAC address (aa:bb:cc:dd:ee:ff)")]
     BadDevice(String),
+    #[error("the flow inspector stopped unexpectedly (a bug: please report it with the capture)")]
+    Inspector,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -89,6 +92,140 @@ pub fn analyze(path: &Path, options: &Options) -> Result<TrafficSection, Traffic
     analyze_reader(file, &path.display().to_string(), options)
 }
 
+/// Work for the inspector thread.
+enum Job {
+    /// A flow whose kept bytes are final (its buffers full, or it ended): inspected now, while it
+    /// still counts packets.
+    Inspect(usize, Box<flows::Flow>),
+    /// A flow that is done, with its final counts (and its buffers, if not inspected yet).
+    Close(usize, Box<flows::Flow>),
+}
+
+/// Jobs handed over at once (one wake-up of the inspector per batch, not per flow): a batch
+/// goes when it has this many flows or holds this many bytes of their buffers.
+const BATCH: usize = 512;
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches in flight between the reader and the inspector. Flows end in bursts (an idle sweep
+/// ends thousands at once), and the queue lets the reader go on meanwhile; it holds at most
+/// 32 × (1 MiB + a flow's two stream caps) of buffers.
+const BATCHES_IN_FLIGHT: usize = 32;
+/// Live flows at most: past it, the half idle the longest end early (each counted in the
+/// capture's skipped list), so a flood of new flows cannot exhaust memory.
+const LIVE_CAP: usize = 1 << 17;
+const EVICTED: &str = "a flow ended early: more than 131,072 flows were live at once (memory bound)";
+/// Secrets kept (the first ones; a capture of a chatty device can hold millions).
+const SECRETS_CAP: usize = 10_000;
+
+/// ip -> names from DNS answers, in the order met (the first is the one a flow is named by).
+type DnsNames = HashMap<IpAddr, Vec<String>, ahash::RandomState>;
+
+/// What the inspector thread gathers from the flows it is handed.
+#[derive(Default)]
+struct Gathered {
+    /// The flows kept (the device's, or all), in the order they were done.
+    flows: Flows,
+    /// Flows that may need a fix-up once the whole capture is read, by index in `flows`:
+    /// those whose server had no name when inspected (a DNS answer later in the capture may
+    /// name it), with the server's address; those not recognised (an FTP control flow done
+    /// later may have announced them as its data connection).
+    unnamed: Vec<(u32, IpAddr)>,
+    unknown: Vec<u32>,
+    /// host (IP or MAC) -> "name (how)"
+    names: HashMap<String, Vec<(u64, String)>>,
+    /// FTP data connections announced on control flows: end -> (encrypted, packet).
+    announced: HashMap<(IpAddr, u16), (bool, u64)>,
+    secrets: Vec<SecretSeen>,
+}
+
+impl Gathered {
+    fn add(
+        &mut self,
+        flow: &flows::Flow,
+        mut i: inspect::Inspected,
+        device: Option<&Device>,
+        show: bool,
+        dns: &Mutex<DnsNames>,
+    ) {
+        // A host's names in the order the capture gave them (flows are done in another order):
+        // the eight first met, each with the first packet of its flow.
+        let at = i.flow.first_packet;
+        for (who, name, how) in &i.names {
+            let e = self.names.entry(who.clone()).or_default();
+            let label = format!("{name} ({how})");
+            if let Some(known) = e.iter_mut().find(|(_, l)| *l == label) {
+                known.0 = known.0.min(at);
+            } else if e.len() < 8 {
+                e.push((at, label));
+            } else if let Some(last) = e.iter_mut().max_by_key(|(p, _)| *p).filter(|(p, _)| *p > at) {
+                *last = (at, label);
+            }
+        }
+        let encrypted = i.flow.encrypted == Some(true);
+        for end in &i.data_channels {
+            self.announced.entry(*end).or_insert((encrypted, i.flow.first_packet));
+        }
+        if let Some(device) = device {
+            let involves = match device {
+                Device::Ip(ip) => flow.client.ip() == *ip || flow.server.ip() == *ip,
+                Device::Mac(mac) => flow.client_mac == Some(*mac) || flow.server_mac == Some(*mac),
+            };
+            if !involves {
+                return;
+            }
+            for f in i.found.iter().take(SECRETS_CAP.saturating_sub(self.secrets.len())) {
+                self.secrets.push(SecretSeen {
+                    kind: f.kind.to_owned(),
+                    place: format!("{} {} → {}", i.flow.protocol, i.flow.client, i.flow.server),
+                    packet: f.packet,
+                    value: if show { f.value.clone() } else { mask(&f.value) },
+                    how: f.how.clone(),
+                });
+            }
+        }
+        let index = u32::try_from(self.flows.len()).unwrap_or(u32::MAX);
+        if i.flow.server_name.is_none() {
+            let ip = flow.server.ip();
+            // The first name an address got never changes, so naming it now or at the end of
+            // the capture gives the same name.
+            i.flow.server_name =
+                dns.lock().unwrap_or_else(|e| e.into_inner()).get(&ip).and_then(|n| n.first().cloned());
+            if i.flow.server_name.is_none() {
+                self.unnamed.push((index, ip));
+            }
+        }
+        if i.flow.protocol == "unknown" {
+            self.unknown.push(index);
+        }
+        self.flows.push(&i.flow);
+    }
+}
+
+/// The inspector thread: recognises and describes each flow it is handed while the reader goes
+/// on with the next packets (the two halves take about the same time).
+fn inspector(
+    jobs: std::sync::mpsc::Receiver<Vec<Job>>,
+    device: Option<&Device>,
+    show_secrets: bool,
+    dns: &Mutex<DnsNames>,
+) -> Gathered {
+    let mut certs = inspect::Certs::default();
+    // Flows inspected, waiting for their last packets to be counted.
+    let mut inspected: HashMap<usize, inspect::Inspected, ahash::RandomState> = HashMap::default();
+    let mut gathered = Gathered::default();
+    for job in jobs.into_iter().flatten() {
+        match job {
+            Job::Inspect(slot, flow) => {
+                inspected.insert(slot, inspect::inspect(&flow, &mut certs));
+            }
+            Job::Close(slot, flow) => {
+                let i = finish(&flow, inspected.remove(&slot), &mut certs);
+                gathered.add(&flow, i, device, show_secrets, dns);
+            }
+        }
+    }
+    gathered
+}
+
 /// Reads and analyses a capture from any reader (`name` is what the report calls it).
 pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     file: R,
@@ -100,205 +237,181 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let mut stats = read::ReadStats::default();
     let mut decoder = decode::Decoder::default();
     let mut table = flows::Table::default();
-    let mut inspected: Vec<(usize, inspect::Inspected)> = Vec::new();
-    // Flows inspected early (see `Flow::ready`), waiting for their last packets to be counted.
-    let mut early: HashMap<usize, inspect::Inspected> = HashMap::new();
-    let mut hosts: HashMap<IpAddr, HostCount> = HashMap::new();
-    // ip -> names from DNS answers (in order met)
-    let mut dns_names: HashMap<IpAddr, Vec<String>> = HashMap::new();
+    let mut hosts: HashMap<IpAddr, HostCount, ahash::RandomState> = HashMap::default();
+    let dns_names = Mutex::new(DnsNames::default());
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
-    // Stragglers of ended TCP flows: slot -> (packets, bytes, last packet).
-    let mut late: HashMap<usize, (u64, u64, u64)> = HashMap::new();
-    let (mut last_sweep, mut last_sweep_packet) = (f64::MIN, 0u64);
+    let (mut clock, mut last_sweep, mut last_sweep_packet) = (f64::MIN, f64::MIN, 0u64);
 
-    read::for_each_packet(file, &mut stats, |p, stats| {
-        packets += 1;
-        bytes += u64::from(p.wire_len);
-        first_time.get_or_insert(p.time);
-        last_time = p.time;
-        let d = match decoder.decode(p.link_type, p.data, p.number) {
-            Ok(Some(d)) => d,
-            Ok(None) => return,
-            Err(reason) => {
-                stats.skip(reason, p.number);
-                return;
+    let (jobs, inbox) = std::sync::mpsc::sync_channel::<Vec<Job>>(BATCHES_IN_FLIGHT);
+    let gathered = std::thread::scope(|scope| -> Result<Gathered, TrafficError> {
+        let device = device.as_ref();
+        let dns = &dns_names;
+        let worker = scope.spawn(move || inspector(inbox, device, options.show_secrets, dns));
+        let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+        let mut batch_bytes = 0usize;
+        // A send fails only if the inspector stopped; its join below reports why.
+        let send = |batch: &mut Vec<Job>, batch_bytes: &mut usize| {
+            let _ = jobs.send(std::mem::replace(batch, Vec::with_capacity(BATCH)));
+            *batch_bytes = 0;
+        };
+        let push = |batch: &mut Vec<Job>, batch_bytes: &mut usize, job: Job| {
+            *batch_bytes += match &job {
+                Job::Inspect(_, f) | Job::Close(_, f) => f.kept_bytes(),
+            };
+            batch.push(job);
+            if batch.len() >= BATCH || *batch_bytes >= BATCH_BYTES {
+                send(batch, batch_bytes);
             }
         };
-        if d.cut {
-            stats.skip("cut by the snap length (headers read, payload partial)", p.number);
-        }
-        let src_host = hosts.entry(d.src).or_default();
-        src_host.mac = src_host.mac.or(d.src_mac);
-        src_host.packets += 1;
-        src_host.bytes += u64::from(p.wire_len);
-        // (ports, TCP sequence and flags, payload); UDP has no sequence or flags.
-        let (src_port, dst_port, seq, [syn, ack, fin, rst], payload, udp) = match d.l4 {
-            decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
-                (src_port, dst_port, seq, [syn, ack, fin, rst], payload, false)
-            }
-            decode::L4::Udp { src_port, dst_port, payload } => (src_port, dst_port, 0, [false; 4], payload, true),
-            decode::L4::Other => return,
-        };
-        let seg = flows::Segment {
-            src: SocketAddr::new(d.src, src_port),
-            dst: SocketAddr::new(d.dst, dst_port),
-            udp,
-            src_mac: d.src_mac,
-            seq,
-            syn,
-            ack,
-            fin,
-            rst,
-            payload,
-            wire_len: u64::from(p.wire_len),
-            packet: p.number,
-            time: p.time,
-        };
-        let udp_payload = udp.then_some(payload);
-        // Before this packet joins a flow: every 30 s of capture time, flows idle past their
-        // timeout end too. A sweep walks the live flows, so it also waits for as many packets as
-        // a quarter of them: its cost per packet stays constant however the clock jumps.
-        if p.time - last_sweep > 30.0 && p.number - last_sweep_packet >= (table.live() / 4) as u64 {
-            table.end_idle(p.time);
-            last_sweep = p.time;
-            last_sweep_packet = p.number;
-        }
-        let slot = match table.add(&seg) {
-            flows::Added::Live(slot) => slot,
-            flows::Added::Late(slot) => {
-                let e = late.entry(slot).or_insert((0, 0, 0));
-                e.0 += 1;
-                e.1 += u64::from(p.wire_len);
-                e.2 = p.number;
-                return;
-            }
-        };
-        if table.flows.get(slot).and_then(Option::as_ref).is_some_and(|f| f.packets == 1) {
-            for ip in [d.src, d.dst] {
-                hosts.entry(ip).or_default().flows += 1;
-            }
-        }
-        // DNS answers are read as they come: they name the addresses the device talks to.
-        if let (Some(payload), true) =
-            (udp_payload, [53, 5353].contains(&seg.src.port()) || [53, 5353].contains(&seg.dst.port()))
-        {
-            if let Some(m) = iotvet_wire::dns::parse(payload) {
-                let answers: Vec<String> = m
-                    .answers
-                    .iter()
-                    .filter_map(|r| match &r.data {
-                        iotvet_wire::dns::RData::A(ip) => Some(ip.to_string()),
-                        iotvet_wire::dns::RData::Aaaa(ip) => Some(ip.to_string()),
-                        iotvet_wire::dns::RData::Name(n) => Some(n.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let qname = m.questions.first().map(|(n, _)| n.clone());
-                for r in &m.answers {
-                    let ip = match r.data {
-                        iotvet_wire::dns::RData::A(ip) => IpAddr::V4(ip),
-                        iotvet_wire::dns::RData::Aaaa(ip) => IpAddr::V6(ip),
-                        _ => continue,
-                    };
-                    let name = qname.clone().unwrap_or_else(|| r.name.clone());
-                    let names = dns_names.entry(ip).or_default();
-                    if !names.contains(&name) && names.len() < 8 {
-                        names.push(name);
-                    }
+        let read = read::for_each_packet(file, &mut stats, |p, stats| {
+            packets += 1;
+            bytes += u64::from(p.wire_len);
+            first_time.get_or_insert(p.time);
+            last_time = p.time;
+            let d = match decoder.decode(p.link_type, p.data, p.number) {
+                Ok(Some(d)) => d,
+                Ok(None) => return,
+                Err(reason) => {
+                    stats.skip(reason, p.number);
+                    return;
                 }
-                if let (Some(Some(flow)), Some((name, kind))) = (table.flows.get_mut(slot), m.questions.first()) {
-                    if m.response && flow.dns.len() < 64 {
-                        flow.dns.push(DnsSeen {
-                            packet: p.number,
-                            name: name.clone(),
-                            kind: iotvet_wire::dns::type_name(*kind),
-                            answers,
-                        });
-                    } else if !m.response && flow.dns.len() < 64 && !flow.dns.iter().any(|x| &x.name == name) {
-                        flow.dns.push(DnsSeen {
-                            packet: p.number,
-                            name: name.clone(),
-                            kind: iotvet_wire::dns::type_name(*kind),
-                            answers: vec![],
-                        });
+            };
+            if d.cut {
+                stats.skip("cut by the snap length (headers read, payload partial)", p.number);
+            }
+            let src_host = hosts.entry(d.src).or_default();
+            src_host.mac = src_host.mac.or(d.src_mac);
+            src_host.packets += 1;
+            src_host.bytes += u64::from(p.wire_len);
+            // (ports, TCP sequence and flags, payload); UDP has no sequence or flags.
+            let (src_port, dst_port, seq, [syn, ack, fin, rst], payload, udp) = match d.l4 {
+                decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
+                    (src_port, dst_port, seq, [syn, ack, fin, rst], payload, false)
+                }
+                decode::L4::Udp { src_port, dst_port, payload } => (src_port, dst_port, 0, [false; 4], payload, true),
+                decode::L4::Other => return,
+            };
+            let seg = flows::Segment {
+                src: SocketAddr::new(d.src, src_port),
+                dst: SocketAddr::new(d.dst, dst_port),
+                udp,
+                src_mac: d.src_mac,
+                seq,
+                syn,
+                ack,
+                fin,
+                rst,
+                payload,
+                wire_len: u64::from(p.wire_len),
+                packet: p.number,
+                time: p.time,
+            };
+            // Before this packet joins a flow: every 30 s of capture time, flows idle past their
+            // timeout end too. The clock is the latest time seen (a capture whose clock jumps
+            // back does not stop it). A sweep walks the live flows, so it also waits for as
+            // many packets as a quarter of them: its cost per packet stays constant however
+            // the clock jumps. Past LIVE_CAP live flows, the longest idle half ends early.
+            clock = clock.max(p.time);
+            if clock - last_sweep > 30.0 && p.number - last_sweep_packet >= (table.live() / 4) as u64 {
+                table.end_idle(clock);
+                last_sweep = clock;
+                last_sweep_packet = p.number;
+            }
+            if table.live() >= LIVE_CAP {
+                for _ in 0..table.evict_oldest(LIVE_CAP / 2) {
+                    stats.skip(EVICTED, p.number);
+                }
+            }
+            if let flows::Added::Live(slot) = table.add(&seg) {
+                if let Some(Some(flow)) = table.flows.get_mut(slot) {
+                    if flow.packets == 1 {
+                        for ip in [d.src, d.dst] {
+                            hosts.entry(ip).or_default().flows += 1;
+                        }
+                    }
+                    // DNS answers are read as they come: they name the addresses the device
+                    // talks to.
+                    if udp && [53, 5353].iter().any(|p| *p == src_port || *p == dst_port) {
+                        read_dns(payload, p.number, flow, dns);
+                    }
+                    if flow.ready() {
+                        push(&mut batch, &mut batch_bytes, Job::Inspect(slot, Box::new(flow.settle())));
                     }
                 }
             }
-        }
-        if let Some(Some(flow)) = table.flows.get_mut(slot) {
-            if flow.ready() {
-                early.insert(slot, inspect::inspect(flow));
-                flow.settle();
+            // Flows that ended hand their buffers over; flows done go with their counts.
+            for slot in std::mem::take(&mut table.ended) {
+                if let Some(Some(flow)) = table.flows.get_mut(slot) {
+                    if !flow.settled {
+                        push(&mut batch, &mut batch_bytes, Job::Inspect(slot, Box::new(flow.settle())));
+                    }
+                }
             }
-        }
-        // Flows that ended are inspected now and their buffers freed.
-        for slot in std::mem::take(&mut table.ended) {
-            if let Some(flow) = table.flows.get_mut(slot).and_then(Option::take) {
-                inspected.push((slot, finish(&flow, early.remove(&slot))));
+            for slot in std::mem::take(&mut table.retired) {
+                if let Some(flow) = table.flows.get_mut(slot).and_then(Option::take) {
+                    push(&mut batch, &mut batch_bytes, Job::Close(slot, flow));
+                }
             }
+        });
+        for (slot, flow) in table.drain() {
+            push(&mut batch, &mut batch_bytes, Job::Close(slot, flow));
         }
+        send(&mut batch, &mut batch_bytes);
+        drop(jobs);
+        let gathered = worker.join().map_err(|_| TrafficError::Inspector)?;
+        read?;
+        Ok(gathered)
     })?;
-    for (slot, flow) in table.flows.iter_mut().enumerate() {
-        if let Some(flow) = flow.take() {
-            inspected.push((slot, finish(&flow, early.remove(&slot))));
-        }
-    }
-    // FTP data connections, announced on their control flows.
-    let announced: HashMap<(IpAddr, u16), (bool, u64)> = inspected
-        .iter()
-        .flat_map(|(_, i)| {
-            let encrypted = i.flow.encrypted == Some(true);
-            i.data_channels.iter().map(move |ep| (*ep, (encrypted, i.flow.first_packet)))
-        })
-        .collect();
-    for (_, i) in &mut inspected {
-        if i.flow.protocol != "unknown" || announced.is_empty() {
-            continue;
-        }
-        let ends: Vec<(IpAddr, u16)> = [&i.flow.server, &i.flow.client]
-            .iter()
-            .filter_map(|e| e.parse::<SocketAddr>().ok())
-            .map(|a| (a.ip(), a.port()))
-            .collect();
-        if let Some((encrypted, control)) = ends.iter().find_map(|e| announced.get(e)) {
-            i.flow.protocol = "ftp-data".into();
-            i.flow.encrypted = Some(*encrypted);
-            i.flow.identified_by = format!("FTP data connection announced on the control flow of packet {control}");
-            i.flow.entropy = None;
-        }
-    }
-    for (slot, i) in &mut inspected {
-        if let Some((p, b, last)) = late.get(slot) {
-            i.flow.packets += p;
-            i.flow.bytes += b;
-            i.flow.last_packet = i.flow.last_packet.max(*last);
-        }
-    }
-    inspected.sort_by_key(|(_, i)| i.flow.first_packet);
+    let dns_names = dns_names.into_inner().unwrap_or_else(|e| e.into_inner());
 
-    // Names: DNS answers for addresses; DHCP/mDNS/SSDP names for hosts.
-    let mut host_names: HashMap<String, Vec<String>> = HashMap::new();
-    for (_, i) in &inspected {
-        for (who, name, how) in &i.names {
-            let e = host_names.entry(who.clone()).or_default();
-            let label = format!("{name} ({how})");
-            if !e.contains(&label) && e.len() < 8 {
-                e.push(label);
+    // The device: its IPs.
+    let device_ips: Option<BTreeSet<IpAddr>> = device.as_ref().map(|d| match d {
+        Device::Ip(ip) => BTreeSet::from([*ip]),
+        Device::Mac(mac) => hosts.iter().filter(|(_, h)| h.mac == Some(*mac)).map(|(ip, _)| *ip).collect(),
+    });
+    // The fix-ups that need the whole capture (servers named by later DNS answers, FTP data
+    // connections), then the device's destinations. A flow no fix-up changes is copied as it is
+    // kept, without decoding it.
+    let Gathered { flows: kept, unnamed, unknown, names: host_names, announced, secrets } = gathered;
+    // With a device every flow is read again for its destinations; without, only those a fix-up
+    // changes.
+    let changed: Vec<usize> = match device_ips {
+        Some(_) => (0..kept.len()).collect(),
+        None => {
+            let named = unnamed.iter().filter(|(_, ip)| dns_names.contains_key(ip)).map(|(i, _)| *i as usize);
+            let data = unknown.iter().filter(|_| !announced.is_empty()).map(|i| *i as usize);
+            let mut v: Vec<usize> = named.chain(data).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        }
+    };
+    drop((unnamed, unknown));
+    let mut destinations = Destinations::default();
+    let flows_out = kept.rewrite(&changed, |mut f| {
+        let (client, server) = (f.client.parse::<SocketAddr>().ok(), f.server.parse::<SocketAddr>().ok());
+        if f.server_name.is_none() {
+            f.server_name = server.and_then(|s| dns_names.get(&s.ip())).and_then(|n| n.first().cloned());
+        }
+        if f.protocol == "unknown" {
+            let ends = [server, client].into_iter().flatten().map(|a| (a.ip(), a.port()));
+            if let Some((encrypted, control)) = ends.into_iter().find_map(|e| announced.get(&e)) {
+                f.protocol = "ftp-data".into();
+                f.encrypted = Some(*encrypted);
+                f.identified_by = format!("FTP data connection announced on the control flow of packet {control}");
+                f.entropy = None;
             }
         }
-    }
-    for (_, i) in &mut inspected {
-        if i.flow.server_name.is_none() {
-            let ip = i.flow.server.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']'])).unwrap_or_default();
-            if let Ok(ip) = ip.parse::<IpAddr>() {
-                i.flow.server_name = dns_names.get(&ip).and_then(|n| n.first().cloned());
-            }
+        if let (Some(ips), Some(c), Some(s)) = (&device_ips, client, server) {
+            destinations.add(&f, c, s, ips, &dns_names);
         }
-        i.flow.update = update::looks_like_update(&i.flow);
-    }
+        f
+    });
 
-    // Hosts, grouped by MAC where one is known.
+    // Hosts, grouped by MAC where one is known; each one's names in the order the capture gave
+    // them (by the first packet of the flow that told them).
     let mut by_mac: BTreeMap<String, HostSeen> = BTreeMap::new();
+    let mut named: HashMap<String, Vec<(u64, String)>> = HashMap::new();
     for (ip, h) in &hosts {
         let key = h.mac.map(|m| hosts::mac_text(&m)).unwrap_or_else(|| ip.to_string());
         let e = by_mac.entry(key).or_insert_with(|| HostSeen {
@@ -313,11 +426,17 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         e.packets += h.packets;
         e.bytes += h.bytes;
         e.flows += h.flows;
+        let names = named.entry(e.mac.clone().unwrap_or_else(|| ip.to_string())).or_default();
         for who in [Some(ip.to_string()), e.mac.clone()].into_iter().flatten() {
-            for n in host_names.get(&who).into_iter().flatten() {
-                if !e.names.contains(n) {
-                    e.names.push(n.clone());
-                }
+            names.extend(host_names.get(&who).into_iter().flatten().cloned());
+        }
+    }
+    for (key, host) in &mut by_mac {
+        let mut names = named.remove(key).unwrap_or_default();
+        names.sort();
+        for (_, n) in names {
+            if !host.names.contains(&n) {
+                host.names.push(n);
             }
         }
     }
@@ -327,37 +446,6 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     }
     devices.sort_by_key(|d| std::cmp::Reverse(d.packets));
 
-    // The device: its IPs.
-    let device_ips: Option<BTreeSet<IpAddr>> = device.as_ref().map(|d| match d {
-        Device::Ip(ip) => BTreeSet::from([*ip]),
-        Device::Mac(mac) => hosts.iter().filter(|(_, h)| h.mac == Some(*mac)).map(|(ip, _)| *ip).collect(),
-    });
-    let involves = |f: &FlowSeen, ips: &BTreeSet<IpAddr>| {
-        [&f.client, &f.server].iter().any(|e| e.parse::<SocketAddr>().is_ok_and(|a| ips.contains(&a.ip())))
-    };
-    let mut flows_out = Vec::new();
-    let mut secrets = Vec::new();
-    for (_, i) in inspected {
-        if let Some(ips) = &device_ips {
-            if !involves(&i.flow, ips) {
-                continue;
-            }
-            for f in &i.found {
-                secrets.push(SecretSeen {
-                    kind: f.kind.to_owned(),
-                    place: format!("{} {} → {}", i.flow.protocol, i.flow.client, i.flow.server),
-                    packet: f.packet,
-                    value: if options.show_secrets { f.value.clone() } else { mask(&f.value) },
-                    how: f.how.clone(),
-                });
-            }
-        }
-        flows_out.push(i.flow);
-    }
-    let destinations = match &device_ips {
-        Some(ips) => destinations(&flows_out, ips, &dns_names, options),
-        None => vec![],
-    };
     let skipped = stats
         .skipped
         .iter()
@@ -382,7 +470,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         devices,
         device: options.device.clone(),
         flows: flows_out,
-        destinations,
+        destinations: if device_ips.is_some() { destinations.finish(options) } else { vec![] },
         secrets,
         vendor_domains: options.vendor_domains.clone(),
         tracker_list: (!options.trackers.is_empty())
@@ -390,8 +478,47 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     })
 }
 
+/// A DNS message of a flow: its answers name addresses (`dns_names`), and the flow keeps its
+/// questions and answers (64 at most).
+fn read_dns(payload: &[u8], packet: u64, flow: &mut flows::Flow, dns_names: &Mutex<DnsNames>) {
+    use iotvet_wire::dns::{self, RData};
+    let Some(m) = dns::parse(payload) else { return };
+    let qname = m.questions.first().map(|(n, _)| n.clone());
+    let mut dns_names = dns_names.lock().unwrap_or_else(|e| e.into_inner());
+    for r in &m.answers {
+        let ip = match r.data {
+            RData::A(ip) => IpAddr::V4(ip),
+            RData::Aaaa(ip) => IpAddr::V6(ip),
+            _ => continue,
+        };
+        let name = qname.clone().unwrap_or_else(|| r.name.clone());
+        let names = dns_names.entry(ip).or_default();
+        if !names.contains(&name) && names.len() < 8 {
+            names.push(name);
+        }
+    }
+    let Some((name, kind)) = m.questions.first() else { return };
+    if flow.dns.len() >= 64 || (!m.response && flow.dns.iter().any(|x| &x.name == name)) {
+        return;
+    }
+    let answers = if m.response {
+        m.answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::A(ip) => Some(ip.to_string()),
+                RData::Aaaa(ip) => Some(ip.to_string()),
+                RData::Name(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    flow.dns.push(DnsSeen { packet, name: name.clone(), kind: dns::type_name(*kind), answers });
+}
+
 /// A flow's inspection: the early one with the final counts, or one made now.
-fn finish(flow: &flows::Flow, early: Option<inspect::Inspected>) -> inspect::Inspected {
+fn finish(flow: &flows::Flow, early: Option<inspect::Inspected>, certs: &mut inspect::Certs) -> inspect::Inspected {
     match early {
         Some(mut i) => {
             i.flow.packets = flow.packets;
@@ -401,7 +528,7 @@ fn finish(flow: &flows::Flow, early: Option<inspect::Inspected>) -> inspect::Ins
             i.flow.dns = flow.dns.clone();
             i
         }
-        None => inspect::inspect(flow),
+        None => inspect::inspect(flow, certs),
     }
 }
 
@@ -426,20 +553,24 @@ fn under(name: &str, domain: &str) -> bool {
     name == domain || name.ends_with(&format!(".{domain}"))
 }
 
-fn destinations(
-    flows: &[FlowSeen],
-    device: &BTreeSet<IpAddr>,
-    dns_names: &HashMap<IpAddr, Vec<String>>,
-    options: &Options,
-) -> Vec<Destination> {
-    let mut out: BTreeMap<IpAddr, Destination> = BTreeMap::new();
-    for f in flows {
-        let (Ok(c), Ok(s)) = (f.client.parse::<SocketAddr>(), f.server.parse::<SocketAddr>()) else { continue };
-        let remote = if device.contains(&c.ip()) { s.ip() } else { c.ip() };
+/// The remote parties of the device's flows, gathered flow by flow.
+#[derive(Default)]
+struct Destinations(BTreeMap<IpAddr, Destination>);
+
+impl Destinations {
+    fn add(
+        &mut self,
+        f: &FlowSeen,
+        client: SocketAddr,
+        server: SocketAddr,
+        device: &BTreeSet<IpAddr>,
+        dns_names: &DnsNames,
+    ) {
+        let remote = if device.contains(&client.ip()) { server.ip() } else { client.ip() };
         if device.contains(&remote) {
-            continue;
+            return;
         }
-        let d = out.entry(remote).or_insert_with(|| Destination {
+        let d = self.0.entry(remote).or_insert_with(|| Destination {
             ip: remote.to_string(),
             names: dns_names.get(&remote).cloned().unwrap_or_default(),
             flows: 0,
@@ -454,27 +585,33 @@ fn destinations(
             d.encrypted_bytes += f.bytes;
         }
         if let Some(n) = &f.server_name {
-            if !d.names.contains(n) {
+            if !d.names.contains(n) && d.names.len() < 16 {
                 d.names.push(n.clone());
             }
         }
     }
-    for (ip, d) in &mut out {
-        // A named destination is judged by its name (first or third party); an unnamed one on
-        // the device's own network is local.
-        d.party = if d.names.iter().any(|n| options.vendor_domains.iter().any(|v| under(n, v))) {
-            "first".into()
-        } else if !d.names.is_empty() {
-            "third".into()
-        } else if is_local(ip) {
-            "local".into()
-        } else {
-            "unknown".into()
-        };
-        d.tracker =
-            d.names.iter().find_map(|n| options.trackers.matches(n)).map(|(domain, list)| format!("{domain} ({list})"));
+
+    fn finish(mut self, options: &Options) -> Vec<Destination> {
+        for (ip, d) in &mut self.0 {
+            // A named destination is judged by its name (first or third party); an unnamed one
+            // on the device's own network is local.
+            d.party = if d.names.iter().any(|n| options.vendor_domains.iter().any(|v| under(n, v))) {
+                "first".into()
+            } else if !d.names.is_empty() {
+                "third".into()
+            } else if is_local(ip) {
+                "local".into()
+            } else {
+                "unknown".into()
+            };
+            d.tracker = d
+                .names
+                .iter()
+                .find_map(|n| options.trackers.matches(n))
+                .map(|(domain, list)| format!("{domain} ({list})"));
+        }
+        self.0.into_values().collect()
     }
-    out.into_values().collect()
 }
 
 #[cfg(test)]

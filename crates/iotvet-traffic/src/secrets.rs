@@ -153,7 +153,10 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
         }
     }
     // E-mail addresses and MAC addresses anywhere in the text.
-    for word in text.split(|c: char| c.is_whitespace() || "\"'<>(),;&=?/".contains(c)) {
+    let separator = |c: char| {
+        c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | ',' | ';' | '&' | '=' | '?' | '/')
+    };
+    for word in text.split(separator) {
         if let Some((user, domain)) = word.split_once('@') {
             if !user.is_empty() && domain.contains('.') && domain.len() > 3 && word.len() < 128 && !domain.contains('@')
             {
@@ -161,7 +164,7 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
                 push(found, "email", word.to_owned(), side.packet_at(offset), format!("an e-mail address in a {what}"));
             }
         }
-        if crate::hosts::parse_mac(word).is_some() && word.len() == 17 {
+        if word.len() == 17 && crate::hosts::parse_mac(word).is_some() {
             let offset = text.find(word).unwrap_or(0);
             push(found, "mac-address", word.to_owned(), side.packet_at(offset), format!("a MAC address in a {what}"));
         }

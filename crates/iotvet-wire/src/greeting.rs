@@ -48,10 +48,23 @@ pub fn read(b: &[u8]) -> Option<Greeting<'_>> {
         return Some(Greeting::Pop3(line));
     }
     let printable = !b.is_empty() && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace());
-    if printable && [&b"login:"[..], b"username:", b"password:"].iter().any(|p| find_ci(b, p).is_some()) {
+    if printable && has_prompt(b) {
         return Some(Greeting::LoginPrompt);
     }
     None
+}
+
+/// Whether a login prompt (`login:`, `username:`, `password:`, any case) is in the first 4 KiB
+/// (it comes after the banner; a recorded stream can be far longer). One pass over the colons,
+/// not one search per word.
+fn has_prompt(b: &[u8]) -> bool {
+    let head = b.get(..b.len().min(4096)).unwrap_or_default();
+    head.iter().enumerate().filter(|(_, c)| **c == b':').any(|(i, _)| {
+        let before = head.get(..i).unwrap_or_default();
+        [&b"login"[..], b"username", b"password"].iter().any(|w| {
+            before.len() >= w.len() && before.get(before.len() - w.len()..).is_some_and(|t| t.eq_ignore_ascii_case(w))
+        })
+    })
 }
 
 /// The code of an FTP or SMTP reply (RFC 959 §4.2, RFC 5321 §4.2): the last complete line of the

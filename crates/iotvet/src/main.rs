@@ -10,6 +10,12 @@ use clap::{Args, Parser, Subcommand};
 mod cmd;
 mod output;
 
+/// mimalloc instead of the system allocator: the traffic reader hands each flow's buffers to
+/// its inspector thread, and glibc's malloc serialised the two threads on its arena lock when
+/// one freed what the other allocated (BENCHMARKS.md has the before and after).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXIT_CODES: &str = "\
 Exit codes: 0 meets the standards (or success), 1 a failing finding, 2 error (nothing judged),
 3 unknown (nothing fails, something could not be settled). With --fail-on SEVERITY only failing

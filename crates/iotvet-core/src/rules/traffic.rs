@@ -74,45 +74,56 @@ fn share(t: &TrafficSection) -> String {
 }
 
 fn plaintext(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
-    let app = |f: &&FlowSeen| !PLUMBING.contains(&f.protocol.as_str()) && f.payload_bytes > 0;
-    // One finding per server endpoint and protocol.
-    let mut groups: Vec<(String, Vec<&FlowSeen>)> = Vec::new();
-    for f in t.flows.iter().filter(app).filter(|f| f.encrypted == Some(false)) {
-        let key = format!("{}|{}", f.server, f.protocol);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(f),
-            None => groups.push((key, vec![f])),
+    let app = |f: &FlowSeen| !PLUMBING.contains(&f.protocol.as_str()) && f.payload_bytes > 0;
+    // One finding per server endpoint and protocol: its first flow, how many, how many bytes.
+    let mut groups: Vec<(FlowSeen, usize, u64)> = Vec::new();
+    let mut group_of: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    let (mut untold, mut untold_n, mut encrypted) = (Vec::new(), 0usize, 0usize);
+    for f in t.flows.iter().filter(app) {
+        match f.encrypted {
+            Some(false) => match group_of.get(&(f.server.clone(), f.protocol.clone())) {
+                Some(&i) => {
+                    if let Some(g) = groups.get_mut(i) {
+                        g.1 += 1;
+                        g.2 += f.payload_bytes;
+                    }
+                }
+                None => {
+                    group_of.insert((f.server.clone(), f.protocol.clone()), groups.len());
+                    let bytes = f.payload_bytes;
+                    groups.push((f, 1, bytes));
+                }
+            },
+            None => {
+                untold_n += 1;
+                if untold.len() < 5 {
+                    untold.push(f);
+                }
+            }
+            Some(true) => encrypted += 1,
         }
     }
     let mut out: Vec<Finding> = groups
         .into_iter()
-        .filter_map(|(_, flows)| {
-            let first = *flows.first()?;
-            let bytes: u64 = flows.iter().map(|f| f.payload_bytes).sum();
-            let mut f = Finding::fail(ids::TRAFFIC_PLAINTEXT, at(case, first))
+        .map(|(first, n, bytes)| {
+            let mut f = Finding::fail(ids::TRAFFIC_PLAINTEXT, at(case, &first))
                 .evidence(format!(
-                    "{} {} flow(s) to {} in clear: {bytes} payload bytes, first at packet {} ({})",
-                    flows.len(),
-                    first.protocol,
-                    first.server,
-                    first.first_packet,
-                    first.identified_by
+                    "{n} {} flow(s) to {} in clear: {bytes} payload bytes, first at packet {} ({})",
+                    first.protocol, first.server, first.first_packet, first.identified_by
                 ))
                 .evidence(share(t));
             if let Some(h) = first.http.first() {
                 f = f.evidence(format!("first request: {} {}{}", h.method, h.host.as_deref().unwrap_or(""), h.path));
             }
-            Some(f)
+            f
         })
         .collect();
-    let untold: Vec<&FlowSeen> = t.flows.iter().filter(app).filter(|f| f.encrypted.is_none()).collect();
     if out.is_empty() {
-        let encrypted = t.flows.iter().filter(app).filter(|f| f.encrypted == Some(true)).count();
-        if !untold.is_empty() {
+        if untold_n > 0 {
             let mut f = Finding::unknown(ids::TRAFFIC_PLAINTEXT, device_loc(case))
-                .evidence(format!("{} flow(s) whose encryption could not be told", untold.len()))
+                .evidence(format!("{untold_n} flow(s) whose encryption could not be told"))
                 .needs("the protocol of the flows iotvet could not recognise");
-            for u in untold.iter().take(5) {
+            for u in &untold {
                 f = f.evidence(format!("{} → {}: {}", u.client, u.server, u.identified_by));
             }
             out.push(f);
@@ -154,7 +165,7 @@ fn secrets(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
 fn client_tls(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
     let mut out = Vec::new();
     let legacy = ["SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "DTLSv1.0"];
-    for f in &t.flows {
+    for f in t.flows.iter() {
         let Some(tls) = &f.tls else { continue };
         let mut why = Vec::new();
         if !tls.client_versions.is_empty() && tls.client_versions.iter().all(|v| legacy.contains(&v.as_str())) {
@@ -172,7 +183,7 @@ fn client_tls(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
             why.push(format!("went on with the server's {v}"));
         }
         if !why.is_empty() {
-            out.push(Finding::fail(ids::TRAFFIC_WEAK_TLS, at(case, f)).evidence(format!(
+            out.push(Finding::fail(ids::TRAFFIC_WEAK_TLS, at(case, &f)).evidence(format!(
                 "the device's ClientHello to {} (packet {}) {}",
                 f.server,
                 f.first_packet,
@@ -184,15 +195,23 @@ fn client_tls(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
 }
 
 fn update_channel(case: &CaseFile, t: &TrafficSection) -> Finding {
-    let updates: Vec<&FlowSeen> = t.flows.iter().filter(|f| f.update.is_some()).collect();
-    if let Some(f) = updates.iter().find(|f| f.encrypted == Some(false)) {
+    // The first update flow in clear, else the first encrypted one.
+    let (mut clear, mut encrypted) = (None, None);
+    for f in t.flows.iter().filter(|f| f.update.is_some()) {
+        match f.encrypted {
+            Some(false) if clear.is_none() => clear = Some(f),
+            Some(true) if encrypted.is_none() => encrypted = Some(f),
+            _ => {}
+        }
+    }
+    if let Some(f) = &clear {
         return Finding::fail(ids::UPDATE_CHANNEL, at(case, f)).evidence(format!(
             "{} (packet {}), in clear",
             f.update.as_deref().unwrap_or(""),
             f.first_packet
         ));
     }
-    if let Some(f) = updates.iter().find(|f| f.encrypted == Some(true)) {
+    if let Some(f) = &encrypted {
         return Finding::pass(ids::UPDATE_CHANNEL, at(case, f)).evidence(format!(
             "{} (packet {}), encrypted",
             f.update.as_deref().unwrap_or(""),
@@ -238,12 +257,13 @@ fn personal_data(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
     vec![f]
 }
 
-/// Plaintext application flows of the capture (for `decl.contradicted`).
+/// Plaintext application flows of the capture, the first eight (for `decl.contradicted`).
 pub fn plaintext_flows(case: &CaseFile) -> Vec<String> {
     let Some(t) = case.traffic.as_ref().filter(|t| t.device.is_some()) else { return vec![] };
     t.flows
         .iter()
         .filter(|f| f.encrypted == Some(false) && f.payload_bytes > 0 && !PLUMBING.contains(&f.protocol.as_str()))
         .map(|f| format!("{} {} → {} (packet {})", f.protocol, f.client, f.server, f.first_packet))
+        .take(8)
         .collect()
 }

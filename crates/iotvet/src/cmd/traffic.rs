@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context, Result};
 use iotvet_core::case::Target;
-use iotvet_core::traffic::{CaptureInfo, Destination, FlowSeen, HostSeen, SecretSeen};
+use iotvet_core::traffic::{CaptureInfo, Destination, Flows, HostSeen, SecretSeen};
 use iotvet_core::CaseFile;
 use iotvet_traffic::{analyze, Options, TrackerList};
 use serde::Serialize;
@@ -19,7 +19,7 @@ struct Output<'a> {
     tool: serde_json::Value,
     capture: &'a CaptureInfo,
     devices: &'a [HostSeen],
-    flows: &'a [FlowSeen],
+    flows: &'a Flows,
     #[serde(skip_serializing_if = "Option::is_none")]
     device: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
