@@ -2,6 +2,8 @@
 //! by `iotvet-traffic` and judged by `rules/traffic.rs`. Every value is an observation with the
 //! packet numbers behind it; secrets are stored masked unless the user asked to see them.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::case::{CertificateInfo, Provenance, Transport};
@@ -239,6 +241,9 @@ pub struct Flows {
     /// JSON lines not compressed yet, and how many.
     tail: Vec<u8>,
     tail_len: usize,
+    /// Servers named after their flow was kept (a DNS answer later in the capture), by index:
+    /// given to the flow as it is decoded, so naming a flow costs no re-encoding.
+    names: BTreeMap<usize, String>,
 }
 
 impl Flows {
@@ -290,17 +295,31 @@ impl Flows {
         self.blocks.iter().map(|(b, _)| b.len()).sum::<usize>() + self.tail.capacity()
     }
 
+    /// Names the server of the flow at `index` (one kept without a name).
+    pub fn name_server(&mut self, index: usize, name: String) {
+        if index < self.len() {
+            self.names.insert(index, name);
+        }
+    }
+
+    fn named(&self, index: usize, mut flow: FlowSeen) -> FlowSeen {
+        if flow.server_name.is_none() {
+            flow.server_name = self.names.get(&index).cloned();
+        }
+        flow
+    }
+
     /// The flows in order, decoded as they are reached (one block decompressed at a time).
     pub fn iter(&self) -> impl Iterator<Item = FlowSeen> + '_ {
         let blocks = self.blocks.iter().map(|(b, _)| decompress(b)).chain(std::iter::once_with(|| self.tail.clone()));
-        blocks.flat_map(|raw| decode_lines(&raw))
+        blocks.flat_map(|raw| decode_lines(&raw)).enumerate().map(|(i, f)| self.named(i, f))
     }
 
     /// The same flows, those at the indices in `changed` (ascending) passed through `f` in
     /// order; a block holding none of them is kept as it is, without being decoded.
     pub fn rewrite(self, changed: &[usize], mut f: impl FnMut(FlowSeen) -> FlowSeen) -> Flows {
-        let mut out = Flows::new();
-        let Flows { blocks, tail, tail_len } = self;
+        let mut out = Flows { names: self.names.clone(), ..Flows::new() };
+        let Flows { blocks, tail, tail_len, .. } = self;
         let mut start = 0usize;
         let mut next = changed.iter().copied().peekable();
         let mut tail = Some(tail);
@@ -323,7 +342,7 @@ impl Flows {
                 let index = start + i;
                 if next.next_if_eq(&index).is_some() {
                     if let Ok(flow) = serde_json::from_slice::<FlowSeen>(line) {
-                        out.push(&f(flow));
+                        out.push(&f(out.named(index, flow)));
                     }
                 } else {
                     out.push_line(line);
@@ -402,8 +421,8 @@ mod tests {
             client: format!("10.0.0.2:{}", 1024 + i),
             server: "93.184.216.34:443".into(),
             transport: Transport::Tcp,
-            protocol: if i % 7 == 0 { "unknown".into() } else { "tls".into() },
-            encrypted: Some(i % 7 != 0),
+            protocol: if i.is_multiple_of(7) { "unknown".into() } else { "tls".into() },
+            encrypted: Some(!i.is_multiple_of(7)),
             identified_by: "TLS ClientHello".into(),
             packets: i,
             bytes: i * 100,
@@ -439,8 +458,12 @@ mod tests {
 
     #[test]
     fn a_rewrite_changes_only_the_flows_named_and_keeps_untouched_blocks() {
-        let flows: Flows = (0..5_000).map(flow).collect();
+        let mut flows: Flows = (0..5_000).map(flow).collect();
         let first_block = flows.blocks.first().map(|(b, _)| b.clone()).unwrap();
+        // Named later, without re-encoding: given as the flow is decoded, and kept by a rewrite.
+        flows.name_server(10, "late.example".into());
+        flows.name_server(4_001, "late.example".into());
+        assert_eq!(flows.iter().nth(10).unwrap().server_name.as_deref(), Some("late.example"));
         let changed = [4_000usize, 4_001, 4_999];
         let mut seen = Vec::new();
         let out = flows.rewrite(&changed, |mut f| {
@@ -450,8 +473,17 @@ mod tests {
         });
         assert_eq!(seen, [4_000, 4_001, 4_999]);
         assert_eq!(out.len(), 5_000);
-        let named: Vec<u64> = out.iter().filter(|f| f.server_name.is_some()).map(|f| f.first_packet).collect();
-        assert_eq!(named, [4_000, 4_001, 4_999]);
+        let named: Vec<(u64, String)> = out.iter().filter_map(|f| f.server_name.map(|n| (f.first_packet, n))).collect();
+        let name = |i: u64, n: &str| (i, n.to_owned());
+        assert_eq!(
+            named,
+            [
+                name(10, "late.example"),
+                name(4_000, "example.com"),
+                name(4_001, "example.com"),
+                name(4_999, "example.com")
+            ]
+        );
         assert!(out.iter().map(|f| f.first_packet).eq(0..5_000));
         // The first block held none of them: it is the very same block, never decoded.
         assert!(std::sync::Arc::ptr_eq(&out.blocks[0].0, &first_block));

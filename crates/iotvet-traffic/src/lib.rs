@@ -86,6 +86,20 @@ struct HostCount {
     flows: u64,
 }
 
+/// The sender of the latest packets, not yet added to the hosts table.
+struct Sender(Option<IpAddr>, HostCount);
+
+impl Sender {
+    fn flush(&mut self, hosts: &mut HashMap<IpAddr, HostCount, ahash::RandomState>) {
+        if let Some(ip) = self.0.take() {
+            let h = hosts.entry(ip).or_default();
+            h.mac = h.mac.or(self.1.mac);
+            h.packets += self.1.packets;
+            h.bytes += self.1.bytes;
+        }
+    }
+}
+
 /// Reads and analyses a capture file.
 pub fn analyze(path: &Path, options: &Options) -> Result<TrafficSection, TrafficError> {
     let file = std::fs::File::open(path).map_err(read::ReadError::Open)?;
@@ -128,8 +142,9 @@ struct Gathered {
     /// those whose server had no name when inspected (a DNS answer later in the capture may
     /// name it), with the server's address; those not recognised (an FTP control flow done
     /// later may have announced them as its data connection).
+    /// Unknown flows are kept with a hash of each end (a match is checked on the flow itself).
     unnamed: Vec<(u32, IpAddr)>,
-    unknown: Vec<u32>,
+    unknown: Vec<(u32, [u64; 2])>,
     /// host (IP or MAC) -> "name (how)"
     names: HashMap<String, Vec<(u64, String)>>,
     /// FTP data connections announced on control flows: end -> (encrypted, packet).
@@ -194,7 +209,7 @@ impl Gathered {
             }
         }
         if i.flow.protocol == "unknown" {
-            self.unknown.push(index);
+            self.unknown.push((index, [end_hash(flow.client), end_hash(flow.server)]));
         }
         self.flows.push(&i.flow);
     }
@@ -239,6 +254,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let mut table = flows::Table::default();
     let mut hosts: HashMap<IpAddr, HostCount, ahash::RandomState> = HashMap::default();
     let dns_names = Mutex::new(DnsNames::default());
+    let mut sender = Sender(None, HostCount::default());
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
     let (mut clock, mut last_sweep, mut last_sweep_packet) = (f64::MIN, f64::MIN, 0u64);
 
@@ -279,10 +295,14 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
             if d.cut {
                 stats.skip("cut by the snap length (headers read, payload partial)", p.number);
             }
-            let src_host = hosts.entry(d.src).or_default();
-            src_host.mac = src_host.mac.or(d.src_mac);
-            src_host.packets += 1;
-            src_host.bytes += u64::from(p.wire_len);
+            // Runs of packets from one sender are added up before they reach the hosts table.
+            if sender.0 != Some(d.src) {
+                sender.flush(&mut hosts);
+                sender = Sender(Some(d.src), HostCount::default());
+            }
+            sender.1.mac = sender.1.mac.or(d.src_mac);
+            sender.1.packets += 1;
+            sender.1.bytes += u64::from(p.wire_len);
             // (ports, TCP sequence and flags, payload); UDP has no sequence or flags.
             let (src_port, dst_port, seq, [syn, ack, fin, rst], payload, udp) = match d.l4 {
                 decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
@@ -353,6 +373,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                 }
             }
         });
+        sender.flush(&mut hosts);
         for (slot, flow) in table.drain() {
             push(&mut batch, &mut batch_bytes, Job::Close(slot, flow));
         }
@@ -373,26 +394,28 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     // connections), then the device's destinations. A flow no fix-up changes is copied as it is
     // kept, without decoding it.
     let Gathered { flows: kept, unnamed, unknown, names: host_names, announced, secrets } = gathered;
-    // With a device every flow is read again for its destinations; without, only those a fix-up
-    // changes.
+    // Servers named by a DNS answer met after their flow was done.
+    let mut kept = kept;
+    for (index, ip) in unnamed {
+        if let Some(name) = dns_names.get(&ip).and_then(|n| n.first()) {
+            kept.name_server(index as usize, name.clone());
+        }
+    }
+    // With a device every flow is read again for its destinations; without, only those an FTP
+    // control flow may have announced as its data connection.
     let changed: Vec<usize> = match device_ips {
         Some(_) => (0..kept.len()).collect(),
+        None if announced.is_empty() => vec![],
         None => {
-            let named = unnamed.iter().filter(|(_, ip)| dns_names.contains_key(ip)).map(|(i, _)| *i as usize);
-            let data = unknown.iter().filter(|_| !announced.is_empty()).map(|i| *i as usize);
-            let mut v: Vec<usize> = named.chain(data).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
+            let ends: std::collections::HashSet<u64> =
+                announced.keys().map(|(ip, port)| end_hash(SocketAddr::new(*ip, *port))).collect();
+            unknown.iter().filter(|(_, h)| h.iter().any(|h| ends.contains(h))).map(|(i, _)| *i as usize).collect()
         }
     };
-    drop((unnamed, unknown));
+    drop(unknown);
     let mut destinations = Destinations::default();
     let flows_out = kept.rewrite(&changed, |mut f| {
         let (client, server) = (f.client.parse::<SocketAddr>().ok(), f.server.parse::<SocketAddr>().ok());
-        if f.server_name.is_none() {
-            f.server_name = server.and_then(|s| dns_names.get(&s.ip())).and_then(|n| n.first().cloned());
-        }
         if f.protocol == "unknown" {
             let ends = [server, client].into_iter().flatten().map(|a| (a.ip(), a.port()));
             if let Some((encrypted, control)) = ends.into_iter().find_map(|e| announced.get(&e)) {
@@ -476,6 +499,13 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         tracker_list: (!options.trackers.is_empty())
             .then(|| format!("{} ({} domains)", options.trackers.name, options.trackers.len())),
     })
+}
+
+/// A hash of a flow's end, to find the flows an FTP control flow announced without keeping
+/// their addresses.
+fn end_hash(end: SocketAddr) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(end)
 }
 
 /// A DNS message of a flow: its answers name addresses (`dns_names`), and the flow keeps its
