@@ -15,6 +15,13 @@ fn demo_findings_match_each_lab_manifest_exactly() {
     let text = stdout(&o);
     assert!(text.contains("camera") && text.contains("plug") && text.contains("hub"), "{text}");
     assert!(dir.join("index.html").is_file());
+    // The doorbell's own traffic: captured live where tcpdump may capture loopback (root, as CI
+    // runs), else the recorded capture; the output says which.
+    let live = capture_allowed();
+    let said =
+        if live { "/doorbell/traffic.pcap (captured live on loopback by tcpdump" } else { "recorded from the lab" };
+    assert!(text.contains("Traffic of doorbell: ") && text.contains(said), "{text}");
+    assert_eq!(dir.join("doorbell").join("traffic.pcap").is_file(), live);
     screenshots_in_headless_chromium(&dir);
     // One combined SARIF for code scanning: a run (a category) per device.
     let combined: serde_json::Value =
@@ -55,6 +62,49 @@ fn demo_findings_match_each_lab_manifest_exactly() {
             assert!(dir.join(name).join(f).is_file(), "{name}/{f} missing");
         }
     }
+}
+
+/// Whether this test runs as root with tcpdump installed (the demo then captures live).
+fn capture_allowed() -> bool {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
+        .unwrap_or(false);
+    let tcpdump =
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("tcpdump").is_file()));
+    root && tcpdump
+}
+
+/// Where tcpdump cannot capture, the demo reads the capture recorded from the lab, and says so.
+#[test]
+fn demo_without_the_right_to_capture_reads_the_recorded_capture() {
+    let out = TempDir::new("demo-recorded");
+    let bin = out.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("tcpdump");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"tcpdump: lo: You don't have permission to capture on that device\" >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let dir = out.join("reports");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["demo", "--out", dir.to_str().unwrap(), "--lab-net", "127.77.9.0"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Traffic of doorbell: doorbell.pcap (recorded from the lab by scripts/record-lab-capture)"),
+        "{text}"
+    );
+    assert!(!dir.join("doorbell").join("traffic.pcap").exists());
+    let report =
+        Report::from_json(&std::fs::read_to_string(dir.join("doorbell").join("report.json")).unwrap()).unwrap();
+    assert!(report.findings.iter().any(|f| f.check == "upd.update-channel" && f.status == iotvet_core::Status::Fail));
 }
 
 #[test]

@@ -13,21 +13,116 @@ use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
-/// The capture of a lab device's own traffic joins its report, and the case is judged again.
-fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Capture) {
-    let options = iotvet_traffic::Options {
-        device: Some(capture.device.to_owned()),
-        vendor_domains: capture.vendor_domains.iter().map(|d| (*d).to_owned()).collect(),
-        trackers: iotvet_traffic::TrackerList::bundled(),
-        show_secrets: false,
+/// Where a lab device's traffic comes from: captured during this demo, or recorded earlier.
+enum Traffic {
+    Live(LiveCapture),
+    Recorded,
+}
+
+/// A capture of one lab address on loopback by tcpdump, running while the demo assesses the
+/// lab. It needs tcpdump and the right to capture (root or CAP_NET_RAW); without them the demo
+/// reads the capture recorded from the same lab by scripts/record-lab-capture, and says so.
+/// The filter keeps the device's own conversations with the lab (its cloud, DNS server and
+/// tracker), not the demo's probes of it, which come from outside the lab's /24: nothing but
+/// loopback is ever captured.
+struct LiveCapture {
+    child: tokio::process::Child,
+    path: std::path::PathBuf,
+}
+
+impl LiveCapture {
+    async fn start(device: std::net::Ipv4Addr, path: &std::path::Path) -> Option<LiveCapture> {
+        use tokio::io::AsyncBufReadExt;
+        let [a, b, c, _] = device.octets();
+        let filter = format!("host {device} and src net {a}.{b}.{c}.0/24 and dst net {a}.{b}.{c}.0/24");
+        let mut child = tokio::process::Command::new("tcpdump")
+            .args(["-i", "lo", "-n", "-U", "-w"])
+            .arg(path)
+            .arg(filter)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        // tcpdump says "listening on lo" once it captures (or an error, and exits).
+        let stderr = child.stderr.take()?;
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("listening on") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        if ready != Ok(true) {
+            let _ = child.start_kill();
+            return None;
+        }
+        // Its last words (packet counts) go nowhere.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Some(LiveCapture { child, path: path.to_owned() })
+    }
+
+    /// Stops tcpdump (SIGTERM, so it closes the file) and gives the capture's bytes.
+    async fn finish(mut self) -> Option<Vec<u8>> {
+        if let Some(pid) = self.child.id() {
+            let _ = tokio::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+        }
+        if tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await.is_err() {
+            let _ = self.child.start_kill();
+        }
+        std::fs::read(&self.path).ok()
+    }
+}
+
+/// The capture of a lab device's own traffic joins its report, and the case is judged again:
+/// the live one when it holds the device's traffic, else the recorded one.
+async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Capture, traffic: Traffic) {
+    let analyze = |bytes: Vec<u8>, device: String, label: String| {
+        let options = iotvet_traffic::Options {
+            device: Some(device),
+            vendor_domains: capture.vendor_domains.iter().map(|d| (*d).to_owned()).collect(),
+            trackers: iotvet_traffic::TrackerList::bundled(),
+            show_secrets: false,
+        };
+        iotvet_traffic::analyze_reader(std::io::Cursor::new(bytes), &label, &options)
     };
-    let label = format!("{name}.pcap (recorded from the lab by scripts/record-lab-capture)");
-    match iotvet_traffic::analyze_reader(std::io::Cursor::new(capture.bytes), &label, &options) {
+    let live = match traffic {
+        Traffic::Live(live) => {
+            let path = live.path.clone();
+            let label = format!("{} (captured live on loopback by tcpdump during this demo)", path.display());
+            match live.finish().await {
+                Some(bytes) => match analyze(bytes, report.target.address.clone(), label) {
+                    Ok(t) if !t.flows.is_empty() => Some(t),
+                    _ => {
+                        progress(&format!(
+                            "iotvet demo: {name}: the live capture holds none of its traffic; reading the recorded one"
+                        ));
+                        None
+                    }
+                },
+                None => None,
+            }
+        }
+        Traffic::Recorded => None,
+    };
+    let section = match live {
+        Some(t) => Ok(t),
+        None => analyze(
+            capture.bytes.to_vec(),
+            capture.device.to_owned(),
+            format!("{name}.pcap (recorded from the lab by scripts/record-lab-capture)"),
+        ),
+    };
+    match section {
         Ok(t) => {
             report.case.traffic = Some(t);
             report.rejudge(iotvet_net::now_rfc3339());
         }
-        Err(e) => progress(&format!("iotvet demo: {name}: the recorded capture could not be read: {e}")),
+        Err(e) => progress(&format!("iotvet demo: {name}: the capture could not be read: {e}")),
     }
 }
 
@@ -37,6 +132,18 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     let net = parse_network(&args.lab_net)?;
     let mut probe = args.probe.device_probe()?;
     prepare_dir(&args.out)?;
+    // The devices that phone home are captured live where tcpdump can capture loopback, from
+    // before the lab starts (they call home as soon as it does).
+    let mut live: std::collections::HashMap<&str, LiveCapture> = std::collections::HashMap::new();
+    for spec in iotvet_lab::DEVICES.iter().filter(|d| d.capture.is_some()) {
+        let [a, b, c, _] = net.octets();
+        let dir = args.out.join(spec.name);
+        prepare_dir(&dir)?;
+        let address = std::net::Ipv4Addr::new(a, b, c, spec.host_octet);
+        if let Some(capture) = LiveCapture::start(address, &dir.join("traffic.pcap")).await {
+            live.insert(spec.name, capture);
+        }
+    }
     let lab = Lab::start(net, None).await?;
     probe.control_address = Some(lab.control_address);
     for (name, why) in &lab.skipped {
@@ -63,11 +170,13 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         };
         let (name, address, probe, docs_options, credentials) =
             (device.spec.name, device.address, probe.clone(), docs_options.clone(), credentials.clone());
-        let capture = device.spec.capture;
-        if capture.is_some() {
-            progress(&format!(
-                "iotvet demo: {name}: its traffic is read from the capture recorded from the lab by scripts/record-lab-capture (crates/iotvet-lab/data/{name}.pcap); the demo does not capture live"
-            ));
+        if device.spec.capture.is_some() {
+            progress(&match live.contains_key(name) {
+                true => format!("iotvet demo: {name}: its own traffic is captured live on loopback (tcpdump) into {}/{name}/traffic.pcap", args.out.display()),
+                false => format!(
+                    "iotvet demo: {name}: tcpdump cannot capture here (it needs root or CAP_NET_RAW), so its traffic is read from the capture recorded from the lab by scripts/record-lab-capture (crates/iotvet-lab/data/{name}.pcap)"
+                ),
+            });
         }
         tasks.spawn(async move {
             let target = ScopedTarget { name: address.to_string(), address };
@@ -78,17 +187,17 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
                 sources: iotvet_docs::DocumentSources::default(),
                 docs: docs_options,
             };
-            let mut report = vet(name, &target, vetting).await;
-            if let (Ok(r), Some(c)) = (report.as_mut(), capture) {
-                attach_capture(r, name, c);
-            }
-            (name, report)
+            (name, vet(name, &target, vetting).await)
         });
     }
     let mut reports: Vec<(String, Report)> = Vec::new();
     while let Some(done) = tasks.join_next().await {
         let (name, report) = done.context("an assessment task failed")?;
-        let report = report?;
+        let mut report = report?;
+        if let Some(capture) = iotvet_lab::DEVICES.iter().find(|d| d.name == name).and_then(|d| d.capture) {
+            let traffic = live.remove(name).map_or(Traffic::Recorded, Traffic::Live);
+            attach_capture(&mut report, name, capture, traffic).await;
+        }
         progress(&format!("  {name}: {}", report.overall.as_str()));
         reports.push((name.to_owned(), report));
     }
@@ -129,6 +238,11 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         }
     }
     println!("\n? = unknown: the evidence to settle it was not collected (see each report's reasons).");
+    for (name, report) in &reports {
+        if let Some(t) = &report.case.traffic {
+            println!("Traffic of {name}: {}", t.capture.file);
+        }
+    }
     println!(
         "Reports: {}/index.html, one folder per device (report.html, .json, .sarif, .md, .txt), and {}/iotvet.sarif for code scanning",
         args.out.display(),
