@@ -13,12 +13,6 @@ use crate::cmd::vet::{vet, Vetting};
 use crate::output::{color_stdout, prepare_dir, progress, write_file};
 use crate::DemoArgs;
 
-/// Where a lab device's traffic comes from: captured during this demo, or recorded earlier.
-enum Traffic {
-    Live(LiveCapture),
-    Recorded,
-}
-
 /// A capture of one lab address on loopback by tcpdump, running while the demo assesses the
 /// lab. It needs tcpdump and the right to capture (root or CAP_NET_RAW); without them the demo
 /// reads the capture recorded from the same lab by scripts/record-lab-capture, and says so.
@@ -79,8 +73,8 @@ impl LiveCapture {
 }
 
 /// The capture of a lab device's own traffic joins its report, and the case is judged again:
-/// the live one when it holds the device's traffic, else the recorded one.
-async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Capture, traffic: Traffic) {
+/// the live one when there is one and it holds the device's traffic, else the recorded one.
+async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Capture, live: Option<LiveCapture>) {
     let analyze = |bytes: Vec<u8>, device: String, label: String| {
         let options = iotvet_traffic::Options {
             device: Some(device),
@@ -90,8 +84,8 @@ async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Ca
         };
         iotvet_traffic::analyze_reader(std::io::Cursor::new(bytes), &label, &options)
     };
-    let live = match traffic {
-        Traffic::Live(live) => {
+    let live = match live {
+        Some(live) => {
             let path = live.path.clone();
             let label = format!("{} (captured live on loopback by tcpdump during this demo)", path.display());
             match live.finish().await {
@@ -107,7 +101,7 @@ async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Ca
                 None => None,
             }
         }
-        Traffic::Recorded => None,
+        None => None,
     };
     let section = match live {
         Some(t) => Ok(t),
@@ -195,8 +189,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         let (name, report) = done.context("an assessment task failed")?;
         let mut report = report?;
         if let Some(capture) = iotvet_lab::DEVICES.iter().find(|d| d.name == name).and_then(|d| d.capture) {
-            let traffic = live.remove(name).map_or(Traffic::Recorded, Traffic::Live);
-            attach_capture(&mut report, name, capture, traffic).await;
+            attach_capture(&mut report, name, capture, live.remove(name)).await;
         }
         progress(&format!("  {name}: {}", report.overall.as_str()));
         reports.push((name.to_owned(), report));
