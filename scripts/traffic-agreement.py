@@ -2,7 +2,9 @@
 """Per-flow agreement of `iotvet traffic` with ndpiReader (Debian libndpi-bin) and tshark on real
 captures nobody here wrote: Zeek's protocol traces and the IoT Sentinel device setups
 (../shared/corpora/pcaps/). Fields: protocol (vs nDPI's master protocol), TLS/QUIC SNI (vs tshark
-and nDPI), JA3 and JA3S (vs tshark and nDPI), TLS version (vs nDPI), cipher suite (vs tshark).
+and nDPI), JA3 and JA3S (vs tshark and nDPI), TLS version (vs nDPI), cipher suite (vs tshark), JA4
+(vs ja4plus, an independent implementation of FoxIO's JA4 on PyPI: tshark 4.0 and nDPI 4.2 predate
+JA4; run without its remote look-up, it sends nothing).
 
 Flows are matched by their two endpoints and transport. A field counts only where both tools
 give a value. Every difference is either fixed in iotvet or listed in EXPLAINED with the reason;
@@ -88,6 +90,7 @@ def iotvet_flows(binary, path):
             "sni": tls.get("sni"),
             "ja3": tls.get("ja3"),
             "ja3s": tls.get("ja3s"),
+            "ja4": tls.get("ja4"),
             "version": tls.get("version"),
             "cipher": tls.get("cipher_suite"),
         })
@@ -154,6 +157,26 @@ def tshark_flows(path):
     return flows
 
 
+def ja4plus_flows(path):
+    """JA4 of each flow's first ClientHello, by ja4plus (`ja4plus analyze --types ja4`)."""
+    out = subprocess.run(["ja4plus", "analyze", str(path), "--types", "ja4", "--format", "json"],
+                         capture_output=True, text=True, timeout=300)
+    flows = defaultdict(dict)
+    for line in out.stdout.splitlines():
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        fp = r.get("fingerprint") or ""
+        if r.get("type") != "ja4" or not fp:
+            continue
+        # The first letter is the transport: t TCP, q QUIC, d DTLS.
+        transport = "udp" if fp[0] in "qd" else "tcp"
+        k = key(norm_ep(r["src_ip"], r["src_port"]), norm_ep(r["dst_ip"], r["dst_port"]), transport)
+        flows[k].setdefault("ja4", fp)
+    return flows
+
+
 def captures():
     files = []
     for sub in ["tls", "quic", "http", "ssh", "dns", "dhcp", "ntp", "snmp", "ftp"]:
@@ -175,8 +198,18 @@ def is_ip(text):
         return False
 
 
+# The fields each peer gives.
+PEER_FIELDS = {
+    "ndpi": {"protocol", "sni", "ja3", "ja3s", "version"},
+    "tshark": {"sni", "ja3", "ja3s", "cipher"},
+    "ja4plus": {"ja4"},
+}
+
+
 def compared(field, mine, peer, peer_name):
     """(peer value, iotvet value) for one field, or (None, _) when it is not compared."""
+    if field not in PEER_FIELDS[peer_name]:
+        return None, None
     if field == "protocol":
         theirs = peer.get("protocol")
         # nDPI names an organisation from the address ("amazonaws", "google") when the content
@@ -187,6 +220,11 @@ def compared(field, mine, peer, peer_name):
         if mine.get("payload") == 0:
             return None, None
         return theirs, mine.get("protocol")
+    if field == "ja4":
+        theirs = peer.get("ja4")
+        if theirs is None or mine.get("ja4") is None:
+            return None, None
+        return theirs, mine.get("ja4")
     if field == "sni":
         # nDPI's server_name column also holds DNS query names, HTTP hosts, DHCP names, SSH
         # banners, or the address: SNI is compared on TLS-like flows, a literal address being none.
@@ -233,24 +271,31 @@ def main():
     ap.add_argument("--iotvet", default=str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "iotvet"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
-    for tool in ["ndpiReader", "tshark"]:
+    for tool in ["ndpiReader", "tshark", "ja4plus"]:
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
-            print(f"traffic-agreement: {tool} is missing (Debian: libndpi-bin, tshark)", file=sys.stderr)
+            print(f"traffic-agreement: {tool} is missing (Debian: libndpi-bin, tshark; PyPI: ja4plus)", file=sys.stderr)
             return 1
     files = captures()
     agree = defaultdict(int)
     total = defaultdict(int)
     unexplained = []
     explained = []
-    for path in files:
+    def peers(path):
         ours = iotvet_flows(args.iotvet, path)
-        ndpi = ndpi_flows(path)
-        tshark = tshark_flows(path)
+        # ja4plus (scapy) is slow: only captures with a ClientHello iotvet fingerprinted.
+        ja4 = ja4plus_flows(path) if any(f.get("ja4") for f in ours.values()) else {}
+        return path, ours, ndpi_flows(path), tshark_flows(path), ja4
+
+    # Two captures at a time (the tools are separate processes).
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(peers, files))
+    for path, ours, ndpi, tshark, ja4 in results:
         for k, mine in ours.items():
-            for peer_name, peer in [("ndpi", ndpi.get(k)), ("tshark", tshark.get(k))]:
+            for peer_name, peer in [("ndpi", ndpi.get(k)), ("tshark", tshark.get(k)), ("ja4plus", ja4.get(k))]:
                 if not peer:
                     continue
-                for field in ["protocol", "sni", "ja3", "ja3s", "version", "cipher"]:
+                for field in ["protocol", "sni", "ja3", "ja3s", "version", "cipher", "ja4"]:
                     theirs, mine_v = compared(field, mine, peer, peer_name)
                     if theirs is None:
                         continue
