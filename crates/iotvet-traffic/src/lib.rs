@@ -219,6 +219,7 @@ impl Gathered {
 /// on with the next packets (the two halves take about the same time).
 fn inspector(
     jobs: std::sync::mpsc::Receiver<Vec<Job>>,
+    give_back: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
     device: Option<&Device>,
     show_secrets: bool,
     dns: &Mutex<DnsNames>,
@@ -227,16 +228,26 @@ fn inspector(
     // Flows inspected, waiting for their last packets to be counted.
     let mut inspected: HashMap<usize, inspect::Inspected, ahash::RandomState> = HashMap::default();
     let mut gathered = Gathered::default();
-    for job in jobs.into_iter().flatten() {
-        match job {
-            Job::Inspect(slot, flow) => {
-                inspected.insert(slot, inspect::inspect(&flow, &mut certs));
-            }
-            Job::Close(slot, flow) => {
-                let i = finish(&flow, inspected.remove(&slot), &mut certs);
-                gathered.add(&flow, i, device, show_secrets, dns);
-            }
+    for batch in jobs {
+        // The stream buffers go back to the reader for new flows.
+        let mut buffers = Vec::new();
+        for job in batch {
+            let mut flow = match job {
+                Job::Inspect(slot, flow) => {
+                    inspected.insert(slot, inspect::inspect(&flow, &mut certs));
+                    flow
+                }
+                Job::Close(slot, flow) => {
+                    let i = finish(&flow, inspected.remove(&slot), &mut certs);
+                    gathered.add(&flow, i, device, show_secrets, dns);
+                    flow
+                }
+            };
+            buffers.push(std::mem::take(&mut flow.to_server.stream));
+            buffers.push(std::mem::take(&mut flow.to_client.stream));
         }
+        buffers.retain(|b| b.capacity() >= 4096);
+        let _ = give_back.send(buffers);
     }
     gathered
 }
@@ -259,10 +270,11 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let (mut clock, mut last_sweep, mut last_sweep_packet) = (f64::MIN, f64::MIN, 0u64);
 
     let (jobs, inbox) = std::sync::mpsc::sync_channel::<Vec<Job>>(BATCHES_IN_FLIGHT);
+    let (give_back, given_back) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     let gathered = std::thread::scope(|scope| -> Result<Gathered, TrafficError> {
         let device = device.as_ref();
         let dns = &dns_names;
-        let worker = scope.spawn(move || inspector(inbox, device, options.show_secrets, dns));
+        let worker = scope.spawn(move || inspector(inbox, give_back, device, options.show_secrets, dns));
         let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
         let mut batch_bytes = 0usize;
         // A send fails only if the inspector stopped; its join below reports why.
@@ -370,6 +382,11 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
             for slot in std::mem::take(&mut table.retired) {
                 if let Some(flow) = table.flows.get_mut(slot).and_then(Option::take) {
                     push(&mut batch, &mut batch_bytes, Job::Close(slot, flow));
+                }
+            }
+            if p.number.is_multiple_of(1024) {
+                for buffers in given_back.try_iter() {
+                    table.give_back(buffers);
                 }
             }
         });
