@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds crates/iotvet-net/data/default-credentials.tsv, iotvet's list of default credentials
+"""Builds crates/iotvet-core/data/default-credentials.tsv, iotvet's list of default credentials
 for consumer devices, from the public lists in ../shared/corpora/credentials/ (facts, restated in
 our own format with their source on every row). Rerun when the corpora change.
 
@@ -13,7 +13,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC = os.path.join(ROOT, "..", "shared", "corpora", "credentials")
-OUT = os.path.join(ROOT, "crates", "iotvet-net", "data", "default-credentials.tsv")
+OUT = os.path.join(ROOT, "crates", "iotvet-core", "data", "default-credentials.tsv")
 
 rows = {}  # (user, password) -> dict
 

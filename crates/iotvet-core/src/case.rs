@@ -50,6 +50,9 @@ pub struct CaseFile {
     /// What a capture of the device's own traffic showed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<crate::traffic::TrafficSection>,
+    /// What a firmware image of the product showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<crate::firmware::FirmwareSection>,
 }
 
 impl CaseFile {
@@ -63,6 +66,7 @@ impl CaseFile {
             declaration: None,
             declaration_source: None,
             traffic: None,
+            firmware: None,
         }
     }
 

@@ -160,7 +160,9 @@ pub mod ids {
     pub const TRAFFIC_TRACKERS: &str = "priv.traffic-trackers";
     pub const TRAFFIC_PERSONAL_DATA: &str = "priv.traffic-personal-data-in-clear";
     pub const UPNP_PLAIN_HTTP: &str = "enc.upnp-plain-http";
-    pub const ALL: [&str; 34] = [
+    pub const FIRMWARE_KNOWN_PASSWORD: &str = "pwd.firmware-known-password";
+    pub const FIRMWARE_CLEARTEXT_DAEMON: &str = "enc.firmware-cleartext-daemon";
+    pub const ALL: [&str; 36] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -195,6 +197,8 @@ pub mod ids {
         UPDATE_CHANNEL,
         TRAFFIC_TRACKERS,
         TRAFFIC_PERSONAL_DATA,
+        FIRMWARE_KNOWN_PASSWORD,
+        FIRMWARE_CLEARTEXT_DAEMON,
     ];
 }
 

@@ -1,5 +1,5 @@
 //! The credential list: iotvet's built-in default credentials for consumer devices
-//! (`data/default-credentials.tsv`, sources and licences at its top), or the user's own.
+//! (`iotvet-core/data/default-credentials.tsv`, sources and licences at its top), or the user's own.
 
 use std::fmt;
 
@@ -60,7 +60,7 @@ impl fmt::Display for CredentialSet {
     }
 }
 
-const BUILTIN: &str = include_str!("../data/default-credentials.tsv");
+const BUILTIN: &str = iotvet_core::DEFAULT_CREDENTIALS;
 
 /// The built-in list up to and including `set`, most likely pairs first.
 pub fn builtin(set: CredentialSet) -> Vec<Credential> {

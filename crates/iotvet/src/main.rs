@@ -101,6 +101,9 @@ enum Command {
     /// encrypted, whom it talks to, secrets in clear, update traffic.
     #[command(after_help = TRAFFIC_EXAMPLES)]
     Traffic(TrafficArgs),
+    /// Take a firmware image apart in memory (uImage, gzip, cpio, tar) and judge what it holds:
+    /// accounts with known or empty passwords, cleartext daemons started at boot.
+    Firmware(FirmwareArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
     /// Read the vendor's documents alone: security.txt, privacy policy, terms.
@@ -484,6 +487,18 @@ pub struct TrafficArgs {
 }
 
 #[derive(Args)]
+pub struct FirmwareArgs {
+    /// The firmware image.
+    image: PathBuf,
+    /// Show the passwords found for password hashes (masked by default).
+    #[arg(long)]
+    show_secrets: bool,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+}
+
+#[derive(Args)]
 pub struct ChecksArgs {
     /// Only checks that give evidence for this standard: etsi-en-303-645, uk-psti, eu-cra,
     /// owasp-iot-2018, nist-ir-8425.
@@ -526,6 +541,7 @@ fn main() -> ExitCode {
             Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),
+            Command::Firmware(a) => cmd::firmware::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,
             Command::Declaration(c) => cmd::docs::declaration(c),
             Command::Completions { shell } => {

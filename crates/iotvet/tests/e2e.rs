@@ -729,3 +729,41 @@ fn traffic_of_a_real_capture_alone_and_with_an_assessment() {
     );
     assert_one_line_error(&["traffic", capture, "--device", "camera"], "neither an IP address nor a MAC");
 }
+
+/// `iotvet firmware`: an image built here (a root filesystem in a gzip in a uImage) is judged
+/// from its accounts and boot services; the password found is masked unless asked.
+#[test]
+fn firmware_image_accounts_and_boot_services_are_judged() {
+    use iotvet_firmware::build::{cpio, gzip, uimage};
+    let rootfs = cpio(&[
+        ("etc/passwd", 0o100644, b"root:x:0:0:root:/root:/bin/sh\n"),
+        ("etc/shadow", 0o100644, b"root:$1$Vx9q$2u7qU2TvJP9nzAjwQiF/m.:19000:0:99999:7:::\n"),
+        ("etc/inittab", 0o100644, b"::respawn:/usr/sbin/telnetd -F\n"),
+    ]);
+    let dir = TempDir::new("firmware");
+    let image = dir.join("camera.img");
+    std::fs::write(&image, uimage(&gzip(&rootfs), "camera")).unwrap();
+    let o = iotvet(&["firmware", image.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["accounts"][0]["password"], "x****1");
+    assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
+    let failed: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["enc.firmware-cleartext-daemon", "pwd.firmware-known-password"]);
+    let o = iotvet(&["firmware", image.to_str().unwrap(), "--show-secrets", "-f", "json"]);
+    assert!(stdout(&o).contains("\"password\": \"xc3511\""), "{}", stdout(&o));
+    let o = iotvet(&["firmware", image.to_str().unwrap()]);
+    assert!(stdout(&o).contains("uimage@0x0/gzip@0x0/cpio@0x0"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("FAIL    pwd.firmware-known-password"), "{}", stdout(&o));
+    // Not an image: said, not a crash.
+    std::fs::write(dir.join("empty.img"), b"").unwrap();
+    let o = iotvet(&["firmware", dir.join("empty.img").to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+}

@@ -8,6 +8,7 @@ use crate::{
 
 pub mod decl;
 pub mod enc;
+pub mod firmware;
 pub mod priv_;
 pub mod pwd;
 pub mod traffic;
@@ -23,6 +24,7 @@ pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
     findings.extend(vul::findings(case));
     findings.extend(priv_::findings(case));
     findings.extend(traffic::findings(case));
+    findings.extend(firmware::findings(case));
     findings.extend(decl::findings(case));
     findings
 }

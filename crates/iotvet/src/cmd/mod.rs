@@ -12,6 +12,7 @@ pub mod checks;
 pub mod demo;
 pub mod diff;
 pub mod docs;
+pub mod firmware;
 pub mod gate;
 pub mod lab;
 pub mod report;

@@ -1,0 +1,78 @@
+//! What a firmware image showed: the case file's `firmware` section, filled by
+//! `iotvet-firmware` and judged by `rules/firmware.rs`. Each observation names the path inside
+//! the image and how it was found; passwords found for hashes are stored masked.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::Provenance;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirmwareSection {
+    pub provenance: Provenance,
+    pub image: ImageInfo,
+    /// Files unpacked (links and directories not counted).
+    pub files: u64,
+    #[serde(default)]
+    pub accounts: Vec<AccountSeen>,
+    #[serde(default)]
+    pub boot_services: Vec<BootService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    /// The formats found, in order, with where they lie.
+    pub layers: Vec<LayerSeen>,
+    /// Header CRCs that do not match, entries refused, formats not opened.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerSeen {
+    pub format: String,
+    pub place: String,
+    pub offset: u64,
+    pub size: u64,
+    pub opened: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// An account of the image's `/etc/passwd` (with its `/etc/shadow` entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSeen {
+    pub name: String,
+    pub uid: u32,
+    pub shell: String,
+    /// Where the password field came from, e.g. `cpio@0x40/etc/shadow`.
+    pub source: String,
+    /// `empty`, `locked`, `des-crypt`, `md5-crypt`, `sha256-crypt`, `sha512-crypt`, `bcrypt`,
+    /// `yescrypt`, `unknown`.
+    pub hash: String,
+    /// The password the hash was found to be (masked unless asked), and from which list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_in: Option<String>,
+}
+
+impl AccountSeen {
+    /// Whether the account can be logged into: a login shell and a password that is not locked.
+    pub fn can_log_in(&self) -> bool {
+        let no_login = ["/sbin/nologin", "/usr/sbin/nologin", "/bin/false", "/usr/bin/false", "/dev/null", ""];
+        !no_login.contains(&self.shell.as_str()) && self.hash != "locked"
+    }
+}
+
+/// A network service the image starts at boot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootService {
+    /// `telnetd`, `ftpd`, `tftpd`, `sshd`, `dropbear`, `httpd`, `upnpd`, …
+    pub name: String,
+    /// The file and line that start it.
+    pub source: String,
+    pub line: String,
+}

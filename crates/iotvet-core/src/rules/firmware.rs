@@ -1,0 +1,98 @@
+//! The rules on a firmware image of the product (the case's `firmware` section): MS-3 accounts
+//! whose password is known or empty; MS-1 cleartext daemons started at boot. Without an image
+//! these rules say nothing; an image in which no filesystem was opened leaves them unknown.
+
+use crate::{
+    case::CaseFile,
+    catalog::ids,
+    finding::{Finding, Location},
+    firmware::FirmwareSection,
+};
+
+/// The checks these rules emit.
+pub const CHECKS: [&str; 2] = [ids::FIRMWARE_KNOWN_PASSWORD, ids::FIRMWARE_CLEARTEXT_DAEMON];
+
+fn at(case: &CaseFile, path: &str) -> Location {
+    Location {
+        service: Some("firmware".into()),
+        document: Some(path.to_owned()),
+        ..Location::device(&case.target.address)
+    }
+}
+
+fn image_loc(case: &CaseFile, f: &FirmwareSection) -> Location {
+    at(case, &f.image.file)
+}
+
+/// Masks a password as the login testers do: first and last character kept.
+fn mask(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    match chars.len() {
+        0 => "(empty)".into(),
+        1..=3 => "*".repeat(chars.len()),
+        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
+    }
+}
+
+pub fn findings(case: &CaseFile) -> Vec<Finding> {
+    let Some(f) = &case.firmware else { return vec![] };
+    vec![known_password(case, f), cleartext_daemons(case, f)].into_iter().flatten().collect()
+}
+
+fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    if f.accounts.is_empty() {
+        return vec![Finding::unknown(ids::FIRMWARE_KNOWN_PASSWORD, image_loc(case, f))
+            .evidence(format!("no /etc/passwd in a filesystem opened from {}", f.image.file))
+            .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
+    }
+    let mut out = Vec::new();
+    for a in f.accounts.iter().filter(|a| a.can_log_in()) {
+        let why = match (&a.password, a.hash.as_str()) {
+            (Some(p), kind) => format!(
+                "{} (uid {}, shell {}): its {kind} hash is the password {} from {}",
+                a.name,
+                a.uid,
+                a.shell,
+                mask(p),
+                a.found_in.as_deref().unwrap_or("a known list")
+            ),
+            (None, "empty") => format!("{} (uid {}, shell {}): no password at all", a.name, a.uid, a.shell),
+            _ => continue,
+        };
+        out.push(Finding::fail(ids::FIRMWARE_KNOWN_PASSWORD, at(case, &a.source)).evidence(why));
+    }
+    if out.is_empty() {
+        let tried: Vec<String> = f.accounts.iter().map(|a| format!("{} ({})", a.name, a.hash)).collect();
+        out.push(
+            Finding::pass(ids::FIRMWARE_KNOWN_PASSWORD, image_loc(case, f))
+                .evidence(format!("no account that can log in has a known or empty password: {}", tried.join(", "))),
+        );
+    }
+    out
+}
+
+fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    let opened = f.image.layers.iter().any(|l| l.opened);
+    if f.files == 0 || !opened {
+        return vec![Finding::unknown(ids::FIRMWARE_CLEARTEXT_DAEMON, image_loc(case, f))
+            .evidence(format!("no filesystem opened in {}", f.image.file))
+            .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
+    }
+    let cleartext: Vec<Finding> = f
+        .boot_services
+        .iter()
+        .filter(|s| matches!(s.name.as_str(), "telnetd" | "ftpd" | "tftpd"))
+        .map(|s| {
+            Finding::fail(ids::FIRMWARE_CLEARTEXT_DAEMON, at(case, &s.source))
+                .evidence(format!("{} started at boot: {}", s.name, s.line))
+        })
+        .collect();
+    if !cleartext.is_empty() {
+        return cleartext;
+    }
+    let started: Vec<&str> = f.boot_services.iter().map(|s| s.name.as_str()).collect();
+    vec![Finding::pass(ids::FIRMWARE_CLEARTEXT_DAEMON, image_loc(case, f)).evidence(format!(
+        "no telnetd, ftpd or tftpd in inittab, init scripts, inetd.conf or systemd units{}",
+        if started.is_empty() { String::new() } else { format!(" (started: {})", started.join(", ")) }
+    ))]
+}

@@ -1,0 +1,385 @@
+//! iotvet's firmware collector. This part takes an image apart: its formats are found by
+//! signature anywhere in it (`carve`), containers are opened recursively — uImage (header and
+//! CRCs checked), gzip, cpio (newc, crc, odc), tar — and every file lands in an in-memory tree
+//! (`tree`) that never touches the disk and keeps every path inside the image. Limits on total
+//! bytes, file count, nesting depth and expansion ratio stop decompression bombs and cyclic
+//! nesting with a clear error. What is found but not opened yet (SquashFS, ZIP, xz, …) is
+//! listed with its offset and size.
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+
+use serde::Serialize;
+use sha2::Digest;
+
+pub mod build;
+pub mod evidence;
+pub mod formats;
+pub mod tree;
+
+pub use tree::{Node, Tree};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of all files and decompressed streams together.
+    pub max_bytes: u64,
+    pub max_files: usize,
+    /// Containers inside containers.
+    pub max_depth: usize,
+    /// A compressed stream may not grow past this many times its own size.
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_bytes: 1 << 30, max_files: 200_000, max_depth: 8, max_ratio: 200 }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FirmwareError {
+    #[error("the image is empty")]
+    Empty,
+    #[error("containers nested deeper than {0} levels at {1} (cyclic or hostile nesting)")]
+    TooDeep(usize, String),
+    #[error("more than {0} bytes unpacked (a decompression bomb, or raise the limit)")]
+    TooManyBytes(u64),
+    #[error("more than {0} files unpacked")]
+    TooManyFiles(usize),
+    #[error("the stream at {0} expands more than {1} times its size (a decompression bomb)")]
+    Bomb(String, u64),
+}
+
+/// One format found in the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Layer {
+    /// `uimage`, `gzip`, `cpio`, `tar`, `squashfs`, `zip`, `xz`, …
+    pub format: &'static str,
+    /// Where it lies: the chain of layers that holds it, e.g. `uimage@0x0/gzip@0x40`.
+    pub place: String,
+    pub offset: u64,
+    pub size: u64,
+    /// Whether its content was opened (else identified only, and `note` says why).
+    pub opened: bool,
+    /// For a filesystem or archive: where its files are in the tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// An image taken apart.
+#[derive(Debug, Default)]
+pub struct Unpacked {
+    pub size: u64,
+    pub sha256: String,
+    pub layers: Vec<Layer>,
+    /// Header CRCs that do not match, entries refused (paths that climb out, device nodes), …
+    pub warnings: Vec<String>,
+    pub tree: Tree,
+}
+
+/// Takes an image apart and reads its evidence: the case file's firmware section.
+pub fn analyze(
+    image: &[u8],
+    file: &str,
+    limits: &Limits,
+) -> Result<iotvet_core::firmware::FirmwareSection, FirmwareError> {
+    use iotvet_core::firmware::{FirmwareSection, ImageInfo, LayerSeen};
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let u = unpack(image, limits)?;
+    let tries = evidence::candidates();
+    let (mut accounts, mut boot_services) = (Vec::new(), Vec::new());
+    for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
+        accounts.extend(evidence::accounts(&u.tree, root, &tries));
+        boot_services.extend(evidence::boot_services(&u.tree, root));
+    }
+    Ok(FirmwareSection {
+        provenance: iotvet_core::case::Provenance {
+            collector: "iotvet-firmware".into(),
+            tool_version: iotvet_core::TOOL_VERSION.into(),
+            started_at,
+            finished_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        },
+        image: ImageInfo {
+            file: file.to_owned(),
+            size: u.size,
+            sha256: u.sha256.clone(),
+            layers: u
+                .layers
+                .iter()
+                .map(|l| LayerSeen {
+                    format: l.format.to_owned(),
+                    place: l.place.clone(),
+                    offset: l.offset,
+                    size: l.size,
+                    opened: l.opened,
+                    note: l.note.clone(),
+                })
+                .collect(),
+            warnings: u.warnings.clone(),
+        },
+        files: u.tree.files() as u64,
+        accounts,
+        boot_services,
+    })
+}
+
+/// Takes an image apart in memory.
+pub fn unpack(image: &[u8], limits: &Limits) -> Result<Unpacked, FirmwareError> {
+    if image.is_empty() {
+        return Err(FirmwareError::Empty);
+    }
+    let mut u = Unpacked {
+        size: image.len() as u64,
+        sha256: sha2::Sha256::digest(image).iter().map(|b| format!("{b:02x}")).collect(),
+        ..Unpacked::default()
+    };
+    let mut budget = Budget { limits: *limits, bytes: 0 };
+    walk(image, "", 0, &mut u, &mut budget)?;
+    Ok(u)
+}
+
+struct Budget {
+    limits: Limits,
+    bytes: u64,
+}
+
+impl Budget {
+    fn take(&mut self, n: u64) -> Result<(), FirmwareError> {
+        self.bytes += n;
+        if self.bytes > self.limits.max_bytes {
+            return Err(FirmwareError::TooManyBytes(self.limits.max_bytes));
+        }
+        Ok(())
+    }
+}
+
+/// The signatures looked for, and the offset of the magic inside the format's start.
+const SIGNATURES: [(&str, &[u8], usize); 9] = [
+    ("uimage", &formats::UIMAGE_MAGIC, 0),
+    ("gzip", &[0x1f, 0x8b, 0x08], 0),
+    ("cpio", b"070701", 0),
+    ("cpio", b"070702", 0),
+    ("cpio", b"070707", 0),
+    ("tar", b"ustar", 257),
+    ("squashfs", b"hsqs", 0),
+    ("zip", b"PK\x03\x04", 0),
+    ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0], 0),
+];
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+}
+
+/// Finds and opens every format in `bytes` (which lies at `place`), in order of offset.
+fn walk(bytes: &[u8], place: &str, depth: usize, u: &mut Unpacked, budget: &mut Budget) -> Result<(), FirmwareError> {
+    if depth > budget.limits.max_depth {
+        return Err(FirmwareError::TooDeep(budget.limits.max_depth, place.to_owned()));
+    }
+    // The next occurrence of each signature at or after `at` (recomputed only when passed).
+    let mut next: Vec<Option<usize>> = SIGNATURES.iter().map(|(_, m, _)| find(bytes, m, 0)).collect();
+    let mut at = 0usize;
+    loop {
+        for (i, (_, magic, _)) in SIGNATURES.iter().enumerate() {
+            let start_of = |p: usize| p.checked_sub(SIGNATURES[i].2);
+            while let Some(p) = next[i] {
+                if start_of(p).is_some_and(|s| s >= at) {
+                    break;
+                }
+                next[i] = find(bytes, magic, p + 1);
+            }
+        }
+        let Some((i, start)) = next
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.and_then(|p| p.checked_sub(SIGNATURES[i].2)).map(|s| (i, s)))
+            .min_by_key(|(_, s)| *s)
+        else {
+            return Ok(());
+        };
+        let format = SIGNATURES[i].0;
+        let here =
+            if place.is_empty() { format!("{format}@{start:#x}") } else { format!("{place}/{format}@{start:#x}") };
+        let rest = bytes.get(start..).unwrap_or_default();
+        match open(format, rest, &here, depth, u, budget)? {
+            Some(len) => at = start + len.max(1),
+            // Not really this format here: look further.
+            None => at = start + 1,
+        }
+    }
+}
+
+/// Opens the format at the start of `b`; the bytes it spans, or None if it is not there.
+fn open(
+    format: &'static str,
+    b: &[u8],
+    here: &str,
+    depth: usize,
+    u: &mut Unpacked,
+    budget: &mut Budget,
+) -> Result<Option<usize>, FirmwareError> {
+    let layer = |size: usize, opened: bool, root: Option<String>, note: Option<String>| Layer {
+        format,
+        place: here.to_owned(),
+        offset: here
+            .rsplit('@')
+            .next()
+            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
+            .unwrap_or(0),
+        size: size as u64,
+        opened,
+        root,
+        note,
+    };
+    match format {
+        "uimage" => {
+            let Some(h) = formats::uimage(b) else { return Ok(None) };
+            let Some(data) = b.get(64..64 + h.data_size) else {
+                u.warnings.push(format!(
+                    "{here}: uImage \"{}\" says {} data bytes, the image is shorter",
+                    h.name, h.data_size
+                ));
+                return Ok(None);
+            };
+            if !h.header_crc_ok {
+                u.warnings.push(format!("{here}: uImage header CRC does not match"));
+            }
+            if h.data_crc_ok == Some(false) {
+                u.warnings.push(format!("{here}: uImage data CRC does not match"));
+            }
+            u.layers.push(layer(
+                64 + h.data_size,
+                true,
+                None,
+                Some(format!("\"{}\", compression {}", h.name, h.compression)),
+            ));
+            walk(data, here, depth + 1, u, budget)?;
+            Ok(Some(64 + h.data_size))
+        }
+        "gzip" => {
+            let mut reader = flate2::bufread::GzDecoder::new(b);
+            let by_ratio = (b.len() as u64).saturating_mul(budget.limits.max_ratio);
+            let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
+            let cap = by_ratio.min(room);
+            let mut out = Vec::new();
+            let read = (&mut reader).take(cap + 1).read_to_end(&mut out);
+            if read.is_err() && out.is_empty() {
+                return Ok(None);
+            }
+            if out.len() as u64 > cap {
+                return Err(if by_ratio <= room {
+                    FirmwareError::Bomb(here.to_owned(), budget.limits.max_ratio)
+                } else {
+                    FirmwareError::TooManyBytes(budget.limits.max_bytes)
+                });
+            }
+            budget.take(out.len() as u64)?;
+            let consumed = b.len() - reader.into_inner().len();
+            let note = read.err().map(|e| format!("stream cut short: {e}"));
+            u.layers.push(layer(consumed, true, None, note));
+            walk(&out, here, depth + 1, u, budget)?;
+            Ok(Some(consumed))
+        }
+        "cpio" => {
+            let Some((entries, len, truncated)) = formats::cpio(b) else { return Ok(None) };
+            if entries.is_empty() {
+                return Ok(None);
+            }
+            let root = here.to_owned();
+            for e in &entries {
+                let node = match e.mode & 0o170000 {
+                    0o100000 => Node::File { data: e.data.to_vec(), mode: e.mode },
+                    0o120000 => Node::Symlink(String::from_utf8_lossy(e.data).into_owned()),
+                    0o040000 => Node::Dir,
+                    _ => {
+                        u.warnings.push(format!("{here}: {} is a device, FIFO or socket: not created", e.name));
+                        continue;
+                    }
+                };
+                add(u, budget, &root, &e.name, node)?;
+            }
+            let note = truncated.then(|| "the archive is cut short".to_owned());
+            u.layers.push(layer(len, true, Some(root), note));
+            Ok(Some(len))
+        }
+        "tar" => {
+            let root = here.to_owned();
+            let mut archive = tar::Archive::new(b);
+            let mut count = 0usize;
+            let mut note = None;
+            let Ok(entries) = archive.entries() else { return Ok(None) };
+            for entry in entries {
+                let mut entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        note = Some(format!("stops at a bad entry: {e}"));
+                        break;
+                    }
+                };
+                let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+                let kind = entry.header().entry_type();
+                let mode = entry.header().mode().unwrap_or(0o644);
+                let node = if kind.is_file() {
+                    let mut data = Vec::new();
+                    if entry.read_to_end(&mut data).is_err() {
+                        note = Some(format!("{name} is cut short"));
+                    }
+                    Node::File { data, mode }
+                } else if kind.is_symlink() {
+                    let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
+                    Node::Symlink(target.unwrap_or_default())
+                } else if kind.is_dir() {
+                    Node::Dir
+                } else if kind.is_hard_link() {
+                    // Recorded as a link to the same file, not created as a hard link.
+                    let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
+                    Node::Symlink(format!("/{}", target.unwrap_or_default().trim_start_matches('/')))
+                } else {
+                    u.warnings.push(format!("{here}: {name} is a device, FIFO or other special entry: not created"));
+                    continue;
+                };
+                add(u, budget, &root, &name, node)?;
+                count += 1;
+            }
+            if count == 0 {
+                return Ok(None);
+            }
+            let len = b.len() - archive.into_inner().len();
+            u.layers.push(layer(len, true, Some(root), note));
+            Ok(Some(len))
+        }
+        other => {
+            // Identified, not opened yet: its size is not known without reading it.
+            let note = match other {
+                "squashfs" => {
+                    // The superblock's bytes_used (offset 40, little-endian u64).
+                    let used = b.get(40..48).map(|x| u64::from_le_bytes(x.try_into().unwrap_or([0; 8])));
+                    if b.get(28..30) != Some(&[4, 0][..]) {
+                        return Ok(None);
+                    }
+                    let size = used.unwrap_or(0).min(b.len() as u64) as usize;
+                    u.layers.push(layer(size, false, None, Some("SquashFS 4.0: identified, not opened yet".into())));
+                    return Ok(Some(size));
+                }
+                _ => format!("{other}: identified, not opened yet"),
+            };
+            u.layers.push(layer(0, false, None, Some(note)));
+            Ok(Some(1))
+        }
+    }
+}
+
+fn add(u: &mut Unpacked, budget: &mut Budget, root: &str, name: &str, node: Node) -> Result<(), FirmwareError> {
+    if let Node::File { data, .. } = &node {
+        budget.take(data.len() as u64)?;
+    }
+    match u.tree.insert(root, name, node) {
+        Ok(_) => {}
+        Err(refused) => u.warnings.push(format!("{root}: {refused}: not stored")),
+    }
+    if u.tree.len() > budget.limits.max_files {
+        return Err(FirmwareError::TooManyFiles(budget.limits.max_files));
+    }
+    Ok(())
+}

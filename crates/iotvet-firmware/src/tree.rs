@@ -1,0 +1,161 @@
+//! The files of an image, in memory: nothing is ever written to disk or executed. Paths are
+//! normalised on the way in: `.` and empty parts dropped, a leading `/` taken as the image's
+//! own root, and a path that climbs out with `..` refused (recorded, not stored). Symbolic
+//! links are recorded as text and only ever resolved inside the tree, never followed out of
+//! it; a file "written through" a link is just another path here. No device nodes, set-uid
+//! bits or hard links exist: an entry is a file (its bytes and permission bits without the
+//! set-id ones), a link, or a directory.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    File { data: Vec<u8>, mode: u32 },
+    Symlink(String),
+    Dir,
+}
+
+/// Why an entry was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("{0}: the path climbs out of the image with '..'")]
+    Escapes(String),
+    #[error("{0}: an empty path")]
+    Empty(String),
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Tree {
+    nodes: BTreeMap<String, Node>,
+    bytes: u64,
+}
+
+/// A path made relative to the image's root, or why it cannot be.
+pub fn normalise(path: &str) -> Result<String, Refused> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(Refused::Escapes(path.to_owned())),
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(Refused::Empty(path.to_owned()));
+    }
+    Ok(parts.join("/"))
+}
+
+impl Tree {
+    /// Stores an entry under `prefix` (the place of its archive in the tree, "" for the root).
+    pub fn insert(&mut self, prefix: &str, path: &str, node: Node) -> Result<String, Refused> {
+        let path = normalise(path)?;
+        let full = if prefix.is_empty() { path } else { format!("{prefix}/{path}") };
+        let node = match node {
+            // Permission bits only: set-uid, set-gid and sticky dropped, types decided here.
+            Node::File { data, mode } => Node::File { data, mode: mode & 0o777 },
+            other => other,
+        };
+        if let Node::File { data, .. } = &node {
+            self.bytes += data.len() as u64;
+        }
+        if let Some(Node::File { data, .. }) = self.nodes.insert(full.clone(), node) {
+            self.bytes -= data.len() as u64;
+        }
+        Ok(full)
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    /// Files and links, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Node)> {
+        self.nodes.iter()
+    }
+
+    pub fn files(&self) -> usize {
+        self.nodes.values().filter(|n| matches!(n, Node::File { .. })).count()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Bytes of all files held.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The file a path leads to inside `root` (a filesystem's place in the tree), following
+    /// links as the device would — a link's absolute target is read from that filesystem's root,
+    /// `..` never goes above it — at most 16 links deep.
+    pub fn read(&self, root: &str, path: &str) -> Option<&[u8]> {
+        let mut parts: Vec<String> = Vec::new();
+        let mut todo: Vec<String> = path.split('/').rev().map(str::to_owned).collect();
+        let mut hops = 0;
+        while let Some(part) = todo.pop() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    parts.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            parts.push(part);
+            let here = join(root, &parts.join("/"));
+            if let Some(Node::Symlink(target)) = self.nodes.get(&here) {
+                hops += 1;
+                if hops > 16 {
+                    return None;
+                }
+                parts.pop();
+                if target.starts_with('/') {
+                    parts.clear();
+                }
+                todo.extend(target.split('/').rev().map(str::to_owned));
+            }
+        }
+        match self.nodes.get(&join(root, &parts.join("/"))) {
+            Some(Node::File { data, .. }) => Some(data),
+            _ => None,
+        }
+    }
+}
+
+fn join(root: &str, path: &str) -> String {
+    match (root.is_empty(), path.is_empty()) {
+        (true, _) => path.to_owned(),
+        (false, true) => root.to_owned(),
+        (false, false) => format!("{root}/{path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_kept_inside_and_links_resolved_inside() {
+        assert_eq!(normalise("/etc//./passwd").unwrap(), "etc/passwd");
+        assert!(matches!(normalise("../../etc/passwd"), Err(Refused::Escapes(_))));
+        assert!(matches!(normalise("a/../../b"), Err(Refused::Escapes(_))));
+        let mut t = Tree::default();
+        t.insert("fs", "etc/shadow.real", Node::File { data: b"root:x".to_vec(), mode: 0o4755 }).unwrap();
+        t.insert("fs", "etc/shadow", Node::Symlink("/etc/shadow.real".into())).unwrap();
+        t.insert("fs", "escape", Node::Symlink("../../../../host/etc/passwd".into())).unwrap();
+        assert_eq!(t.read("fs", "etc/shadow"), Some(&b"root:x"[..]));
+        // A link that climbs out stops at the filesystem's root.
+        assert_eq!(t.read("fs", "escape"), None);
+        assert_eq!(t.get("fs/etc/shadow.real"), Some(&Node::File { data: b"root:x".to_vec(), mode: 0o755 }));
+        // A loop of links ends.
+        t.insert("fs", "a", Node::Symlink("b".into())).unwrap();
+        t.insert("fs", "b", Node::Symlink("a".into())).unwrap();
+        assert_eq!(t.read("fs", "a"), None);
+    }
+}

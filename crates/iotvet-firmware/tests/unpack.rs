@@ -1,0 +1,184 @@
+//! Images built here, byte by byte: nested containers, and every hostile archive the issue names.
+
+use iotvet_firmware::{unpack, FirmwareError, Limits, Node};
+
+use iotvet_firmware::build::{cpio, gzip, uimage};
+
+const FILE: u32 = 0o100644;
+const LINK: u32 = 0o120777;
+
+#[test]
+fn a_root_filesystem_in_a_gzip_in_a_uimage_is_read_in_memory() {
+    let rootfs = cpio(&[
+        ("etc", 0o040755, b""),
+        ("etc/passwd", FILE, b"root:x:0:0:root:/root:/bin/sh\n"),
+        ("etc/shadow.real", FILE, b"root:$1$abc$def:0:0:99999:7:::\n"),
+        ("etc/shadow", LINK, b"/etc/shadow.real"),
+        ("bin/busybox", 0o104755, b"BusyBox v1.22.1 (2014-01-01) multi-call binary"),
+    ]);
+    let mut image = vec![0xffu8; 100];
+    image.extend(uimage(&gzip(&rootfs), "camera rootfs"));
+    image.extend(vec![0xff; 50]);
+    let u = unpack(&image, &Limits::default()).unwrap();
+    let chain: Vec<&str> = u.layers.iter().map(|l| l.place.as_str()).collect();
+    assert_eq!(chain, ["uimage@0x64", "uimage@0x64/gzip@0x0", "uimage@0x64/gzip@0x0/cpio@0x0"]);
+    assert!(u.warnings.is_empty(), "{:?}", u.warnings);
+    let root = u.layers[2].root.clone().unwrap();
+    assert_eq!(u.tree.read(&root, "/etc/shadow"), Some(&b"root:$1$abc$def:0:0:99999:7:::\n"[..]));
+    // The set-uid bit is not kept.
+    match u.tree.get(&format!("{root}/bin/busybox")) {
+        Some(Node::File { mode, .. }) => assert_eq!(*mode, 0o755),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(u.tree.files(), 3);
+    assert_eq!(u.size, image.len() as u64);
+    assert_eq!(u.sha256.len(), 64);
+}
+
+#[test]
+fn hostile_entries_stay_inside_the_image() {
+    let archive = cpio(&[
+        ("../../../../tmp/evil", FILE, b"climbs out"),
+        ("/etc/absolute", FILE, b"taken as the image's own /etc"),
+        ("dev/sda", 0o060660, b""),
+        ("escape", LINK, b"../../../../../etc"),
+        ("escape/passwd", FILE, b"written through a link"),
+    ]);
+    let u = unpack(&archive, &Limits::default()).unwrap();
+    let root = u.layers[0].root.clone().unwrap();
+    let paths: Vec<&String> = u.tree.iter().map(|(p, _)| p).collect();
+    assert!(paths.iter().all(|p| p.starts_with(&format!("{root}/"))), "{paths:?}");
+    assert!(u.tree.get(&format!("{root}/etc/absolute")).is_some());
+    assert!(u.tree.get(&format!("{root}/escape/passwd")).is_some(), "{paths:?}");
+    assert!(u.warnings.iter().any(|w| w.contains("climbs out")), "{:?}", u.warnings);
+    assert!(u.warnings.iter().any(|w| w.contains("dev/sda") && w.contains("not created")), "{:?}", u.warnings);
+    // The link resolves inside the image only: nothing of the host is ever read.
+    assert_eq!(u.tree.read(&root, "escape/hostname"), None);
+}
+
+#[test]
+fn a_decompression_bomb_is_refused() {
+    let bomb = gzip(&vec![0u8; 20 << 20]);
+    assert!(bomb.len() < 100_000);
+    match unpack(&bomb, &Limits::default()) {
+        Err(FirmwareError::Bomb(place, 200)) => assert_eq!(place, "gzip@0x0"),
+        other => panic!("{other:?}"),
+    }
+    let limits = Limits { max_ratio: 100_000, max_bytes: 1 << 20, ..Limits::default() };
+    assert_eq!(unpack(&bomb, &limits).unwrap_err(), FirmwareError::TooManyBytes(1 << 20));
+}
+
+#[test]
+fn nesting_past_the_limit_is_refused() {
+    let mut b = cpio(&[("f", FILE, b"x")]);
+    for _ in 0..12 {
+        b = gzip(&b);
+    }
+    match unpack(&b, &Limits::default()) {
+        Err(FirmwareError::TooDeep(8, place)) => assert!(place.matches("gzip").count() == 9, "{place}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn truncated_streams_and_lying_headers_are_noted_not_fatal() {
+    let rootfs = cpio(&[("etc/passwd", FILE, b"root:x:0:0::/:/bin/sh\n")]);
+    let gz = gzip(&rootfs);
+    let cut = &gz[..gz.len() - 12];
+    let u = unpack(cut, &Limits::default()).unwrap();
+    assert!(u.layers[0].note.as_deref().unwrap_or("").contains("cut short"), "{:?}", u.layers);
+    // A uImage whose header claims more data than there is.
+    let mut lying = uimage(b"tiny", "liar");
+    lying[12..16].copy_from_slice(&(1u32 << 30).to_be_bytes());
+    let u = unpack(&lying, &Limits::default()).unwrap();
+    assert!(u.warnings.iter().any(|w| w.contains("shorter")), "{:?}", u.warnings);
+    // A cpio entry whose size runs past the end.
+    let mut cpio_cut = cpio(&[("a", FILE, b"0123456789")]);
+    cpio_cut.truncate(120);
+    let u = unpack(&cpio_cut, &Limits::default()).unwrap();
+    assert!(u.tree.is_empty());
+    // A corrupted header CRC is said.
+    let mut bad = uimage(&gzip(&rootfs), "x");
+    bad[40] ^= 0xff;
+    let u = unpack(&bad, &Limits::default()).unwrap();
+    assert!(u.warnings.iter().any(|w| w.contains("header CRC")), "{:?}", u.warnings);
+}
+
+#[test]
+fn a_tar_with_a_climbing_path_and_a_hard_link() {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(5);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_path("etc/passwd").unwrap();
+    h.set_cksum();
+    b.append(&h, &b"root\n"[..]).unwrap();
+    // A name the builder would refuse, written into the header by hand.
+    let mut evil = tar::Header::new_old();
+    evil.as_old_mut().name[..14].copy_from_slice(b"../../evil.txt");
+    evil.set_size(4);
+    evil.set_mode(0o644);
+    evil.set_entry_type(tar::EntryType::Regular);
+    evil.set_cksum();
+    b.append(&evil, &b"evil"[..]).unwrap();
+    let mut link = tar::Header::new_ustar();
+    link.set_entry_type(tar::EntryType::Link);
+    link.set_path("etc/passwd.hard").unwrap();
+    link.set_link_name("etc/passwd").unwrap();
+    link.set_size(0);
+    link.set_cksum();
+    b.append(&link, &b""[..]).unwrap();
+    let bytes = b.into_inner().unwrap();
+    let u = unpack(&bytes, &Limits::default()).unwrap();
+    assert_eq!(u.layers[0].format, "tar", "{:?}", u.layers);
+    let root = u.layers[0].root.clone().unwrap();
+    assert_eq!(u.tree.read(&root, "etc/passwd.hard"), Some(&b"root\n"[..]));
+    assert!(u.warnings.iter().any(|w| w.contains("climbs out")), "{:?}", u.warnings);
+    assert_eq!(u.tree.files(), 1);
+}
+
+/// A camera's root filesystem as the lab will ship it: root's password is a Mirai default, a
+/// service account has none but cannot log in, another user's is unique; inittab starts telnetd.
+pub fn camera_rootfs() -> Vec<u8> {
+    cpio(&[
+        (
+            "etc/passwd",
+            FILE,
+            b"root:x:0:0:root:/root:/bin/sh\nnobody:*:65534:65534:nobody:/:/bin/false\nsvc::1000:1000::/:/sbin/nologin\nadmin:x:1001:1001::/home/admin:/bin/sh\nguest::1002:1002::/:/bin/sh\n",
+        ),
+        (
+            "etc/shadow",
+            FILE,
+            b"root:$1$Vx9q$2u7qU2TvJP9nzAjwQiF/m.:19000:0:99999:7:::\nadmin:$6$s4lt0123$hMjllVYKyzqpw9Hs.1tGbgAGQF3mP4xq/1atG0YEXrlCruu4H/btBPWNJdDaAyItqd3hu5jBa9JwfgSKXkxn0/:19000:0:99999:7:::\n",
+        ),
+        ("etc/inittab", FILE, b"::sysinit:/etc/init.d/rcS\n# ::respawn:/usr/sbin/ftpd\n::respawn:/usr/sbin/telnetd -F -l /bin/login\n"),
+        ("etc/init.d/S50dropbear", FILE, b"#!/bin/sh\n/usr/sbin/dropbear -R -p 22\n"),
+    ])
+}
+
+#[test]
+fn accounts_and_boot_services_are_read_from_the_filesystem() {
+    let image = uimage(&gzip(&camera_rootfs()), "camera");
+    let f = iotvet_firmware::analyze(&image, "camera.img", &Limits::default()).unwrap();
+    let accounts: Vec<(&str, &str, Option<&str>, bool)> =
+        f.accounts.iter().map(|a| (a.name.as_str(), a.hash.as_str(), a.password.as_deref(), a.can_log_in())).collect();
+    assert_eq!(
+        accounts,
+        [
+            ("root", "md5-crypt", Some("xc3511"), true),
+            ("nobody", "locked", None, false),
+            ("svc", "empty", None, false),
+            ("admin", "sha512-crypt", None, true),
+            ("guest", "empty", None, true),
+        ]
+    );
+    assert_eq!(f.accounts[0].found_in.as_deref(), Some("the default-credential list"));
+    assert!(f.accounts[0].source.ends_with("/etc/shadow"));
+    let services: Vec<(&str, &str)> = f.boot_services.iter().map(|s| (s.name.as_str(), s.source.as_str())).collect();
+    assert_eq!(services.len(), 2, "{services:?}");
+    assert!(services.iter().any(|(n, s)| *n == "telnetd" && s.ends_with("etc/inittab")));
+    assert!(services.iter().any(|(n, s)| *n == "dropbear" && s.ends_with("etc/init.d/S50dropbear")));
+    assert_eq!(f.files, 4);
+    assert_eq!(f.image.layers.len(), 3);
+}

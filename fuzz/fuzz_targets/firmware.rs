@@ -1,0 +1,13 @@
+//! A whole image: signature carving, uImage headers, gzip, cpio (newc, crc, odc), tar, and the
+//! in-memory tree with its path rules, under small limits so a bomb ends quickly.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let limits = iotvet_firmware::Limits { max_bytes: 16 << 20, max_files: 10_000, max_depth: 6, max_ratio: 200 };
+    if let Ok(u) = iotvet_firmware::unpack(data, &limits) {
+        for (path, _) in u.tree.iter().take(64) {
+            let _ = u.tree.read("", path);
+        }
+    }
+});
