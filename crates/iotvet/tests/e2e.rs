@@ -746,6 +746,8 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     let o = iotvet(&["firmware", image.to_str().unwrap(), "-f", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = schema_errors("schemas/iotvet-firmware.schema.json", &doc);
+    assert!(e.is_empty(), "{e:#?}");
     assert_eq!(doc["accounts"][0]["password"], "x****1");
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
     let failed: Vec<&str> = doc["findings"]
