@@ -29,7 +29,7 @@ fn pad4(out: &mut Vec<u8>) {
 }
 
 pub fn gzip(b: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     // Writing to a Vec cannot fail.
     let _ = e.write_all(b);
     e.finish().unwrap_or_default()

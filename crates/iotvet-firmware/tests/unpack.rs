@@ -59,7 +59,8 @@ fn hostile_entries_stay_inside_the_image() {
 #[test]
 fn a_decompression_bomb_is_refused() {
     let bomb = gzip(&vec![0u8; 20 << 20]);
-    assert!(bomb.len() < 100_000);
+    // Far more than 200 times its size (the exact size depends on flate2's backend).
+    assert!(bomb.len() * 400 < 20 << 20, "{}", bomb.len());
     match unpack(&bomb, &Limits::default()) {
         Err(FirmwareError::Bomb(place, 200)) => assert_eq!(place, "gzip@0x0"),
         other => panic!("{other:?}"),
