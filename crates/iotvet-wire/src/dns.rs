@@ -115,19 +115,26 @@ pub fn ptr_answers(msg: &[u8]) -> Vec<String> {
 
 /// The name at `at` (dotted) and where the name's own bytes end.
 fn name(msg: &[u8], mut at: usize) -> Option<(String, usize)> {
-    let mut labels: Vec<String> = Vec::new();
+    // One string for the whole name (a resolver flow has thousands of answers).
+    let mut name = String::new();
     let mut end = None;
     for _ in 0..128 {
         let len = *msg.get(at)?;
         match len {
-            0 => return Some((labels.join("."), end.unwrap_or(at + 1))),
+            0 => return Some((name, end.unwrap_or(at + 1))),
             l if l & 0xc0 == 0xc0 => {
                 end.get_or_insert(at + 2);
                 at = usize::from(u16::from_be_bytes([l & 0x3f, *msg.get(at + 1)?]));
             }
             l if l < 64 => {
                 let label = msg.get(at + 1..at + 1 + usize::from(l))?;
-                labels.push(String::from_utf8_lossy(label).into_owned());
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                match std::str::from_utf8(label) {
+                    Ok(text) => name.push_str(text),
+                    Err(_) => name.push_str(&String::from_utf8_lossy(label)),
+                }
                 at += 1 + usize::from(l);
             }
             _ => return None,
