@@ -16,6 +16,24 @@ pub struct FirmwareSection {
     pub accounts: Vec<AccountSeen>,
     #[serde(default)]
     pub boot_services: Vec<BootService>,
+    /// Components and their versions (for the SBOM and known vulnerabilities).
+    #[serde(default)]
+    pub components: Vec<Component>,
+}
+
+/// A component the image ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// Lower-case, as commonly written: `busybox`, `openssl`, `dropbear`, `linux`, …
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// Where and how it was found.
+    pub evidence: String,
+    /// `high` or `medium`.
+    pub confidence: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

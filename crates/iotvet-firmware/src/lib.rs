@@ -13,6 +13,7 @@ use serde::Serialize;
 use sha2::Digest;
 
 pub mod build;
+pub mod components;
 pub mod evidence;
 pub mod formats;
 pub mod tree;
@@ -89,10 +90,11 @@ pub fn analyze(
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let u = unpack(image, limits)?;
     let tries = evidence::candidates();
-    let (mut accounts, mut boot_services) = (Vec::new(), Vec::new());
+    let (mut accounts, mut boot_services, mut components) = (Vec::new(), Vec::new(), Vec::new());
     for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
         accounts.extend(evidence::accounts(&u.tree, root, &tries));
         boot_services.extend(evidence::boot_services(&u.tree, root));
+        components.extend(components::components(&u.tree, root));
     }
     Ok(FirmwareSection {
         provenance: iotvet_core::case::Provenance {
@@ -122,6 +124,7 @@ pub fn analyze(
         files: u.tree.files() as u64,
         accounts,
         boot_services,
+        components,
     })
 }
 

@@ -155,6 +155,10 @@ pub fn camera_rootfs() -> Vec<u8> {
         ),
         ("etc/inittab", FILE, b"::sysinit:/etc/init.d/rcS\n# ::respawn:/usr/sbin/ftpd\n::respawn:/usr/sbin/telnetd -F -l /bin/login\n"),
         ("etc/init.d/S50dropbear", FILE, b"#!/bin/sh\n/usr/sbin/dropbear -R -p 22\n"),
+        ("bin/busybox", 0o100755, b"\x7fELF...BusyBox v1.22.1 (2014-05-22 19:53:07 CEST) multi-call binary"),
+        ("usr/lib/libcrypto.so.1.0.0", FILE, b"\x7fELF...OpenSSL 1.0.2k  26 Jan 2017\x00"),
+        ("usr/sbin/dropbear", 0o100755, b"\x7fELF...SSH-2.0-dropbear_2017.75\x00"),
+        ("usr/lib/opkg/status", FILE, b"Package: mosquitto\nVersion: 1.4.15-1\nStatus: install ok installed\n\nPackage: uhttpd\nVersion: 2018-11-28\n"),
     ])
 }
 
@@ -180,6 +184,21 @@ fn accounts_and_boot_services_are_read_from_the_filesystem() {
     assert_eq!(services.len(), 2, "{services:?}");
     assert!(services.iter().any(|(n, s)| *n == "telnetd" && s.ends_with("etc/inittab")));
     assert!(services.iter().any(|(n, s)| *n == "dropbear" && s.ends_with("etc/init.d/S50dropbear")));
-    assert_eq!(f.files, 4);
+    assert_eq!(f.files, 8);
     assert_eq!(f.image.layers.len(), 3);
+    let components: Vec<(&str, &str, Option<&str>, &str)> = f
+        .components
+        .iter()
+        .map(|c| (c.name.as_str(), c.version.as_str(), c.cpe.as_deref(), c.confidence.as_str()))
+        .collect();
+    assert_eq!(
+        components,
+        [
+            ("busybox", "1.22.1", Some("cpe:2.3:a:busybox:busybox:1.22.1:*:*:*:*:*:*:*"), "high"),
+            ("dropbear", "2017.75", Some("cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2017.75:*:*:*:*:*:*:*"), "high"),
+            ("mosquitto", "1.4.15-1", None, "high"),
+            ("openssl", "1.0.2k", Some("cpe:2.3:a:openssl:openssl:1.0.2k:*:*:*:*:*:*:*"), "high"),
+            ("uhttpd", "2018-11-28", None, "high"),
+        ]
+    );
 }
