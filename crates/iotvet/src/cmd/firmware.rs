@@ -68,11 +68,15 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
             println!("  warning: {w}");
         }
         println!(
-            "{} files; {} accounts; {} services started at boot",
+            "{} files; {} accounts; {} services started at boot; {} components",
             section.files,
             section.accounts.len(),
-            section.boot_services.len()
+            section.boot_services.len(),
+            section.components.len()
         );
+        for c in &section.components {
+            println!("  {:<12} {:<14} {} ({})", c.name, c.version, c.evidence, c.confidence);
+        }
         for f in judged.findings.iter().filter(|f| iotvet_core::rules::firmware::CHECKS.contains(&f.check.as_str())) {
             println!("{:<7} {} at {}", f.status.as_str().to_uppercase(), f.check, f.location);
             for e in &f.evidence {
