@@ -70,7 +70,8 @@ pub struct AccountSeen {
     /// `empty`, `locked`, `des-crypt`, `md5-crypt`, `sha256-crypt`, `sha512-crypt`, `bcrypt`,
     /// `yescrypt`, `unknown`.
     pub hash: String,
-    /// The password the hash was found to be (masked unless asked), and from which list.
+    /// The password the hash was found to be (masked by the collector unless asked), and from
+    /// which list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,9 +15,6 @@ pub mod logins;
 pub mod rules;
 pub mod traffic;
 
-/// The default credentials of consumer devices (sources and licences at the top of the file):
-/// tried against live logins (`iotvet-net`) and against password hashes in firmware images.
-pub const DEFAULT_CREDENTIALS: &str = include_str!("../data/default-credentials.tsv");
 pub mod verdict;
 
 pub use case::{CaseFile, Endpoint, NetworkSection, Protocol, Provenance, ServiceObservation, TlsSession};

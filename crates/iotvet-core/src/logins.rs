@@ -82,6 +82,29 @@ pub struct AcceptedCredential {
     pub change_forced: bool,
 }
 
+/// The default credentials of consumer devices (sources and licences at the top of the file):
+/// tried against live logins (`iotvet-net`) and against password hashes in firmware images.
+const DEFAULT_CREDENTIALS: &str = include_str!("../data/default-credentials.tsv");
+
+/// One row of the default-credential list.
+pub struct DefaultCredential {
+    /// `minimal`, `default` or `full`: the smallest set the pair belongs to.
+    pub level: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub tags: &'static str,
+    pub sources: &'static str,
+}
+
+/// The rows of the default-credential list, most likely pairs first.
+pub fn default_credentials() -> impl Iterator<Item = DefaultCredential> {
+    DEFAULT_CREDENTIALS.lines().filter(|l| !l.starts_with('#') && !l.starts_with("set\t")).filter_map(|l| {
+        let cols: Vec<&str> = l.split('\t').collect();
+        let [level, username, password, _services, tags, sources] = cols.as_slice() else { return None };
+        Some(DefaultCredential { level, username, password, tags, sources })
+    })
+}
+
 /// `x****1`: first and last character kept for passwords of four or more characters.
 pub fn mask(password: &str) -> String {
     let chars: Vec<char> = password.chars().collect();

@@ -290,11 +290,6 @@ impl Flows {
         self.len() == 0
     }
 
-    /// Bytes held (compressed blocks and the uncompressed tail).
-    pub fn held_bytes(&self) -> usize {
-        self.blocks.iter().map(|(b, _)| b.len()).sum::<usize>() + self.tail.capacity()
-    }
-
     /// Names the server of the flow at `index` (one kept without a name).
     pub fn name_server(&mut self, index: usize, name: String) {
         if index < self.len() {

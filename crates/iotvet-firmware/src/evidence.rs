@@ -40,12 +40,9 @@ const WEAK: [&str; 24] = [
 pub fn candidates() -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for line in iotvet_core::DEFAULT_CREDENTIALS.lines().filter(|l| !l.starts_with('#') && !l.starts_with("set\t")) {
-        if let Some(password) = line.split('\t').nth(2) {
-            let password = if password == "(none)" { "" } else { password };
-            if seen.insert(password.to_owned()) {
-                out.push((password.to_owned(), "the default-credential list"));
-            }
+    for c in iotvet_core::logins::default_credentials() {
+        if seen.insert(c.password.to_owned()) {
+            out.push((c.password.to_owned(), "the default-credential list"));
         }
     }
     for w in WEAK {

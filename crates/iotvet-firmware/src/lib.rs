@@ -205,7 +205,7 @@ fn walk(bytes: &[u8], place: &str, depth: usize, u: &mut Unpacked, budget: &mut 
         let here =
             if place.is_empty() { format!("{format}@{start:#x}") } else { format!("{place}/{format}@{start:#x}") };
         let rest = bytes.get(start..).unwrap_or_default();
-        match open(format, rest, &here, depth, u, budget)? {
+        match open(format, rest, start, &here, depth, u, budget)? {
             Some(len) => at = start + len.max(1),
             // Not really this format here: look further.
             None => at = start + 1,
@@ -213,10 +213,12 @@ fn walk(bytes: &[u8], place: &str, depth: usize, u: &mut Unpacked, budget: &mut 
     }
 }
 
-/// Opens the format at the start of `b`; the bytes it spans, or None if it is not there.
+/// Opens the format at the start of `b` (at `offset` in its container, `here` in the image);
+/// the bytes it spans, or None if it is not there.
 fn open(
     format: &'static str,
     b: &[u8],
+    offset: usize,
     here: &str,
     depth: usize,
     u: &mut Unpacked,
@@ -225,11 +227,7 @@ fn open(
     let layer = |size: usize, opened: bool, root: Option<String>, note: Option<String>| Layer {
         format,
         place: here.to_owned(),
-        offset: here
-            .rsplit('@')
-            .next()
-            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
-            .unwrap_or(0),
+        offset: offset as u64,
         size: size as u64,
         opened,
         root,

@@ -60,20 +60,14 @@ impl fmt::Display for CredentialSet {
     }
 }
 
-const BUILTIN: &str = iotvet_core::DEFAULT_CREDENTIALS;
-
 /// The built-in list up to and including `set`, most likely pairs first.
 pub fn builtin(set: CredentialSet) -> Vec<Credential> {
-    BUILTIN
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("set\t"))
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            let [level, user, password, _services, tags, sources] = cols.as_slice() else { return None };
-            (CredentialSet::parse(level)? <= set).then(|| Credential {
-                username: (*user).to_owned(),
-                password: (*password).to_owned(),
-                entry: short_entry(sources, tags),
+    iotvet_core::logins::default_credentials()
+        .filter_map(|c| {
+            (CredentialSet::parse(c.level)? <= set).then(|| Credential {
+                username: c.username.to_owned(),
+                password: c.password.to_owned(),
+                entry: short_entry(c.sources, c.tags),
             })
         })
         .collect()

@@ -63,20 +63,8 @@ fn parse_device(s: &str) -> Result<Device, TrafficError> {
     hosts::parse_mac(s).map(Device::Mac).ok_or_else(|| TrafficError::BadDevice(s.to_owned()))
 }
 
-/// Masks a secret as the login testers do: first and last character kept.
-pub fn mask(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1..=3 => "*".repeat(chars.len()),
-        n => format!(
-            "{}{}{}",
-            chars.first().copied().unwrap_or('*'),
-            "*".repeat(n - 2),
-            chars.last().copied().unwrap_or('*')
-        ),
-    }
-}
+/// Secrets are masked as the login testers mask passwords.
+pub use iotvet_core::logins::mask;
 
 #[derive(Default)]
 struct HostCount {

@@ -750,14 +750,7 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     assert!(e.is_empty(), "{e:#?}");
     assert_eq!(doc["accounts"][0]["password"], "x****1");
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
-    let failed: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == "fail")
-        .map(|f| f["check"].as_str().unwrap())
-        .collect();
-    assert_eq!(failed, ["enc.firmware-cleartext-daemon", "pwd.firmware-known-password"]);
+    assert_eq!(failing_checks(&doc), ["enc.firmware-cleartext-daemon", "pwd.firmware-known-password"]);
     let o = iotvet(&["firmware", image.to_str().unwrap(), "--show-secrets", "-f", "json"]);
     assert!(stdout(&o).contains("\"password\": \"xc3511\""), "{}", stdout(&o));
     let o = iotvet(&["firmware", image.to_str().unwrap()]);

@@ -81,15 +81,15 @@ fn plaintext(case: &CaseFile, t: &TrafficSection) -> Vec<Finding> {
     let (mut untold, mut untold_n, mut encrypted) = (Vec::new(), 0usize, 0usize);
     for f in t.flows.iter().filter(app) {
         match f.encrypted {
-            Some(false) => match group_of.get(&(f.server.clone(), f.protocol.clone())) {
-                Some(&i) => {
-                    if let Some(g) = groups.get_mut(i) {
+            Some(false) => match group_of.entry((f.server.clone(), f.protocol.clone())) {
+                std::collections::hash_map::Entry::Occupied(i) => {
+                    if let Some(g) = groups.get_mut(*i.get()) {
                         g.1 += 1;
                         g.2 += f.payload_bytes;
                     }
                 }
-                None => {
-                    group_of.insert((f.server.clone(), f.protocol.clone()), groups.len());
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(groups.len());
                     let bytes = f.payload_bytes;
                     groups.push((f, 1, bytes));
                 }

@@ -40,7 +40,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         .with_context(|| format!("taking {name} apart"))?;
     if !args.show_secrets {
         for a in &mut section.accounts {
-            a.password = a.password.as_deref().map(iotvet_traffic::mask);
+            a.password = a.password.as_deref().map(iotvet_core::logins::mask);
         }
     }
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());

@@ -82,3 +82,9 @@ pub fn start_lab(net: &str, only: Option<&str>) -> LabGuard {
     let lab = rt.block_on(iotvet_lab::Lab::start(net, only)).expect("lab starts");
     LabGuard { _rt: rt, lab }
 }
+
+/// The checks of a JSON report's (or command output's) failing findings, in order.
+pub fn failing_checks(v: &serde_json::Value) -> Vec<String> {
+    let findings = v["findings"].as_array().map(Vec::as_slice).unwrap_or_default();
+    findings.iter().filter(|f| f["status"] == "fail").filter_map(|f| f["check"].as_str()).map(str::to_owned).collect()
+}
