@@ -307,3 +307,36 @@ async fn an_smtp_server_without_auth_takes_no_password() {
     let (o, attempts, _) = outcome(port, Protocol::Smtp).await;
     assert_eq!((o, attempts), (LoginOutcome::Rejected, 0), "no AUTH: nothing to try");
 }
+
+#[tokio::test]
+async fn an_imap_server_that_slows_logins_after_failures_still_gives_its_default_away() {
+    // As dovecot's auth penalty: once a login from the address failed, every answer comes after
+    // 1.5 s, past the 800 ms deadline (the control's failure starts it). admin/admin is let in.
+    let failures = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let port = device(move |mut s| {
+        let failures = failures.clone();
+        async move {
+            let _ = s.write_all(b"* OK IMAP ready\r\n").await;
+            let mut b = [0u8; 512];
+            let Ok(n) = s.read(&mut b).await else { return };
+            let line = String::from_utf8_lossy(&b[..n]).into_owned();
+            let good = line.starts_with("a1 LOGIN \"admin\" \"admin\"");
+            let penalty = failures.load(std::sync::atomic::Ordering::Relaxed) > 0;
+            tokio::time::sleep(Duration::from_millis(if penalty { 1500 } else { 50 })).await;
+            let reply: &[u8] = if good {
+                b"a1 OK Logged in\r\n"
+            } else {
+                failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                b"a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"
+            };
+            let _ = s.write_all(reply).await;
+            let _ = s.read(&mut b).await;
+        }
+    })
+    .await;
+    let list = creds::builtin(CredentialSet::Minimal);
+    let s = test_logins(&net(port, Protocol::Imap), LOCAL, "127.0.0.1", &list, "minimal", &options()).await;
+    let t = &s.tests[0];
+    assert_eq!(t.outcome, LoginOutcome::Accepted, "{t:?}");
+    assert_eq!(t.accepted[0].username, "admin", "{t:?}");
+}

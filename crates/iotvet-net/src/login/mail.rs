@@ -40,9 +40,39 @@ impl Tester for Mail {
 /// At most this many bytes of replies per login.
 const REPLY_CAP: usize = 16 * 1024;
 
+/// Why an attempt ended without an answer to decide on.
+enum Miss {
+    /// No answer to the credential within the deadline (a server slowing logins down).
+    Stalled(String),
+    Broken(String),
+}
+
+impl From<String> for Miss {
+    fn from(why: String) -> Self {
+        Self::Broken(why)
+    }
+}
+
+/// Reads one reply before the credential is sent (greeting, EHLO, USER).
+async fn reply(s: &mut BoxStream, ctx: &Ctx, last: impl Fn(&str) -> bool) -> Result<Vec<String>, Miss> {
+    read_reply(s, ctx.timeout, last).await?.ok_or_else(|| Miss::Broken("no complete reply before the timeout".into()))
+}
+
+/// Reads the answer to (part of) a credential, with the patience the service has earned.
+async fn answer(s: &mut BoxStream, ctx: &Ctx, to: &str, last: impl Fn(&str) -> bool) -> Result<Vec<String>, Miss> {
+    let deadline = ctx.answer_timeout();
+    read_reply(s, deadline, last)
+        .await?
+        .ok_or_else(|| Miss::Stalled(format!("no answer to {to} within {} ms", deadline.as_millis())))
+}
+
 /// Reads one reply: up to a line for which `last` says it ends the reply (multi-line replies
-/// and IMAP untagged lines come first), within the cap and the deadline.
-async fn reply(s: &mut BoxStream, ctx: &Ctx, last: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
+/// and IMAP untagged lines come first), within the cap; None when the deadline passed.
+async fn read_reply(
+    s: &mut BoxStream,
+    deadline: std::time::Duration,
+    last: impl Fn(&str) -> bool,
+) -> Result<Option<Vec<String>>, String> {
     let read = async {
         let mut lines = Vec::new();
         let mut line = Vec::new();
@@ -72,7 +102,7 @@ async fn reply(s: &mut BoxStream, ctx: &Ctx, last: impl Fn(&str) -> bool) -> Res
             }
         }
     };
-    tokio::time::timeout(ctx.timeout, read).await.map_err(|_| "no complete reply before the timeout".to_owned())?
+    tokio::time::timeout(deadline, read).await.map_or(Ok(None), |r| r.map(Some))
 }
 
 async fn send(s: &mut BoxStream, text: &str) -> Result<(), String> {
@@ -126,10 +156,13 @@ impl Ctx {
             Method::Pop3 => self.pop3(&mut s, cred).await,
             _ => self.smtp(&mut s, cred).await,
         };
-        r.unwrap_or_else(Attempt::Inconclusive)
+        r.unwrap_or_else(|miss| match miss {
+            Miss::Stalled(why) => Attempt::Stalled(why),
+            Miss::Broken(why) => Attempt::Inconclusive(why),
+        })
     }
 
-    async fn imap(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+    async fn imap(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, Miss> {
         if self.starttls.is_none() {
             let greeting = reply(s, self, |_| true).await?;
             if greeting.first().is_some_and(|g| g.starts_with("* PREAUTH")) {
@@ -140,13 +173,13 @@ impl Ctx {
             return Ok(Attempt::Inconclusive("credential cannot be sent as an IMAP string".into()));
         };
         send(s, &format!("a1 LOGIN {user} {pass}\r\n")).await?;
-        let lines = reply(s, self, |l| l.starts_with("a1 ")).await?;
+        let lines = answer(s, self, "LOGIN", |l| l.starts_with("a1 ")).await?;
         let last = lines.last().cloned().unwrap_or_default();
         let _ = send(s, "a2 LOGOUT\r\n").await;
         Ok(decide("IMAP LOGIN", &last, last.starts_with("a1 OK"), last.starts_with("a1 NO")))
     }
 
-    async fn pop3(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+    async fn pop3(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, Miss> {
         if self.starttls.is_none() {
             reply(s, self, |_| true).await?;
         }
@@ -160,12 +193,12 @@ impl Ctx {
             return Ok(decide("POP3 USER", &user, false, true));
         }
         send(s, &format!("PASS {}\r\n", cred.password)).await?;
-        let pass = reply(s, self, |_| true).await?.concat();
+        let pass = answer(s, self, "PASS", |_| true).await?.concat();
         let _ = send(s, "QUIT\r\n").await;
         Ok(decide("POP3 PASS", &pass, pass.starts_with("+OK"), pass.starts_with("-ERR")))
     }
 
-    async fn smtp(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, String> {
+    async fn smtp(&self, s: &mut BoxStream, cred: &Credential) -> Result<Attempt, Miss> {
         if self.starttls.is_none() {
             reply(s, self, smtp_last).await?;
         }
@@ -174,7 +207,7 @@ impl Ctx {
         let auth = smtp_auth_methods(&ehlo);
         let answer = if auth.iter().any(|m| m == "PLAIN") {
             send(s, &format!("AUTH PLAIN {}\r\n", b64(&format!("\0{}\0{}", cred.username, cred.password)))).await?;
-            reply(s, self, smtp_last).await?
+            answer(s, self, "AUTH PLAIN", smtp_last).await?
         } else if auth.iter().any(|m| m == "LOGIN") {
             send(s, "AUTH LOGIN\r\n").await?;
             let mut r = reply(s, self, smtp_last).await?;
@@ -183,7 +216,7 @@ impl Ctx {
                     break;
                 }
                 send(s, &format!("{}\r\n", b64(field))).await?;
-                r = reply(s, self, smtp_last).await?;
+                r = answer(s, self, "AUTH LOGIN", smtp_last).await?;
             }
             r
         } else {

@@ -18,6 +18,13 @@
 //! POP3 and SMTP AUTH — their protocol's success reply (`mail.rs`). After a run of undecided
 //! attempts in a row (a server gone silent after `Password:`) the service is given up as
 //! untested rather than waited on for the whole list.
+//!
+//! Servers slow their answers to logins on purpose (dovecot's `auth_failure_delay` and its
+//! per-address penalty of up to 15 s after failures, `login(1)`'s delay after a bad password).
+//! An answer to a credential that misses the deadline while the server had answered everything
+//! before it (`Attempt::Stalled`) turns the service's testing patient: that credential is tried
+//! again, and every later answer waited for, with [`PATIENT`] times the deadline (8 s → 32 s,
+//! hydra's default wait). Without it a tarpit would turn a default password into "untested".
 
 mod adb;
 mod ftp;
@@ -86,8 +93,15 @@ enum Attempt {
     /// Access without any credential.
     Open(String),
     Lockout(String),
+    /// The server answered up to the credential, then not within the deadline: slow on purpose,
+    /// perhaps. Retried once with patience; counted as undecided after that.
+    Stalled(String),
     Inconclusive(String),
 }
+
+/// How many times the deadline the answer to a credential is waited for once a service has
+/// stalled an answer.
+const PATIENT: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
@@ -336,6 +350,7 @@ async fn test_service(
             ..ProbeOptions::default()
         },
         timeout: options.attempt_timeout,
+        patient: AtomicBool::new(false),
     });
 
     // Settled before any credential? (open to anyone, or no password can ever log in)
@@ -375,6 +390,7 @@ async fn test_service(
             return test;
         }
         Attempt::Rejected | Attempt::Inconclusive(_) => {}
+        Attempt::Stalled(_) => ctx.be_patient(),
     }
     let list: Vec<Credential> = creds.iter().take(options.max_attempts).cloned().collect();
     let cursor = Arc::new(AtomicU32::new(0));
@@ -410,7 +426,13 @@ async fn test_service(
                 if let Some(w) = wait {
                     tokio::time::sleep(w).await;
                 }
+                let was_patient = ctx.is_patient();
                 let mut outcome = tester.attempt(&ctx, cred).await;
+                // A stalled answer: the same credential again, waited for with patience.
+                if matches!(outcome, Attempt::Stalled(_)) && !was_patient {
+                    ctx.be_patient();
+                    outcome = tester.attempt(&ctx, cred).await;
+                }
                 // A lockout: back off and retry the same credential, up to three times.
                 while matches!(outcome, Attempt::Lockout(_)) && backoffs < 3 && !stop.load(Ordering::Relaxed) {
                     backoffs += 1;
@@ -419,7 +441,7 @@ async fn test_service(
                 }
                 // A server that leaves attempt after attempt undecided is not worth the whole list.
                 let streak = match &outcome {
-                    Attempt::Inconclusive(_) => undecided.fetch_add(1, Ordering::Relaxed) + 1,
+                    Attempt::Inconclusive(_) | Attempt::Stalled(_) => undecided.fetch_add(1, Ordering::Relaxed) + 1,
                     _ => {
                         undecided.store(0, Ordering::Relaxed);
                         0
@@ -465,7 +487,10 @@ async fn test_service(
     let lockout = results.iter().find_map(|(_, o)| if let Attempt::Lockout(w) = o { Some(w.clone()) } else { None });
     let inconclusive: Vec<&str> = results
         .iter()
-        .filter_map(|(_, o)| if let Attempt::Inconclusive(w) = o { Some(w.as_str()) } else { None })
+        .filter_map(|(_, o)| match o {
+            Attempt::Inconclusive(w) | Attempt::Stalled(w) => Some(w.as_str()),
+            _ => None,
+        })
         .collect();
     let rejected = results.iter().filter(|(_, o)| *o == Attempt::Rejected).count();
     test.lockout = lockout.clone().map(|w| format!("{w}; backed off and stopped"));
@@ -518,6 +543,8 @@ struct Ctx {
     method: Method,
     probe: ProbeOptions,
     timeout: Duration,
+    /// Set once the service stalled an answer: answers to credentials get `PATIENT` × `timeout`.
+    patient: AtomicBool,
 }
 
 const CAP: usize = 64 * 1024;
@@ -535,6 +562,25 @@ impl Ctx {
             }
             _ => Attempt::Inconclusive(format!("could not connect: {e}")),
         })
+    }
+
+    fn be_patient(&self) {
+        if !self.patient.swap(true, Ordering::Relaxed) {
+            tracing::info!(endpoint = %self.addr, "a login answer stalled: waiting longer from now on");
+        }
+    }
+
+    fn is_patient(&self) -> bool {
+        self.patient.load(Ordering::Relaxed)
+    }
+
+    /// The deadline of the answer to a credential (longer once the service has stalled one).
+    fn answer_timeout(&self) -> Duration {
+        if self.is_patient() {
+            self.timeout * PATIENT
+        } else {
+            self.timeout
+        }
     }
 
     async fn read(&self, s: &mut BoxStream, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
