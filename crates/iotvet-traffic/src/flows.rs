@@ -389,10 +389,11 @@ impl Table {
         self.index.len()
     }
 
-    /// Retires the flows idle past their timeout at capture time `now`.
+    /// Retires the flows idle past their timeout at capture time `now`, in the order they began
+    /// (the index is a hash map: its order changes from run to run, the output must not).
     pub fn end_idle(&mut self, now: f64) {
         let flows = &self.flows;
-        let idle: Vec<(Key, usize)> = self
+        let mut idle: Vec<(Key, usize)> = self
             .index
             .iter()
             .filter(|(_, slot)| {
@@ -403,6 +404,7 @@ impl Table {
             })
             .map(|(k, s)| (*k, *s))
             .collect();
+        idle.sort_unstable_by_key(|(_, slot)| *slot);
         for (key, slot) in idle {
             self.index.remove(&key);
             self.retired.push(slot);
@@ -421,8 +423,12 @@ impl Table {
         if excess == 0 {
             return 0;
         }
-        by_age.select_nth_unstable_by(excess - 1, |a, b| a.0.total_cmp(&b.0));
-        for (_, key, slot) in by_age.into_iter().take(excess) {
+        // Idle the longest first; among flows idle as long, the one that began first (the
+        // index's order changes from run to run, the output must not).
+        by_age.select_nth_unstable_by(excess - 1, |a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        let mut gone: Vec<(Key, usize)> = by_age.into_iter().take(excess).map(|(_, k, s)| (k, s)).collect();
+        gone.sort_unstable_by_key(|(_, slot)| *slot);
+        for (key, slot) in gone {
             self.index.remove(&key);
             self.retired.push(slot);
         }

@@ -64,8 +64,9 @@ fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Key-value pairs in a URL or a form/JSON body: `key=value` or `"key":"value"`/`"key":value`.
-fn pairs(text: &str) -> Vec<(usize, String, String)> {
+/// Key-value pairs in a URL or a form/JSON body: `key=value` or `"key":"value"`/`"key":value`
+/// (the key as written; callers compare it without case).
+fn pairs(text: &str) -> Vec<(usize, &str, &str)> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -76,7 +77,7 @@ fn pairs(text: &str) -> Vec<(usize, String, String)> {
             while i < bytes.len() && is_key(bytes.get(i).copied().unwrap_or(0)) {
                 i += 1;
             }
-            let key = text.get(start..i).unwrap_or_default().to_ascii_lowercase();
+            let key = text.get(start..i).unwrap_or_default();
             let mut j = i;
             if bytes.get(j) == Some(&b'"') {
                 j += 1;
@@ -102,7 +103,7 @@ fn pairs(text: &str) -> Vec<(usize, String, String)> {
                     }
                     j += 1;
                 }
-                let value = text.get(vstart..j).unwrap_or_default().to_owned();
+                let value = text.get(vstart..j).unwrap_or_default();
                 if !value.is_empty() && value.len() <= 256 {
                     out.push((start, key, value));
                 }
@@ -120,6 +121,11 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
     let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(16 * 1024)).unwrap_or_default());
     let mut lat = None;
     for (offset, key, value) in pairs(&text) {
+        // Every key looked for is short: longer ones are not lower-cased (nor allocated) at all.
+        if key.len() > 16 {
+            continue;
+        }
+        let key = key.to_ascii_lowercase();
         let packet = side.packet_at(offset);
         let kind = match key.as_str() {
             "password" | "passwd" | "pwd" | "pass" => Some(("credential", "a password")),
@@ -148,25 +154,54 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
         };
         if let Some((kind, name)) = kind {
             // An e-mail address is the address itself (the word scan below finds it too).
-            let shown = if kind == "email" { value.clone() } else { format!("{key}={value}") };
+            let shown = if kind == "email" { value.to_owned() } else { format!("{key}={value}") };
             push(found, kind, shown, packet, format!("{name} in a {what}"));
         }
     }
-    // E-mail addresses and MAC addresses anywhere in the text.
-    let separator = |c: char| {
-        c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | ',' | ';' | '&' | '=' | '?' | '/')
-    };
-    for word in text.split(separator) {
+    words_scan(&text, side, what, found);
+}
+
+/// Whether a byte ends a word for the e-mail and MAC address scan (all ASCII, so a word's ends
+/// are always character boundaries).
+fn separator(b: u8) -> bool {
+    b.is_ascii_whitespace()
+        || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'(' | b')' | b',' | b';' | b'&' | b'=' | b'?' | b'/')
+}
+
+/// E-mail addresses and MAC addresses anywhere in the text, as whole words. Scanned by byte
+/// from the few places one can be (an `@`; a `:` or `-` two bytes into a word), not by
+/// splitting the whole text into words: most payloads hold neither.
+fn words_scan(text: &str, side: &Side, what: &str, found: &mut Vec<Found>) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = bytes.get(at..).and_then(|rest| rest.iter().position(|b| *b == b'@')).map(|p| p + at) {
+        let start = bytes.get(..i).and_then(|b| b.iter().rposition(|c| separator(*c))).map_or(0, |p| p + 1);
+        let end = bytes.get(i..).and_then(|b| b.iter().position(|c| separator(*c))).map_or(bytes.len(), |p| p + i);
+        let word = text.get(start..end).unwrap_or_default();
         if let Some((user, domain)) = word.split_once('@') {
             if !user.is_empty() && domain.contains('.') && domain.len() > 3 && word.len() < 128 && !domain.contains('@')
             {
-                let offset = text.find(word).unwrap_or(0);
-                push(found, "email", word.to_owned(), side.packet_at(offset), format!("an e-mail address in a {what}"));
+                push(found, "email", word.to_owned(), side.packet_at(start), format!("an e-mail address in a {what}"));
             }
         }
-        if word.len() == 17 && crate::hosts::parse_mac(word).is_some() {
-            let offset = text.find(word).unwrap_or(0);
-            push(found, "mac-address", word.to_owned(), side.packet_at(offset), format!("a MAC address in a {what}"));
+        at = end.max(i + 1);
+    }
+    for (i, b) in bytes.iter().enumerate().skip(2) {
+        if !matches!(b, b':' | b'-') {
+            continue;
+        }
+        let start = i - 2;
+        let bounded = |at: usize| bytes.get(at).is_none_or(|c| separator(*c));
+        if (start == 0 || bounded(start - 1)) && bounded(start + 17) {
+            if let Some(word) = text.get(start..start + 17).filter(|w| crate::hosts::parse_mac(w).is_some()) {
+                push(
+                    found,
+                    "mac-address",
+                    word.to_owned(),
+                    side.packet_at(start),
+                    format!("a MAC address in a {what}"),
+                );
+            }
         }
     }
 }
@@ -236,5 +271,29 @@ pub fn logins(protocol: &str, flow: &Flow, found: &mut Vec<Found>) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_found_as_whole_words_only() {
+        let text = "id 02:00:5e:10:00:01 from owner@home.example, x@y, c@d.ef@g and \
+                    x02:00:5e:10:00:02 02-00-5e-10-00-03\nmail=me@my.example";
+        let mut found = Vec::new();
+        payload_scan(text.as_bytes(), &Side::default(), "test", &mut found);
+        let mut got: Vec<(&str, &str)> = found.iter().map(|f| (f.kind, f.value.as_str())).collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            [
+                ("email", "me@my.example"),
+                ("email", "owner@home.example"),
+                ("mac-address", "02-00-5e-10-00-03"),
+                ("mac-address", "02:00:5e:10:00:01"),
+            ]
+        );
     }
 }

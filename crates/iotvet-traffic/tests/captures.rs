@@ -523,6 +523,31 @@ fn a_flow_idle_past_its_timeout_has_ended() {
 }
 
 #[test]
+fn flows_that_time_out_together_are_listed_in_the_order_they_began() {
+    // 2,000 one-packet UDP flows, then a packet two minutes later: they all time out in one
+    // sweep. The flow table is a hash map whose order changes from run to run; the listing
+    // must not (it did: the sweep retired flows in hash order).
+    let mut bytes = pcap(1, &[], false, false);
+    for i in 0..2_001u32 {
+        let src = [10, 2, (i >> 8) as u8, i as u8];
+        let frame = udp(src, CLOUD, 1024 + (i & 0xff) as u16, 9999, b"hello");
+        let seconds = 1_700_000_000u32 + if i == 2_000 { 120 } else { 0 };
+        for v in [seconds, i, frame.len() as u32, frame.len() as u32] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(&frame);
+    }
+    let f = file(&bytes);
+    let first = analyze(&f.0, &opts(None)).unwrap();
+    let order: Vec<u64> = first.flows.iter().map(|f| f.first_packet).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "not in first-packet order: {:?}", &order[..20]);
+    let ends = |t: &iotvet_core::traffic::TrafficSection| -> Vec<String> { t.flows.iter().map(|f| f.client).collect() };
+    for _ in 0..3 {
+        assert_eq!(ends(&analyze(&f.0, &opts(None)).unwrap()), ends(&first));
+    }
+}
+
+#[test]
 fn a_flood_of_new_flows_is_bounded_and_said_so() {
     // 140,000 one-packet UDP flows in the same second: more than the 131,072 live flows kept,
     // so the longest idle end early. Every flow is still reported, and the early ends are

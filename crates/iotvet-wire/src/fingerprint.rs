@@ -6,24 +6,71 @@ use md5::Digest as _;
 
 use crate::client_hello::{is_grease, ClientHello};
 
-fn dec(values: impl IntoIterator<Item = u16>) -> String {
-    values.into_iter().filter(|v| !is_grease(*v)).map(|v| v.to_string()).collect::<Vec<_>>().join("-")
+// The fingerprints are computed for every TLS flow of a capture (hundreds of thousands in a
+// big one): the field lists are written straight into one string, not through `format!` and a
+// string per value.
+
+/// Appends `v` in decimal.
+fn push_dec(out: &mut String, v: u16) {
+    let mut digits = [0u8; 5];
+    let mut n = v;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|d| char::from(*d)));
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `v` as four lower-case hex digits.
+fn push_hex4(out: &mut String, v: u16) {
+    out.extend([12, 8, 4, 0].map(|shift| char::from(HEX[usize::from((v >> shift) & 0xf)])));
+}
+
+/// Appends the values (GREASE left out) in decimal, joined by `-`.
+fn push_dec_list(out: &mut String, values: impl IntoIterator<Item = u16>) {
+    for (i, v) in values.into_iter().filter(|v| !is_grease(*v)).enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        push_dec(out, v);
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// The JA3 string: `version,ciphers,extensions,groups,point_formats`.
 pub fn ja3_string(h: &ClientHello) -> String {
-    format!(
-        "{},{},{},{},{}",
-        h.legacy_version,
-        dec(h.cipher_suites.iter().copied()),
-        dec(h.extensions.iter().copied()),
-        dec(h.groups.iter().copied()),
-        h.point_formats.iter().map(u8::to_string).collect::<Vec<_>>().join("-")
-    )
+    let mut s = String::with_capacity(256);
+    push_dec(&mut s, h.legacy_version);
+    s.push(',');
+    push_dec_list(&mut s, h.cipher_suites.iter().copied());
+    s.push(',');
+    push_dec_list(&mut s, h.extensions.iter().copied());
+    s.push(',');
+    push_dec_list(&mut s, h.groups.iter().copied());
+    s.push(',');
+    // Point formats are one byte each and never GREASE.
+    for (i, f) in h.point_formats.iter().enumerate() {
+        if i > 0 {
+            s.push('-');
+        }
+        push_dec(&mut s, u16::from(*f));
+    }
+    s
 }
 
 /// JA3: the MD5 of the JA3 string, in hex.
@@ -33,7 +80,12 @@ pub fn ja3(h: &ClientHello) -> String {
 
 /// JA3S of a ServerHello: MD5 of `version,cipher,extensions` (the legacy version field).
 pub fn ja3s(legacy_version: u16, cipher_suite: u16, extensions: &[u16]) -> String {
-    let s = format!("{legacy_version},{cipher_suite},{}", dec(extensions.iter().copied()));
+    let mut s = String::with_capacity(128);
+    push_dec(&mut s, legacy_version);
+    s.push(',');
+    push_dec(&mut s, cipher_suite);
+    s.push(',');
+    push_dec_list(&mut s, extensions.iter().copied());
     hex(&md5::Md5::digest(s.as_bytes()))
 }
 
@@ -49,7 +101,7 @@ fn sha12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".into();
     }
-    hex(&sha2::Sha256::digest(s.as_bytes())).chars().take(12).collect()
+    hex(&sha2::Sha256::digest(s.as_bytes()).as_slice()[..6])
 }
 
 /// JA4 (FoxIO's specification): `{t|q|d}{version}{d|i}{ciphers:02}{extensions:02}{alpn}_`
@@ -90,7 +142,14 @@ pub fn ja4(h: &ClientHello, transport: Transport) -> String {
         if sort {
             v.sort_unstable();
         }
-        v.iter().map(|x| format!("{x:04x}")).collect::<Vec<_>>().join(",")
+        let mut s = String::with_capacity(v.len() * 5);
+        for (i, x) in v.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            push_hex4(&mut s, *x);
+        }
+        s
     };
     let cipher_hash = sha12(&list(ciphers.clone(), true));
     let mut ext_part = list(extensions.iter().copied().filter(|e| *e != 0x0000 && *e != 0x0010).collect(), true);
