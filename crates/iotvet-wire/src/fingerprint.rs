@@ -12,25 +12,24 @@ use crate::client_hello::{is_grease, ClientHello};
 
 /// Appends `v` in decimal.
 fn push_dec(out: &mut String, v: u16) {
-    let mut digits = [0u8; 5];
-    let mut n = v;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+    let mut started = false;
+    for place in [10_000u16, 1_000, 100, 10, 1] {
+        let digit = (v / place) % 10;
+        if digit != 0 || started || place == 1 {
+            out.push(hex_digit(digit));
+            started = true;
         }
     }
-    out.extend(digits[at..].iter().map(|d| char::from(*d)));
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The lower-case hex digit of the low four bits.
+fn hex_digit(v: u16) -> char {
+    char::from_digit(u32::from(v & 0xf), 16).unwrap_or('0')
+}
 
 /// Appends `v` as four lower-case hex digits.
 fn push_hex4(out: &mut String, v: u16) {
-    out.extend([12, 8, 4, 0].map(|shift| char::from(HEX[usize::from((v >> shift) & 0xf)])));
+    out.extend([12, 8, 4, 0].map(|shift| hex_digit(v >> shift)));
 }
 
 /// Appends the values (GREASE left out) in decimal, joined by `-`.
@@ -46,8 +45,8 @@ fn push_dec_list(out: &mut String, values: impl IntoIterator<Item = u16>) {
 fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
+        out.push(hex_digit(u16::from(b >> 4)));
+        out.push(hex_digit(u16::from(*b)));
     }
     out
 }
@@ -101,7 +100,7 @@ fn sha12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".into();
     }
-    hex(&sha2::Sha256::digest(s.as_bytes()).as_slice()[..6])
+    hex(sha2::Sha256::digest(s.as_bytes()).get(..6).unwrap_or_default())
 }
 
 /// JA4 (FoxIO's specification): `{t|q|d}{version}{d|i}{ciphers:02}{extensions:02}{alpn}_`
@@ -168,6 +167,17 @@ pub fn ja4(h: &ClientHello, transport: Transport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        for v in [0u16, 7, 10, 99, 100, 771, 4865, 10_000, 65_535] {
+            let (mut d, mut h) = (String::new(), String::new());
+            push_dec(&mut d, v);
+            push_hex4(&mut h, v);
+            assert_eq!((d, h), (v.to_string(), format!("{v:04x}")));
+        }
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+    }
 
     /// The example of FoxIO's JA4 technical details: a Chrome ClientHello.
     #[test]
