@@ -51,7 +51,19 @@ pub fn http(flow: &Flow, found: &mut Vec<Found>) {
             push(found, "token", v.trim().to_owned(), packet, "X-Api-Key header in clear");
         }
     }
-    payload_scan(&side.stream, side, "HTTP request", found);
+    scan_text(prefix(&text, SCAN_CAP), side, "HTTP request", found);
+}
+
+/// Bytes of a payload the key and address scan reads.
+const SCAN_CAP: usize = 16 * 1024;
+
+/// The longest start of `text` within `cap` bytes that ends on a character boundary.
+fn prefix(text: &str, cap: usize) -> &str {
+    let mut end = text.len().min(cap);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
 }
 
 /// (offset, line) pairs of a text.
@@ -118,9 +130,13 @@ fn pairs(text: &str) -> Vec<(usize, &str, &str)> {
 
 /// Credentials, tokens and personal data by key name, e-mail addresses and MAC addresses.
 pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found>) {
-    let text = String::from_utf8_lossy(bytes.get(..bytes.len().min(16 * 1024)).unwrap_or_default());
+    scan_text(&String::from_utf8_lossy(bytes.get(..bytes.len().min(SCAN_CAP)).unwrap_or_default()), side, what, found);
+}
+
+/// The same scan over text already decoded.
+fn scan_text(text: &str, side: &Side, what: &str, found: &mut Vec<Found>) {
     let mut lat = None;
-    for (offset, key, value) in pairs(&text) {
+    for (offset, key, value) in pairs(text) {
         // Every key looked for is short: longer ones are not lower-cased (nor allocated) at all.
         if key.len() > 16 {
             continue;
@@ -158,7 +174,7 @@ pub fn payload_scan(bytes: &[u8], side: &Side, what: &str, found: &mut Vec<Found
             push(found, kind, shown, packet, format!("{name} in a {what}"));
         }
     }
-    words_scan(&text, side, what, found);
+    words_scan(text, side, what, found);
 }
 
 /// Whether a byte ends a word for the e-mail and MAC address scan (all ASCII, so a word's ends
