@@ -146,7 +146,8 @@ pub struct Flow {
     pub to_server: Side,
     pub to_client: Side,
     pub rst: bool,
-    /// UDP DNS answers are read as they come (a resolver flow lasts the whole capture).
+    /// The flow's DNS messages, filled in by the inspector (which reads them as they come: a
+    /// resolver flow lasts the whole capture).
     pub dns: Vec<iotvet_core::traffic::DnsSeen>,
     /// Inspected already (its buffers freed): later packets are only counted.
     pub settled: bool,

@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Mutex;
 
 use iotvet_core::case::Provenance;
 use iotvet_core::traffic::{
@@ -101,6 +100,9 @@ enum Job {
     Inspect(usize, Box<flows::Flow>),
     /// A flow that is done, with its final counts (and its buffers, if not inspected yet).
     Close(usize, Box<flows::Flow>),
+    /// A DNS message of a flow (its slot, the packet): read on the inspector's thread, in
+    /// packet order with the flows' jobs, so the reader only copies it.
+    Dns(usize, u64, Vec<u8>),
 }
 
 /// Jobs handed over at once (one wake-up of the inspector per batch, not per flow): a batch
@@ -138,17 +140,12 @@ struct Gathered {
     /// FTP data connections announced on control flows: end -> (encrypted, packet).
     announced: HashMap<(IpAddr, u16), (bool, u64)>,
     secrets: Vec<SecretSeen>,
+    /// Names from DNS answers, by address.
+    dns_names: DnsNames,
 }
 
 impl Gathered {
-    fn add(
-        &mut self,
-        flow: &flows::Flow,
-        mut i: inspect::Inspected,
-        device: Option<&Device>,
-        show: bool,
-        dns: &Mutex<DnsNames>,
-    ) {
+    fn add(&mut self, flow: &flows::Flow, mut i: inspect::Inspected, device: Option<&Device>, show: bool) {
         // A host's names in the order the capture gave them (flows are done in another order):
         // the eight first met, each with the first packet of its flow.
         let at = i.flow.first_packet;
@@ -190,8 +187,7 @@ impl Gathered {
             let ip = flow.server.ip();
             // The first name an address got never changes, so naming it now or at the end of
             // the capture gives the same name.
-            i.flow.server_name =
-                dns.lock().unwrap_or_else(|e| e.into_inner()).get(&ip).and_then(|n| n.first().cloned());
+            i.flow.server_name = self.dns_names.get(&ip).and_then(|n| n.first().cloned());
             if i.flow.server_name.is_none() {
                 self.unnamed.push((index, ip));
             }
@@ -210,24 +206,31 @@ fn inspector(
     give_back: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
     device: Option<&Device>,
     show_secrets: bool,
-    dns: &Mutex<DnsNames>,
 ) -> Gathered {
     let mut certs = inspect::Certs::default();
     // Flows inspected, waiting for their last packets to be counted.
     let mut inspected: HashMap<usize, inspect::Inspected, ahash::RandomState> = HashMap::default();
     let mut gathered = Gathered::default();
+    // The DNS messages of flows not done yet, by slot.
+    let mut dns_of: HashMap<usize, Vec<DnsSeen>, ahash::RandomState> = HashMap::default();
     for batch in jobs {
         // The stream buffers go back to the reader for new flows.
         let mut buffers = Vec::new();
         for job in batch {
             let mut flow = match job {
-                Job::Inspect(slot, flow) => {
+                Job::Dns(slot, packet, payload) => {
+                    read_dns(&payload, packet, dns_of.entry(slot).or_default(), &mut gathered.dns_names);
+                    continue;
+                }
+                Job::Inspect(slot, mut flow) => {
+                    flow.dns = dns_of.get(&slot).cloned().unwrap_or_default();
                     inspected.insert(slot, inspect::inspect(&flow, &mut certs));
                     flow
                 }
-                Job::Close(slot, flow) => {
+                Job::Close(slot, mut flow) => {
+                    flow.dns = dns_of.remove(&slot).unwrap_or_default();
                     let i = finish(&flow, inspected.remove(&slot), &mut certs);
-                    gathered.add(&flow, i, device, show_secrets, dns);
+                    gathered.add(&flow, i, device, show_secrets);
                     flow
                 }
             };
@@ -252,7 +255,6 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let mut decoder = decode::Decoder::default();
     let mut table = flows::Table::default();
     let mut hosts: HashMap<IpAddr, HostCount, ahash::RandomState> = HashMap::default();
-    let dns_names = Mutex::new(DnsNames::default());
     let mut sender = Sender(None, HostCount::default());
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
     let (mut clock, mut last_sweep, mut last_sweep_packet) = (f64::MIN, f64::MIN, 0u64);
@@ -261,8 +263,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let (give_back, given_back) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     let gathered = std::thread::scope(|scope| -> Result<Gathered, TrafficError> {
         let device = device.as_ref();
-        let dns = &dns_names;
-        let worker = scope.spawn(move || inspector(inbox, give_back, device, options.show_secrets, dns));
+        let worker = scope.spawn(move || inspector(inbox, give_back, device, options.show_secrets));
         let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
         let mut batch_bytes = 0usize;
         // A send fails only if the inspector stopped; its join below reports why.
@@ -273,6 +274,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         let push = |batch: &mut Vec<Job>, batch_bytes: &mut usize, job: Job| {
             *batch_bytes += match &job {
                 Job::Inspect(_, f) | Job::Close(_, f) => f.kept_bytes(),
+                Job::Dns(_, _, d) => d.len(),
             };
             batch.push(job);
             if batch.len() >= BATCH || *batch_bytes >= BATCH_BYTES {
@@ -351,8 +353,8 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                     }
                     // DNS answers are read as they come: they name the addresses the device
                     // talks to.
-                    if udp && [53, 5353].iter().any(|p| *p == src_port || *p == dst_port) {
-                        read_dns(payload, p.number, flow, dns);
+                    if udp && [53, 5353].iter().any(|p| *p == src_port || *p == dst_port) && !payload.is_empty() {
+                        push(&mut batch, &mut batch_bytes, Job::Dns(slot, p.number, payload.to_vec()));
                     }
                     if flow.ready() {
                         push(&mut batch, &mut batch_bytes, Job::Inspect(slot, Box::new(flow.settle())));
@@ -388,7 +390,6 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
         read?;
         Ok(gathered)
     })?;
-    let dns_names = dns_names.into_inner().unwrap_or_else(|e| e.into_inner());
 
     // The device: its IPs.
     let device_ips: Option<BTreeSet<IpAddr>> = device.as_ref().map(|d| match d {
@@ -398,7 +399,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     // The fix-ups that need the whole capture (servers named by later DNS answers, FTP data
     // connections), then the device's destinations. A flow no fix-up changes is copied as it is
     // kept, without decoding it.
-    let Gathered { flows: kept, unnamed, unknown, names: host_names, announced, secrets } = gathered;
+    let Gathered { flows: kept, unnamed, unknown, names: host_names, announced, secrets, dns_names } = gathered;
     // Servers named by a DNS answer met after their flow was done.
     let mut kept = kept;
     for (index, ip) in unnamed {
@@ -514,12 +515,11 @@ fn end_hash(end: SocketAddr) -> u64 {
 }
 
 /// A DNS message of a flow: its answers name addresses (`dns_names`), and the flow keeps its
-/// questions and answers (64 at most).
-fn read_dns(payload: &[u8], packet: u64, flow: &mut flows::Flow, dns_names: &Mutex<DnsNames>) {
+/// questions and answers (`seen`, 64 at most).
+fn read_dns(payload: &[u8], packet: u64, seen: &mut Vec<DnsSeen>, dns_names: &mut DnsNames) {
     use iotvet_wire::dns::{self, RData};
     let Some(m) = dns::parse(payload) else { return };
     let qname = m.questions.first().map(|(n, _)| n.clone());
-    let mut dns_names = dns_names.lock().unwrap_or_else(|e| e.into_inner());
     for r in &m.answers {
         let ip = match r.data {
             RData::A(ip) => IpAddr::V4(ip),
@@ -533,7 +533,7 @@ fn read_dns(payload: &[u8], packet: u64, flow: &mut flows::Flow, dns_names: &Mut
         }
     }
     let Some((name, kind)) = m.questions.first() else { return };
-    if flow.dns.len() >= 64 || (!m.response && flow.dns.iter().any(|x| &x.name == name)) {
+    if seen.len() >= 64 || (!m.response && seen.iter().any(|x| &x.name == name)) {
         return;
     }
     let answers = if m.response {
@@ -549,7 +549,7 @@ fn read_dns(payload: &[u8], packet: u64, flow: &mut flows::Flow, dns_names: &Mut
     } else {
         vec![]
     };
-    flow.dns.push(DnsSeen { packet, name: name.clone(), kind: dns::type_name(*kind), answers });
+    seen.push(DnsSeen { packet, name: name.clone(), kind: dns::type_name(*kind), answers });
 }
 
 /// A flow's inspection: the early one with the final counts, or one made now.
