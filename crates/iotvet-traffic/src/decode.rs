@@ -86,6 +86,11 @@ impl Decoder {
     /// Decodes one packet; `Ok(None)` for frames that carry no IP (ARP, LLDP…) or an IP fragment
     /// still waiting for the rest.
     pub fn decode<'a>(&'a mut self, link_type: i32, data: &'a [u8], packet: u64) -> Result<Option<Decoded<'a>>, Skip> {
+        if link_type == 1 {
+            if let Some(d) = ethernet_ipv4(data) {
+                return Ok(Some(d));
+            }
+        }
         let link = link(link_type, data)?;
         let strict = match &link {
             Link::Ethernet(d) => SlicedPacket::from_ethernet(d),
@@ -155,6 +160,36 @@ impl Decoder {
     }
 }
 
+/// Most packets of most captures: an Ethernet II frame with an unfragmented IPv4 packet of TCP
+/// or UDP that parses whole. Sliced layer by layer with etherparse's own slices, as
+/// `SlicedPacket::from_ethernet` does, without building its whole packet (its link extensions,
+/// its moves of a large struct: a sixth of the reader's time); anything else, or anything that
+/// does not parse, goes the general way. Same answers (test: `the_fast_path_answers_as_the_general_one`).
+fn ethernet_ipv4(data: &[u8]) -> Option<Decoded<'_>> {
+    let eth = etherparse::Ethernet2Slice::from_slice_without_fcs(data).ok()?;
+    if eth.ether_type() != EtherType::IPV4 {
+        return None;
+    }
+    let ip = etherparse::Ipv4Slice::from_slice(eth.payload_slice()).ok()?;
+    let payload = ip.payload();
+    if payload.fragmented {
+        return None;
+    }
+    let transport = match payload.ip_number {
+        etherparse::IpNumber::TCP => TransportSlice::Tcp(etherparse::TcpSlice::from_slice(payload.payload).ok()?),
+        etherparse::IpNumber::UDP => TransportSlice::Udp(etherparse::UdpSlice::from_slice(payload.payload).ok()?),
+        _ => return None,
+    };
+    let h = ip.header();
+    Some(Decoded {
+        src_mac: Some(eth.source()),
+        src: IpAddr::from(h.source()),
+        dst: IpAddr::from(h.destination()),
+        l4: l4(Some(transport)),
+        cut: false,
+    })
+}
+
 /// The transport of a reassembled IP payload.
 fn transport_of(ip_number: etherparse::IpNumber, payload: &[u8]) -> L4<'_> {
     let slice = match ip_number {
@@ -202,4 +237,72 @@ fn lax(p: LaxSlicedPacket<'_>) -> Result<Option<Decoded<'_>>, Skip> {
         None => return Err("no IP header where the link layer says one is"),
     };
     Ok(Some(Decoded { src_mac, src, dst, l4: l4(p.transport), cut: true }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Summary of a decode, to compare two.
+    fn seen(d: Option<Decoded<'_>>) -> Option<String> {
+        d.map(|d| {
+            let l4 = match d.l4 {
+                L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
+                    format!("tcp {src_port} {dst_port} {seq} {syn}{ack}{fin}{rst} {payload:?}")
+                }
+                L4::Udp { src_port, dst_port, payload } => format!("udp {src_port} {dst_port} {payload:?}"),
+                L4::Other => "other".into(),
+            };
+            format!("{:?} {} {} {l4} {}", d.src_mac, d.src, d.dst, d.cut)
+        })
+    }
+
+    #[test]
+    fn the_fast_path_answers_as_the_general_one() {
+        use etherparse::PacketBuilder;
+        let mut frames = Vec::new();
+        let eth = || PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+        let mut f = Vec::new();
+        let b = eth().ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).tcp(40000, 443, 7, 1024).syn().ack(9);
+        b.write(&mut f, b"hello").unwrap();
+        frames.push(f);
+        let mut f = Vec::new();
+        eth().ipv4([10, 0, 0, 1], [8, 8, 8, 8], 64).udp(5353, 53).write(&mut f, b"query").unwrap();
+        frames.push(f);
+        // Padded to the Ethernet minimum: the IP length bounds the payload.
+        let mut f = Vec::new();
+        eth().ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).udp(1, 2).write(&mut f, b"x").unwrap();
+        f.resize(60, 0);
+        frames.push(f);
+        assert!(frames.iter().all(|f| ethernet_ipv4(f).is_some()), "whole frames take the fast path");
+        let mut cuts = Vec::new();
+        for f in &frames {
+            // Every prefix: cut headers and payloads (the snap length), which the fast path
+            // leaves to the general one.
+            for n in 0..=f.len() {
+                cuts.push(f[..n].to_vec());
+            }
+            // A bogus IP total length, and a bogus TCP data offset.
+            let mut g = f.clone();
+            g[16] = 0xff;
+            cuts.push(g);
+            let mut g = f.clone();
+            g[46] = 0x10;
+            cuts.push(g);
+        }
+        for (i, data) in cuts.iter().enumerate() {
+            let fast = ethernet_ipv4(data);
+            if fast.is_none() {
+                continue;
+            }
+            let mut general = Decoder::default();
+            let link = link(1, data).unwrap();
+            let Link::Ethernet(d) = link else { unreachable!() };
+            let slow = match SlicedPacket::from_ethernet(d) {
+                Ok(p) => general.sliced(p, 1).unwrap(),
+                Err(_) => lax(LaxSlicedPacket::from_ethernet(d).unwrap()).unwrap(),
+            };
+            assert_eq!(seen(fast), seen(slow), "frame {i}: {data:?}");
+        }
+    }
 }
