@@ -146,9 +146,6 @@ pub struct Flow {
     pub to_server: Side,
     pub to_client: Side,
     pub rst: bool,
-    /// The flow's DNS messages, filled in by the inspector (which reads them as they come: a
-    /// resolver flow lasts the whole capture).
-    pub dns: Vec<iotvet_core::traffic::DnsSeen>,
     /// Inspected already (its buffers freed): later packets are only counted.
     pub settled: bool,
     /// Capture time of the last packet (seconds).
@@ -208,7 +205,6 @@ impl Flow {
             to_server: self.to_server.hand_over(),
             to_client: self.to_client.hand_over(),
             rst: self.rst,
-            dns: self.dns.clone(),
             settled: true,
             last_time: self.last_time,
         }
@@ -317,7 +313,6 @@ impl Table {
                     to_server: Side::default(),
                     to_client: Side::default(),
                     rst: false,
-                    dns: Vec::new(),
                     settled: false,
                     last_time: s.time,
                 })));

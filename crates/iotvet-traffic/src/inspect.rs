@@ -522,7 +522,8 @@ pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
         server_name: None,
         tls: None,
         http: vec![],
-        dns: flow.dns.clone(),
+        // The recorder thread fills these in (it reads the flow's DNS messages as they come).
+        dns: Vec::new(),
         mqtt: None,
         entropy: None,
         update: None,

@@ -73,18 +73,56 @@ struct HostCount {
     flows: u64,
 }
 
-/// The sender of the latest packets, not yet added to the hosts table.
-struct Sender(Option<IpAddr>, HostCount);
+/// The senders of the latest packets, not yet added to the hosts table: a conversation's two
+/// ends take turns, so a few senders are added up before one goes to the table (a lookup per
+/// packet otherwise). The oldest makes room for a new one.
+#[derive(Default)]
+struct Senders {
+    ends: [Option<(IpAddr, HostCount)>; 4],
+    next: usize,
+}
 
-impl Sender {
-    fn flush(&mut self, hosts: &mut HashMap<IpAddr, HostCount, ahash::RandomState>) {
-        if let Some(ip) = self.0.take() {
-            let h = hosts.entry(ip).or_default();
-            h.mac = h.mac.or(self.1.mac);
-            h.packets += self.1.packets;
-            h.bytes += self.1.bytes;
+impl Senders {
+    fn count(
+        &mut self,
+        ip: IpAddr,
+        mac: Option<[u8; 6]>,
+        bytes: u32,
+        hosts: &mut HashMap<IpAddr, HostCount, ahash::RandomState>,
+    ) {
+        let at = match self.ends.iter().position(|e| e.as_ref().is_some_and(|(known, _)| *known == ip)) {
+            Some(at) => at,
+            None => {
+                let at = self.next;
+                self.next = (self.next + 1) % self.ends.len();
+                if let Some(old) = self.ends.get_mut(at).and_then(Option::take) {
+                    add_host(hosts, old);
+                }
+                if let Some(slot) = self.ends.get_mut(at) {
+                    *slot = Some((ip, HostCount::default()));
+                }
+                at
+            }
+        };
+        if let Some(Some((_, c))) = self.ends.get_mut(at) {
+            c.mac = c.mac.or(mac);
+            c.packets += 1;
+            c.bytes += u64::from(bytes);
         }
     }
+
+    fn flush(&mut self, hosts: &mut HashMap<IpAddr, HostCount, ahash::RandomState>) {
+        for end in self.ends.iter_mut().filter_map(Option::take) {
+            add_host(hosts, end);
+        }
+    }
+}
+
+fn add_host(hosts: &mut HashMap<IpAddr, HostCount, ahash::RandomState>, (ip, c): (IpAddr, HostCount)) {
+    let h = hosts.entry(ip).or_default();
+    h.mac = h.mac.or(c.mac);
+    h.packets += c.packets;
+    h.bytes += c.bytes;
 }
 
 /// Reads and analyses a capture file.
@@ -199,46 +237,70 @@ impl Gathered {
     }
 }
 
+/// What the inspector hands the recorder, in the order of the reader's jobs.
+enum Record {
+    /// A flow done: its final counts (buffers gone back to the reader) and its inspection.
+    Done(usize, Box<flows::Flow>, inspect::Inspected),
+    Dns(usize, u64, Vec<u8>),
+}
+
 /// The inspector thread: recognises and describes each flow it is handed while the reader goes
-/// on with the next packets (the two halves take about the same time).
+/// on with the next packets, and hands what it made to the recorder.
 fn inspector(
     jobs: std::sync::mpsc::Receiver<Vec<Job>>,
     give_back: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
-    device: Option<&Device>,
-    show_secrets: bool,
-) -> Gathered {
+    records: std::sync::mpsc::SyncSender<Vec<Record>>,
+) {
     let mut certs = inspect::Certs::default();
     // Flows inspected, waiting for their last packets to be counted.
     let mut inspected: HashMap<usize, inspect::Inspected, ahash::RandomState> = HashMap::default();
-    let mut gathered = Gathered::default();
-    // The DNS messages of flows not done yet, by slot.
-    let mut dns_of: HashMap<usize, Vec<DnsSeen>, ahash::RandomState> = HashMap::default();
     for batch in jobs {
         // The stream buffers go back to the reader for new flows.
         let mut buffers = Vec::new();
+        let mut out = Vec::with_capacity(batch.len());
         for job in batch {
-            let mut flow = match job {
-                Job::Dns(slot, packet, payload) => {
-                    read_dns(&payload, packet, dns_of.entry(slot).or_default(), &mut gathered.dns_names);
-                    continue;
-                }
+            match job {
+                Job::Dns(slot, packet, payload) => out.push(Record::Dns(slot, packet, payload)),
                 Job::Inspect(slot, mut flow) => {
-                    flow.dns = dns_of.get(&slot).cloned().unwrap_or_default();
                     inspected.insert(slot, inspect::inspect(&flow, &mut certs));
-                    flow
+                    buffers.push(std::mem::take(&mut flow.to_server.stream));
+                    buffers.push(std::mem::take(&mut flow.to_client.stream));
                 }
                 Job::Close(slot, mut flow) => {
-                    flow.dns = dns_of.remove(&slot).unwrap_or_default();
                     let i = finish(&flow, inspected.remove(&slot), &mut certs);
-                    gathered.add(&flow, i, device, show_secrets);
-                    flow
+                    buffers.push(std::mem::take(&mut flow.to_server.stream));
+                    buffers.push(std::mem::take(&mut flow.to_client.stream));
+                    out.push(Record::Done(slot, flow, i));
                 }
-            };
-            buffers.push(std::mem::take(&mut flow.to_server.stream));
-            buffers.push(std::mem::take(&mut flow.to_client.stream));
+            }
         }
         buffers.retain(|b| b.capacity() >= 4096);
         let _ = give_back.send(buffers);
+        if records.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+/// The recorder thread: reads DNS messages (the names of addresses) and keeps each flow done, in
+/// order. A third stage rather than the inspector's own work: on two cores the three threads
+/// share the time as the load falls, where two fixed halves left one core waiting on the other.
+fn recorder(records: std::sync::mpsc::Receiver<Vec<Record>>, device: Option<&Device>, show_secrets: bool) -> Gathered {
+    let mut gathered = Gathered::default();
+    // The DNS messages of flows not done yet, by slot.
+    let mut dns_of: HashMap<usize, Vec<DnsSeen>, ahash::RandomState> = HashMap::default();
+    for batch in records {
+        for record in batch {
+            match record {
+                Record::Dns(slot, packet, payload) => {
+                    read_dns(&payload, packet, dns_of.entry(slot).or_default(), &mut gathered.dns_names);
+                }
+                Record::Done(slot, flow, mut i) => {
+                    i.flow.dns = dns_of.remove(&slot).unwrap_or_default();
+                    gathered.add(&flow, i, device, show_secrets);
+                }
+            }
+        }
     }
     gathered
 }
@@ -255,7 +317,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let mut decoder = decode::Decoder::default();
     let mut table = flows::Table::default();
     let mut hosts: HashMap<IpAddr, HostCount, ahash::RandomState> = HashMap::default();
-    let mut sender = Sender(None, HostCount::default());
+    let mut senders = Senders::default();
     let (mut packets, mut bytes, mut first_time, mut last_time) = (0u64, 0u64, None::<f64>, 0f64);
     let (mut clock, mut last_sweep, mut last_sweep_packet) = (f64::MIN, f64::MIN, 0u64);
 
@@ -263,7 +325,9 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
     let (give_back, given_back) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     let gathered = std::thread::scope(|scope| -> Result<Gathered, TrafficError> {
         let device = device.as_ref();
-        let worker = scope.spawn(move || inspector(inbox, give_back, device, options.show_secrets));
+        let (records, records_inbox) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        let inspecting = scope.spawn(move || inspector(inbox, give_back, records));
+        let worker = scope.spawn(move || recorder(records_inbox, device, options.show_secrets));
         let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
         let mut batch_bytes = 0usize;
         // A send fails only if the inspector stopped; its join below reports why.
@@ -297,14 +361,7 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
             if d.cut {
                 stats.skip("cut by the snap length (headers read, payload partial)", p.number);
             }
-            // Runs of packets from one sender are added up before they reach the hosts table.
-            if sender.0 != Some(d.src) {
-                sender.flush(&mut hosts);
-                sender = Sender(Some(d.src), HostCount::default());
-            }
-            sender.1.mac = sender.1.mac.or(d.src_mac);
-            sender.1.packets += 1;
-            sender.1.bytes += u64::from(p.wire_len);
+            senders.count(d.src, d.src_mac, p.wire_len, &mut hosts);
             // (ports, TCP sequence and flags, payload); UDP has no sequence or flags.
             let (src_port, dst_port, seq, [syn, ack, fin, rst], payload, udp) = match d.l4 {
                 decode::L4::Tcp { src_port, dst_port, seq, syn, ack, fin, rst, payload } => {
@@ -380,12 +437,13 @@ pub fn analyze_reader<R: std::io::Read + Send + 'static>(
                 }
             }
         });
-        sender.flush(&mut hosts);
+        senders.flush(&mut hosts);
         for (slot, flow) in table.drain() {
             push(&mut batch, &mut batch_bytes, Job::Close(slot, flow));
         }
         send(&mut batch, &mut batch_bytes);
         drop(jobs);
+        inspecting.join().map_err(|_| TrafficError::Inspector)?;
         let gathered = worker.join().map_err(|_| TrafficError::Inspector)?;
         read?;
         Ok(gathered)
@@ -560,7 +618,6 @@ fn finish(flow: &flows::Flow, early: Option<inspect::Inspected>, certs: &mut ins
             i.flow.bytes = flow.bytes;
             i.flow.payload_bytes = flow.payload_bytes;
             i.flow.last_packet = flow.last;
-            i.flow.dns = flow.dns.clone();
             i
         }
         None => inspect::inspect(flow, certs),

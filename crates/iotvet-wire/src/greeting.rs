@@ -34,18 +34,21 @@ pub fn read(b: &[u8]) -> Option<Greeting<'_>> {
     if telnet::opens_with_negotiation(b) {
         return Some(Greeting::Telnet(telnet::leading_negotiations(b)));
     }
-    let line = first_line(b);
+    // The first line only once a greeting starts as one: finding it in a binary stream with no
+    // line break reads the whole stream.
+    let line = || first_line(b);
     if b.starts_with(b"SSH-") {
-        return Some(Greeting::Ssh(line));
+        return Some(Greeting::Ssh(line()));
     }
     if b.starts_with(b"220") {
+        let line = line();
         return Some(if find_ci(line, b"SMTP").is_some() { Greeting::Smtp(line) } else { Greeting::Ftp(line) });
     }
     if b.starts_with(b"* OK") || b.starts_with(b"* PREAUTH") {
-        return Some(Greeting::Imap(line));
+        return Some(Greeting::Imap(line()));
     }
     if b.starts_with(b"+OK") {
-        return Some(Greeting::Pop3(line));
+        return Some(Greeting::Pop3(line()));
     }
     let printable = !b.is_empty() && b.iter().take(512).all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace());
     if printable && has_prompt(b) {
