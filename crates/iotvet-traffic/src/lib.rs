@@ -237,7 +237,10 @@ impl Gathered {
     }
 }
 
-/// What the inspector hands the recorder, in the order of the reader's jobs.
+/// What the inspector hands the recorder, in the order of the reader's jobs. Unboxed: records
+/// travel in batches of a few hundred, moved once; a box per flow would cost more than the
+/// slack of the smaller variant.
+#[allow(clippy::large_enum_variant)]
 enum Record {
     /// A flow done: its final counts (buffers gone back to the reader) and its inspection.
     Done(usize, Box<flows::Flow>, inspect::Inspected),
