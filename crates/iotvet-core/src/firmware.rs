@@ -94,4 +94,11 @@ pub struct BootService {
     /// The file and line that start it.
     pub source: String,
     pub line: String,
+    /// The program in the image the line runs (a file or link), when it is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// The program the line names is not in the image: the line starts nothing (scripts start
+    /// debugging daemons "if present").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub absent: bool,
 }

@@ -127,7 +127,116 @@ const DAEMONS: [(&str, &str); 16] = [
     ("snmpd", "snmpd"),
 ];
 
-/// The network services the filesystem at `root` starts at boot.
+/// Words that separate one shell command from the next on a line.
+const SEPARATORS: [&str; 10] = [";", "&&", "||", "|", "&", "then", "do", "else", "(", ")"];
+
+/// Words that run the command after them (their own options skipped).
+const WRAPPERS: [&str; 14] = [
+    "exec",
+    "nohup",
+    "env",
+    "nice",
+    "setsid",
+    "busybox",
+    "start-stop-daemon",
+    "sudo",
+    "if",
+    "elif",
+    "while",
+    "until",
+    "!",
+    "time",
+];
+
+/// The commands a start-up line runs, each as its words: shell lines split at `;`, `&&`, `|`,
+/// `&`, `then`…; an inittab entry's process field; a systemd `ExecStart=`; procd's
+/// `procd_set_param command`; an inetd.conf entry's server program. Wrappers (`exec`, `nohup`,
+/// `start-stop-daemon … --exec`) and variable assignments are looked through. A daemon named
+/// as an argument (`killall httpd`, `[ -x /usr/sbin/telnetd ]`, `echo telnetd`) is not run.
+fn commands(file: &str, line: &str) -> Vec<Vec<String>> {
+    let line = line.trim();
+    if file.ends_with("etc/inittab") {
+        // id:runlevels:action:process
+        return line.splitn(4, ':').nth(3).map(|p| commands("", p)).unwrap_or_default();
+    }
+    if file.ends_with("etc/inetd.conf") {
+        // service socket protocol wait user server args…
+        let f: Vec<&str> = line.split_whitespace().collect();
+        return f.get(5).map(|server| vec![vec![(*server).to_owned()]]).unwrap_or_default();
+    }
+    let line = line.strip_prefix("ExecStart=").map(|l| l.trim_start_matches(['-', '@', '+', '!'])).unwrap_or(line);
+    let line = line.strip_prefix("procd_set_param command").unwrap_or(line);
+    // Shell punctuation becomes words of its own.
+    let mut spaced = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if matches!(c, ';' | '&' | '|' | '(' | ')' | '`') {
+            spaced.push(' ');
+            spaced.push(if c == '`' { ';' } else { c });
+            spaced.push(' ');
+        } else {
+            spaced.push(c);
+        }
+    }
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for word in spaced.split_whitespace().map(|w| w.trim_matches(['"', '\''])) {
+        // `& &` is how `&&` comes out of the spacing above.
+        if SEPARATORS.contains(&word) {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        current.push(word.to_owned());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The program a command runs: past assignments and wrappers (and a wrapper's options, or the
+/// value of `start-stop-daemon`'s `--exec`/`-x`/`--startas`/`-a`).
+fn program(words: &[String]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        let base = w.rsplit('/').next().unwrap_or(w);
+        if w.contains('=') && !w.starts_with('-') {
+            i += 1;
+        } else if base == "start-stop-daemon" {
+            let at = words.iter().position(|x| matches!(x.as_str(), "--exec" | "-x" | "--startas" | "-a"))?;
+            return words.get(at + 1).map(String::as_str);
+        } else if WRAPPERS.contains(&base) {
+            i += 1;
+            while words.get(i).is_some_and(|x| x.starts_with('-')) {
+                i += 1;
+            }
+        } else {
+            return Some(w);
+        }
+    }
+    None
+}
+
+/// Where a program a start-up line names lies in the filesystem at `prefix`: its path (a file
+/// or a link, e.g. BusyBox's applet links), or for a bare name the usual directories.
+fn resolve(tree: &Tree, prefix: &str, program: &str) -> Option<String> {
+    let candidates: Vec<String> = if program.contains('/') {
+        vec![program.trim_start_matches('/').to_owned()]
+    } else {
+        ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin"]
+            .iter()
+            .map(|d| format!("{d}/{program}"))
+            .collect()
+    };
+    candidates.into_iter().find(|c| {
+        let full = format!("{prefix}{c}");
+        tree.iter().any(|(p, n)| *p == full && matches!(n, Node::File { .. } | Node::Symlink(_)))
+    })
+}
+
+/// The network services the filesystem at `root` starts at boot, each with whether the
+/// program is in the image (a script may start `/usr/sbin/telnetd` only "if present").
 pub fn boot_services(tree: &Tree, root: &str) -> Vec<BootService> {
     let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
     let start_files = |path: &str| {
@@ -149,21 +258,59 @@ pub fn boot_services(tree: &Tree, root: &str) -> Vec<BootService> {
             if line.starts_with('#') || line.is_empty() {
                 continue;
             }
-            let words: Vec<&str> =
-                line.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '"' | '\'' | ';')).collect();
-            let Some((_, name)) = DAEMONS.iter().find(|(d, _)| words.iter().any(|w| w.rsplit('/').next() == Some(*d)))
-            else {
-                continue;
-            };
-            if out.iter().any(|s| s.name == *name && s.source == *path) {
-                continue;
+            for command in commands(path, line) {
+                let Some(run) = program(&command) else { continue };
+                let base = run.rsplit('/').next().unwrap_or(run);
+                let Some((_, name)) = DAEMONS.iter().find(|(d, _)| base == *d) else { continue };
+                if out.iter().any(|s| s.name == *name && s.source == *path) {
+                    continue;
+                }
+                let found = resolve(tree, &prefix, run);
+                out.push(BootService {
+                    name: (*name).to_owned(),
+                    source: path.clone(),
+                    line: line.chars().take(200).collect(),
+                    absent: found.is_none(),
+                    program: found.map(|p| format!("/{p}")),
+                });
             }
-            out.push(BootService {
-                name: (*name).to_owned(),
-                source: path.clone(),
-                line: line.chars().take(200).collect(),
-            });
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(file: &str, line: &str) -> Vec<String> {
+        commands(file, line).iter().filter_map(|c| program(c).map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn only_programs_in_command_position_are_started() {
+        assert_eq!(run("etc/init.d/S80network", "telnetd&"), ["telnetd"]);
+        assert_eq!(
+            run("etc/rc.d/rcS", "if [ -x /usr/sbin/telnetd ]; then /usr/sbin/telnetd & fi"),
+            ["[", "/usr/sbin/telnetd", "fi"]
+        );
+        assert_eq!(run("etc/rc.d/rcS", "if telnetd -l /bin/sh; then :; fi"), ["telnetd", ":", "fi"]);
+        assert_eq!(run("etc/init.d/rcS", "killall softwdg webs httpd 2>/dev/null"), ["killall"]);
+        assert_eq!(run("etc/inittab", "::respawn:/usr/sbin/telnetd -F -l /bin/login"), ["/usr/sbin/telnetd"]);
+        assert_eq!(run("etc/inetd.conf", "ftp stream tcp nowait root /usr/sbin/ftpd ftpd -w /srv"), ["/usr/sbin/ftpd"]);
+        assert_eq!(run("lib/systemd/system/ssh.service", "ExecStart=/usr/sbin/sshd -D $SSHD_OPTS"), ["/usr/sbin/sshd"]);
+        assert_eq!(
+            run("etc/init.d/dropbear", "procd_set_param command /usr/sbin/dropbear -F -P /var/run/d.pid"),
+            ["/usr/sbin/dropbear"]
+        );
+        assert_eq!(
+            run("etc/init.d/x", "start-stop-daemon -S -b -x /usr/sbin/vsftpd -- /etc/vsftpd.conf"),
+            ["/usr/sbin/vsftpd"]
+        );
+        assert_eq!(
+            run("etc/init.d/x", "LD_LIBRARY_PATH=/lib nohup -n /bin/boa -c /etc && echo up"),
+            ["/bin/boa", "echo"]
+        );
+        assert_eq!(run("etc/init.d/x", "echo `telnetd` started"), ["echo", "telnetd", "started"]);
+    }
 }

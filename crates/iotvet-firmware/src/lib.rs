@@ -16,6 +16,7 @@ pub mod build;
 pub mod components;
 pub mod evidence;
 pub mod formats;
+pub mod squashfs;
 pub mod tree;
 
 pub use tree::{Node, Tree};
@@ -159,7 +160,7 @@ impl Budget {
 }
 
 /// The signatures looked for, and the offset of the magic inside the format's start.
-const SIGNATURES: [(&str, &[u8], usize); 9] = [
+const SIGNATURES: [(&str, &[u8], usize); 10] = [
     ("uimage", &formats::UIMAGE_MAGIC, 0),
     ("gzip", &[0x1f, 0x8b, 0x08], 0),
     ("cpio", b"070701", 0),
@@ -167,12 +168,13 @@ const SIGNATURES: [(&str, &[u8], usize); 9] = [
     ("cpio", b"070707", 0),
     ("tar", b"ustar", 257),
     ("squashfs", b"hsqs", 0),
+    ("squashfs", b"sqsh", 0),
     ("zip", b"PK\x03\x04", 0),
     ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0], 0),
 ];
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
 /// Finds and opens every format in `bytes` (which lies at `place`), in order of offset.
@@ -350,22 +352,64 @@ fn open(
             u.layers.push(layer(len, true, Some(root), note));
             Ok(Some(len))
         }
-        other => {
-            // Identified, not opened yet: its size is not known without reading it.
-            let note = match other {
-                "squashfs" => {
-                    // The superblock's bytes_used (offset 40, little-endian u64).
-                    let used = b.get(40..48).map(|x| u64::from_le_bytes(x.try_into().unwrap_or([0; 8])));
-                    if b.get(28..30) != Some(&[4, 0][..]) {
-                        return Ok(None);
-                    }
-                    let size = used.unwrap_or(0).min(b.len() as u64) as usize;
-                    u.layers.push(layer(size, false, None, Some("SquashFS 4.0: identified, not opened yet".into())));
+        "squashfs" => {
+            let Some(sb) = squashfs::superblock(b) else { return Ok(None) };
+            if sb.bytes_used < 96 {
+                return Ok(None);
+            }
+            let size = sb.bytes_used.min(b.len() as u64) as usize;
+            let fs = b.get(..size).unwrap_or_default();
+            let what = format!(
+                "SquashFS {}.{}, {}, {}",
+                sb.major,
+                sb.minor,
+                if sb.big_endian { "big-endian" } else { "little-endian" },
+                squashfs::compression_name(sb.compression)
+            );
+            let cut = (sb.bytes_used > b.len() as u64)
+                .then(|| format!("; the filesystem says {} bytes, {} are there", sb.bytes_used, b.len()));
+            let by_ratio = (size as u64).saturating_mul(budget.limits.max_ratio);
+            let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
+            let read = match squashfs::read(fs, &sb, by_ratio.min(room)) {
+                Ok(read) => read,
+                Err(squashfs::Failure::OverBudget) => {
+                    return Err(if by_ratio <= room {
+                        FirmwareError::Bomb(here.to_owned(), budget.limits.max_ratio)
+                    } else {
+                        FirmwareError::TooManyBytes(budget.limits.max_bytes)
+                    });
+                }
+                Err(squashfs::Failure::Unreadable(why)) => {
+                    u.layers.push(layer(size, false, None, Some(format!("{what}: {why}{}", cut.unwrap_or_default()))));
                     return Ok(Some(size));
                 }
-                _ => format!("{other}: identified, not opened yet"),
             };
-            u.layers.push(layer(0, false, None, Some(note)));
+            let root = here.to_owned();
+            if let Some(first) = read.special.first() {
+                u.warnings.push(format!(
+                    "{here}: {} device nodes, FIFOs or sockets not created ({first}{})",
+                    read.special.len(),
+                    if read.special.len() > 1 { ", …" } else { "" }
+                ));
+            }
+            for damaged in &read.damaged {
+                u.warnings.push(format!("{here}: {damaged}"));
+            }
+            let files = read.entries.len();
+            for e in read.entries {
+                add(u, budget, &root, &e.path, e.node)?;
+            }
+            u.layers.push(layer(
+                size,
+                true,
+                Some(root),
+                Some(format!("{what}, {files} entries{}", cut.unwrap_or_default())),
+            ));
+            Ok(Some(size))
+        }
+        other => {
+            // Identified, not opened yet: its size is not known without reading it.
+            u.layers.push(layer(0, false, None, Some(format!("{other}: identified, not opened yet"))));
             Ok(Some(1))
         }
     }

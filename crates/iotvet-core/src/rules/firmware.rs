@@ -50,6 +50,19 @@ fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
         };
         out.push(Finding::fail(ids::FIRMWARE_KNOWN_PASSWORD, at(case, &a.source)).evidence(why));
     }
+    // Accounts that can log in whose hash iotvet could not try: a passwd `x` with no shadow
+    // entry (a shadow made at first boot), an unknown scheme, yescrypt.
+    let untried: Vec<String> = f
+        .accounts
+        .iter()
+        .filter(|a| a.can_log_in() && matches!(a.hash.as_str(), "unknown" | "yescrypt"))
+        .map(|a| format!("{} ({})", a.name, a.hash))
+        .collect();
+    if out.is_empty() && !untried.is_empty() {
+        return vec![Finding::unknown(ids::FIRMWARE_KNOWN_PASSWORD, image_loc(case, f))
+            .evidence(format!("accounts that can log in whose password hash iotvet could not try: {}", untried.join(", ")))
+            .needs("the accounts' hashes: an /etc/shadow entry for each (a shadow file made at first boot is not in the image)")];
+    }
     if out.is_empty() {
         let tried: Vec<String> = f.accounts.iter().map(|a| format!("{} ({})", a.name, a.hash)).collect();
         out.push(
@@ -67,21 +80,31 @@ fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
             .evidence(format!("no filesystem opened in {}", f.image.file))
             .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
     }
+    let is_cleartext = |name: &str| matches!(name, "telnetd" | "ftpd" | "tftpd");
     let cleartext: Vec<Finding> = f
         .boot_services
         .iter()
-        .filter(|s| matches!(s.name.as_str(), "telnetd" | "ftpd" | "tftpd"))
+        .filter(|s| is_cleartext(&s.name) && !s.absent)
         .map(|s| {
+            let program = s.program.as_deref().map(|p| format!(" ({p} is in the image)")).unwrap_or_default();
             Finding::fail(ids::FIRMWARE_CLEARTEXT_DAEMON, at(case, &s.source))
-                .evidence(format!("{} started at boot: {}", s.name, s.line))
+                .evidence(format!("{} started at boot{program}: {}", s.name, s.line))
         })
         .collect();
     if !cleartext.is_empty() {
         return cleartext;
     }
-    let started: Vec<&str> = f.boot_services.iter().map(|s| s.name.as_str()).collect();
+    let started: Vec<&str> = f.boot_services.iter().filter(|s| !s.absent).map(|s| s.name.as_str()).collect();
+    // A line that would start a cleartext daemon whose program the image does not hold.
+    let would: Vec<String> = f
+        .boot_services
+        .iter()
+        .filter(|s| is_cleartext(&s.name) && s.absent)
+        .map(|s| format!("{} would start {} but the program is not in the image: {}", s.source, s.name, s.line))
+        .collect();
     vec![Finding::pass(ids::FIRMWARE_CLEARTEXT_DAEMON, image_loc(case, f)).evidence(format!(
-        "no telnetd, ftpd or tftpd in inittab, init scripts, inetd.conf or systemd units{}",
-        if started.is_empty() { String::new() } else { format!(" (started: {})", started.join(", ")) }
+        "no telnetd, ftpd or tftpd started in inittab, init scripts, inetd.conf or systemd units{}{}",
+        if started.is_empty() { String::new() } else { format!(" (started: {})", started.join(", ")) },
+        if would.is_empty() { String::new() } else { format!("; {}", would.join("; ")) }
     ))]
 }

@@ -1,0 +1,152 @@
+//! SquashFS 4.0 read from memory with backhand: little- and big-endian, gzip, xz, lz4, zstd,
+//! standard LZMA and the vendor LZMA variants (TP-Link's bare 5-byte headers and the like, which
+//! stock `unsquashfs` refuses; backhand finds their parameters by search). Other versions (2.x,
+//! 3.x: older big-endian gateways) are identified with their offset and size, not opened.
+//!
+//! backhand parses the whole directory tree before a file is read; every file's bytes are then
+//! read through a cap (the image's remaining byte budget), so a lying size in an inode cannot
+//! allocate past it. A panic inside the reader on a hostile image is caught and reported as the
+//! filesystem not opened, never as iotvet stopping.
+
+use std::io::Read as _;
+
+use crate::tree::Node;
+
+/// The superblock fields the walk needs before opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Superblock {
+    pub big_endian: bool,
+    pub major: u16,
+    pub minor: u16,
+    /// 1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd.
+    pub compression: u16,
+    /// The filesystem's length in bytes (bounded by the bytes there are).
+    pub bytes_used: u64,
+}
+
+/// Reads the superblock at the start of `b`; None when it is not one.
+pub fn superblock(b: &[u8]) -> Option<Superblock> {
+    let big_endian = match b.get(..4)? {
+        b"hsqs" => false,
+        b"sqsh" => true,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let x: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
+        Some(if big_endian { u16::from_be_bytes(x) } else { u16::from_le_bytes(x) })
+    };
+    let u64_at = |at: usize| -> Option<u64> {
+        let x: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+        Some(if big_endian { u64::from_be_bytes(x) } else { u64::from_le_bytes(x) })
+    };
+    let (major, minor) = (u16_at(28)?, u16_at(30)?);
+    if !(1..=4).contains(&major) {
+        return None;
+    }
+    // Versions before 4 keep the length elsewhere (a 32-bit field at offset 8 in 2.x/3.x).
+    let bytes_used = if major == 4 {
+        u64_at(40)?
+    } else {
+        let x: [u8; 4] = b.get(8..12)?.try_into().ok()?;
+        u64::from(if big_endian { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) })
+    };
+    Some(Superblock { big_endian, major, minor, compression: if major == 4 { u16_at(20)? } else { 1 }, bytes_used })
+}
+
+pub fn compression_name(id: u16) -> &'static str {
+    match id {
+        1 => "gzip",
+        2 => "lzma",
+        3 => "lzo",
+        4 => "xz",
+        5 => "lz4",
+        6 => "zstd",
+        _ => "unknown compression",
+    }
+}
+
+/// One entry of the filesystem, as the tree takes it.
+pub struct Entry {
+    pub path: String,
+    pub node: Node,
+}
+
+/// What was read: the entries, and the special files left out (devices, FIFOs, sockets).
+pub struct Contents {
+    pub entries: Vec<Entry>,
+    pub special: Vec<String>,
+    /// Files whose bytes could not all be read (a damaged block), with why.
+    pub damaged: Vec<String>,
+}
+
+/// Why the filesystem was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Not opened: the reason for the layer's note.
+    Unreadable(String),
+    /// The files' bytes passed the budget.
+    OverBudget,
+}
+
+/// Reads every entry of the SquashFS 4.0 filesystem `b` (exactly its `bytes_used`), taking at
+/// most `budget` bytes of file content.
+pub fn read(b: &[u8], sb: &Superblock, budget: u64) -> Result<Contents, Failure> {
+    if sb.major != 4 {
+        return Err(Failure::Unreadable(format!(
+            "SquashFS {}.{}: identified, not opened (iotvet reads version 4)",
+            sb.major, sb.minor
+        )));
+    }
+    if sb.compression == 3 {
+        return Err(Failure::Unreadable("SquashFS 4.0 with LZO: identified, not opened (no LZO decoder)".into()));
+    }
+    // Standard LZMA (id 2) is not in backhand's default compressor: its adaptive LZMA kind
+    // reads it, and the vendor variants too.
+    let target = match (sb.big_endian, sb.compression == 2) {
+        (false, false) => "le_v4_0",
+        (true, false) => "be_v4_0",
+        (false, true) => "le_v4_0_lzma",
+        (true, true) => "be_v4_0_lzma",
+    };
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_kind(b, target, budget)));
+    caught.unwrap_or_else(|_| Err(Failure::Unreadable("the SquashFS reader failed on this filesystem".into())))
+}
+
+fn read_kind(b: &[u8], target: &str, budget: u64) -> Result<Contents, Failure> {
+    let kind = backhand::kind::Kind::from_target(target).map_err(Failure::Unreadable)?;
+    let fs = backhand::FilesystemReader::from_reader_with_offset_and_kind(std::io::Cursor::new(b), 0, kind)
+        .map_err(|e| Failure::Unreadable(format!("SquashFS 4.0 does not open: {e}")))?;
+    let mut out = Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() };
+    let mut left = budget;
+    for node in fs.files() {
+        let path = node.fullpath.to_string_lossy().into_owned();
+        let mode = u32::from(node.header.permissions);
+        let made = match &node.inner {
+            backhand::InnerNode::File(file) => {
+                let mut data = Vec::new();
+                let mut reader = fs.file(file).reader().take(left.saturating_add(1));
+                if let Err(e) = reader.read_to_end(&mut data) {
+                    out.damaged.push(format!("{path}: {e}"));
+                }
+                if data.len() as u64 > left {
+                    return Err(Failure::OverBudget);
+                }
+                left -= data.len() as u64;
+                Node::File { data, mode }
+            }
+            backhand::InnerNode::Symlink(link) => Node::Symlink(link.link.to_string_lossy().into_owned()),
+            backhand::InnerNode::Dir(_) => {
+                if path == "/" {
+                    continue;
+                }
+                Node::Dir
+            }
+            _ => {
+                out.special.push(path);
+                continue;
+            }
+        };
+        out.entries.push(Entry { path, node: made });
+    }
+    Ok(out)
+}

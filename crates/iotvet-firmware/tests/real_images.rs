@@ -1,0 +1,83 @@
+//! The real vendor images and binwalk's vectors in ../shared/corpora/firmware give the facts
+//! written in its NOTES.md and README (checked there with binwalk, unsquashfs and openssl).
+
+use std::path::PathBuf;
+
+use iotvet_core::firmware::FirmwareSection;
+use iotvet_firmware::{analyze, Limits};
+
+fn corpus(name: &str) -> Option<Vec<u8>> {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../../shared/corpora/firmware", name].iter().collect();
+    match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            assert!(std::env::var_os("CI").is_none(), "{} is absent in CI", path.display());
+            eprintln!("SKIPPED: {} is absent", path.display());
+            None
+        }
+    }
+}
+
+fn analysed(name: &str) -> Option<FirmwareSection> {
+    let bytes = corpus(name)?;
+    Some(analyze(&bytes, name, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}")))
+}
+
+fn version(f: &FirmwareSection, name: &str) -> Option<String> {
+    f.components.iter().find(|c| c.name == name).map(|c| c.version.clone())
+}
+
+#[test]
+fn tp_link_mr3020_vendor_lzma_squashfs_gives_its_accounts_and_no_telnetd() {
+    let Some(f) = analysed("images/tp-link_tl-mr3020_v1_3.17.2_build150921_up_boot.bin") else { return };
+    // TP-Link's non-standard LZMA (bare 5-byte headers), which stock unsquashfs refuses.
+    let fs = f.image.layers.iter().find(|l| l.format == "squashfs").expect("the root SquashFS");
+    assert_eq!((fs.offset, fs.size, fs.opened), (0x120200, 2_597_236, true), "{fs:?}");
+    assert_eq!(f.files, 444, "444 regular files");
+    let account = |n: &str| f.accounts.iter().find(|a| a.name == n).unwrap_or_else(|| panic!("{n}: {:?}", f.accounts));
+    assert_eq!(f.accounts.len(), 13);
+    for uid0 in ["root", "Admin"] {
+        let a = account(uid0);
+        assert_eq!(
+            (a.uid, a.hash.as_str(), a.found_in.as_deref()),
+            (0, "md5-crypt", Some("the default-credential list"))
+        );
+        assert!(a.password.is_some(), "5up, masked");
+    }
+    for empty in ["bin", "daemon", "adm", "nobody", "ap71"] {
+        assert_eq!(account(empty).hash, "empty");
+    }
+    assert_eq!(version(&f, "busybox").as_deref(), Some("1.01"));
+    // rcS starts /usr/sbin/telnetd only if it is there, and it is not.
+    let telnetd: Vec<_> = f.boot_services.iter().filter(|s| s.name == "telnetd").collect();
+    assert_eq!(telnetd.len(), 1, "{:?}", f.boot_services);
+    assert!(telnetd[0].absent && telnetd[0].source.ends_with("etc/rc.d/rcS"), "{telnetd:?}");
+}
+
+#[test]
+fn belkin_f9k1015_standard_lzma_squashfs_has_no_shadow_and_no_telnetd() {
+    let Some(f) = analysed("images/belkin_f9k1015_v1_1.00.08_rootfs.squashfs") else { return };
+    assert!(f.image.layers.iter().any(|l| l.format == "squashfs" && l.opened && l.offset == 0));
+    assert_eq!(version(&f, "busybox").as_deref(), Some("1.11.1"));
+    assert!(f.accounts.iter().all(|a| !a.source.ends_with("shadow")), "no /etc/shadow");
+    assert!(f.boot_services.iter().all(|s| s.name != "telnetd"), "{:?}", f.boot_services);
+}
+
+#[test]
+fn rraycom_camera_xz_squashfs_has_an_empty_root_password_and_starts_telnetd() {
+    let Some(f) = analysed("images/rraycom_c-s-acs229-us_rootfs_mtd.squashfs") else { return };
+    let root = f.accounts.iter().find(|a| a.name == "root").expect("root");
+    assert_eq!((root.hash.as_str(), root.source.ends_with("etc/shadow")), ("empty", true));
+    let telnetd = f.boot_services.iter().find(|s| s.name == "telnetd").expect("S80network runs telnetd&");
+    assert!(telnetd.source.ends_with("S80network") && !telnetd.absent, "{telnetd:?}");
+    assert_eq!(version(&f, "busybox").as_deref(), Some("1.22.1"));
+}
+
+#[test]
+fn binwalk_squashfs_vectors_are_found_at_offset_zero() {
+    for (name, opened) in [("binwalk_test_inputs/squashfs.bin", true), ("binwalk_test_inputs/squashfs_v2.bin", false)] {
+        let Some(f) = analysed(name) else { return };
+        let first = f.image.layers.first().unwrap_or_else(|| panic!("{name}: no layer"));
+        assert_eq!((first.format.as_str(), first.offset, first.opened), ("squashfs", 0, opened), "{name}: {first:?}");
+    }
+}
