@@ -1,7 +1,8 @@
 //! The components an image ships and their versions, for the SBOM and for known
 //! vulnerabilities: from the version strings programs carry (each pattern below names the
-//! component, its CPE vendor and product, and what follows the marker), and from package
-//! databases (opkg and dpkg status files). Each component says where and how it was found and
+//! component, its CPE vendor and product, and what follows the marker), from the C library's
+//! file names (`ld-uClibc-0.9.33.2.so`, `libc-2.31.so`), and from package databases (opkg and
+//! dpkg status files). Each component says where and how it was found and
 //! how sure that is: a package database entry or a version string in the program's own file is
 //! `high`, the same string met in another file is `medium`.
 
@@ -10,9 +11,18 @@ use iotvet_core::firmware::Component;
 use crate::tree::{Node, Tree};
 
 /// (marker, name, CPE vendor, CPE product)
-const MARKERS: [(&[u8], &str, &str, &str); 9] = [
+const MARKERS: [(&[u8], &str, &str, &str); 18] = [
     (b"BusyBox v", "busybox", "busybox", "busybox"),
     (b"OpenSSL ", "openssl", "openssl", "openssl"),
+    (b"LibreSSL ", "libressl", "openbsd", "libressl"),
+    (b"mbed TLS ", "mbedtls", "arm", "mbed_tls"),
+    (b"hostapd v", "hostapd", "w1.fi", "hostapd"),
+    (b"wpa_supplicant v", "wpa_supplicant", "w1.fi", "wpa_supplicant"),
+    (b"mosquitto version ", "mosquitto", "eclipse", "mosquitto"),
+    (b"miniupnpd/", "miniupnpd", "miniupnp_project", "miniupnpd"),
+    (b"nginx/", "nginx", "f5", "nginx"),
+    (b"iptables v", "iptables", "netfilter", "iptables"),
+    (b"pppd version ", "ppp", "point-to-point_protocol_project", "point-to-point_protocol"),
     (b"SSH-2.0-dropbear_", "dropbear", "dropbear_ssh_project", "dropbear_ssh"),
     (b"Dropbear SSH multi-purpose v", "dropbear", "dropbear_ssh_project", "dropbear_ssh"),
     (b"OpenSSH_", "openssh", "openbsd", "openssh"),
@@ -21,6 +31,24 @@ const MARKERS: [(&[u8], &str, &str, &str); 9] = [
     (b"dnsmasq-", "dnsmasq", "thekelleys", "dnsmasq"),
     (b"libcurl/", "curl", "haxx", "curl"),
 ];
+
+/// C libraries named by their files: (file name prefix, name, CPE vendor, CPE product); the
+/// version is what comes between the prefix and `.so`.
+const LIBRARY_FILES: [(&str, &str, &str, &str); 3] = [
+    ("ld-uClibc-", "uclibc", "uclibc", "uclibc"),
+    ("libuClibc-", "uclibc", "uclibc", "uclibc"),
+    ("libc-", "glibc", "gnu", "glibc"),
+];
+
+/// A component named by its file's name, e.g. `lib/ld-uClibc-0.9.33.2.so`.
+fn from_file_name(path: &str) -> Option<Component> {
+    let file = path.rsplit('/').next()?;
+    LIBRARY_FILES.iter().find_map(|(prefix, name, vendor, product)| {
+        let version = file.strip_prefix(prefix)?.strip_suffix(".so")?;
+        let ok = version.contains('.') && version.chars().all(|c| c.is_ascii_digit() || c == '.');
+        ok.then(|| component(name, version, vendor, product, format!("the file name {path}"), "high"))
+    })
+}
 
 /// The program files whose own name makes a version string in them `high` confidence.
 fn own_file(name: &str, path: &str) -> bool {
@@ -58,7 +86,12 @@ pub fn components(tree: &Tree, root: &str) -> Vec<Component> {
         Some(_) => {}
         None => out.push(c),
     };
+    let finders: Vec<(memchr::memmem::Finder<'_>, &str, &str, &str)> =
+        MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(m), *n, *v, *p)).collect();
     for (path, node) in tree.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+        if let Some(c) = from_file_name(path) {
+            add(c);
+        }
         let Node::File { data, .. } = node else { continue };
         let inside = path.strip_prefix(&prefix).unwrap_or(path);
         if inside == "usr/lib/opkg/status" || inside == "var/lib/dpkg/status" || inside == "var/lib/opkg/status" {
@@ -70,9 +103,10 @@ pub fn components(tree: &Tree, root: &str) -> Vec<Component> {
         if data.len() > 32 << 20 {
             continue;
         }
-        for (marker, name, vendor, product) in MARKERS {
+        for (finder, name, vendor, product) in &finders {
+            let marker = finder.needle();
             let mut from = 0;
-            while let Some(p) = data.get(from..).and_then(|d| d.windows(marker.len()).position(|w| w == marker)) {
+            while let Some(p) = data.get(from..).and_then(|d| finder.find(d)) {
                 let at = from + p + marker.len();
                 if let Some(v) = version_at(data.get(at..).unwrap_or_default()) {
                     let confidence = if own_file(name, inside) { "high" } else { "medium" };

@@ -15,6 +15,7 @@ use sha2::Digest;
 pub mod build;
 pub mod components;
 pub mod evidence;
+pub mod extract;
 pub mod formats;
 pub mod squashfs;
 pub mod tree;
@@ -87,9 +88,14 @@ pub fn analyze(
     file: &str,
     limits: &Limits,
 ) -> Result<iotvet_core::firmware::FirmwareSection, FirmwareError> {
-    use iotvet_core::firmware::{FirmwareSection, ImageInfo, LayerSeen};
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let u = unpack(image, limits)?;
+    Ok(section_of(&u, file, started_at))
+}
+
+/// The case file's firmware section of an image already taken apart.
+pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::firmware::FirmwareSection {
+    use iotvet_core::firmware::{FirmwareSection, ImageInfo, LayerSeen};
     let tries = evidence::candidates();
     let (mut accounts, mut boot_services, mut components) = (Vec::new(), Vec::new(), Vec::new());
     for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
@@ -97,7 +103,7 @@ pub fn analyze(
         boot_services.extend(evidence::boot_services(&u.tree, root));
         components.extend(components::components(&u.tree, root));
     }
-    Ok(FirmwareSection {
+    FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),
             tool_version: iotvet_core::TOOL_VERSION.into(),
@@ -126,7 +132,7 @@ pub fn analyze(
         accounts,
         boot_services,
         components,
-    })
+    }
 }
 
 /// Takes an image apart in memory.

@@ -48,6 +48,8 @@ fn tp_link_mr3020_vendor_lzma_squashfs_gives_its_accounts_and_no_telnetd() {
         assert_eq!(account(empty).hash, "empty");
     }
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.01"));
+    assert_eq!(version(&f, "uclibc").as_deref(), Some("0.9.30"), "from lib/ld-uClibc-0.9.30.so");
+    assert_eq!(version(&f, "hostapd").as_deref(), Some("0.5.9"));
     // rcS starts /usr/sbin/telnetd only if it is there, and it is not.
     let telnetd: Vec<_> = f.boot_services.iter().filter(|s| s.name == "telnetd").collect();
     assert_eq!(telnetd.len(), 1, "{:?}", f.boot_services);
@@ -71,6 +73,7 @@ fn rraycom_camera_xz_squashfs_has_an_empty_root_password_and_starts_telnetd() {
     let telnetd = f.boot_services.iter().find(|s| s.name == "telnetd").expect("S80network runs telnetd&");
     assert!(telnetd.source.ends_with("S80network") && !telnetd.absent, "{telnetd:?}");
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.22.1"));
+    assert_eq!(version(&f, "uclibc").as_deref(), Some("0.9.33.2"));
 }
 
 #[test]

@@ -155,3 +155,31 @@ fn a_cut_or_lying_squashfs_is_refused_with_a_reason() {
     let bytes = std::fs::read(&image).unwrap();
     assert!(matches!(unpack(&bytes, &strict), Err(FirmwareError::Bomb(..))), "{:?}", unpack(&bytes, &strict).err());
 }
+
+#[test]
+fn files_written_out_stay_in_the_folder_and_links_are_listed_not_made() {
+    use iotvet_firmware::build::cpio;
+    // A link out of the image, then a file "written through" it, and a set-uid program.
+    let archive = cpio(&[
+        ("etc", 0o040755, b""),
+        ("etc/evil", 0o120777, b"/tmp"),
+        ("etc/evil/pwned", 0o100644, b"through the link"),
+        ("bin/su", 0o104755, b"setuid"),
+    ]);
+    let u = unpack(&archive, &Limits::default()).unwrap();
+    let dir = temp("extract");
+    let out = dir.0.join("out");
+    let w = iotvet_firmware::extract::extract(&u.tree, &out).unwrap();
+    assert_eq!(w.links, 1);
+    let links = std::fs::read_to_string(out.join("links.tsv")).unwrap();
+    assert!(links.contains("cpio@0x0/etc/evil\t/tmp"), "{links}");
+    // No link on disk: "etc/evil" is a folder holding the file, inside the output folder.
+    let through = out.join("cpio@0x0/etc/evil/pwned");
+    assert!(std::fs::symlink_metadata(out.join("cpio@0x0/etc/evil")).unwrap().is_dir());
+    assert_eq!(std::fs::read(&through).unwrap(), b"through the link");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(out.join("cpio@0x0/bin/su")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o7777, 0o755, "no set-uid bit on disk");
+    // A folder that is not empty is refused: nothing is overwritten.
+    assert!(iotvet_firmware::extract::extract(&u.tree, &out).is_err());
+}

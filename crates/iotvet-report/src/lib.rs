@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use iotvet_core::{case::Target, Assessment, CaseFile, Finding, Guideline, Overall, Verdict};
 use serde::{Deserialize, Serialize};
 
+pub mod cyclonedx;
 pub mod diff;
 pub mod exit;
 mod html;

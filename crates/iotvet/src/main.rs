@@ -359,6 +359,10 @@ pub struct AssessArgs {
     logins: CredentialArgs,
     #[command(flatten)]
     capture: CaptureArgs,
+    /// The device's firmware image: its accounts, the services it starts at boot and its
+    /// components are judged with the probing (the image's evidence is verified).
+    #[arg(long, value_name = "IMAGE")]
+    firmware: Option<PathBuf>,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -505,6 +509,13 @@ pub struct FirmwareArgs {
     /// Show the passwords found for password hashes (masked by default).
     #[arg(long)]
     show_secrets: bool,
+    /// Write the image's software bill of materials (CycloneDX 1.6 JSON) to FILE.
+    #[arg(long, value_name = "FILE")]
+    sbom: Option<PathBuf>,
+    /// Write the image's files into DIR (new or empty): links are listed in DIR/links.tsv, not
+    /// created; no set-uid bits, devices or hard links.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,

@@ -739,6 +739,8 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
         ("etc/passwd", 0o100644, b"root:x:0:0:root:/root:/bin/sh\n"),
         ("etc/shadow", 0o100644, b"root:$1$Vx9q$2u7qU2TvJP9nzAjwQiF/m.:19000:0:99999:7:::\n"),
         ("etc/inittab", 0o100644, b"::respawn:/usr/sbin/telnetd -F\n"),
+        ("bin/busybox", 0o100755, b"BusyBox v1.36.1 (2024-01-01) multi-call binary"),
+        ("usr/sbin/telnetd", 0o120777, b"/bin/busybox"),
     ]);
     let dir = TempDir::new("firmware");
     let image = dir.join("camera.img");
@@ -751,6 +753,23 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     assert_eq!(doc["accounts"][0]["password"], "x****1");
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
     assert_eq!(failing_checks(&doc), ["enc.firmware-cleartext-daemon", "pwd.firmware-known-password"]);
+    // The SBOM (CycloneDX; validated against the official schema in iotvet-report's tests) and
+    // the files written out, links listed.
+    let (sbom, out) = (dir.join("camera.cdx.json"), dir.join("files"));
+    let o = iotvet(&[
+        "firmware",
+        image.to_str().unwrap(),
+        "--sbom",
+        sbom.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let bom: serde_json::Value = serde_json::from_slice(&std::fs::read(&sbom).unwrap()).unwrap();
+    assert_eq!((bom["bomFormat"].as_str(), bom["specVersion"].as_str()), (Some("CycloneDX"), Some("1.6")));
+    assert_eq!(bom["components"][0]["purl"], "pkg:generic/busybox@1.36.1");
+    assert!(out.join("uimage@0x0/gzip@0x0/cpio@0x0/etc/inittab").is_file());
+    assert!(std::fs::read_to_string(out.join("links.tsv")).unwrap().contains("usr/sbin/telnetd\t/bin/busybox"));
     let o = iotvet(&["firmware", image.to_str().unwrap(), "--show-secrets", "-f", "json"]);
     assert!(stdout(&o).contains("\"password\": \"xc3511\""), "{}", stdout(&o));
     let o = iotvet(&["firmware", image.to_str().unwrap()]);

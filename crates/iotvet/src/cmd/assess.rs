@@ -18,6 +18,9 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     if let Some(pcap) = &args.capture.pcap {
         std::fs::File::open(pcap).with_context(|| format!("cannot open the capture {}", pcap.display()))?;
     }
+    if let Some(image) = &args.firmware {
+        std::fs::metadata(image).with_context(|| format!("cannot read the firmware image {}", image.display()))?;
+    }
     if let Some(dir) = &args.out {
         prepare_dir(dir)?;
     }
@@ -42,6 +45,12 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     {
         progress(&format!("iotvet: read {} packets of {}", traffic.capture.packets, traffic.capture.file));
         report.case.traffic = Some(traffic);
+        report.rejudge(iotvet_net::now_rfc3339());
+    }
+    if let Some(image) = &args.firmware {
+        let section = crate::cmd::firmware::for_assess(image)?;
+        progress(&format!("iotvet: took {} apart: {} files", section.image.file, section.files));
+        report.case.firmware = Some(section);
         report.rejudge(iotvet_net::now_rfc3339());
     }
     drop(ticker);

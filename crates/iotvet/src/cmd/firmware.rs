@@ -7,6 +7,8 @@ use iotvet_core::firmware::FirmwareSection;
 use iotvet_core::CaseFile;
 use serde::Serialize;
 
+use std::path::Path;
+
 use crate::FirmwareArgs;
 
 /// An image larger than this is refused before it is read (firmware images are megabytes).
@@ -24,24 +26,64 @@ struct Output<'a> {
     findings: &'a [iotvet_core::Finding],
 }
 
+/// Reads and takes apart an image (passwords found masked unless `show_secrets`); the tree
+/// too, for `--out`.
+fn take_apart(image: &Path, show_secrets: bool) -> Result<(FirmwareSection, iotvet_firmware::Unpacked)> {
+    let size = std::fs::metadata(image).with_context(|| format!("cannot read {}", image.display()))?.len();
+    if size > MAX_IMAGE {
+        bail!("{} is {size} bytes: larger than the 1 GiB a firmware image is read up to", image.display());
+    }
+    let bytes = std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
+    let name = image.display().to_string();
+    let started_at = iotvet_net::now_rfc3339();
+    let unpacked = iotvet_firmware::unpack(&bytes, &iotvet_firmware::Limits::default())
+        .with_context(|| format!("taking {name} apart"))?;
+    let mut section = iotvet_firmware::section_of(&unpacked, &name, started_at);
+    if !show_secrets {
+        for a in &mut section.accounts {
+            a.password = a.password.as_deref().map(iotvet_core::logins::mask);
+        }
+    }
+    Ok((section, unpacked))
+}
+
+/// The firmware section `assess --firmware IMAGE` adds to the case.
+pub fn for_assess(image: &Path) -> Result<FirmwareSection> {
+    Ok(take_apart(image, false)?.0)
+}
+
 pub fn run(args: FirmwareArgs) -> Result<u8> {
     let json = match args.format.as_str() {
         "json" => true,
         "terminal" => false,
         other => bail!("unknown format '{other}' for firmware (use terminal or json)"),
     };
-    let size = std::fs::metadata(&args.image).with_context(|| format!("cannot read {}", args.image.display()))?.len();
-    if size > MAX_IMAGE {
-        bail!("{} is {size} bytes: larger than the 1 GiB a firmware image is read up to", args.image.display());
-    }
-    let bytes = std::fs::read(&args.image).with_context(|| format!("cannot read {}", args.image.display()))?;
+    let (section, unpacked) = take_apart(&args.image, args.show_secrets)?;
     let name = args.image.display().to_string();
-    let mut section = iotvet_firmware::analyze(&bytes, &name, &iotvet_firmware::Limits::default())
-        .with_context(|| format!("taking {name} apart"))?;
-    if !args.show_secrets {
-        for a in &mut section.accounts {
-            a.password = a.password.as_deref().map(iotvet_core::logins::mask);
-        }
+    if let Some(dir) = &args.out {
+        let w = iotvet_firmware::extract::extract(&unpacked.tree, dir)
+            .with_context(|| format!("writing the image's files into {}", dir.display()))?;
+        crate::output::progress(&format!(
+            "iotvet: wrote {} files ({} bytes) and {} folders into {}; {} links listed in links.tsv{}",
+            w.files,
+            w.bytes,
+            w.dirs,
+            dir.display(),
+            w.links,
+            if w.skipped.is_empty() { String::new() } else { format!("; {} entries not written", w.skipped.len()) }
+        ));
+    }
+    drop(unpacked);
+    if let Some(file) = &args.sbom {
+        let bom = iotvet_report::cyclonedx::bom(&section);
+        std::fs::write(file, serde_json::to_string_pretty(&bom)? + "\n")
+            .with_context(|| format!("writing the SBOM to {}", file.display()))?;
+        crate::output::progress(&format!(
+            "iotvet: SBOM (CycloneDX {}) of {} components written to {}",
+            iotvet_report::cyclonedx::SPEC_VERSION,
+            bom["components"].as_array().map_or(0, Vec::len),
+            file.display()
+        ));
     }
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
     case.firmware = Some(section);
