@@ -162,7 +162,9 @@ pub mod ids {
     pub const UPNP_PLAIN_HTTP: &str = "enc.upnp-plain-http";
     pub const FIRMWARE_KNOWN_PASSWORD: &str = "pwd.firmware-known-password";
     pub const FIRMWARE_CLEARTEXT_DAEMON: &str = "enc.firmware-cleartext-daemon";
-    pub const ALL: [&str; 36] = [
+    pub const FIRMWARE_UPDATE_CHANNEL: &str = "upd.firmware-update-channel";
+    pub const FIRMWARE_UPDATE_SIGNATURE: &str = "upd.firmware-update-signature";
+    pub const ALL: [&str; 38] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -199,6 +201,8 @@ pub mod ids {
         TRAFFIC_PERSONAL_DATA,
         FIRMWARE_KNOWN_PASSWORD,
         FIRMWARE_CLEARTEXT_DAEMON,
+        FIRMWARE_UPDATE_CHANNEL,
+        FIRMWARE_UPDATE_SIGNATURE,
     ];
 }
 

@@ -19,6 +19,30 @@ pub struct FirmwareSection {
     /// Components and their versions (for the SBOM and known vulnerabilities).
     #[serde(default)]
     pub components: Vec<Component>,
+    /// How the image updates itself: agents, update URLs, verification keys, switches.
+    #[serde(default)]
+    pub update: Vec<UpdateSeen>,
+}
+
+/// One piece of evidence of the image's update mechanism.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateSeen {
+    /// `agent` (an update program), `url` (an update address), `key` (a signature-verification
+    /// key), `setting` (an automatic-update switch set on).
+    pub kind: String,
+    /// The agent's name, the URL, the key's kind or the setting's line.
+    pub detail: String,
+    /// Where in the image.
+    pub source: String,
+    /// For a URL: plain `http://`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plaintext: bool,
+}
+
+impl UpdateSeen {
+    pub fn new(kind: &str, detail: &str, source: &str) -> Self {
+        Self { kind: kind.to_owned(), detail: detail.to_owned(), source: source.to_owned(), plaintext: false }
+    }
 }
 
 /// A component the image ships.

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod formats;
 pub mod squashfs;
 pub mod tree;
+pub mod update;
 
 pub use tree::{Node, Tree};
 
@@ -97,11 +98,13 @@ pub fn analyze(
 pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::firmware::FirmwareSection {
     use iotvet_core::firmware::{FirmwareSection, ImageInfo, LayerSeen};
     let tries = evidence::candidates();
-    let (mut accounts, mut boot_services, mut components) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut accounts, mut boot_services, mut components, mut updates) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
         accounts.extend(evidence::accounts(&u.tree, root, &tries));
         boot_services.extend(evidence::boot_services(&u.tree, root));
         components.extend(components::components(&u.tree, root));
+        updates.extend(update::update(&u.tree, root));
     }
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
@@ -132,6 +135,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         accounts,
         boot_services,
         components,
+        update: updates,
     }
 }
 

@@ -63,6 +63,10 @@ fn belkin_f9k1015_standard_lzma_squashfs_has_no_shadow_and_no_telnetd() {
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.11.1"));
     assert!(f.accounts.iter().all(|a| !a.source.ends_with("shadow")), "no /etc/shadow");
     assert!(f.boot_services.iter().all(|s| s.name != "telnetd"), "{:?}", f.boot_services);
+    // Its web UI checks for new firmware over plain HTTP (and nothing else is taken for it).
+    let urls: Vec<(&str, bool)> =
+        f.update.iter().filter(|u| u.kind == "url").map(|u| (u.detail.as_str(), u.plaintext)).collect();
+    assert_eq!(urls, [("http://networking.belkin.com/update/files/F9K1015/v1/WW/version.html", true)]);
 }
 
 #[test]

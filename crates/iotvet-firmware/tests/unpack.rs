@@ -202,3 +202,31 @@ fn accounts_and_boot_services_are_read_from_the_filesystem() {
         ]
     );
 }
+
+#[test]
+fn the_update_mechanism_is_read_from_agents_urls_keys_and_switches() {
+    let rootfs = cpio(&[
+        ("usr/bin/ota_upgrade.sh", 0o100755, b"#!/bin/sh\nwget -q http://fw.example-cam.com/firmware/latest.bin -O /tmp/fw\n# http://old.example.com/firmware/ is a comment\n"),
+        ("etc/opkg/distfeeds.conf", FILE, b"src/gz core https://downloads.openwrt.org/releases/22.03.5/targets/ath79/generic/packages\n"),
+        ("bin/opkg", 0o100755, b"\x7fELF opkg"),
+        ("etc/opkg/keys/b5043e70f9a75cde", FILE, b"untrusted comment: public key b5043e70f9a75cde\nRWS1BD5w+adc3j2Hqg9+b66CvLR7NlHbsj7wjNVj0XGt/othDgIAOJS+\n"),
+        ("etc/config/system", FILE, b"option auto_update '1'\nAUTO_UPDATE=\"yes\"\n"),
+        ("www/index.html", FILE, b"<a href=\"http://example.com/help\">help</a>"),
+    ]);
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let got: Vec<(&str, &str, bool)> =
+        f.update.iter().map(|u| (u.kind.as_str(), u.detail.as_str(), u.plaintext)).collect();
+    assert_eq!(
+        got,
+        [
+            ("agent", "opkg", false),
+            ("setting", "AUTO_UPDATE=\"yes\"", false),
+            ("url", "https://downloads.openwrt.org/releases/22.03.5/targets/ath79/generic/packages", false),
+            ("key", "OpenWrt usign key", false),
+            ("agent", "vendor update program ota_upgrade.sh", false),
+            ("url", "http://fw.example-cam.com/firmware/latest.bin", true),
+        ],
+        "{:#?}",
+        f.update
+    );
+}

@@ -741,6 +741,7 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
         ("etc/inittab", 0o100644, b"::respawn:/usr/sbin/telnetd -F\n"),
         ("bin/busybox", 0o100755, b"BusyBox v1.36.1 (2024-01-01) multi-call binary"),
         ("usr/sbin/telnetd", 0o120777, b"/bin/busybox"),
+        ("usr/bin/fw_update", 0o100755, b"#!/bin/sh\ncurl -o /tmp/fw http://update.example-cam.com/firmware/cam.bin\n"),
     ]);
     let dir = TempDir::new("firmware");
     let image = dir.join("camera.img");
@@ -752,7 +753,11 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     assert!(e.is_empty(), "{e:#?}");
     assert_eq!(doc["accounts"][0]["password"], "x****1");
     assert_eq!(doc["image"]["layers"].as_array().unwrap().len(), 3);
-    assert_eq!(failing_checks(&doc), ["enc.firmware-cleartext-daemon", "pwd.firmware-known-password"]);
+    assert_eq!(
+        failing_checks(&doc),
+        ["enc.firmware-cleartext-daemon", "upd.firmware-update-channel", "pwd.firmware-known-password"]
+    );
+    assert_eq!(doc["update"][1]["plaintext"], true, "{}", doc["update"]);
     // The SBOM (CycloneDX; validated against the official schema in iotvet-report's tests) and
     // the files written out, links listed.
     let (sbom, out) = (dir.join("camera.cdx.json"), dir.join("files"));

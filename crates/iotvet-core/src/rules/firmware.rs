@@ -1,5 +1,6 @@
 //! The rules on a firmware image of the product (the case's `firmware` section): MS-3 accounts
-//! whose password is known or empty; MS-1 cleartext daemons started at boot. Without an image
+//! whose password is known or empty; MS-1 cleartext daemons started at boot; MS-2 the update
+//! mechanism, its channel and its verification key. Without an image
 //! these rules say nothing; an image in which no filesystem was opened leaves them unknown.
 
 use crate::{
@@ -10,7 +11,12 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 2] = [ids::FIRMWARE_KNOWN_PASSWORD, ids::FIRMWARE_CLEARTEXT_DAEMON];
+pub const CHECKS: [&str; 4] = [
+    ids::FIRMWARE_KNOWN_PASSWORD,
+    ids::FIRMWARE_CLEARTEXT_DAEMON,
+    ids::FIRMWARE_UPDATE_CHANNEL,
+    ids::FIRMWARE_UPDATE_SIGNATURE,
+];
 
 fn at(case: &CaseFile, path: &str) -> Location {
     Location {
@@ -26,7 +32,7 @@ fn image_loc(case: &CaseFile, f: &FirmwareSection) -> Location {
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(f) = &case.firmware else { return vec![] };
-    vec![known_password(case, f), cleartext_daemons(case, f)].into_iter().flatten().collect()
+    vec![known_password(case, f), cleartext_daemons(case, f), update(case, f)].into_iter().flatten().collect()
 }
 
 fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
@@ -107,4 +113,56 @@ fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
         if started.is_empty() { String::new() } else { format!(" (started: {})", started.join(", ")) },
         if would.is_empty() { String::new() } else { format!("; {}", would.join("; ")) }
     ))]
+}
+
+/// What was looked for, said when nothing was found.
+const LOOKED_FOR: &str = "update agents (SWUpdate, RAUC, Mender, fwupd, opkg, sysupgrade, vendor ota/upgrade programs), update and feed URLs, automatic-update switches";
+
+fn update(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    let opened = f.image.layers.iter().any(|l| l.opened) && f.files > 0;
+    if !opened {
+        let why = format!("no filesystem opened in {}", f.image.file);
+        let needs = "an image whose root filesystem iotvet can open (see the image's layers)";
+        return vec![
+            Finding::unknown(ids::FIRMWARE_UPDATE_CHANNEL, image_loc(case, f)).evidence(why.clone()).needs(needs),
+            Finding::unknown(ids::FIRMWARE_UPDATE_SIGNATURE, image_loc(case, f)).evidence(why).needs(needs),
+        ];
+    }
+    let of = |kind: &'static str| f.update.iter().filter(move |u| u.kind == kind);
+    let plain: Vec<_> = of("url").filter(|u| u.plaintext).collect();
+    let mut out = Vec::new();
+    if !plain.is_empty() {
+        for u in plain.iter().take(8) {
+            out.push(
+                Finding::fail(ids::FIRMWARE_UPDATE_CHANNEL, at(case, &u.source))
+                    .evidence(format!("update URL over plain HTTP: {}", u.detail)),
+            );
+        }
+    } else if let Some(u) = of("agent").next().or_else(|| of("url").next()) {
+        let mut finding = Finding::pass(ids::FIRMWARE_UPDATE_CHANNEL, at(case, &u.source));
+        for u in f.update.iter().filter(|u| u.kind != "key").take(8) {
+            finding = finding.evidence(format!("{}: {} ({})", u.kind, u.detail, u.source));
+        }
+        out.push(finding);
+    } else {
+        out.push(
+            Finding::unknown(ids::FIRMWARE_UPDATE_CHANNEL, image_loc(case, f))
+                .evidence(format!("no update mechanism found; looked for {LOOKED_FOR}"))
+                .needs("the vendor's statement of how the device updates, or a capture of an update check (iotvet traffic)"),
+        );
+    }
+    let keys: Vec<_> = of("key").collect();
+    out.push(match keys.first() {
+        Some(k) => {
+            let mut finding = Finding::pass(ids::FIRMWARE_UPDATE_SIGNATURE, at(case, &k.source));
+            for k in keys.iter().take(8) {
+                finding = finding.evidence(format!("{}: {}", k.detail, k.source));
+            }
+            finding
+        }
+        None => Finding::unknown(ids::FIRMWARE_UPDATE_SIGNATURE, image_loc(case, f))
+            .evidence("no update signature-verification key found (OpenWrt usign keys, a RAUC keyring, SWUpdate or Mender public keys)")
+            .needs("the vendor's statement of how update images are verified; a key built into a program is not seen"),
+    });
+    out
 }
