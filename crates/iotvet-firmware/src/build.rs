@@ -1,5 +1,6 @@
-//! Writers for the formats iotvet reads, to build images byte by byte: the tests' images and,
-//! later, the lab camera's. cpio (newc), gzip and a legacy uImage with both CRCs.
+//! Writers for the formats iotvet reads, to build images: the tests' images and the lab
+//! camera's. cpio (newc), gzip and a legacy uImage with both CRCs by hand (a few lines each);
+//! SquashFS with backhand's writer and ZIP with the zip crate's.
 
 use std::io::Write;
 
@@ -49,4 +50,88 @@ pub fn uimage(data: &[u8], name: &str) -> Vec<u8> {
     h[4..8].copy_from_slice(&crc.to_be_bytes());
     h.extend_from_slice(data);
     h
+}
+
+/// One entry of an image being built: a file (mode, bytes), a link, or a folder.
+pub enum Entry<'a> {
+    File(&'a str, u16, Vec<u8>),
+    Link(&'a str, &'a str),
+    Dir(&'a str),
+}
+
+/// A SquashFS 4.0 (gzip) of the entries, every owner root, with a fixed time (the same entries
+/// give the same bytes).
+pub fn squashfs(entries: Vec<Entry<'_>>) -> Result<Vec<u8>, String> {
+    use backhand::{compression::Compressor, FilesystemCompressor, FilesystemWriter, NodeHeader};
+    let mut fs = FilesystemWriter::default();
+    fs.set_time(1_700_000_000);
+    fs.set_compressor(FilesystemCompressor::new(Compressor::Gzip, None).map_err(|e| e.to_string())?);
+    for entry in entries {
+        match entry {
+            Entry::Dir(path) => fs.push_dir_all(path, NodeHeader::new(0o755, 0, 0, 1_700_000_000)),
+            Entry::File(path, mode, data) => {
+                if let Some((parent, _)) = path.rsplit_once('/') {
+                    fs.push_dir_all(parent, NodeHeader::new(0o755, 0, 0, 1_700_000_000)).map_err(|e| e.to_string())?;
+                }
+                fs.push_file(std::io::Cursor::new(data), path, NodeHeader::new(mode, 0, 0, 1_700_000_000))
+            }
+            Entry::Link(path, target) => {
+                if let Some((parent, _)) = path.rsplit_once('/') {
+                    fs.push_dir_all(parent, NodeHeader::new(0o755, 0, 0, 1_700_000_000)).map_err(|e| e.to_string())?;
+                }
+                fs.push_symlink(target, path, NodeHeader::new(0o777, 0, 0, 1_700_000_000))
+            }
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    fs.write(&mut out).map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+/// A ZIP archive of (name, bytes) members, deflated.
+pub fn zip(members: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        w.start_file(*name, options).map_err(|e| e.to_string())?;
+        w.write_all(data).map_err(|e| e.to_string())?;
+    }
+    Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
+}
+
+/// The lab camera's firmware package, as its vendor would publish it: a ZIP holding
+/// `firmware.bin`, a uImage whose payload is the camera's root SquashFS. Inside: a shadow file
+/// whose root password is on the default-credential list (`xc3511`, MD5-crypt), an inittab that
+/// starts telnetd (BusyBox's applet), an update script that fetches firmware over plain HTTP,
+/// and BusyBox, OpenSSL and dropbear with their version strings.
+pub fn lab_camera_image() -> Result<Vec<u8>, String> {
+    // `openssl passwd -1 -salt camlab xc3511`
+    let shadow_hash = "$1$camlab$i5MKhh7aM56IkoSY1j56F1";
+    let text = |s: &str| s.as_bytes().to_vec();
+    let rootfs = squashfs(vec![
+        Entry::Dir("etc/init.d"),
+        Entry::File("etc/passwd", 0o644, text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")),
+        Entry::File("etc/shadow", 0o600, format!("root:{shadow_hash}:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n").into_bytes()),
+        Entry::File(
+            "etc/inittab",
+            0o644,
+            text("::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l /bin/login\n::respawn:/sbin/getty 115200 ttyS0\n"),
+        ),
+        Entry::File("etc/init.d/rcS", 0o755, text("#!/bin/sh\nmount -a\n/usr/sbin/dropbear -R -p 22\n/usr/bin/camd &\n")),
+        Entry::File(
+            "usr/bin/ota_check.sh",
+            0o755,
+            text("#!/bin/sh\n# Looks for new firmware every night.\nwget -q -O /tmp/fw.bin http://update.lab-camera.example/firmware/cam-2.1.0.bin\n"),
+        ),
+        Entry::File("bin/busybox", 0o755, text("\u{7f}ELF BusyBox v1.24.1 (2019-03-14 10:02:11 CST) multi-call binary.")),
+        Entry::Link("bin/sh", "busybox"),
+        Entry::Link("bin/login", "busybox"),
+        Entry::Link("usr/sbin/telnetd", "../../bin/busybox"),
+        Entry::File("usr/sbin/dropbear", 0o755, text("\u{7f}ELF SSH-2.0-dropbear_2017.75\u{0}Dropbear SSH multi-purpose v2017.75")),
+        Entry::File("usr/lib/libcrypto.so.1.0.0", 0o755, text("\u{7f}ELF OpenSSL 1.0.2k  26 Jan 2017")),
+        Entry::File("usr/bin/camd", 0o755, text("\u{7f}ELF camd")),
+    ])?;
+    let firmware = uimage(&rootfs, "lab camera 2.1.0 rootfs");
+    zip(&[("README.txt", b"Lab camera firmware 2.1.0\n"), ("firmware.bin", &firmware)])
 }

@@ -106,6 +106,12 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         components.extend(components::components(&u.tree, root));
         updates.extend(update::update(&u.tree, root));
     }
+    // An archive's root holds the filesystems found in its members (a ZIP's firmware.bin and
+    // the SquashFS in it): what they say was read under both roots, and is kept once.
+    dedupe(&mut accounts);
+    dedupe(&mut boot_services);
+    dedupe(&mut components);
+    dedupe(&mut updates);
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),
@@ -137,6 +143,17 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         components,
         update: updates,
     }
+}
+
+/// Drops repeated items, keeping the first of each.
+fn dedupe<T: PartialEq>(items: &mut Vec<T>) {
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    *items = kept;
 }
 
 /// Takes an image apart in memory.
@@ -417,12 +434,88 @@ fn open(
             ));
             Ok(Some(size))
         }
+        "zip" => open_zip(b, offset, here, depth, u, budget),
         other => {
             // Identified, not opened yet: its size is not known without reading it.
             u.layers.push(layer(0, false, None, Some(format!("{other}: identified, not opened yet"))));
             Ok(Some(1))
         }
     }
+}
+
+/// A ZIP archive (an update package, most often): its members are stored, and each member's
+/// bytes are walked in turn for the formats inside (the firmware image in the package). It
+/// spans to the end of what holds it (its directory is at its end). Members with a method
+/// other than stored or deflate are listed in a warning, not read.
+fn open_zip(
+    b: &[u8],
+    offset: usize,
+    here: &str,
+    depth: usize,
+    u: &mut Unpacked,
+    budget: &mut Budget,
+) -> Result<Option<usize>, FirmwareError> {
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(b)) else { return Ok(None) };
+    let root = here.to_owned();
+    let mut members = Vec::new();
+    for i in 0..archive.len() {
+        let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
+        let mut entry = match archive.by_index(i) {
+            Ok(e) => e,
+            Err(e) => {
+                u.warnings.push(format!("{here}: member {i} not read: {e}"));
+                continue;
+            }
+        };
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let mode = entry.unix_mode().unwrap_or(0o644);
+        let by_ratio = entry.compressed_size().max(1).saturating_mul(budget.limits.max_ratio);
+        let node = if entry.is_dir() {
+            Node::Dir
+        } else if entry.is_symlink() {
+            let mut target = Vec::new();
+            let _ = (&mut entry).take(4096).read_to_end(&mut target);
+            Node::Symlink(String::from_utf8_lossy(&target).into_owned())
+        } else {
+            let mut data = Vec::new();
+            let read = (&mut entry).take(by_ratio.min(room).saturating_add(1)).read_to_end(&mut data);
+            if data.len() as u64 > by_ratio.min(room) {
+                return Err(if by_ratio <= room {
+                    FirmwareError::Bomb(format!("{here}/{name}"), budget.limits.max_ratio)
+                } else {
+                    FirmwareError::TooManyBytes(budget.limits.max_bytes)
+                });
+            }
+            if let Err(e) = read {
+                u.warnings.push(format!("{here}: {name}: {e}"));
+            }
+            Node::File { data, mode }
+        };
+        members.push((name, node));
+    }
+    if members.is_empty() {
+        return Ok(None);
+    }
+    u.layers.push(Layer {
+        format: "zip",
+        place: here.to_owned(),
+        offset: offset as u64,
+        size: b.len() as u64,
+        opened: true,
+        root: Some(root.clone()),
+        note: Some(format!("{} members", members.len())),
+    });
+    for (name, node) in members {
+        let data = match &node {
+            Node::File { data, .. } => Some(data.clone()),
+            _ => None,
+        };
+        add(u, budget, &root, &name, node)?;
+        if let (Some(data), Ok(clean)) = (data, tree::normalise(&name)) {
+            walk(&data, &format!("{here}/{clean}"), depth + 1, u, budget)?;
+        }
+    }
+    Ok(Some(b.len()))
 }
 
 fn add(u: &mut Unpacked, budget: &mut Budget, root: &str, name: &str, node: Node) -> Result<(), FirmwareError> {

@@ -230,3 +230,31 @@ fn the_update_mechanism_is_read_from_agents_urls_keys_and_switches() {
         f.update
     );
 }
+
+#[test]
+fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings() {
+    let image = iotvet_firmware::build::lab_camera_image().unwrap();
+    let f = iotvet_firmware::analyze(&image, "lab-camera.zip", &Limits::default()).unwrap();
+    let chain: Vec<(&str, &str, bool)> =
+        f.image.layers.iter().map(|l| (l.format.as_str(), l.place.as_str(), l.opened)).collect();
+    assert_eq!(
+        chain,
+        [
+            ("zip", "zip@0x0", true),
+            ("uimage", "zip@0x0/firmware.bin/uimage@0x0", true),
+            ("squashfs", "zip@0x0/firmware.bin/uimage@0x0/squashfs@0x0", true),
+        ]
+    );
+    let root = f.accounts.iter().find(|a| a.name == "root").unwrap();
+    assert_eq!(
+        (root.password.as_deref(), root.found_in.as_deref()),
+        (Some("xc3511"), Some("the default-credential list"))
+    );
+    let telnetd = f.boot_services.iter().find(|s| s.name == "telnetd").unwrap();
+    assert_eq!((telnetd.program.as_deref(), telnetd.absent), (Some("/usr/sbin/telnetd"), false));
+    let mut found: Vec<(&str, &str)> = f.components.iter().map(|c| (c.name.as_str(), c.version.as_str())).collect();
+    found.sort_unstable();
+    assert_eq!(found, [("busybox", "1.24.1"), ("dropbear", "2017.75"), ("openssl", "1.0.2k")]);
+    let plain: Vec<&str> = f.update.iter().filter(|u| u.plaintext).map(|u| u.detail.as_str()).collect();
+    assert_eq!(plain, ["http://update.lab-camera.example/firmware/cam-2.1.0.bin"]);
+}
