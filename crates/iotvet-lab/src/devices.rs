@@ -96,6 +96,9 @@ pub struct DeviceSpec {
     pub phones_home: bool,
     /// A capture of the device's own traffic, recorded from the lab (read by the demo).
     pub capture: Option<Capture>,
+    /// The vendor publishes a firmware package of the device (the demo builds it with
+    /// `iotvet_firmware::build::lab_camera_image` and takes it apart).
+    pub firmware: bool,
 }
 
 /// A capture of a lab device's traffic, recorded by `scripts/record-lab-capture` on the default
@@ -128,6 +131,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: Some("camco"),
         phones_home: false,
         capture: None,
+        firmware: true,
     },
     DeviceSpec {
         name: "plug",
@@ -142,6 +146,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "hub",
@@ -158,6 +163,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: Some("brightnest"),
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "sensor",
@@ -174,6 +180,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "nvr",
@@ -185,6 +192,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "brightnest",
@@ -196,6 +204,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "camco",
@@ -207,6 +216,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "doorbell",
@@ -222,6 +232,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
             device: "127.77.0.80",
             vendor_domains: &["doorbell-vendor.example"],
         }),
+        firmware: false,
     },
     DeviceSpec {
         name: "cloud",
@@ -237,6 +248,7 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
     DeviceSpec {
         name: "tracker",
@@ -248,5 +260,6 @@ pub static DEVICES: [DeviceSpec; 10] = [
         vendor: None,
         phones_home: false,
         capture: None,
+        firmware: false,
     },
 ];

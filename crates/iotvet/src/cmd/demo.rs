@@ -120,6 +120,21 @@ async fn attach_capture(report: &mut Report, name: &str, capture: iotvet_lab::Ca
     }
 }
 
+/// The firmware package its vendor publishes joins the device's report (as `assess --firmware`):
+/// built here (`iotvet_firmware::build::lab_camera_image`), written next to the reports, taken
+/// apart and judged with the probing.
+fn attach_firmware(report: &mut Report, name: &str, out: &std::path::Path) -> Result<()> {
+    let image =
+        iotvet_firmware::build::lab_camera_image().map_err(|e| anyhow::anyhow!("building {name}'s firmware: {e}"))?;
+    let dir = out.join(name);
+    prepare_dir(&dir)?;
+    let path = dir.join("firmware.zip");
+    std::fs::write(&path, &image).with_context(|| format!("writing {}", path.display()))?;
+    report.case.firmware = Some(crate::cmd::firmware::for_assess(&path)?);
+    report.rejudge(iotvet_net::now_rfc3339());
+    Ok(())
+}
+
 pub async fn run(args: DemoArgs) -> Result<u8> {
     let gate = args.gate.load()?;
     let gating = args.gate.asked();
@@ -188,8 +203,12 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     while let Some(done) = tasks.join_next().await {
         let (name, report) = done.context("an assessment task failed")?;
         let mut report = report?;
-        if let Some(capture) = iotvet_lab::DEVICES.iter().find(|d| d.name == name).and_then(|d| d.capture) {
+        let spec = iotvet_lab::DEVICES.iter().find(|d| d.name == name);
+        if let Some(capture) = spec.and_then(|d| d.capture) {
             attach_capture(&mut report, name, capture, live.remove(name)).await;
+        }
+        if spec.is_some_and(|d| d.firmware) {
+            attach_firmware(&mut report, name, &args.out)?;
         }
         progress(&format!("  {name}: {}", report.overall.as_str()));
         reports.push((name.to_owned(), report));
@@ -234,6 +253,17 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     for (name, report) in &reports {
         if let Some(t) = &report.case.traffic {
             println!("Traffic of {name}: {}", t.capture.file);
+        }
+        if let Some(f) = &report.case.firmware {
+            let chain: Vec<&str> = f.image.layers.iter().map(|l| l.format.as_str()).collect();
+            println!(
+                "Firmware of {name}: {} ({}; {} files, {} components; SBOM: iotvet firmware {} --sbom FILE)",
+                f.image.file,
+                chain.join(" > "),
+                f.files,
+                f.components.len(),
+                f.image.file
+            );
         }
     }
     println!(
