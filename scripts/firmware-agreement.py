@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Do iotvet, binwalk and unblob take the same files out of the same firmware images?
+
+For each image, `iotvet firmware IMAGE --out DIR`, `binwalk -Me -C DIR IMAGE` and
+`unblob -e DIR IMAGE` extract it; the regular files iotvet wrote under each filesystem it opened
+(a path inside that filesystem and a SHA-256) are looked for in each peer's output: the same
+content at a path that ends with the same path. Printed per image and tool: files iotvet found
+that the peer found too, files only iotvet found, and the peer's files (below the root of the
+matching filesystem) that iotvet did not write. Links are not compared (iotvet lists them in
+links.tsv and never makes them; the peers make them). A peer that is not installed is skipped.
+
+Usage: scripts/firmware-agreement.py [IMAGE...]   (default: ../shared/corpora/firmware/images
+and the lab camera's package, built by `iotvet demo`'s builder through `iotvet firmware`).
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CORPUS = os.path.join(REPO, "..", "shared", "corpora", "firmware", "images")
+
+
+def iotvet_bin():
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    for profile in ("release", "debug"):
+        path = os.path.join(target, profile, "iotvet")
+        if os.path.exists(path):
+            return path
+    sys.exit("build iotvet first (cargo build --release -p iotvet)")
+
+
+def files_under(root):
+    """{relative path: sha256} of the regular files under root (links not followed)."""
+    out = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                out[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+def iotvet_filesystems(out_dir):
+    """{filesystem place: {path inside it: sha256}}: the deepest layer folders that hold files."""
+    every = files_under(out_dir)
+    every.pop("links.tsv", None)
+    fs = {}
+    for rel, digest in every.items():
+        parts = rel.split(os.sep)
+        # The place is the chain of format@offset folders (and a ZIP member's name between).
+        cut = max(i for i, p in enumerate(parts) if "@0x" in p) + 1
+        fs.setdefault(os.sep.join(parts[:cut]), {})[os.sep.join(parts[cut:])] = digest
+    return fs
+
+
+def run(cmd, timeout=600):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout).returncode
+    except (FileNotFoundError, subprocess.TimeoutExpired) as e:
+        return str(e)
+
+
+def compare(ours, theirs):
+    """(both, only ours, only theirs): ours matched to theirs by path suffix and content."""
+    by_digest = {}
+    for path, digest in theirs.items():
+        by_digest.setdefault(digest, []).append(path)
+    both, only_ours, roots = 0, [], set()
+    for path, digest in ours.items():
+        hit = [p for p in by_digest.get(digest, []) if p == path or p.endswith(os.sep + path)]
+        if hit:
+            both += 1
+            roots.add(hit[0][: len(hit[0]) - len(path)])
+        else:
+            only_ours.append(path)
+    matched = {p for p, d in theirs.items() for r in roots if p.startswith(r) and ours.get(p[len(r):]) == d}
+    only_theirs = [p for p in theirs if any(p.startswith(r) for r in roots) and p not in matched]
+    return both, only_ours, only_theirs
+
+
+def main():
+    images = sys.argv[1:]
+    bin_ = iotvet_bin()
+    work = tempfile.mkdtemp(prefix="iotvet-fw-agree-")
+    if not images:
+        images = sorted(
+            os.path.join(CORPUS, n) for n in os.listdir(CORPUS) if n.endswith((".bin", ".squashfs"))
+        ) if os.path.isdir(CORPUS) else []
+        camera = os.path.join(work, "lab-camera.zip")
+        # The demo writes the camera's package; a quick demo run is the builder's one door.
+        demo = os.path.join(work, "demo")
+        if run([bin_, "demo", "--out", demo], timeout=300) == 0 or os.path.exists(os.path.join(demo, "camera", "firmware.zip")):
+            shutil.copy(os.path.join(demo, "camera", "firmware.zip"), camera)
+            images.append(camera)
+    peers = [t for t in ("binwalk", "unblob") if shutil.which(t)]
+    print(f"firmware-agreement: {len(images)} images; peers: {', '.join(peers) or 'none installed'}")
+    total = {p: [0, 0, 0] for p in peers}
+    for image in images:
+        name = os.path.basename(image)
+        mine = os.path.join(work, name + ".iotvet")
+        run([bin_, "firmware", image, "--out", mine])
+        ours = {}
+        for place, files in iotvet_filesystems(mine).items():
+            for rel, d in files.items():
+                ours[rel] = d
+        for peer in peers:
+            theirs_dir = os.path.join(work, f"{name}.{peer}")
+            os.makedirs(theirs_dir, exist_ok=True)
+            if peer == "binwalk":
+                rc = run(["binwalk", "-q", "-Me", "-C", theirs_dir, image])
+            else:
+                rc = run(["unblob", "-e", theirs_dir, image])
+            theirs = files_under(theirs_dir)
+            both, only_ours, only_theirs = compare(ours, theirs)
+            total[peer][0] += both
+            total[peer][1] += len(only_ours)
+            total[peer][2] += len(only_theirs)
+            print(
+                f"  {name:<58} {peer:<8} same {both:>4} of {len(ours):>4} iotvet files; "
+                f"only iotvet {len(only_ours):>4}; only {peer} {len(only_theirs):>4} (exit {rc})"
+            )
+            for p in only_ours[:3]:
+                print(f"      only iotvet: {p}")
+            for p in only_theirs[:3]:
+                print(f"      only {peer}: {p}")
+    for peer, (both, mine_only, theirs_only) in total.items():
+        print(f"firmware-agreement: {peer}: {both} files the same, {mine_only} only iotvet, {theirs_only} only {peer}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
