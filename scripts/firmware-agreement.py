@@ -114,7 +114,8 @@ def main():
             theirs_dir = os.path.join(work, f"{name}.{peer}")
             os.makedirs(theirs_dir, exist_ok=True)
             if peer == "binwalk":
-                rc = run(["binwalk", "-q", "-Me", "-C", theirs_dir, image])
+                root = ["--run-as=root"] if os.geteuid() == 0 else []
+                rc = run(["binwalk", "-q", "-Me", *root, "-C", theirs_dir, image])
             else:
                 rc = run(["unblob", "-e", theirs_dir, image])
             theirs = files_under(theirs_dir)

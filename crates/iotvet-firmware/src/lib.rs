@@ -511,8 +511,10 @@ fn open_zip(
             _ => None,
         };
         add(u, budget, &root, &name, node)?;
+        // What a member holds goes beside it, as binwalk's `_NAME.extracted` (the member stays a
+        // file: `--out` writes both).
         if let (Some(data), Ok(clean)) = (data, tree::normalise(&name)) {
-            walk(&data, &format!("{here}/{clean}"), depth + 1, u, budget)?;
+            walk(&data, &format!("{here}/{clean}.extracted"), depth + 1, u, budget)?;
         }
     }
     Ok(Some(b.len()))

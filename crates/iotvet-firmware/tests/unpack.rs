@@ -241,8 +241,8 @@ fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings(
         chain,
         [
             ("zip", "zip@0x0", true),
-            ("uimage", "zip@0x0/firmware.bin/uimage@0x0", true),
-            ("squashfs", "zip@0x0/firmware.bin/uimage@0x0/squashfs@0x0", true),
+            ("uimage", "zip@0x0/firmware.bin.extracted/uimage@0x0", true),
+            ("squashfs", "zip@0x0/firmware.bin.extracted/uimage@0x0/squashfs@0x0", true),
         ]
     );
     let root = f.accounts.iter().find(|a| a.name == "root").unwrap();
@@ -257,4 +257,13 @@ fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings(
     assert_eq!(found, [("busybox", "1.24.1"), ("dropbear", "2017.75"), ("openssl", "1.0.2k")]);
     let plain: Vec<&str> = f.update.iter().filter(|u| u.plaintext).map(|u| u.detail.as_str()).collect();
     assert_eq!(plain, ["http://update.lab-camera.example/firmware/cam-2.1.0.bin"]);
+    // Written out, the package member and the filesystem in it both land.
+    let u = unpack(&image, &Limits::default()).unwrap();
+    let out = std::env::temp_dir().join(format!("iotvet-camera-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let w = iotvet_firmware::extract::extract(&u.tree, &out).unwrap();
+    assert!(w.skipped.is_empty(), "{:?}", w.skipped);
+    assert!(out.join("zip@0x0/firmware.bin").is_file());
+    assert!(out.join("zip@0x0/firmware.bin.extracted/uimage@0x0/squashfs@0x0/etc/inittab").is_file());
+    let _ = std::fs::remove_dir_all(&out);
 }
