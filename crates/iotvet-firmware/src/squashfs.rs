@@ -117,36 +117,76 @@ fn read_kind(b: &[u8], target: &str, budget: u64) -> Result<Contents, Failure> {
     let fs = backhand::FilesystemReader::from_reader_with_offset_and_kind(std::io::Cursor::new(b), 0, kind)
         .map_err(|e| Failure::Unreadable(format!("SquashFS 4.0 does not open: {e}")))?;
     let mut out = Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() };
-    let mut left = budget;
+    // The tree first (cheap), then the files' bytes on two threads: decompressing the blocks is
+    // nearly all the work, and backhand's reader may be shared (its reads are locked, its
+    // decompression is not).
+    let mut files = Vec::new();
     for node in fs.files() {
         let path = node.fullpath.to_string_lossy().into_owned();
         let mode = u32::from(node.header.permissions);
-        let made = match &node.inner {
+        match &node.inner {
             backhand::InnerNode::File(file) => {
-                let mut data = Vec::new();
-                let mut reader = fs.file(file).reader().take(left.saturating_add(1));
-                if let Err(e) = reader.read_to_end(&mut data) {
-                    out.damaged.push(format!("{path}: {e}"));
-                }
-                if data.len() as u64 > left {
-                    return Err(Failure::OverBudget);
-                }
-                left -= data.len() as u64;
-                Node::File { data, mode }
+                files.push((out.entries.len(), file));
+                out.entries.push(Entry { path, node: Node::File { data: Vec::new(), mode } });
             }
-            backhand::InnerNode::Symlink(link) => Node::Symlink(link.link.to_string_lossy().into_owned()),
-            backhand::InnerNode::Dir(_) => {
-                if path == "/" {
-                    continue;
-                }
-                Node::Dir
+            backhand::InnerNode::Symlink(link) => {
+                out.entries.push(Entry { path, node: Node::Symlink(link.link.to_string_lossy().into_owned()) })
             }
-            _ => {
-                out.special.push(path);
-                continue;
+            backhand::InnerNode::Dir(_) if path == "/" => {}
+            backhand::InnerNode::Dir(_) => out.entries.push(Entry { path, node: Node::Dir }),
+            _ => out.special.push(path),
+        }
+    }
+    let left = std::sync::atomic::AtomicU64::new(budget);
+    let over = std::sync::atomic::AtomicBool::new(false);
+    let read_one = |file: &backhand::SquashfsFileReader| -> (Vec<u8>, Option<String>) {
+        let room = left.load(std::sync::atomic::Ordering::Relaxed);
+        let mut data = Vec::new();
+        let err = fs.file(file).reader().take(room.saturating_add(1)).read_to_end(&mut data).err();
+        let n = data.len() as u64;
+        if left
+            .fetch_update(std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed, |l| {
+                l.checked_sub(n)
+            })
+            .is_err()
+        {
+            over.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        (data, err.map(|e| e.to_string()))
+    };
+    type Read = Vec<(usize, (Vec<u8>, Option<String>))>;
+    let halves: Option<Vec<Read>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|part| {
+                let (files, read_one, over) = (&files, &read_one, &over);
+                scope.spawn(move || {
+                    let mut got = Vec::new();
+                    for (at, file) in files.iter().skip(part).step_by(2) {
+                        if over.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        got.push((*at, read_one(file)));
+                    }
+                    got
+                })
+            })
+            .collect();
+        // A reader that panicked on a hostile block: the filesystem is not opened.
+        workers.into_iter().map(|w| w.join().ok()).collect()
+    });
+    let Some(halves) = halves else {
+        return Err(Failure::Unreadable("the SquashFS reader failed on this filesystem".into()));
+    };
+    if over.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Failure::OverBudget);
+    }
+    for (at, (data, err)) in halves.into_iter().flatten() {
+        if let Some(Entry { path, node: Node::File { data: slot, .. } }) = out.entries.get_mut(at) {
+            if let Some(e) = err {
+                out.damaged.push(format!("{path}: {e}"));
             }
-        };
-        out.entries.push(Entry { path, node: made });
+            *slot = data;
+        }
     }
     Ok(out)
 }

@@ -3,10 +3,11 @@
 //! - **agents**: known update programs by path — SWUpdate, RAUC, Mender, fwupd, opkg/ipkg,
 //!   OpenWrt `sysupgrade` — and vendor scripts named for it (`*ota*`, `*upgrade*`,
 //!   `*fwupdate*`, `*firmware_update*` under a `bin`/`sbin`/`init.d` folder);
-//! - **URLs**: `http://` and `https://` addresses in text files (scripts and configurations
-//!   under 1 MiB) whose address, or line (up to 200 characters: not a minified script), says
-//!   firmware, OTA, upgrade, update or a package feed (`src/gz` in opkg's feed lists); each
-//!   marked plaintext or not;
+//! - **URLs**: `http://` and `https://` addresses in the device's own text files under 1 MiB
+//!   (configuration, scripts and programs, web UI: `url_place`; not the libraries it carries)
+//!   whose address says firmware, OTA, upgrade, update or a package feed, or — in a script or
+//!   configuration — whose line (up to 200 characters) says so (`src/gz` in opkg's feed lists);
+//!   each marked plaintext or not;
 //! - **keys**: signature-verification keys the agents read — OpenWrt's usign keys
 //!   (`etc/opkg/keys/`), RAUC's keyring (`etc/rauc/*.pem|crt`), SWUpdate's and Mender's public
 //!   keys, and PEM public keys or certificates under update folders;
@@ -83,10 +84,14 @@ pub fn update(tree: &Tree, root: &str) -> Vec<UpdateSeen> {
             }
         }
         let Node::File { data, .. } = node else { continue };
-        if data.len() > 1 << 20 || !is_text(data) {
+        if data.len() > 1 << 20 || !is_text(data) || !url_place(inside, data) {
             continue;
         }
         let text = String::from_utf8_lossy(data);
+        // A line says what its URL is for in a script or a configuration (a file under etc/ or a
+        // program folder, or with a #! line); in a library's documentation every word meets
+        // every other, so there only the URL itself counts.
+        let configures = inside.starts_with("etc/") || is_program_place(inside) || data.starts_with(b"#!");
         for line in text.lines().take(20_000) {
             let t = line.trim();
             if t.starts_with('#') {
@@ -96,7 +101,7 @@ pub fn update(tree: &Tree, root: &str) -> Vec<UpdateSeen> {
                 let lower = url.to_ascii_lowercase();
                 // The line says what the URL is for only when it is a line of a script or a
                 // configuration, not a minified page where every word meets every other.
-                let context = if t.len() <= 200 { t.to_ascii_lowercase() } else { String::new() };
+                let context = if configures && t.len() <= 200 { t.to_ascii_lowercase() } else { String::new() };
                 if says_update(&lower) || says_update(&context) {
                     let mut u = UpdateSeen::new("url", url, path);
                     u.plaintext = lower.starts_with("http://");
@@ -111,9 +116,20 @@ pub fn update(tree: &Tree, root: &str) -> Vec<UpdateSeen> {
     out
 }
 
+/// Where a device's own update addresses are written: its configuration (`etc/`), its programs
+/// and scripts (program folders, `#!` files) and its web UI (a `www*`, `web*`, `htdocs` or
+/// `cgi-bin` folder). Not the libraries an image carries (Python's and Perl's documentation is
+/// full of download URLs that say nothing of the device).
+fn url_place(inside: &str, data: &[u8]) -> bool {
+    inside.starts_with("etc/")
+        || is_program_place(inside)
+        || data.starts_with(b"#!")
+        || inside.split('/').any(|d| d.starts_with("www") || d.starts_with("web") || d == "htdocs" || d == "cgi-bin")
+}
+
 /// Folders programs and start-up scripts live in.
 fn is_program_place(inside: &str) -> bool {
-    ["bin/", "sbin/", "usr/bin/", "usr/sbin/", "etc/init.d/", "usr/local/bin/", "usr/share/"]
+    ["bin/", "sbin/", "usr/bin/", "usr/sbin/", "etc/init.d/", "usr/local/bin/", "usr/local/sbin/"]
         .iter()
         .any(|d| inside.starts_with(d))
 }

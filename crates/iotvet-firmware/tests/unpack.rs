@@ -212,6 +212,8 @@ fn the_update_mechanism_is_read_from_agents_urls_keys_and_switches() {
         ("etc/opkg/keys/b5043e70f9a75cde", FILE, b"untrusted comment: public key b5043e70f9a75cde\nRWS1BD5w+adc3j2Hqg9+b66CvLR7NlHbsj7wjNVj0XGt/othDgIAOJS+\n"),
         ("etc/config/system", FILE, b"option auto_update '1'\nAUTO_UPDATE=\"yes\"\n"),
         ("www/index.html", FILE, b"<a href=\"http://example.com/help\">help</a>"),
+        // A library's documentation: download URLs that say nothing of the device.
+        ("usr/lib/python3.11/pydoc.py", FILE, b"# https://www.python.org/download/releases/2.3/mro/\nsee https://www.python.org/download/releases/ for updates\n"),
     ]);
     let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
     let got: Vec<(&str, &str, bool)> =
