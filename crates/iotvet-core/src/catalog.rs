@@ -164,7 +164,8 @@ pub mod ids {
     pub const FIRMWARE_CLEARTEXT_DAEMON: &str = "enc.firmware-cleartext-daemon";
     pub const FIRMWARE_UPDATE_CHANNEL: &str = "upd.firmware-update-channel";
     pub const FIRMWARE_UPDATE_SIGNATURE: &str = "upd.firmware-update-signature";
-    pub const ALL: [&str; 38] = [
+    pub const FIRMWARE_PRIVATE_KEY: &str = "pwd.firmware-private-key";
+    pub const ALL: [&str; 39] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -203,6 +204,7 @@ pub mod ids {
         FIRMWARE_CLEARTEXT_DAEMON,
         FIRMWARE_UPDATE_CHANNEL,
         FIRMWARE_UPDATE_SIGNATURE,
+        FIRMWARE_PRIVATE_KEY,
     ];
 }
 

@@ -22,6 +22,25 @@ pub struct FirmwareSection {
     /// How the image updates itself: agents, update URLs, verification keys, switches.
     #[serde(default)]
     pub update: Vec<UpdateSeen>,
+    /// Private keys and certificates built into the image (by fingerprint, never by value).
+    #[serde(default)]
+    pub secrets: Vec<SecretFound>,
+}
+
+/// A key or certificate built into the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretFound {
+    /// `private-key` or `certificate`.
+    pub kind: String,
+    /// What it is: the PEM label, the dropbear key type, the certificate's subject and expiry.
+    pub detail: String,
+    pub source: String,
+    /// The first 16 hex digits of the SHA-256 of its bytes: the same key in two images (or two
+    /// products) has the same fingerprint.
+    pub fingerprint: String,
+    /// A private key protected by a passphrase (still the same on every device).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
 }
 
 /// One piece of evidence of the image's update mechanism.

@@ -100,11 +100,15 @@ pub fn zip(members: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
     Ok(w.finish().map_err(|e| e.to_string())?.into_inner())
 }
 
+/// The lab camera's TLS private key (generated for the lab with `openssl genpkey`; nothing
+/// else uses it).
+const LAB_CAMERA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgmWhcfYgWon+mcx7P\nVio0YrtNGGFlaIFdX+KIIrxybI+hRANCAATy0Ja42FhCnZxVB0Oy4Tu5K2lemTc5\nCtjZeGM+Kb80fWmz/OAO5hrYnOFPFEk1eZDgFdtrGj7KqOafcNMWJ3x0\n-----END PRIVATE KEY-----\n";
+
 /// The lab camera's firmware package, as its vendor would publish it: a ZIP holding
 /// `firmware.bin`, a uImage whose payload is the camera's root SquashFS. Inside: a shadow file
 /// whose root password is on the default-credential list (`xc3511`, MD5-crypt), an inittab that
 /// starts telnetd (BusyBox's applet), an update script that fetches firmware over plain HTTP,
-/// and BusyBox, OpenSSL and dropbear with their version strings.
+/// BusyBox, OpenSSL and dropbear with their version strings, and the web UI's private key.
 pub fn lab_camera_image() -> Result<Vec<u8>, String> {
     // `openssl passwd -1 -salt camlab xc3511`
     let shadow_hash = "$1$camlab$i5MKhh7aM56IkoSY1j56F1";
@@ -131,6 +135,8 @@ pub fn lab_camera_image() -> Result<Vec<u8>, String> {
         Entry::File("usr/sbin/dropbear", 0o755, text("\u{7f}ELF SSH-2.0-dropbear_2017.75\u{0}Dropbear SSH multi-purpose v2017.75")),
         Entry::File("usr/lib/libcrypto.so.1.0.0", 0o755, text("\u{7f}ELF OpenSSL 1.0.2k  26 Jan 2017")),
         Entry::File("usr/bin/camd", 0o755, text("\u{7f}ELF camd")),
+        // The web UI's TLS key, the same in every camera (a throwaway key made for the lab).
+        Entry::File("etc/ssl/private/camera.key", 0o600, text(LAB_CAMERA_KEY)),
     ])?;
     let firmware = uimage(&rootfs, "lab camera 2.1.0 rootfs");
     zip(&[("README.txt", b"Lab camera firmware 2.1.0\n"), ("firmware.bin", &firmware)])

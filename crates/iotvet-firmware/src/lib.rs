@@ -17,6 +17,7 @@ pub mod components;
 pub mod evidence;
 pub mod extract;
 pub mod formats;
+pub mod secrets;
 pub mod squashfs;
 pub mod tree;
 pub mod update;
@@ -100,11 +101,13 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
     let tries = evidence::candidates();
     let (mut accounts, mut boot_services, mut components, mut updates) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut keys = Vec::new();
     for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
         accounts.extend(evidence::accounts(&u.tree, root, &tries));
         boot_services.extend(evidence::boot_services(&u.tree, root));
         components.extend(components::components(&u.tree, root));
         updates.extend(update::update(&u.tree, root));
+        keys.extend(secrets::secrets(&u.tree, root));
     }
     // An archive's root holds the filesystems found in its members (a ZIP's firmware.bin and
     // the SquashFS in it): what they say was read under both roots, and is kept once.
@@ -112,6 +115,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
     dedupe(&mut boot_services);
     dedupe(&mut components);
     dedupe(&mut updates);
+    dedupe(&mut keys);
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),
@@ -142,6 +146,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         boot_services,
         components,
         update: updates,
+        secrets: keys,
     }
 }
 

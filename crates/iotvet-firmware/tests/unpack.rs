@@ -259,6 +259,10 @@ fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings(
     assert_eq!(found, [("busybox", "1.24.1"), ("dropbear", "2017.75"), ("openssl", "1.0.2k")]);
     let plain: Vec<&str> = f.update.iter().filter(|u| u.plaintext).map(|u| u.detail.as_str()).collect();
     assert_eq!(plain, ["http://update.lab-camera.example/firmware/cam-2.1.0.bin"]);
+    let keys: Vec<(&str, &str, usize)> =
+        f.secrets.iter().map(|k| (k.kind.as_str(), k.detail.as_str(), k.fingerprint.len())).collect();
+    assert_eq!(keys, [("private-key", "PRIVATE KEY (PEM)", 16)]);
+    assert!(f.secrets[0].source.ends_with("etc/ssl/private/camera.key"));
     // Written out, the package member and the filesystem in it both land.
     let u = unpack(&image, &Limits::default()).unwrap();
     let out = std::env::temp_dir().join(format!("iotvet-camera-out-{}", std::process::id()));
@@ -268,4 +272,25 @@ fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings(
     assert!(out.join("zip@0x0/firmware.bin").is_file());
     assert!(out.join("zip@0x0/firmware.bin.extracted/uimage@0x0/squashfs@0x0/etc/inittab").is_file());
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn keys_and_certificates_are_named_by_fingerprint_and_junk_pem_is_no_panic() {
+    let rootfs = cpio(&[
+        ("etc/dropbear/dropbear_rsa_host_key", FILE, b"\x00\x00\x00\x07ssh-rsa binary key bytes"),
+        ("etc/ssl/legacy.pem", FILE, b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"),
+        ("etc/ssl/junk.pem", FILE, b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n-----BEGIN X"),
+        ("www/readme.txt", FILE, b"-----BEGIN PRIVATE KEY----- with no end"),
+    ]);
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let got: Vec<(&str, &str, bool)> =
+        f.secrets.iter().map(|s| (s.kind.as_str(), s.detail.as_str(), s.encrypted)).collect();
+    assert_eq!(
+        got,
+        [
+            ("private-key", "dropbear host key (rsa)", false),
+            ("certificate", "certificate (does not parse)", false),
+            ("private-key", "RSA PRIVATE KEY (PEM, encrypted)", true),
+        ]
+    );
 }

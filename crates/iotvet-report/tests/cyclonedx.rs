@@ -63,6 +63,7 @@ fn section() -> FirmwareSection {
         accounts: vec![],
         boot_services: vec![],
         update: vec![],
+        secrets: vec![],
         components: vec![
             component("busybox", "1.22.1", "the string \"BusyBox v1.22.1\" in squashfs@0x0/bin/busybox", "high"),
             component("openssl", "1.0.2k", "the string \"OpenSSL 1.0.2k\" in squashfs@0x0/usr/lib/libssl.so", "medium"),

@@ -11,11 +11,12 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 4] = [
+pub const CHECKS: [&str; 5] = [
     ids::FIRMWARE_KNOWN_PASSWORD,
     ids::FIRMWARE_CLEARTEXT_DAEMON,
     ids::FIRMWARE_UPDATE_CHANNEL,
     ids::FIRMWARE_UPDATE_SIGNATURE,
+    ids::FIRMWARE_PRIVATE_KEY,
 ];
 
 fn at(case: &CaseFile, path: &str) -> Location {
@@ -32,7 +33,10 @@ fn image_loc(case: &CaseFile, f: &FirmwareSection) -> Location {
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(f) = &case.firmware else { return vec![] };
-    vec![known_password(case, f), cleartext_daemons(case, f), update(case, f)].into_iter().flatten().collect()
+    vec![known_password(case, f), cleartext_daemons(case, f), update(case, f), private_keys(case, f)]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
@@ -165,4 +169,29 @@ fn update(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
             .needs("the vendor's statement of how update images are verified; a key built into a program is not seen"),
     });
     out
+}
+
+fn private_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    if !(f.image.layers.iter().any(|l| l.opened) && f.files > 0) {
+        return vec![Finding::unknown(ids::FIRMWARE_PRIVATE_KEY, image_loc(case, f))
+            .evidence(format!("no filesystem opened in {}", f.image.file))
+            .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
+    }
+    let keys: Vec<Finding> = f
+        .secrets
+        .iter()
+        .filter(|s| s.kind == "private-key")
+        .take(16)
+        .map(|s| {
+            Finding::fail(ids::FIRMWARE_PRIVATE_KEY, at(case, &s.source)).evidence(format!(
+                "{}, fingerprint {}: the same in every device shipped with this image",
+                s.detail, s.fingerprint
+            ))
+        })
+        .collect();
+    if !keys.is_empty() {
+        return keys;
+    }
+    vec![Finding::pass(ids::FIRMWARE_PRIVATE_KEY, image_loc(case, f))
+        .evidence(format!("no private key (PEM, PKCS#8, OpenSSH, dropbear) in the {} files read", f.files))]
 }
