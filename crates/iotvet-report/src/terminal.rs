@@ -123,6 +123,16 @@ pub fn render(report: &Report, color: bool) -> String {
     for e in &view.excluded {
         out.push_str(&wrap("  excluded ", 4, e));
     }
+    if let Some(f) = &view.firmware {
+        out.push_str(&format!("\nFirmware {}\n", f.file));
+        out.push_str(&wrap("  ", 2, &f.summary));
+        for l in &f.layers {
+            out.push_str(&wrap("  ", 4, l));
+        }
+        for c in &f.components {
+            out.push_str(&wrap("  component ", 4, c));
+        }
+    }
     out.push_str("\nFindings (worst first)\n");
     let (open, passed): (Vec<_>, Vec<_>) = view.findings.iter().partition(|f| f.status != "pass");
     for f in open {

@@ -11,6 +11,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_human_format_shows_the_firmware_and_escapes_it() {
+        use iotvet_core::firmware::{Component, FirmwareSection, ImageInfo, LayerSeen};
+        let mut r = crate::fixtures::report();
+        r.case.firmware = Some(FirmwareSection {
+            provenance: iotvet_core::case::Provenance {
+                collector: "iotvet-firmware".into(),
+                tool_version: "0".into(),
+                started_at: "2026-11-26T08:00:00Z".into(),
+                finished_at: "2026-11-26T08:00:01Z".into(),
+            },
+            image: ImageInfo {
+                file: "camera.zip".into(),
+                size: 10,
+                sha256: "00".repeat(32),
+                layers: vec![LayerSeen {
+                    format: "squashfs".into(),
+                    place: "zip@0x0/firmware.bin.extracted/squashfs@0x40".into(),
+                    offset: 64,
+                    size: 9,
+                    opened: true,
+                    note: None,
+                }],
+                warnings: vec![],
+            },
+            files: 3,
+            accounts: vec![],
+            boot_services: vec![],
+            components: vec![Component {
+                name: "busybox".into(),
+                version: "1.24.1".into(),
+                purl: "pkg:generic/busybox@1.24.1".into(),
+                cpe: None,
+                evidence: "the string \"BusyBox v1.24.1\x1b[2J\" in bin/busybox".into(),
+                confidence: "high".into(),
+            }],
+            update: vec![],
+            secrets: vec![],
+        });
+        for format in
+            [crate::terminal::render(&r, false), crate::markdown::render(&r).unwrap(), crate::html::render(&r).unwrap()]
+        {
+            assert!(format.contains("busybox 1.24.1 (high)"), "{format}");
+            assert!(format.contains("squashfs@0x40"), "{format}");
+            assert!(!format.contains('\x1b'), "an escape reached a report");
+        }
+    }
+
+    #[test]
     fn device_text_cannot_drive_the_terminal() {
         assert_eq!(printable("ok"), "ok");
         assert_eq!(printable("220 \x1b[2J\x1b]0;pwned\x07hi\r\nPASS"), "220 \\x1b[2J\\x1b]0;pwned\\x07hi\\r\\nPASS");
@@ -42,6 +90,52 @@ pub struct View {
     pub tls: Vec<TlsView>,
     pub excluded: Vec<String>,
     pub scan_summary: Option<String>,
+    /// The firmware image, when the case has one.
+    pub firmware: Option<FirmwareView>,
+}
+
+/// What the firmware image held, for the human-readable formats (the JSON has it all).
+#[derive(Serialize)]
+pub struct FirmwareView {
+    pub file: String,
+    /// "N files; A accounts; …" and the image's digest.
+    pub summary: String,
+    /// Each format found: where, and what it said.
+    pub layers: Vec<String>,
+    /// "busybox 1.24.1 (high): the string … in …".
+    pub components: Vec<String>,
+}
+
+impl FirmwareView {
+    fn of(f: &iotvet_core::firmware::FirmwareSection) -> Self {
+        Self {
+            file: f.image.file.clone(),
+            summary: format!(
+                "{} bytes, sha256 {}; {} files, {} accounts, {} services started at boot, {} update items, {} keys and certificates",
+                f.image.size,
+                f.image.sha256,
+                f.files,
+                f.accounts.len(),
+                f.boot_services.len(),
+                f.update.len(),
+                f.secrets.len()
+            ),
+            layers: f
+                .image
+                .layers
+                .iter()
+                .map(|l| {
+                    let state = if l.opened { "opened" } else { "identified" };
+                    format!("{} ({} bytes, {state}){}", l.place, l.size, l.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default())
+                })
+                .collect(),
+            components: f
+                .components
+                .iter()
+                .map(|c| format!("{} {} ({}): {}", c.name, c.version, c.confidence, c.evidence))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -309,6 +403,7 @@ impl View {
                     n.scan_duration_ms
                 )
             }),
+            firmware: r.case.firmware.as_ref().map(FirmwareView::of),
         };
         view.make_printable();
         view
@@ -332,5 +427,10 @@ impl View {
             s.detail = printable(&s.detail);
         }
         printable_all(&mut self.excluded);
+        if let Some(f) = &mut self.firmware {
+            f.file = printable(&f.file);
+            printable_all(&mut f.layers);
+            printable_all(&mut f.components);
+        }
     }
 }
