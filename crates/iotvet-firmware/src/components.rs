@@ -8,7 +8,7 @@
 
 use iotvet_core::firmware::Component;
 
-use crate::tree::{Node, Tree};
+use crate::tree::{Fs, Node};
 
 /// (marker, name, CPE vendor, CPE product)
 const MARKERS: [(&[u8], &str, &str, &str); 18] = [
@@ -78,8 +78,7 @@ fn component(name: &str, version: &str, vendor: &str, product: &str, evidence: S
 }
 
 /// The components of the filesystem at `root`.
-pub fn components(tree: &Tree, root: &str) -> Vec<Component> {
-    let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+pub fn components(fs: &Fs) -> Vec<Component> {
     let mut out: Vec<Component> = Vec::new();
     let mut add = |c: Component| match out.iter_mut().find(|x| x.name == c.name && x.version == c.version) {
         Some(known) if known.confidence != "high" && c.confidence == "high" => *known = c,
@@ -88,12 +87,11 @@ pub fn components(tree: &Tree, root: &str) -> Vec<Component> {
     };
     let finders: Vec<(memchr::memmem::Finder<'_>, &str, &str, &str)> =
         MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(m), *n, *v, *p)).collect();
-    for (path, node) in tree.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+    for (inside, path, node) in fs.entries() {
         if let Some(c) = from_file_name(path) {
             add(c);
         }
         let Node::File { data, .. } = node else { continue };
-        let inside = path.strip_prefix(&prefix).unwrap_or(path);
         if inside == "usr/lib/opkg/status" || inside == "var/lib/dpkg/status" || inside == "var/lib/opkg/status" {
             for c in packages(data, path) {
                 add(c);

@@ -6,7 +6,7 @@
 
 use iotvet_core::firmware::{AccountSeen, BootService};
 
-use crate::tree::{Node, Tree};
+use crate::tree::{Fs, Node};
 
 /// Common weak passwords beyond the device defaults (the most frequent of public leak lists).
 const WEAK: [&str; 24] = [
@@ -70,9 +70,10 @@ pub fn hash_kind(field: &str) -> &'static str {
 }
 
 /// The accounts of the filesystem at `root`.
-pub fn accounts(tree: &Tree, root: &str, tries: &[(String, &'static str)]) -> Vec<AccountSeen> {
-    let Some(passwd) = tree.read(root, "etc/passwd") else { return vec![] };
-    let shadow = tree.read(root, "etc/shadow").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+pub fn accounts(fs: &Fs, tries: &[(String, &'static str)]) -> Vec<AccountSeen> {
+    let root = fs.root;
+    let Some(passwd) = fs.read("etc/passwd") else { return vec![] };
+    let shadow = fs.read("etc/shadow").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
     let shadow_of = |name: &str| {
         shadow.lines().find_map(|l| {
             let mut f = l.split(':');
@@ -218,9 +219,9 @@ fn program(words: &[String]) -> Option<&str> {
     None
 }
 
-/// Where a program a start-up line names lies in the filesystem at `prefix`: its path (a file
-/// or a link, e.g. BusyBox's applet links), or for a bare name the usual directories.
-fn resolve(tree: &Tree, prefix: &str, program: &str) -> Option<String> {
+/// Where a program a start-up line names lies in the filesystem: its path (a file or a link,
+/// e.g. BusyBox's applet links), or for a bare name the usual directories.
+fn resolve(fs: &Fs, program: &str) -> Option<String> {
     let candidates: Vec<String> = if program.contains('/') {
         vec![program.trim_start_matches('/').to_owned()]
     } else {
@@ -229,18 +230,13 @@ fn resolve(tree: &Tree, prefix: &str, program: &str) -> Option<String> {
             .map(|d| format!("{d}/{program}"))
             .collect()
     };
-    candidates.into_iter().find(|c| {
-        let full = format!("{prefix}{c}");
-        tree.iter().any(|(p, n)| *p == full && matches!(n, Node::File { .. } | Node::Symlink(_)))
-    })
+    candidates.into_iter().find(|c| matches!(fs.get(c), Some(Node::File { .. } | Node::Symlink(_))))
 }
 
 /// The network services the filesystem at `root` starts at boot, each with whether the
 /// program is in the image (a script may start `/usr/sbin/telnetd` only "if present").
-pub fn boot_services(tree: &Tree, root: &str) -> Vec<BootService> {
-    let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
-    let start_files = |path: &str| {
-        let p = path.strip_prefix(&prefix).unwrap_or(path);
+pub fn boot_services(fs: &Fs) -> Vec<BootService> {
+    let start_files = |p: &str| {
         p == "etc/inittab"
             || p == "etc/inetd.conf"
             || p == "etc/rc.local"
@@ -251,7 +247,7 @@ pub fn boot_services(tree: &Tree, root: &str) -> Vec<BootService> {
                 && p.ends_with(".service"))
     };
     let mut out: Vec<BootService> = Vec::new();
-    for (path, node) in tree.iter().filter(|(p, _)| p.starts_with(&prefix) && start_files(p)) {
+    for (_, path, node) in fs.entries().filter(|(inside, _, _)| start_files(inside)) {
         let Node::File { data, .. } = node else { continue };
         for line in String::from_utf8_lossy(data).lines() {
             let line = line.trim();
@@ -265,7 +261,7 @@ pub fn boot_services(tree: &Tree, root: &str) -> Vec<BootService> {
                 if out.iter().any(|s| s.name == *name && s.source == *path) {
                     continue;
                 }
-                let found = resolve(tree, &prefix, run);
+                let found = resolve(fs, run);
                 out.push(BootService {
                     name: (*name).to_owned(),
                     source: path.clone(),

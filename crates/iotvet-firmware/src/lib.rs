@@ -102,20 +102,17 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
     let (mut accounts, mut boot_services, mut components, mut updates) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut keys = Vec::new();
-    for root in u.layers.iter().filter_map(|l| l.root.as_deref()) {
-        accounts.extend(evidence::accounts(&u.tree, root, &tries));
-        boot_services.extend(evidence::boot_services(&u.tree, root));
-        components.extend(components::components(&u.tree, root));
-        updates.extend(update::update(&u.tree, root));
-        keys.extend(secrets::secrets(&u.tree, root));
+    let roots: Vec<&str> = u.layers.iter().filter_map(|l| l.root.as_deref()).collect();
+    for root in &roots {
+        // Each filesystem without those found inside it (a ZIP's root holds the SquashFS of
+        // its firmware.bin): every file is read once, under its own filesystem.
+        let fs = tree::Fs::new(&u.tree, root, &roots);
+        accounts.extend(evidence::accounts(&fs, &tries));
+        boot_services.extend(evidence::boot_services(&fs));
+        components.extend(components::components(&fs));
+        updates.extend(update::update(&fs));
+        keys.extend(secrets::secrets(&fs));
     }
-    // An archive's root holds the filesystems found in its members (a ZIP's firmware.bin and
-    // the SquashFS in it): what they say was read under both roots, and is kept once.
-    dedupe(&mut accounts);
-    dedupe(&mut boot_services);
-    dedupe(&mut components);
-    dedupe(&mut updates);
-    dedupe(&mut keys);
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),
@@ -150,17 +147,6 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
     }
 }
 
-/// Drops repeated items, keeping the first of each.
-fn dedupe<T: PartialEq>(items: &mut Vec<T>) {
-    let mut kept: Vec<T> = Vec::with_capacity(items.len());
-    for item in items.drain(..) {
-        if !kept.contains(&item) {
-            kept.push(item);
-        }
-    }
-    *items = kept;
-}
-
 /// Takes an image apart in memory.
 pub fn unpack(image: &[u8], limits: &Limits) -> Result<Unpacked, FirmwareError> {
     if image.is_empty() {
@@ -181,7 +167,37 @@ struct Budget {
     bytes: u64,
 }
 
+/// How much a stream of `packed` bytes may unpack to: the expansion ratio's share, within what
+/// is left of the byte budget; and the error for going past it.
+struct Cap {
+    bytes: u64,
+    by_ratio: bool,
+    max_ratio: u64,
+    max_bytes: u64,
+}
+
+impl Cap {
+    fn exceeded(&self, at: &str) -> FirmwareError {
+        if self.by_ratio {
+            FirmwareError::Bomb(at.to_owned(), self.max_ratio)
+        } else {
+            FirmwareError::TooManyBytes(self.max_bytes)
+        }
+    }
+}
+
 impl Budget {
+    fn cap(&self, packed: u64) -> Cap {
+        let by_ratio = packed.saturating_mul(self.limits.max_ratio);
+        let room = self.limits.max_bytes.saturating_sub(self.bytes);
+        Cap {
+            bytes: by_ratio.min(room),
+            by_ratio: by_ratio <= room,
+            max_ratio: self.limits.max_ratio,
+            max_bytes: self.limits.max_bytes,
+        }
+    }
+
     fn take(&mut self, n: u64) -> Result<(), FirmwareError> {
         self.bytes += n;
         if self.bytes > self.limits.max_bytes {
@@ -294,20 +310,14 @@ fn open(
         }
         "gzip" => {
             let mut reader = flate2::bufread::GzDecoder::new(b);
-            let by_ratio = (b.len() as u64).saturating_mul(budget.limits.max_ratio);
-            let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
-            let cap = by_ratio.min(room);
+            let cap = budget.cap(b.len() as u64);
             let mut out = Vec::new();
-            let read = (&mut reader).take(cap + 1).read_to_end(&mut out);
+            let read = (&mut reader).take(cap.bytes + 1).read_to_end(&mut out);
             if read.is_err() && out.is_empty() {
                 return Ok(None);
             }
-            if out.len() as u64 > cap {
-                return Err(if by_ratio <= room {
-                    FirmwareError::Bomb(here.to_owned(), budget.limits.max_ratio)
-                } else {
-                    FirmwareError::TooManyBytes(budget.limits.max_bytes)
-                });
+            if out.len() as u64 > cap.bytes {
+                return Err(cap.exceeded(here));
             }
             budget.take(out.len() as u64)?;
             let consumed = b.len() - reader.into_inner().len();
@@ -400,17 +410,10 @@ fn open(
             );
             let cut = (sb.bytes_used > b.len() as u64)
                 .then(|| format!("; the filesystem says {} bytes, {} are there", sb.bytes_used, b.len()));
-            let by_ratio = (size as u64).saturating_mul(budget.limits.max_ratio);
-            let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
-            let read = match squashfs::read(fs, &sb, by_ratio.min(room)) {
+            let cap = budget.cap(size as u64);
+            let read = match squashfs::read(fs, &sb, cap.bytes) {
                 Ok(read) => read,
-                Err(squashfs::Failure::OverBudget) => {
-                    return Err(if by_ratio <= room {
-                        FirmwareError::Bomb(here.to_owned(), budget.limits.max_ratio)
-                    } else {
-                        FirmwareError::TooManyBytes(budget.limits.max_bytes)
-                    });
-                }
+                Err(squashfs::Failure::OverBudget) => return Err(cap.exceeded(here)),
                 Err(squashfs::Failure::Unreadable(why)) => {
                     u.layers.push(layer(size, false, None, Some(format!("{what}: {why}{}", cut.unwrap_or_default()))));
                     return Ok(Some(size));
@@ -464,7 +467,6 @@ fn open_zip(
     let root = here.to_owned();
     let mut members = Vec::new();
     for i in 0..archive.len() {
-        let room = budget.limits.max_bytes.saturating_sub(budget.bytes);
         let mut entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {
@@ -474,7 +476,7 @@ fn open_zip(
         };
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let mode = entry.unix_mode().unwrap_or(0o644);
-        let by_ratio = entry.compressed_size().max(1).saturating_mul(budget.limits.max_ratio);
+        let cap = budget.cap(entry.compressed_size().max(1));
         let node = if entry.is_dir() {
             Node::Dir
         } else if entry.is_symlink() {
@@ -483,13 +485,9 @@ fn open_zip(
             Node::Symlink(String::from_utf8_lossy(&target).into_owned())
         } else {
             let mut data = Vec::new();
-            let read = (&mut entry).take(by_ratio.min(room).saturating_add(1)).read_to_end(&mut data);
-            if data.len() as u64 > by_ratio.min(room) {
-                return Err(if by_ratio <= room {
-                    FirmwareError::Bomb(format!("{here}/{name}"), budget.limits.max_ratio)
-                } else {
-                    FirmwareError::TooManyBytes(budget.limits.max_bytes)
-                });
+            let read = (&mut entry).take(cap.bytes.saturating_add(1)).read_to_end(&mut data);
+            if data.len() as u64 > cap.bytes {
+                return Err(cap.exceeded(&format!("{here}/{name}")));
             }
             if let Err(e) = read {
                 u.warnings.push(format!("{here}: {name}: {e}"));

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use iotvet_core::firmware::SecretFound;
 use sha2::Digest as _;
 
-use crate::tree::{Node, Tree};
+use crate::tree::{Fs, Node};
 
 const PRIVATE: [&str; 6] = [
     "RSA PRIVATE KEY",
@@ -59,10 +59,9 @@ fn pem_blocks(data: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// The keys and certificates of the filesystem at `root`.
-pub fn secrets(tree: &Tree, root: &str) -> Vec<SecretFound> {
-    let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
     let mut out = Vec::new();
-    for (path, node) in tree.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+    for (_, path, node) in fs.entries() {
         let Node::File { data, .. } = node else { continue };
         if data.len() > 1 << 20 {
             continue;

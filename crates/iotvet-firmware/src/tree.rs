@@ -128,6 +128,47 @@ impl Tree {
     }
 }
 
+/// One filesystem of the tree: the entries under its root that belong to no filesystem found
+/// inside it (a ZIP's root holds the SquashFS in its `firmware.bin.extracted`, which is read as
+/// a filesystem of its own). What the evidence readers walk.
+pub struct Fs<'a> {
+    pub tree: &'a Tree,
+    pub root: &'a str,
+    prefix: String,
+    /// Prefixes of the filesystems inside this one.
+    inner: Vec<String>,
+}
+
+impl<'a> Fs<'a> {
+    /// The filesystem at `root`; `roots` are all the filesystems of the image.
+    pub fn new(tree: &'a Tree, root: &'a str, roots: &[&str]) -> Self {
+        let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+        let inner =
+            roots.iter().filter(|r| r.len() > root.len() && r.starts_with(&prefix)).map(|r| format!("{r}/")).collect();
+        Self { tree, root, prefix, inner }
+    }
+
+    /// (path inside the filesystem, path in the tree, entry), in path order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a String, &'a Node)> + '_ {
+        self.tree
+            .nodes
+            .range::<str, _>((std::ops::Bound::Included(self.prefix.as_str()), std::ops::Bound::Unbounded))
+            .take_while(|(p, _)| p.starts_with(&self.prefix))
+            .filter(|(p, _)| !self.inner.iter().any(|i| p.starts_with(i)))
+            .map(|(p, n)| (p.get(self.prefix.len()..).unwrap_or_default(), p, n))
+    }
+
+    /// The entry at a path inside the filesystem (links not followed).
+    pub fn get(&self, inside: &str) -> Option<&'a Node> {
+        self.tree.get(&join(self.root, inside))
+    }
+
+    /// A file's bytes, links followed inside the filesystem (`Tree::read`).
+    pub fn read(&self, inside: &str) -> Option<&'a [u8]> {
+        self.tree.read(self.root, inside)
+    }
+}
+
 fn join(root: &str, path: &str) -> String {
     match (root.is_empty(), path.is_empty()) {
         (true, _) => path.to_owned(),

@@ -15,7 +15,7 @@
 
 use iotvet_core::firmware::UpdateSeen;
 
-use crate::tree::{Node, Tree};
+use crate::tree::{Fs, Node};
 
 /// (path inside the root filesystem, agent)
 const AGENTS: [(&str, &str); 12] = [
@@ -49,26 +49,23 @@ fn says_update(text: &str) -> bool {
 }
 
 /// Key files of update agents: (path prefix inside the root, what).
-const KEY_PLACES: [(&str, &str); 6] = [
+const KEY_PLACES: [(&str, &str); 5] = [
     ("etc/opkg/keys/", "OpenWrt usign key"),
     ("etc/rauc/", "RAUC keyring"),
     ("etc/swupdate", "SWUpdate public key"),
     ("etc/mender/artifact-verify-key", "Mender artifact verification key"),
-    ("etc/fwupd/remotes.d/", "fwupd remote (signed metadata)"),
     ("usr/share/ota/", "OTA public key"),
 ];
 
 /// The update evidence of the filesystem at `root`.
-pub fn update(tree: &Tree, root: &str) -> Vec<UpdateSeen> {
-    let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+pub fn update(fs: &Fs) -> Vec<UpdateSeen> {
     let mut out: Vec<UpdateSeen> = Vec::new();
     let mut push = |u: UpdateSeen| {
         if !out.iter().any(|x| x.kind == u.kind && x.detail == u.detail) && out.len() < 200 {
             out.push(u);
         }
     };
-    for (path, node) in tree.iter().filter(|(p, _)| p.starts_with(&prefix)) {
-        let inside = path.strip_prefix(&prefix).unwrap_or(path);
+    for (inside, path, node) in fs.entries() {
         let file = inside.rsplit('/').next().unwrap_or(inside).to_ascii_lowercase();
         if matches!(node, Node::Dir) {
             continue;

@@ -157,6 +157,31 @@ pub fn documents(docs: &DocumentsSection, findings: &[Finding], width: usize) ->
     out
 }
 
+/// `iotvet firmware`: the image, its layers, warnings and components, then the firmware
+/// findings (the same lines the reports show, device text escaped).
+pub fn firmware(f: &iotvet_core::firmware::FirmwareSection, findings: &[Finding], width: usize) -> String {
+    let v = crate::view::FirmwareView::of(f);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", v.file);
+    out.push_str(&wrap_to(width, "  ", 2, &v.summary));
+    for l in &v.layers {
+        out.push_str(&wrap_to(width, "  ", 4, l));
+    }
+    for w in &v.warnings {
+        out.push_str(&wrap_to(width, "  warning: ", 4, w));
+    }
+    for c in &v.components {
+        out.push_str(&wrap_to(width, "  component ", 4, c));
+    }
+    for x in findings.iter().filter(|x| iotvet_core::rules::firmware::CHECKS.contains(&x.check.as_str())) {
+        let _ = writeln!(out, "{:<7} {} at {}", x.status.as_str().to_uppercase(), x.check, p_(&x.location.to_string()));
+        for e in &x.evidence {
+            out.push_str(&wrap_to(width, "        ", 8, &p_(e)));
+        }
+    }
+    out
+}
+
 /// `iotvet traffic`: the capture, then the hosts (no device) or the device's flows,
 /// destinations, secrets and findings.
 pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Finding]>, width: usize) -> String {

@@ -11,7 +11,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_human_format_shows_the_firmware_and_escapes_it() {
+    fn every_human_format_and_iotvet_firmware_show_the_image_escaped() {
         use iotvet_core::firmware::{Component, FirmwareSection, ImageInfo, LayerSeen};
         let mut r = crate::fixtures::report();
         r.case.firmware = Some(FirmwareSection {
@@ -49,9 +49,13 @@ mod tests {
             update: vec![],
             secrets: vec![],
         });
-        for format in
-            [crate::terminal::render(&r, false), crate::markdown::render(&r).unwrap(), crate::html::render(&r).unwrap()]
-        {
+        let alone = crate::text::firmware(r.case.firmware.as_ref().unwrap(), &r.findings, 100);
+        for format in [
+            crate::terminal::render(&r, false),
+            crate::markdown::render(&r).unwrap(),
+            crate::html::render(&r).unwrap(),
+            alone,
+        ] {
             assert!(format.contains("busybox 1.24.1 (high)"), "{format}");
             assert!(format.contains("squashfs@0x40"), "{format}");
             assert!(!format.contains('\x1b'), "an escape reached a report");
@@ -104,11 +108,14 @@ pub struct FirmwareView {
     pub layers: Vec<String>,
     /// "busybox 1.24.1 (high): the string … in …".
     pub components: Vec<String>,
+    /// Header CRCs that do not match, entries not created, …
+    pub warnings: Vec<String>,
 }
 
 impl FirmwareView {
-    fn of(f: &iotvet_core::firmware::FirmwareSection) -> Self {
-        Self {
+    /// The firmware's lines, device text escaped (as every view's).
+    pub fn of(f: &iotvet_core::firmware::FirmwareSection) -> Self {
+        let mut view = Self {
             file: f.image.file.clone(),
             summary: format!(
                 "{} bytes, sha256 {}; {} files, {} accounts, {} services started at boot, {} update items, {} keys and certificates",
@@ -134,7 +141,17 @@ impl FirmwareView {
                 .iter()
                 .map(|c| format!("{} {} ({}): {}", c.name, c.version, c.confidence, c.evidence))
                 .collect(),
-        }
+            warnings: f.image.warnings.clone(),
+        };
+        view.make_printable();
+        view
+    }
+
+    fn make_printable(&mut self) {
+        self.file = printable(&self.file);
+        printable_all(&mut self.layers);
+        printable_all(&mut self.components);
+        printable_all(&mut self.warnings);
     }
 }
 
@@ -427,10 +444,5 @@ impl View {
             s.detail = printable(&s.detail);
         }
         printable_all(&mut self.excluded);
-        if let Some(f) = &mut self.firmware {
-            f.file = printable(&f.file);
-            printable_all(&mut f.layers);
-            printable_all(&mut f.components);
-        }
     }
 }

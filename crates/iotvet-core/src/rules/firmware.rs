@@ -33,10 +33,26 @@ fn image_loc(case: &CaseFile, f: &FirmwareSection) -> Location {
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(f) = &case.firmware else { return vec![] };
-    vec![known_password(case, f), cleartext_daemons(case, f), update(case, f), private_keys(case, f)]
-        .into_iter()
-        .flatten()
-        .collect()
+    let mut out = known_password(case, f);
+    // The checks that read the filesystem's files say nothing when none was opened.
+    if f.files == 0 || !f.image.layers.iter().any(|l| l.opened) {
+        let unread = [
+            ids::FIRMWARE_CLEARTEXT_DAEMON,
+            ids::FIRMWARE_UPDATE_CHANNEL,
+            ids::FIRMWARE_UPDATE_SIGNATURE,
+            ids::FIRMWARE_PRIVATE_KEY,
+        ];
+        out.extend(unread.map(|check| {
+            Finding::unknown(check, image_loc(case, f))
+                .evidence(format!("no filesystem opened in {}", f.image.file))
+                .needs("an image whose root filesystem iotvet can open (see the image's layers)")
+        }));
+        return out;
+    }
+    out.extend(cleartext_daemons(case, f));
+    out.extend(update(case, f));
+    out.extend(private_keys(case, f));
+    out
 }
 
 fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
@@ -84,12 +100,6 @@ fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
 }
 
 fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
-    let opened = f.image.layers.iter().any(|l| l.opened);
-    if f.files == 0 || !opened {
-        return vec![Finding::unknown(ids::FIRMWARE_CLEARTEXT_DAEMON, image_loc(case, f))
-            .evidence(format!("no filesystem opened in {}", f.image.file))
-            .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
-    }
     let is_cleartext = |name: &str| matches!(name, "telnetd" | "ftpd" | "tftpd");
     let cleartext: Vec<Finding> = f
         .boot_services
@@ -123,15 +133,6 @@ fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
 const LOOKED_FOR: &str = "update agents (SWUpdate, RAUC, Mender, fwupd, opkg, sysupgrade, vendor ota/upgrade programs), update and feed URLs, automatic-update switches";
 
 fn update(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
-    let opened = f.image.layers.iter().any(|l| l.opened) && f.files > 0;
-    if !opened {
-        let why = format!("no filesystem opened in {}", f.image.file);
-        let needs = "an image whose root filesystem iotvet can open (see the image's layers)";
-        return vec![
-            Finding::unknown(ids::FIRMWARE_UPDATE_CHANNEL, image_loc(case, f)).evidence(why.clone()).needs(needs),
-            Finding::unknown(ids::FIRMWARE_UPDATE_SIGNATURE, image_loc(case, f)).evidence(why).needs(needs),
-        ];
-    }
     let of = |kind: &'static str| f.update.iter().filter(move |u| u.kind == kind);
     let plain: Vec<_> = of("url").filter(|u| u.plaintext).collect();
     let mut out = Vec::new();
@@ -172,11 +173,6 @@ fn update(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
 }
 
 fn private_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
-    if !(f.image.layers.iter().any(|l| l.opened) && f.files > 0) {
-        return vec![Finding::unknown(ids::FIRMWARE_PRIVATE_KEY, image_loc(case, f))
-            .evidence(format!("no filesystem opened in {}", f.image.file))
-            .needs("an image whose root filesystem iotvet can open (see the image's layers)")];
-    }
     let keys: Vec<Finding> = f
         .secrets
         .iter()

@@ -100,31 +100,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{} ({} bytes, sha256 {})", name, section.image.size, section.image.sha256);
-        for l in &section.image.layers {
-            let state = if l.opened { "opened" } else { "identified" };
-            let note = l.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
-            println!("  {:<40} {:>10} bytes  {state}{note}", l.place, l.size);
-        }
-        for w in &section.image.warnings {
-            println!("  warning: {w}");
-        }
-        println!(
-            "{} files; {} accounts; {} services started at boot; {} components",
-            section.files,
-            section.accounts.len(),
-            section.boot_services.len(),
-            section.components.len()
-        );
-        for c in &section.components {
-            println!("  {:<12} {:<14} {} ({})", c.name, c.version, c.evidence, c.confidence);
-        }
-        for f in judged.findings.iter().filter(|f| iotvet_core::rules::firmware::CHECKS.contains(&f.check.as_str())) {
-            println!("{:<7} {} at {}", f.status.as_str().to_uppercase(), f.check, f.location);
-            for e in &f.evidence {
-                println!("        {e}");
-            }
-        }
+        print!("{}", iotvet_report::text::firmware(section, &judged.findings, crate::output::terminal_width()));
     }
     Ok(crate::exit::of_findings(&judged.findings))
 }
