@@ -1,4 +1,5 @@
-//! A whole image: signature carving, uImage headers, gzip, cpio (newc, crc, odc), tar, and the
+//! A whole image: signature carving, uImage/FIT/TRX/Android headers, every compressed stream,
+//! cpio, tar, ZIP, SquashFS, CramFS, romfs, ext, flash filesystem identification, and the
 //! in-memory tree with its path rules, under small limits so a bomb ends quickly.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

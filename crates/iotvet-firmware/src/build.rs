@@ -1,5 +1,6 @@
 //! Writers for the formats iotvet reads, to build images: the tests' images and the lab
-//! camera's. cpio (newc), gzip and a legacy uImage with both CRCs by hand (a few lines each);
+//! camera's. cpio (newc), gzip, a legacy uImage with both CRCs, a TRX and an Android boot image
+//! by hand (a few lines each);
 //! SquashFS with backhand's writer and ZIP with the zip crate's.
 
 use std::io::Write;
@@ -50,6 +51,39 @@ pub fn uimage(data: &[u8], name: &str) -> Vec<u8> {
     h[4..8].copy_from_slice(&crc.to_be_bytes());
     h.extend_from_slice(data);
     h
+}
+
+/// A TRX (version 1) holding `parts` one after another, each aligned to 4, with its CRC.
+pub fn trx(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = vec![0u8; 28];
+    out[..4].copy_from_slice(crate::formats::TRX_MAGIC);
+    out[14..16].copy_from_slice(&1u16.to_le_bytes());
+    for (i, part) in parts.iter().take(3).enumerate() {
+        let at = out.len() as u32;
+        out[16 + 4 * i..20 + 4 * i].copy_from_slice(&at.to_le_bytes());
+        out.extend_from_slice(part);
+        pad4(&mut out);
+    }
+    let len = out.len() as u32;
+    out[4..8].copy_from_slice(&len.to_le_bytes());
+    let crc = !crate::formats::crc32(&out[12..]);
+    out[8..12].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// An Android boot image (header version 0, pages of 2048 bytes) of a kernel and a ramdisk.
+pub fn android_boot(kernel: &[u8], ramdisk: &[u8]) -> Vec<u8> {
+    const PAGE: usize = 2048;
+    let mut out = vec![0u8; PAGE];
+    out[..8].copy_from_slice(b"ANDROID!");
+    out[8..12].copy_from_slice(&(kernel.len() as u32).to_le_bytes());
+    out[16..20].copy_from_slice(&(ramdisk.len() as u32).to_le_bytes());
+    out[36..40].copy_from_slice(&(PAGE as u32).to_le_bytes());
+    for part in [kernel, ramdisk] {
+        out.extend_from_slice(part);
+        out.resize(out.len().div_ceil(PAGE) * PAGE, 0);
+    }
+    out
 }
 
 /// One entry of an image being built: a file (mode, bytes), a link, or a folder.

@@ -1,8 +1,38 @@
-//! The container formats read by hand, each a documented fixed header: U-Boot's legacy uImage
-//! (`include/image.h`: 64 bytes, big-endian, CRC-32 of the header and of the data) and cpio
-//! (newc/crc: 110 ASCII-hex bytes, fields and name padded to 4; odc: 76 ASCII-octal bytes).
-//! No maintained crate reads a uImage header, and cpio's are a few lines; gzip and tar go to
-//! flate2 and tar.
+//! The formats read by hand, each a documented fixed header:
+//! - U-Boot's legacy uImage (`include/image.h`: 64 bytes, big-endian, CRC-32 of the header and
+//!   of the data) and its FIT images (a flattened device tree, devicetree specification §5,
+//!   whose `/images/*` nodes hold the kernel, ramdisk and filesystem as `data` properties or
+//!   at `data-offset`/`data-position` after the tree);
+//! - Broadcom's TRX (`trxhdr.h`: 28 or 32 bytes, little-endian, a CRC-32 over the rest);
+//! - Android boot images (`bootimg.h`, versions 0–4) and sparse images (`sparse_format.h`,
+//!   expanded: raw, fill and don't-care chunks);
+//! - cpio (newc/crc: 110 ASCII-hex bytes, fields and name padded to 4; odc: 76 ASCII-octal);
+//! - headers that identify flash filesystems iotvet does not open — UBI (erase-counter headers
+//!   `UBI#` at each erase block), UBIFS (superblock node), JFFS2 (node headers with their CRC),
+//!   YAFFS2 (no magic: an object header followed by its spare-area tags) — and the ext2/3/4
+//!   superblock, for its size and generation.
+//!
+//! No maintained crate reads these headers (the one device-tree crate is an alpha release),
+//! and each is a few lines; gzip, tar and the compressed streams go to their crates.
+
+use std::ops::Range;
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    b.get(at..at + 2).map(|x| u16::from_le_bytes([x[0], x[1]]))
+}
+
+/// A NUL-terminated name from a fixed field, lossy.
+fn c_name(b: &[u8]) -> String {
+    String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or_default()).into_owned()
+}
 
 /// A uImage header: what it says about its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +133,376 @@ fn entry_header(b: &[u8], odc: bool) -> Option<(u32, usize, usize, usize)> {
         let name_size = field(94, 8, 16)? as usize;
         Some((mode, name_size, file_size, 110))
     }
+}
+
+/// A TRX header: the length it covers and its partitions (offsets from the header's start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trx {
+    pub version: u16,
+    pub len: usize,
+    pub partitions: Vec<usize>,
+    /// None when the image is shorter than `len`.
+    pub crc_ok: Option<bool>,
+}
+
+pub const TRX_MAGIC: &[u8] = b"HDR0";
+
+pub fn trx(b: &[u8]) -> Option<Trx> {
+    if !b.starts_with(TRX_MAGIC) {
+        return None;
+    }
+    let len = le32(b, 4)? as usize;
+    let crc = le32(b, 8)?;
+    let version = le16(b, 14)?;
+    let slots = match version {
+        1 => 3,
+        2 => 4,
+        _ => return None,
+    };
+    let header = 16 + 4 * slots;
+    if len < header {
+        return None;
+    }
+    let partitions: Vec<usize> = (0..slots)
+        .filter_map(|i| le32(b, 16 + 4 * i))
+        .map(|o| o as usize)
+        .filter(|o| *o >= header && *o < len)
+        .collect();
+    // The CRC runs from the flags to the end, seeded with all ones and not inverted at the end
+    // (Broadcom's crc32buf): the complement of the usual CRC-32.
+    let crc_ok = b.get(12..len).map(|d| !crc32(d) == crc);
+    Some(Trx { version, len, partitions, crc_ok })
+}
+
+/// One image of a FIT: its node name, what its properties say, and where its data lies
+/// (relative to the start of the FIT), if it has any inside the bytes there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FitImage {
+    pub name: String,
+    pub description: String,
+    pub kind: String,
+    pub compression: String,
+    pub data: Option<Range<usize>>,
+}
+
+pub const FDT_MAGIC: [u8; 4] = [0xd0, 0x0d, 0xfe, 0xed];
+
+/// A flattened device tree at the start of `b`: its total size and, for a FIT, its images.
+pub fn fdt(b: &[u8]) -> Option<(usize, Vec<FitImage>)> {
+    if b.get(..4)? != FDT_MAGIC {
+        return None;
+    }
+    let total = be32(b, 4)? as usize;
+    let (off_struct, off_strings) = (be32(b, 8)? as usize, be32(b, 12)? as usize);
+    let version = be32(b, 20)?;
+    let size_struct = be32(b, 36)? as usize;
+    if !(16..=17).contains(&version) || total < 40 || off_struct >= total || off_strings >= total {
+        return None;
+    }
+    let tree = b.get(..total.min(b.len()))?;
+    let strings = tree.get(off_strings..)?;
+    let structure = tree.get(off_struct..off_struct.checked_add(size_struct)?.min(tree.len()))?;
+    let mut images = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    let mut at = 0usize;
+    // External data (`data-offset`) counts from the end of the tree, rounded up to 4.
+    let external = (total + 3) & !3;
+    let mut current: Option<(FitImage, Option<usize>, Option<usize>)> = None;
+    while let Some(token) = be32(structure, at) {
+        at += 4;
+        match token {
+            1 => {
+                let name = c_name(structure.get(at..)?);
+                at = (at + name.len() + 1 + 3) & !3;
+                path.push(name.clone());
+                if path.len() == 3 && path[1] == "images" {
+                    let image = FitImage {
+                        name,
+                        description: String::new(),
+                        kind: String::new(),
+                        compression: String::new(),
+                        data: None,
+                    };
+                    current = Some((image, None, None));
+                }
+            }
+            2 => {
+                if path.len() == 3 {
+                    if let Some((mut image, offset, size)) = current.take() {
+                        if let (None, Some(start), Some(size)) = (&image.data, offset, size) {
+                            image.data = Some(start..start.checked_add(size)?).filter(|r| r.end <= b.len());
+                        }
+                        images.push(image);
+                    }
+                }
+                path.pop()?;
+            }
+            3 => {
+                let len = be32(structure, at)? as usize;
+                let name = c_name(strings.get(be32(structure, at + 4)? as usize..)?);
+                let value_at = at + 8;
+                let value = structure.get(value_at..value_at.checked_add(len)?)?;
+                at = (value_at + len + 3) & !3;
+                if let Some((image, offset, size)) = current.as_mut().filter(|_| path.len() == 3) {
+                    match name.as_str() {
+                        "data" => {
+                            let start = off_struct + value_at;
+                            image.data = Some(start..start + len);
+                        }
+                        "description" => image.description = c_name(value),
+                        "type" => image.kind = c_name(value),
+                        "compression" => image.compression = c_name(value),
+                        "data-offset" => *offset = be32(value, 0).map(|v| external + v as usize),
+                        // An absolute position, from the FIT's start.
+                        "data-position" => *offset = be32(value, 0).map(|v| v as usize),
+                        "data-size" => *size = be32(value, 0).map(|v| v as usize),
+                        _ => {}
+                    }
+                }
+            }
+            4 => {}
+            9 => break,
+            _ => return None,
+        }
+    }
+    Some((total, images))
+}
+
+/// An Android boot image's header: its version and its parts (relative to its start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AndroidBoot {
+    pub version: u32,
+    pub kernel: Range<usize>,
+    pub ramdisk: Range<usize>,
+    pub len: usize,
+}
+
+pub fn android_boot(b: &[u8]) -> Option<AndroidBoot> {
+    if !b.starts_with(b"ANDROID!") {
+        return None;
+    }
+    let version = le32(b, 40)?;
+    let (kernel_size, ramdisk_size, second_size, page) = if version >= 3 {
+        (le32(b, 8)? as usize, le32(b, 12)? as usize, 0, 4096usize)
+    } else {
+        (le32(b, 8)? as usize, le32(b, 16)? as usize, le32(b, 24)? as usize, le32(b, 36)? as usize)
+    };
+    if version > 4 || !page.is_power_of_two() || !(2048..=16384).contains(&page) {
+        return None;
+    }
+    let pages = |n: usize| n.div_ceil(page).checked_mul(page);
+    let kernel = page..page.checked_add(kernel_size)?;
+    let ramdisk_at = page.checked_add(pages(kernel_size)?)?;
+    let ramdisk = ramdisk_at..ramdisk_at.checked_add(ramdisk_size)?;
+    let len = ramdisk_at.checked_add(pages(ramdisk_size)?)?.checked_add(pages(second_size)?)?;
+    Some(AndroidBoot { version, kernel, ramdisk, len })
+}
+
+pub const SPARSE_MAGIC: [u8; 4] = [0x3a, 0xff, 0x26, 0xed];
+
+/// An Android sparse image expanded, within `cap` bytes: (the bytes, the sparse image's
+/// length, why it stopped early). None when it is not one; Err(()) past the cap.
+#[allow(clippy::type_complexity)]
+pub fn unsparse(b: &[u8], cap: u64) -> Option<Result<(Vec<u8>, usize, Option<String>), ()>> {
+    if b.get(..4)? != SPARSE_MAGIC || le16(b, 4)? != 1 {
+        return None;
+    }
+    let (file_header, chunk_header) = (le16(b, 8)? as usize, le16(b, 10)? as usize);
+    let block = le32(b, 12)? as usize;
+    let chunks = le32(b, 20)?;
+    if file_header < 28 || chunk_header < 12 || block == 0 || !block.is_multiple_of(4) {
+        return None;
+    }
+    if u64::from(le32(b, 16)?).saturating_mul(block as u64) > cap {
+        return Some(Err(()));
+    }
+    let mut out = Vec::new();
+    let mut at = file_header;
+    let mut cut = None;
+    for _ in 0..chunks {
+        let (Some(kind), Some(blocks), Some(total)) = (le16(b, at), le32(b, at + 4), le32(b, at + 8)) else {
+            cut = Some("the image is cut short".to_owned());
+            break;
+        };
+        let size = (blocks as usize).saturating_mul(block);
+        if (out.len() + size) as u64 > cap {
+            return Some(Err(()));
+        }
+        let body = at + chunk_header;
+        match kind {
+            0xcac1 => match b.get(body..body + size) {
+                Some(raw) => out.extend_from_slice(raw),
+                None => {
+                    cut = Some("a raw chunk runs past the image".to_owned());
+                    break;
+                }
+            },
+            0xcac2 => {
+                let fill = b.get(body..body + 4)?;
+                out.extend(fill.iter().cycle().take(size));
+            }
+            0xcac3 => out.resize(out.len() + size, 0),
+            0xcac4 => {}
+            _ => {
+                cut = Some(format!("unknown chunk type {kind:#x}"));
+                break;
+            }
+        }
+        at = at.checked_add(total as usize)?;
+    }
+    Some(Ok((out, at.min(b.len()), cut)))
+}
+
+/// A flash filesystem identified, not opened: what it is and how many bytes it spans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identified {
+    pub what: String,
+    pub len: usize,
+}
+
+/// UBI: erase blocks each starting with an erase-counter header `UBI#` (version 1); the
+/// erase-block size is the distance to the next header.
+pub fn ubi(b: &[u8]) -> Option<Identified> {
+    if !b.starts_with(b"UBI#") || b.get(4)? != &1 {
+        return None;
+    }
+    let (vid, data) = (be32(b, 16)? as usize, be32(b, 20)? as usize);
+    if vid < 64 || data <= vid {
+        return None;
+    }
+    let Some(peb) = memchr::memmem::find(b.get(64..)?, b"UBI#").map(|p| p + 64) else {
+        return Some(Identified { what: "UBI image, one erase block".into(), len: b.len() });
+    };
+    let mut blocks = 1usize;
+    while b.get(blocks * peb..).is_some_and(|r| r.starts_with(b"UBI#")) {
+        blocks += 1;
+    }
+    let len = (blocks * peb).min(b.len());
+    Some(Identified { what: format!("UBI image, {blocks} erase blocks of {peb} bytes"), len })
+}
+
+/// UBIFS: its superblock node (common header magic 0x06101831, node type 6).
+pub fn ubifs(b: &[u8]) -> Option<Identified> {
+    if le32(b, 0)? != 0x0610_1831 || *b.get(20)? != 6 {
+        return None;
+    }
+    let (leb, count) = (le32(b, 36)? as usize, le32(b, 40)? as usize);
+    if leb == 0 || count == 0 {
+        return None;
+    }
+    let len = leb.saturating_mul(count).min(b.len());
+    Some(Identified { what: format!("UBIFS, {count} logical erase blocks of {leb} bytes"), len })
+}
+
+/// JFFS2: a run of nodes (magic 0x1985, a known node type, a header CRC that matches), with
+/// only erased (0xff) or zero padding between them.
+pub fn jffs2(b: &[u8]) -> Option<Identified> {
+    let big = match b.get(..2)? {
+        [0x85, 0x19] => false,
+        [0x19, 0x85] => true,
+        _ => return None,
+    };
+    let u16_at = |at: usize| {
+        b.get(at..at + 2).map(|x| if big { u16::from_be_bytes([x[0], x[1]]) } else { u16::from_le_bytes([x[0], x[1]]) })
+    };
+    let u32_at = |at: usize| if big { be32(b, at) } else { le32(b, at) };
+    let node_at = |at: usize| -> Option<usize> {
+        let kind = u16_at(at + 2)?;
+        if u16_at(at)? != 0x1985 || ![0xe001, 0xe002, 0x2003, 0x2004, 0x2006, 0xe008, 0xe009].contains(&kind) {
+            return None;
+        }
+        let len = u32_at(at + 4)? as usize;
+        (len >= 12 && jffs2_crc(b.get(at..at + 8)?) == u32_at(at + 8)?).then_some(len)
+    };
+    let mut at = 0usize;
+    let mut nodes = 0usize;
+    let mut end = 0usize;
+    while at + 12 <= b.len() {
+        if let Some(len) = node_at(at) {
+            nodes += 1;
+            end = (at + len).min(b.len());
+            at = (end + 3) & !3;
+        } else if b.get(at..at + 4).is_some_and(|w| w.iter().all(|c| *c == 0xff || *c == 0)) {
+            at += 4;
+        } else {
+            break;
+        }
+    }
+    (nodes > 0).then(|| Identified {
+        what: format!("JFFS2, {}-endian, {nodes} nodes", if big { "big" } else { "little" }),
+        len: end,
+    })
+}
+
+/// The CRC JFFS2 writes: CRC-32 seeded with zero, not inverted (Linux's `crc32(0, …)`).
+fn jffs2_crc(b: &[u8]) -> u32 {
+    let mut c = 0u32;
+    for byte in b {
+        c ^= u32::from(*byte);
+        for _ in 0..8 {
+            c = if c & 1 != 0 { (c >> 1) ^ 0xedb8_8320 } else { c >> 1 };
+        }
+    }
+    c
+}
+
+/// YAFFS2 has no magic number: it is recognised by an object header (type file or directory,
+/// parent 1 — the root —, the unused checksum 0xffff, a printable name) and, after its page,
+/// spare-area tags naming chunk 0 of an object. Page sizes tried: 2048 + 64 and 4096 + 128,
+/// then 512 + 16. It spans the chunks up to the first fully erased one.
+pub fn yaffs2(b: &[u8]) -> Option<Identified> {
+    let header_ok = |h: &[u8]| -> bool {
+        let name = h.get(10..10 + 256).map(c_name).unwrap_or_default();
+        matches!(le32(h, 0), Some(1..=5))
+            && le16(h, 8) == Some(0xffff)
+            && !name.is_empty()
+            && name.bytes().all(|c| c.is_ascii_graphic() || c == b' ')
+    };
+    if !header_ok(b) || le32(b, 4) != Some(1) {
+        return None;
+    }
+    for (page, spare) in [(2048usize, 64usize), (4096, 128), (512, 16)] {
+        // Packed tags 2: sequence number, object id, chunk id 0 for a header.
+        let tags = b.get(page..page + 16)?;
+        let (seq, obj, chunk) = (le32(tags, 0)?, le32(tags, 4)?, le32(tags, 8)?);
+        if !(0x1000..0xefff_ff00).contains(&seq) || obj & 0x0fff_ffff == 0 || chunk != 0 {
+            continue;
+        }
+        let stride = page + spare;
+        let mut chunks = 0usize;
+        while b.get(chunks * stride..(chunks + 1) * stride).is_some_and(|c| c.iter().any(|x| *x != 0xff)) {
+            chunks += 1;
+        }
+        return Some(Identified {
+            what: format!("YAFFS2, pages of {page} bytes + {spare} spare, {chunks} chunks"),
+            len: chunks * stride,
+        });
+    }
+    None
+}
+
+/// The ext2/3/4 superblock (1024 bytes in, magic 0xef53): generation and size.
+pub fn ext(b: &[u8]) -> Option<Identified> {
+    let sb = b.get(1024..2048)?;
+    if le16(sb, 56)? != 0xef53 {
+        return None;
+    }
+    let (inodes, blocks, log) = (le32(sb, 0)?, le32(sb, 4)? as u64, le32(sb, 24)?);
+    let state = le16(sb, 58)?;
+    if inodes == 0 || blocks == 0 || log > 6 || !(1..=7).contains(&state) || le32(sb, 76)? > 1 {
+        return None;
+    }
+    let (compat, incompat) = (le32(sb, 92)?, le32(sb, 96)?);
+    // extents, 64bit, flex_bg, or huge files → ext4; a journal → ext3; else ext2.
+    let generation = if incompat & (0x40 | 0x80 | 0x200) != 0 {
+        "ext4"
+    } else if compat & 0x4 != 0 {
+        "ext3"
+    } else {
+        "ext2"
+    };
+    let len = blocks.saturating_mul(1024 << log);
+    Some(Identified { what: generation.to_owned(), len: usize::try_from(len).ok()? })
 }
 
 #[cfg(test)]

@@ -14,11 +14,15 @@ use sha2::Digest;
 
 pub mod build;
 pub mod components;
+pub mod cramfs;
 pub mod evidence;
+pub mod ext;
 pub mod extract;
 pub mod formats;
+pub mod romfs;
 pub mod secrets;
 pub mod squashfs;
+pub mod streams;
 pub mod tree;
 pub mod update;
 
@@ -207,18 +211,38 @@ impl Budget {
     }
 }
 
-/// The signatures looked for, and the offset of the magic inside the format's start.
-const SIGNATURES: [(&str, &[u8], usize); 10] = [
+/// The signatures looked for, and the offset of the magic inside the format's start. Short
+/// magics (JFFS2's two bytes, ext's at 1080) are confirmed by their parser before anything is
+/// taken from them.
+const SIGNATURES: [(&str, &[u8], usize); 28] = [
     ("uimage", &formats::UIMAGE_MAGIC, 0),
+    ("fit", &formats::FDT_MAGIC, 0),
+    ("trx", formats::TRX_MAGIC, 0),
+    ("android-boot", b"ANDROID!", 0),
+    ("android-sparse", &formats::SPARSE_MAGIC, 0),
     ("gzip", &[0x1f, 0x8b, 0x08], 0),
+    ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0], 0),
+    ("lzma", &[0x5d, 0, 0], 0),
+    ("bzip2", b"1AY&SY", 4),
+    ("zstd", &[0x28, 0xb5, 0x2f, 0xfd], 0),
+    ("lz4", &[0x04, 0x22, 0x4d, 0x18], 0),
+    ("lz4", &streams::LZ4_LEGACY, 0),
     ("cpio", b"070701", 0),
     ("cpio", b"070702", 0),
     ("cpio", b"070707", 0),
     ("tar", b"ustar", 257),
+    ("zip", b"PK\x03\x04", 0),
     ("squashfs", b"hsqs", 0),
     ("squashfs", b"sqsh", 0),
-    ("zip", b"PK\x03\x04", 0),
-    ("xz", &[0xfd, b'7', b'z', b'X', b'Z', 0], 0),
+    ("cramfs", cramfs::SIGNATURE, 16),
+    ("romfs", romfs::MAGIC, 0),
+    ("ext", &[0x53, 0xef], 1080),
+    ("ubi", b"UBI#", 0),
+    ("ubifs", &[0x31, 0x18, 0x10, 0x06], 0),
+    ("jffs2", &[0x85, 0x19], 0),
+    ("jffs2", &[0x19, 0x85], 0),
+    ("yaffs2", &[1, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0),
+    ("yaffs2", &[3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0),
 ];
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -227,12 +251,24 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 
 /// Finds and opens every format in `bytes` (which lies at `place`), in order of offset.
 fn walk(bytes: &[u8], place: &str, depth: usize, u: &mut Unpacked, budget: &mut Budget) -> Result<(), FirmwareError> {
+    walk_from(bytes, 0, place, depth, u, budget)
+}
+
+/// `walk`, from `from` on (past the header of the container that holds `bytes`).
+fn walk_from(
+    bytes: &[u8],
+    from: usize,
+    place: &str,
+    depth: usize,
+    u: &mut Unpacked,
+    budget: &mut Budget,
+) -> Result<(), FirmwareError> {
     if depth > budget.limits.max_depth {
         return Err(FirmwareError::TooDeep(budget.limits.max_depth, place.to_owned()));
     }
     // The next occurrence of each signature at or after `at` (recomputed only when passed).
-    let mut next: Vec<Option<usize>> = SIGNATURES.iter().map(|(_, m, _)| find(bytes, m, 0)).collect();
-    let mut at = 0usize;
+    let mut next: Vec<Option<usize>> = SIGNATURES.iter().map(|(_, m, o)| find(bytes, m, from + o)).collect();
+    let mut at = from;
     loop {
         for (i, (_, magic, _)) in SIGNATURES.iter().enumerate() {
             let start_of = |p: usize| p.checked_sub(SIGNATURES[i].2);
@@ -308,23 +344,145 @@ fn open(
             walk(data, here, depth + 1, u, budget)?;
             Ok(Some(64 + h.data_size))
         }
-        "gzip" => {
-            let mut reader = flate2::bufread::GzDecoder::new(b);
+        "gzip" | "xz" | "lzma" | "bzip2" | "zstd" | "lz4" => {
             let cap = budget.cap(b.len() as u64);
-            let mut out = Vec::new();
-            let read = (&mut reader).take(cap.bytes + 1).read_to_end(&mut out);
-            if read.is_err() && out.is_empty() {
+            let (out, consumed, cut) = match streams::decode(format, b, cap.bytes) {
+                streams::Outcome::NotThere => return Ok(None),
+                streams::Outcome::OverCap => return Err(cap.exceeded(here)),
+                streams::Outcome::Done { out, consumed, cut } => (out, consumed, cut),
+            };
+            // Random bytes after a 3-byte LZMA signature decode to garbage for a while before
+            // failing: an LZMA stream counts only if it ends cleanly or gave a megabyte.
+            if format == "lzma" && cut.is_some() && out.len() < 1 << 20 {
                 return Ok(None);
             }
-            if out.len() as u64 > cap.bytes {
-                return Err(cap.exceeded(here));
-            }
             budget.take(out.len() as u64)?;
-            let consumed = b.len() - reader.into_inner().len();
-            let note = read.err().map(|e| format!("stream cut short: {e}"));
-            u.layers.push(layer(consumed, true, None, note));
+            u.layers.push(layer(consumed, true, None, cut));
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(consumed))
+        }
+        "trx" => {
+            let Some(h) = formats::trx(b) else { return Ok(None) };
+            let Some(body) = b.get(..h.len) else {
+                u.warnings.push(format!("{here}: TRX says {} bytes, the image is shorter", h.len));
+                return Ok(None);
+            };
+            if h.crc_ok == Some(false) {
+                u.warnings.push(format!("{here}: TRX CRC does not match"));
+            }
+            let parts: Vec<String> = h.partitions.iter().map(|p| format!("{p:#x}")).collect();
+            let note = format!("TRX v{}, partitions at {}", h.version, parts.join(", "));
+            u.layers.push(layer(h.len, true, None, Some(note)));
+            walk_from(body, 16 + 4 * if h.version == 2 { 4 } else { 3 }, here, depth + 1, u, budget)?;
+            Ok(Some(h.len))
+        }
+        "fit" => {
+            let Some((total, images)) = formats::fdt(b) else { return Ok(None) };
+            if images.is_empty() {
+                u.layers.push(layer(total, false, None, Some("device tree blob (not a FIT: no images)".into())));
+                return Ok(Some(total));
+            }
+            let end = images.iter().filter_map(|i| i.data.as_ref().map(|d| d.end)).fold(total, usize::max);
+            let listed: Vec<String> = images
+                .iter()
+                .map(|i| {
+                    let what = [i.kind.as_str(), i.compression.as_str()]
+                        .iter()
+                        .filter(|w| !w.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>();
+                    let missing = if i.data.is_none() { ", no data inside" } else { "" };
+                    format!("{} ({}{missing})", i.name, what.join(", "))
+                })
+                .collect();
+            u.layers.push(layer(end, true, None, Some(format!("FIT: {}", listed.join("; ")))));
+            for image in &images {
+                if let (Some(data), Ok(name)) =
+                    (image.data.as_ref().and_then(|d| b.get(d.clone())), tree::normalise(&image.name))
+                {
+                    walk(data, &format!("{here}/{name}"), depth + 1, u, budget)?;
+                }
+            }
+            Ok(Some(end))
+        }
+        "android-boot" => {
+            let Some(h) = formats::android_boot(b) else { return Ok(None) };
+            let len = h.len.min(b.len());
+            let cut = (h.len > b.len()).then(|| format!("; it says {} bytes, {} are there", h.len, b.len()));
+            u.layers.push(layer(
+                len,
+                true,
+                None,
+                Some(format!("Android boot image v{}{}", h.version, cut.unwrap_or_default())),
+            ));
+            for (part, range) in [("kernel", h.kernel), ("ramdisk", h.ramdisk)] {
+                if let Some(data) = b.get(range).filter(|d| !d.is_empty()) {
+                    walk(data, &format!("{here}/{part}"), depth + 1, u, budget)?;
+                }
+            }
+            Ok(Some(len))
+        }
+        "android-sparse" => {
+            let cap = budget.cap(b.len() as u64);
+            let (out, len, cut) = match formats::unsparse(b, cap.bytes) {
+                None => return Ok(None),
+                Some(Err(())) => return Err(cap.exceeded(here)),
+                Some(Ok(x)) => x,
+            };
+            budget.take(out.len() as u64)?;
+            let note = format!(
+                "Android sparse image, {} bytes expanded{}",
+                out.len(),
+                cut.map(|c| format!("; {c}")).unwrap_or_default()
+            );
+            u.layers.push(layer(len, true, None, Some(note)));
+            walk(&out, here, depth + 1, u, budget)?;
+            Ok(Some(len))
+        }
+        "ubi" | "ubifs" | "jffs2" | "yaffs2" => {
+            let found = match format {
+                "ubi" => formats::ubi(b),
+                "ubifs" => formats::ubifs(b),
+                "jffs2" => formats::jffs2(b),
+                _ => formats::yaffs2(b),
+            };
+            let Some(found) = found else { return Ok(None) };
+            let note = format!("{}: identified, not opened (no maintained reader)", found.what);
+            u.layers.push(layer(found.len, false, None, Some(note)));
+            Ok(Some(found.len.max(1)))
+        }
+        "ext" => {
+            let Some(found) = formats::ext(b) else { return Ok(None) };
+            let size = found.len.min(b.len());
+            let cut = (found.len > b.len())
+                .then(|| format!("; the filesystem says {} bytes, {} are there", found.len, b.len()));
+            let cap = budget.cap(size as u64);
+            let read = ext::read(b.get(..size).unwrap_or_default(), cap.bytes);
+            mount(u, budget, here, layer(size, true, None, None), &found.what, cut, read, &cap)?;
+            Ok(Some(size))
+        }
+        "cramfs" => {
+            let Some((size, what, openable)) = cramfs::superblock(b) else { return Ok(None) };
+            let size = size.min(b.len());
+            let fs = b.get(..size).unwrap_or_default();
+            let cap = budget.cap(size as u64);
+            let read = if openable {
+                cramfs::read(fs, cap.bytes)
+            } else {
+                Err(tree::Failure::Unreadable(
+                    "identified, not opened (iotvet reads little-endian CramFS with classic block pointers)".into(),
+                ))
+            };
+            mount(u, budget, here, layer(size, true, None, None), &what, None, read, &cap)?;
+            Ok(Some(size))
+        }
+        "romfs" => {
+            let Some((size, volume)) = romfs::superblock(b) else { return Ok(None) };
+            let size = size.min(b.len());
+            let cap = budget.cap(size as u64);
+            let read = romfs::read(b.get(..size).unwrap_or_default(), cap.bytes);
+            mount(u, budget, here, layer(size, true, None, None), &format!("romfs \"{volume}\""), None, read, &cap)?;
+            Ok(Some(size))
         }
         "cpio" => {
             let Some((entries, len, truncated)) = formats::cpio(b) else { return Ok(None) };
@@ -411,44 +569,57 @@ fn open(
             let cut = (sb.bytes_used > b.len() as u64)
                 .then(|| format!("; the filesystem says {} bytes, {} are there", sb.bytes_used, b.len()));
             let cap = budget.cap(size as u64);
-            let read = match squashfs::read(fs, &sb, cap.bytes) {
-                Ok(read) => read,
-                Err(squashfs::Failure::OverBudget) => return Err(cap.exceeded(here)),
-                Err(squashfs::Failure::Unreadable(why)) => {
-                    u.layers.push(layer(size, false, None, Some(format!("{what}: {why}{}", cut.unwrap_or_default()))));
-                    return Ok(Some(size));
-                }
-            };
-            let root = here.to_owned();
-            if let Some(first) = read.special.first() {
-                u.warnings.push(format!(
-                    "{here}: {} device nodes, FIFOs or sockets not created ({first}{})",
-                    read.special.len(),
-                    if read.special.len() > 1 { ", …" } else { "" }
-                ));
-            }
-            for damaged in &read.damaged {
-                u.warnings.push(format!("{here}: {damaged}"));
-            }
-            let files = read.entries.len();
-            for e in read.entries {
-                add(u, budget, &root, &e.path, e.node)?;
-            }
-            u.layers.push(layer(
-                size,
-                true,
-                Some(root),
-                Some(format!("{what}, {files} entries{}", cut.unwrap_or_default())),
-            ));
+            let read = squashfs::read(fs, &sb, cap.bytes);
+            mount(u, budget, here, layer(size, true, None, None), &what, cut, read, &cap)?;
             Ok(Some(size))
         }
         "zip" => open_zip(b, offset, here, depth, u, budget),
-        other => {
-            // Identified, not opened yet: its size is not known without reading it.
-            u.layers.push(layer(0, false, None, Some(format!("{other}: identified, not opened yet"))));
-            Ok(Some(1))
-        }
+        _ => Ok(None),
     }
+}
+
+/// A filesystem a reader opened (or could not): its entries into the tree under `here`, the
+/// special files and damaged ones as warnings, and its layer (`shell`, completed here with
+/// its root and a note saying what it is).
+#[allow(clippy::too_many_arguments)]
+fn mount(
+    u: &mut Unpacked,
+    budget: &mut Budget,
+    here: &str,
+    mut shell: Layer,
+    what: &str,
+    cut: Option<String>,
+    read: Result<tree::Contents, tree::Failure>,
+    cap: &Cap,
+) -> Result<(), FirmwareError> {
+    let read = match read {
+        Ok(read) => read,
+        Err(tree::Failure::OverBudget) => return Err(cap.exceeded(here)),
+        Err(tree::Failure::Unreadable(why)) => {
+            shell.opened = false;
+            shell.note = Some(format!("{what}: {why}{}", cut.unwrap_or_default()));
+            u.layers.push(shell);
+            return Ok(());
+        }
+    };
+    if let Some(first) = read.special.first() {
+        u.warnings.push(format!(
+            "{here}: {} device nodes, FIFOs or sockets not created ({first}{})",
+            read.special.len(),
+            if read.special.len() > 1 { ", …" } else { "" }
+        ));
+    }
+    for damaged in &read.damaged {
+        u.warnings.push(format!("{here}: {damaged}"));
+    }
+    let files = read.entries.len();
+    for e in read.entries {
+        add(u, budget, here, &e.path, e.node)?;
+    }
+    shell.root = Some(here.to_owned());
+    shell.note = Some(format!("{what}, {files} entries{}", cut.unwrap_or_default()));
+    u.layers.push(shell);
+    Ok(())
 }
 
 /// A ZIP archive (an update package, most often): its members are stored, and each member's

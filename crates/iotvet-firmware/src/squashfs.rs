@@ -10,7 +10,7 @@
 
 use std::io::Read as _;
 
-use crate::tree::Node;
+use crate::tree::{Contents, Entry, Failure, Node};
 
 /// The superblock fields the walk needs before opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,29 +63,6 @@ pub fn compression_name(id: u16) -> &'static str {
         6 => "zstd",
         _ => "unknown compression",
     }
-}
-
-/// One entry of the filesystem, as the tree takes it.
-pub struct Entry {
-    pub path: String,
-    pub node: Node,
-}
-
-/// What was read: the entries, and the special files left out (devices, FIFOs, sockets).
-pub struct Contents {
-    pub entries: Vec<Entry>,
-    pub special: Vec<String>,
-    /// Files whose bytes could not all be read (a damaged block), with why.
-    pub damaged: Vec<String>,
-}
-
-/// Why the filesystem was not read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Not opened: the reason for the layer's note.
-    Unreadable(String),
-    /// The files' bytes passed the budget.
-    OverBudget,
 }
 
 /// Reads every entry of the SquashFS 4.0 filesystem `b` (exactly its `bytes_used`), taking at

@@ -15,6 +15,29 @@ pub enum Node {
     Dir,
 }
 
+/// One entry of a filesystem a reader opened, as the tree takes it.
+pub struct Entry {
+    pub path: String,
+    pub node: Node,
+}
+
+/// What was read: the entries, and the special files left out (devices, FIFOs, sockets).
+pub struct Contents {
+    pub entries: Vec<Entry>,
+    pub special: Vec<String>,
+    /// Files whose bytes could not all be read (a damaged block), with why.
+    pub damaged: Vec<String>,
+}
+
+/// Why the filesystem was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Not opened: the reason for the layer's note.
+    Unreadable(String),
+    /// The files' bytes passed the budget.
+    OverBudget,
+}
+
 /// Why an entry was not stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {

@@ -1,0 +1,142 @@
+//! CramFS (Linux `include/uapi/linux/cramfs_fs.h`), read by hand: no maintained crate reads it,
+//! and it is small — a 64-byte superblock, 12-byte inodes (mode and uid, size and gid, name
+//! length and offset in 4-byte units, little-endian bit fields), directories as runs of inodes
+//! with their names, and files as a table of block end pointers followed by zlib blocks of one
+//! page (4096 bytes) each. Little-endian filesystems with the classic block pointers are
+//! opened; big-endian ones and the extended block pointers of newer kernels are identified.
+//! Directories pointing into themselves are read once; every block is decompressed through a
+//! cap of one page.
+
+use std::io::Read as _;
+
+use crate::tree::{Contents, Entry, Failure, Node};
+
+pub const SIGNATURE: &[u8] = b"Compressed ROMFS";
+const PAGE: usize = 4096;
+
+/// The size the superblock gives and a description; None when `b` does not start with one.
+pub fn superblock(b: &[u8]) -> Option<(usize, String, bool)> {
+    let little = match b.get(..4)? {
+        [0x45, 0x3d, 0xcd, 0x28] => true,
+        [0x28, 0xcd, 0x3d, 0x45] => false,
+        _ => return None,
+    };
+    if b.get(16..32)? != SIGNATURE {
+        return None;
+    }
+    let u = |at: usize| {
+        b.get(at..at + 4).map(|x| {
+            let x = [x[0], x[1], x[2], x[3]];
+            if little {
+                u32::from_le_bytes(x)
+            } else {
+                u32::from_be_bytes(x)
+            }
+        })
+    };
+    let (size, flags, files) = (u(4)? as usize, u(8)?, u(44)?);
+    let what = format!("CramFS, {}-endian, {files} files", if little { "little" } else { "big" });
+    Some((size.max(76), what, little && flags & 0x800 == 0))
+}
+
+/// Reads every entry of the little-endian CramFS `b`, taking at most `budget` bytes of file
+/// content.
+pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
+    let mut out = Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() };
+    let root = inode(b, 64).ok_or_else(|| Failure::Unreadable("CramFS: the root inode is cut short".into()))?;
+    let mut left = budget;
+    let mut seen = std::collections::HashSet::new();
+    let mut dirs = vec![(String::new(), root)];
+    while let Some((path, dir)) = dirs.pop() {
+        if !seen.insert(dir.offset) {
+            continue;
+        }
+        let mut at = dir.offset;
+        let end = dir.offset.saturating_add(dir.size).min(b.len());
+        while at + 12 <= end {
+            let Some(child) = inode(b, at) else { break };
+            let name_len = child.name_len;
+            let name = b
+                .get(at + 12..at + 12 + name_len)
+                .map(|n| String::from_utf8_lossy(n.split(|c| *c == 0).next().unwrap_or_default()).into_owned());
+            at += 12 + name_len;
+            let Some(name) = name.filter(|n| !n.is_empty()) else { break };
+            let full = format!("{path}/{name}");
+            match child.mode & 0o170000 {
+                0o040000 => {
+                    out.entries.push(Entry { path: full.clone(), node: Node::Dir });
+                    dirs.push((full, child));
+                }
+                kind @ (0o100000 | 0o120000) => {
+                    let (data, damage) = file(b, &child);
+                    left = left.checked_sub(data.len() as u64).ok_or(Failure::OverBudget)?;
+                    if let Some(why) = damage {
+                        out.damaged.push(format!("{full}: {why}"));
+                    }
+                    let node = if kind == 0o100000 {
+                        Node::File { data, mode: child.mode & 0o7777 }
+                    } else {
+                        Node::Symlink(String::from_utf8_lossy(&data).into_owned())
+                    };
+                    out.entries.push(Entry { path: full, node });
+                }
+                _ => out.special.push(full),
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Inode {
+    mode: u32,
+    size: usize,
+    name_len: usize,
+    offset: usize,
+}
+
+fn inode(b: &[u8], at: usize) -> Option<Inode> {
+    let w = |i: usize| b.get(at + 4 * i..at + 4 * i + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+    let (w0, w1, w2) = (w(0)?, w(1)?, w(2)?);
+    Some(Inode {
+        mode: w0 & 0xffff,
+        size: (w1 & 0x00ff_ffff) as usize,
+        name_len: ((w2 & 0x3f) * 4) as usize,
+        offset: ((w2 >> 6) * 4) as usize,
+    })
+}
+
+/// A file's (or link's) bytes: its blocks inflated in turn; what went wrong, if anything.
+fn file(b: &[u8], node: &Inode) -> (Vec<u8>, Option<String>) {
+    let blocks = node.size.div_ceil(PAGE);
+    let mut out = Vec::with_capacity(node.size.min(1 << 24));
+    let mut start = node.offset + 4 * blocks;
+    for i in 0..blocks {
+        let Some(end) = b
+            .get(node.offset + 4 * i..node.offset + 4 * i + 4)
+            .map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]) as usize)
+        else {
+            return (out, Some("its block table is cut short".into()));
+        };
+        let want = (node.size - i * PAGE).min(PAGE);
+        if end == start {
+            // A hole: a page of zeros.
+            out.resize(out.len() + want, 0);
+            continue;
+        }
+        let Some(block) = b.get(start..end) else {
+            return (out, Some(format!("block {i} lies outside the filesystem")));
+        };
+        let before = out.len();
+        let read = flate2::read::ZlibDecoder::new(block).take(PAGE as u64).read_to_end(&mut out);
+        if let Err(e) = read {
+            return (out, Some(format!("block {i}: {e}")));
+        }
+        let got = out.len() - before;
+        if got != want {
+            return (out, Some(format!("block {i} inflates to {got} bytes, not {want}")));
+        }
+        start = end;
+    }
+    (out, None)
+}

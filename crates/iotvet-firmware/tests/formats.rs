@@ -1,0 +1,327 @@
+//! Every format the carver reads, made by the real tool that writes it (Debian's xz-utils,
+//! bzip2, zstd, lz4, util-linux's mkfs.cramfs, genromfs, e2fsprogs, android-sdk-libsparse-utils,
+//! u-boot-tools with dtc, mtd-utils) or, where no tool is packaged (TRX, Android boot), by
+//! iotvet's own writer; and the binwalk project's vectors for CramFS, romfs and YAFFS2. Each
+//! test asserts the exact chain of layers and files read back; a missing tool skips the test
+//! outside CI and fails it in CI (scripts/test installs them).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use iotvet_firmware::build::{cpio, trx};
+use iotvet_firmware::{unpack, FirmwareError, Limits, Node};
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(name: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("iotvet-formats-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    TempDir(dir)
+}
+
+/// Runs a tool with `input` on stdin; its stdout, or None (skipped) when it is not installed.
+fn tool(cmd: &str, args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let child =
+        Command::new(cmd).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let Ok(mut child) = child else {
+        assert!(std::env::var_os("CI").is_none(), "{cmd} is absent in CI (scripts/test installs it)");
+        eprintln!("SKIPPED: {cmd} is absent");
+        return None;
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    let _ = feeder.join();
+    assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    Some(out.stdout)
+}
+
+/// Bytes that do not compress (xorshift).
+fn noise(n: usize) -> Vec<u8> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/sh\n";
+
+fn rootfs_cpio() -> Vec<u8> {
+    cpio(&[("etc", 0o040755, b""), ("etc/passwd", 0o100644, PASSWD), ("bin/busybox", 0o100755, b"BusyBox v1.31.1")])
+}
+
+/// A root filesystem directory: passwd, a link, a 100 KiB file (several blocks everywhere).
+fn rootfs_dir(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::write(root.join("etc/passwd"), PASSWD).unwrap();
+    std::fs::write(root.join("bin/busybox"), noise(100 * 1024)).unwrap();
+    std::os::unix::fs::symlink("../bin/busybox", root.join("etc/telnetd")).unwrap();
+    root
+}
+
+fn places(u: &iotvet_firmware::Unpacked) -> Vec<String> {
+    u.layers.iter().map(|l| format!("{}{}", l.place, if l.opened { "" } else { " (identified)" })).collect()
+}
+
+#[test]
+fn every_compressed_stream_is_opened_and_walked_past() {
+    let inner = rootfs_cpio();
+    for (format, cmd, args) in [
+        ("gzip", "gzip", &["-c"][..]),
+        ("xz", "xz", &["-c"][..]),
+        ("lzma", "lzma", &["-c"][..]),
+        ("bzip2", "bzip2", &["-c"][..]),
+        ("zstd", "zstd", &["-c", "-q"][..]),
+        ("lz4", "lz4", &["-c", "-q"][..]),
+        ("lz4", "lz4", &["-c", "-q", "-l"][..]),
+    ] {
+        let Some(packed) = tool(cmd, args, &inner) else { return };
+        // Junk before and after: the stream's own length is found, and what follows is walked.
+        let mut image = vec![0xa5u8; 256];
+        image.extend_from_slice(&packed);
+        image.extend(std::iter::repeat_n(0xffu8, 64));
+        image.extend(cpio(&[("after", 0o100644, b"x")]));
+        let u = unpack(&image, &Limits::default()).unwrap();
+        let after = 256 + packed.len() + 64;
+        assert_eq!(
+            places(&u),
+            [format!("{format}@0x100"), format!("{format}@0x100/cpio@0x0"), format!("cpio@{after:#x}")],
+            "{cmd} {args:?}"
+        );
+        assert_eq!(u.layers[0].size, packed.len() as u64, "{cmd} {args:?}");
+        let root = u.layers[1].root.clone().unwrap();
+        assert_eq!(u.tree.read(&root, "etc/passwd"), Some(PASSWD), "{cmd} {args:?}");
+        // Cut in the middle: never a panic; what came out is walked, the layer says it is cut.
+        let cut = unpack(&image[..256 + packed.len() / 2], &Limits::default()).unwrap();
+        assert!(cut.layers.iter().all(|l| l.place != format!("cpio@{after:#x}")), "{cmd}");
+        if let Some(l) = cut.layers.first() {
+            assert!(l.note.as_deref().unwrap_or("").contains("cut short"), "{cmd} {args:?}: {l:?}");
+        }
+    }
+}
+
+#[test]
+fn a_stream_bomb_is_refused_by_every_decoder() {
+    let zeros = vec![0u8; 64 << 20];
+    let limits = Limits { max_ratio: 50, ..Limits::default() };
+    for (cmd, args) in [
+        ("xz", &["-c"][..]),
+        ("lzma", &["-c"][..]),
+        ("bzip2", &["-c"][..]),
+        ("zstd", &["-c", "-q"][..]),
+        ("lz4", &["-c", "-q"][..]),
+    ] {
+        let Some(packed) = tool(cmd, args, &zeros) else { return };
+        match unpack(&packed, &limits) {
+            Err(FirmwareError::Bomb(at, 50)) => assert!(at.ends_with("@0x0"), "{cmd}: {at}"),
+            other => panic!("{cmd}: {other:?}"),
+        }
+    }
+}
+
+/// The same three entries out of a filesystem made by a real tool.
+fn assert_rootfs(u: &iotvet_firmware::Unpacked, format: &str, what: &str) {
+    let layer = u.layers.iter().find(|l| l.format == format).unwrap_or_else(|| panic!("{format}: {:?}", places(u)));
+    assert!(layer.opened, "{layer:?}");
+    assert!(layer.note.as_deref().unwrap_or("").starts_with(what), "{layer:?}");
+    let root = layer.root.clone().unwrap();
+    assert_eq!(u.tree.read(&root, "etc/passwd"), Some(PASSWD), "{format}");
+    assert!(u.tree.read(&root, "bin/busybox") == Some(&noise(100 * 1024)[..]), "{format}");
+    match u.tree.get(&format!("{root}/etc/telnetd")) {
+        Some(Node::Symlink(t)) => assert_eq!(t, "../bin/busybox", "{format}"),
+        other => panic!("{format}: {other:?}"),
+    }
+}
+
+fn made(dir: &Path, cmd: &str, args: &[&str], out: &str) -> Option<Vec<u8>> {
+    tool(cmd, args, b"")?;
+    Some(std::fs::read(dir.join(out)).unwrap())
+}
+
+#[test]
+fn cramfs_romfs_ext2_ext4_and_sparse_images_are_read() {
+    let dir = temp("fs");
+    let root = rootfs_dir(&dir.0);
+    let (r, d) = (root.to_str().unwrap(), dir.0.to_str().unwrap());
+    let Some(cram) = made(&dir.0, "mkfs.cramfs", &[r, &format!("{d}/c.cramfs")], "c.cramfs") else { return };
+    let u = unpack(&cram, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["cramfs@0x0"]);
+    assert_rootfs(&u, "cramfs", "CramFS, little-endian");
+
+    let Some(rom) = made(&dir.0, "genromfs", &["-d", r, "-f", &format!("{d}/r.romfs"), "-V", "iotvet"], "r.romfs")
+    else {
+        return;
+    };
+    let u = unpack(&rom, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["romfs@0x0"]);
+    assert_rootfs(&u, "romfs", "romfs \"iotvet\"");
+
+    for (kind, what) in [("ext2", "ext2"), ("ext4", "ext4")] {
+        let out = format!("{d}/{kind}.img");
+        let Some(img) = made(&dir.0, "mke2fs", &["-q", "-F", "-t", kind, "-d", r, &out, "4M"], &format!("{kind}.img"))
+        else {
+            return;
+        };
+        let mut image = vec![0u8; 4096];
+        image.extend_from_slice(&img);
+        let u = unpack(&image, &Limits::default()).unwrap();
+        assert_eq!(places(&u)[0], "ext@0x1000", "{kind}");
+        assert_rootfs(&u, "ext", what);
+    }
+
+    let ext4 = format!("{d}/ext4.img");
+    let Some(sparse) = made(&dir.0, "img2simg", &[&ext4, &format!("{d}/s.simg")], "s.simg") else { return };
+    let u = unpack(&sparse, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["android-sparse@0x0", "android-sparse@0x0/ext@0x0"]);
+    assert_rootfs(&u, "ext", "ext4");
+}
+
+#[test]
+fn a_fit_image_made_by_mkimage_gives_its_kernel_and_ramdisk() {
+    let dir = temp("fit");
+    let d = dir.0.to_str().unwrap();
+    let Some(ramdisk) = tool("gzip", &["-c"], &rootfs_cpio()) else { return };
+    std::fs::write(dir.0.join("ramdisk.gz"), &ramdisk).unwrap();
+    std::fs::write(dir.0.join("kernel"), noise(3000)).unwrap();
+    for external in [false, true] {
+        let mut args =
+            vec!["-f", "auto", "-A", "arm", "-O", "linux", "-T", "kernel", "-C", "none", "-a", "0", "-e", "0"];
+        if external {
+            args.push("-E");
+        }
+        let (k, rd, out) = (format!("{d}/kernel"), format!("{d}/ramdisk.gz"), format!("{d}/fit.itb"));
+        args.extend(["-d", &k, "-i", &rd, &out]);
+        let Some(fit) = made(&dir.0, "mkimage", &args, "fit.itb") else { return };
+        let u = unpack(&fit, &Limits::default()).unwrap();
+        assert_eq!(places(&u), ["fit@0x0", "fit@0x0/ramdisk-1/gzip@0x0", "fit@0x0/ramdisk-1/gzip@0x0/cpio@0x0"]);
+        let note = u.layers[0].note.clone().unwrap();
+        assert_eq!(note, "FIT: kernel-1 (kernel, none); ramdisk-1 (ramdisk)", "external {external}");
+        assert_eq!(u.layers[0].size, fit.len() as u64, "external {external}");
+        let root = u.layers[2].root.clone().unwrap();
+        assert_eq!(u.tree.read(&root, "etc/passwd"), Some(PASSWD));
+    }
+}
+
+#[test]
+fn a_trx_and_an_android_boot_image_are_opened_with_their_checks() {
+    let Some(kernel) = tool("lzma", &["-c"], &noise(5000)) else { return };
+    let Some(ramdisk) = tool("gzip", &["-c"], &rootfs_cpio()) else { return };
+    let mut image = trx(&[&kernel, &ramdisk]);
+    let u = unpack(&image, &Limits::default()).unwrap();
+    assert!(u.warnings.is_empty(), "{:?}", u.warnings);
+    assert_eq!(
+        places(&u),
+        [
+            "trx@0x0",
+            "trx@0x0/lzma@0x1c",
+            &format!("trx@0x0/gzip@{:#x}", 28 + kernel.len().next_multiple_of(4)),
+            &format!("trx@0x0/gzip@{:#x}/cpio@0x0", 28 + kernel.len().next_multiple_of(4))
+        ]
+    );
+    assert!(u.layers[0].note.as_deref().unwrap().starts_with("TRX v1, partitions at 0x1c, "), "{:?}", u.layers[0]);
+    let last = image.len() - 1;
+    image[last] ^= 0xff;
+    let u = unpack(&image, &Limits::default()).unwrap();
+    assert_eq!(u.warnings, ["trx@0x0: TRX CRC does not match"]);
+
+    let boot = iotvet_firmware::build::android_boot(&noise(3000), &ramdisk);
+    let u = unpack(&boot, &Limits::default()).unwrap();
+    assert_eq!(
+        places(&u),
+        ["android-boot@0x0", "android-boot@0x0/ramdisk/gzip@0x0", "android-boot@0x0/ramdisk/gzip@0x0/cpio@0x0"]
+    );
+    assert_eq!(u.layers[0].size, boot.len() as u64);
+}
+
+#[test]
+fn jffs2_and_ubi_images_are_identified_with_their_size() {
+    let dir = temp("flash");
+    let root = rootfs_dir(&dir.0);
+    let (r, d) = (root.to_str().unwrap(), dir.0.to_str().unwrap());
+    for endian in ["-l", "-b"] {
+        let Some(jffs2) =
+            made(&dir.0, "mkfs.jffs2", &[endian, "-r", r, "-o", &format!("{d}/j.jffs2"), "-e", "64KiB"], "j.jffs2")
+        else {
+            return;
+        };
+        let mut image = jffs2.clone();
+        image.extend(rootfs_cpio());
+        let u = unpack(&image, &Limits::default()).unwrap();
+        assert_eq!(places(&u), ["jffs2@0x0 (identified)", &format!("cpio@{:#x}", jffs2.len())], "{endian}");
+        let note = u.layers[0].note.clone().unwrap();
+        assert!(note.starts_with(if endian == "-l" { "JFFS2, little-endian" } else { "JFFS2, big-endian" }), "{note}");
+    }
+    let ubifs = format!("{d}/fs.ubifs");
+    let Some(_) =
+        made(&dir.0, "mkfs.ubifs", &["-r", r, "-m", "2048", "-e", "126976", "-c", "64", "-o", &ubifs], "fs.ubifs")
+    else {
+        return;
+    };
+    std::fs::write(
+        dir.0.join("ubi.cfg"),
+        format!("[rootfs]\nmode=ubi\nimage={ubifs}\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n"),
+    )
+    .unwrap();
+    let cfg = format!("{d}/ubi.cfg");
+    let Some(ubi) =
+        made(&dir.0, "ubinize", &["-o", &format!("{d}/ubi.img"), "-m", "2048", "-p", "128KiB", &cfg], "ubi.img")
+    else {
+        return;
+    };
+    let u = unpack(&ubi, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["ubi@0x0 (identified)"]);
+    let blocks = ubi.len() / (128 * 1024);
+    assert_eq!(
+        u.layers[0].note.clone().unwrap(),
+        format!("UBI image, {blocks} erase blocks of 131072 bytes: identified, not opened (no maintained reader)")
+    );
+    assert_eq!(u.layers[0].size, ubi.len() as u64);
+}
+
+fn vector(name: &str) -> Vec<u8> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/firmware/binwalk_test_inputs").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The binwalk project's test vectors, with what binwalk says of them.
+#[test]
+fn the_binwalk_vectors_give_what_binwalk_finds() {
+    let u = unpack(&vector("cramfs.bin"), &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["cramfs@0x0"]);
+    assert_eq!(u.layers[0].size, 4096);
+    let root = u.layers[0].root.clone().unwrap();
+    let release = u.tree.read(&root, "lsb-release").unwrap();
+    assert!(release.starts_with(b"DISTRIB_ID=Ubuntu\n"), "{}", String::from_utf8_lossy(release));
+
+    let u = unpack(&vector("romfs.bin"), &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["romfs@0x0"]);
+    assert_eq!(u.layers[0].size, 240);
+    assert_eq!(u.layers[0].note.as_deref(), Some("romfs \"rom 67269c23\", 1 entries"));
+    let root = u.layers[0].root.clone().unwrap();
+    assert!(u.tree.read(&root, "lsb-release").unwrap().starts_with(b"DISTRIB_ID=Ubuntu\n"));
+
+    let yaffs = vector("yaffs2.bin");
+    let u = unpack(&yaffs, &Limits::default()).unwrap();
+    assert_eq!(places(&u)[0], "yaffs2@0x0 (identified)");
+    // 64 chunks of 2048 + 64 bytes, the last four erased: the filesystem spans the first 60.
+    assert_eq!(yaffs.len(), 64 * 2112);
+    assert_eq!(u.layers[0].size, 60 * 2112);
+    assert!(u.layers[0].note.as_deref().unwrap().starts_with("YAFFS2, pages of 2048 bytes + 64 spare, 60 chunks"));
+}
