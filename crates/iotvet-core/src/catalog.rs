@@ -165,7 +165,8 @@ pub mod ids {
     pub const FIRMWARE_UPDATE_CHANNEL: &str = "upd.firmware-update-channel";
     pub const FIRMWARE_UPDATE_SIGNATURE: &str = "upd.firmware-update-signature";
     pub const FIRMWARE_PRIVATE_KEY: &str = "pwd.firmware-private-key";
-    pub const ALL: [&str; 39] = [
+    pub const FIRMWARE_EXPOSED_CLEARTEXT: &str = "enc.firmware-exposed-cleartext";
+    pub const ALL: [&str; 40] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -205,6 +206,7 @@ pub mod ids {
         FIRMWARE_UPDATE_CHANNEL,
         FIRMWARE_UPDATE_SIGNATURE,
         FIRMWARE_PRIVATE_KEY,
+        FIRMWARE_EXPOSED_CLEARTEXT,
     ];
 }
 

@@ -144,4 +144,29 @@ pub struct BootService {
     /// debugging daemons "if present").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub absent: bool,
+    /// Where it listens, as its options or its configuration say (empty: not read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listens: Vec<Listen>,
+}
+
+/// One listening socket of a service started at boot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listen {
+    /// The address or interface it binds; None: every interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// It speaks TLS there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
+    /// How this was read: `its options`, a configuration file's path, or `the program's default`.
+    pub from: String,
+}
+
+impl Listen {
+    /// Bound to every interface (no address, or a wildcard one).
+    pub fn everywhere(&self) -> bool {
+        self.address.as_deref().is_none_or(|a| matches!(a, "0.0.0.0" | "::" | "[::]" | "*" | ""))
+    }
 }

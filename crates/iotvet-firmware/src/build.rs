@@ -141,7 +141,8 @@ const LAB_CAMERA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49A
 /// The lab camera's firmware package, as its vendor would publish it: a ZIP holding
 /// `firmware.bin`, a uImage whose payload is the camera's root SquashFS. Inside: a shadow file
 /// whose root password is on the default-credential list (`xc3511`, MD5-crypt), an inittab that
-/// starts telnetd (BusyBox's applet), an update script that fetches firmware over plain HTTP,
+/// starts telnetd (BusyBox's applet), a start script running BusyBox's httpd on port 80 of every
+/// interface, an update script that fetches firmware over plain HTTP,
 /// BusyBox, OpenSSL and dropbear with their version strings, and the web UI's private key.
 pub fn lab_camera_image() -> Result<Vec<u8>, String> {
     // `openssl passwd -1 -salt camlab xc3511`
@@ -156,7 +157,11 @@ pub fn lab_camera_image() -> Result<Vec<u8>, String> {
             0o644,
             text("::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l /bin/login\n::respawn:/sbin/getty 115200 ttyS0\n"),
         ),
-        Entry::File("etc/init.d/rcS", 0o755, text("#!/bin/sh\nmount -a\n/usr/sbin/dropbear -R -p 22\n/usr/bin/camd &\n")),
+        Entry::File(
+            "etc/init.d/rcS",
+            0o755,
+            text("#!/bin/sh\nmount -a\n/usr/sbin/dropbear -R -p 22\n/usr/sbin/httpd -p 80 -h /www\n/usr/bin/camd &\n"),
+        ),
         Entry::File(
             "usr/bin/ota_check.sh",
             0o755,
@@ -166,6 +171,7 @@ pub fn lab_camera_image() -> Result<Vec<u8>, String> {
         Entry::Link("bin/sh", "busybox"),
         Entry::Link("bin/login", "busybox"),
         Entry::Link("usr/sbin/telnetd", "../../bin/busybox"),
+        Entry::Link("usr/sbin/httpd", "../../bin/busybox"),
         Entry::File("usr/sbin/dropbear", 0o755, text("\u{7f}ELF SSH-2.0-dropbear_2017.75\u{0}Dropbear SSH multi-purpose v2017.75")),
         Entry::File("usr/lib/libcrypto.so.1.0.0", 0o755, text("\u{7f}ELF OpenSSL 1.0.2k  26 Jan 2017")),
         Entry::File("usr/bin/camd", 0o755, text("\u{7f}ELF camd")),

@@ -4,7 +4,7 @@
 //! bcrypt, with pwhash; yescrypt is named, not tried); and the network services started at boot
 //! (inittab, init scripts, rc.local, inetd.conf, systemd units, OpenWrt procd scripts).
 
-use iotvet_core::firmware::{AccountSeen, BootService};
+use iotvet_core::firmware::{AccountSeen, BootService, Listen};
 
 use crate::tree::{Fs, Node};
 
@@ -258,21 +258,239 @@ pub fn boot_services(fs: &Fs) -> Vec<BootService> {
                 let Some(run) = program(&command) else { continue };
                 let base = run.rsplit('/').next().unwrap_or(run);
                 let Some((_, name)) = DAEMONS.iter().find(|(d, _)| base == *d) else { continue };
-                if out.iter().any(|s| s.name == *name && s.source == *path) {
+                if out.iter().any(|s| s.name == *name && s.source == *path && s.line == line) {
                     continue;
                 }
                 let found = resolve(fs, run);
+                let at = command.iter().position(|w| w == run).map_or(0, |i| i + 1);
                 out.push(BootService {
                     name: (*name).to_owned(),
                     source: path.clone(),
                     line: line.chars().take(200).collect(),
                     absent: found.is_none(),
                     program: found.map(|p| format!("/{p}")),
+                    listens: listens(fs, base, command.get(at..).unwrap_or_default()),
                 });
             }
         }
     }
     out
+}
+
+/// The value of option `flag` in a command's arguments (`-p 80`, `-p80`).
+fn option<'a>(args: &'a [String], flag: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if a == flag {
+            if let Some(v) = args.get(i + 1) {
+                out.push(v.as_str());
+            }
+            i += 1;
+        } else if let Some(v) = a.strip_prefix(flag).filter(|v| !v.is_empty() && flag.len() == 2) {
+            out.push(v);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `[ADDR:]PORT`, `ADDR:PORT`, `[::]:PORT`, `udp:ADDR:PORT` (snmpd), a bare port or address.
+fn endpoint(text: &str, tls: bool, from: &str) -> Listen {
+    let t = text.trim().trim_matches(['"', '\'']);
+    let t = t.strip_prefix("udp:").or_else(|| t.strip_prefix("tcp:")).unwrap_or(t);
+    let (address, port) = match t.rsplit_once(':') {
+        Some((a, p)) if p.parse::<u16>().is_ok() => (Some(a.trim_matches(['[', ']']).to_owned()), p.parse().ok()),
+        _ if t.parse::<u16>().is_ok() => (None, t.parse().ok()),
+        _ => (Some(t.to_owned()), None),
+    };
+    Listen { address: address.filter(|a| !a.is_empty()), port, tls, from: from.to_owned() }
+}
+
+/// A configuration file the command names with `flag`, else the first of `defaults` present:
+/// its path inside the image and its lines without comments.
+fn config(fs: &Fs, args: &[String], flag: &str, defaults: &[&str]) -> Option<(String, Vec<String>)> {
+    let named = option(args, flag).first().map(|p| p.trim_start_matches('/').to_owned());
+    let path = named.into_iter().chain(defaults.iter().map(|d| (*d).to_owned())).find(|p| fs.read(p).is_some())?;
+    let text = String::from_utf8_lossy(fs.read(&path)?).into_owned();
+    let lines = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    Some((format!("/{path}"), lines))
+}
+
+/// Where a daemon started at boot listens and whether with TLS, from its options or its
+/// configuration file: BusyBox httpd and telnetd (`-p`, `-b`), uhttpd (`-p`, `-s`, or UCI's
+/// `listen_http`/`listen_https`), lighttpd (`server.bind`, `server.port`, `ssl.engine`, socket
+/// blocks), Boa (`Listen`, `Port`), Mosquitto (`listener`, `port`, `bind_address`, `certfile`),
+/// snmpd (`agentaddress`), miniupnpd (`listening_ip`). Empty when none of that can be read.
+fn listens(fs: &Fs, program: &str, args: &[String]) -> Vec<Listen> {
+    const OPTS: &str = "its options";
+    const DEFAULT: &str = "the program's default";
+    let plain = |port: u16, from: &str| Listen { address: None, port: Some(port), tls: false, from: from.to_owned() };
+    match program {
+        "httpd" => match option(args, "-p").first() {
+            Some(p) => vec![endpoint(p, false, OPTS)],
+            None => vec![plain(80, DEFAULT)],
+        },
+        "telnetd" => {
+            let bound = option(args, "-b").first().map(|b| endpoint(b, false, OPTS));
+            let port = option(args, "-p").first().and_then(|p| p.parse().ok());
+            match bound {
+                Some(mut b) => {
+                    b.port = b.port.or(port).or(Some(23));
+                    vec![b]
+                }
+                None => vec![plain(port.unwrap_or(23), if port.is_some() { OPTS } else { DEFAULT })],
+            }
+        }
+        "uhttpd" => {
+            let mut out: Vec<Listen> = option(args, "-p").iter().map(|p| endpoint(p, false, OPTS)).collect();
+            out.extend(option(args, "-s").iter().map(|p| endpoint(p, true, OPTS)));
+            if out.is_empty() {
+                if let Some((path, lines)) = config(fs, args, "-c", &["etc/config/uhttpd"]) {
+                    for l in &lines {
+                        let words: Vec<&str> = l.split_whitespace().collect();
+                        if let ["list" | "option", key @ ("listen_http" | "listen_https"), value] = words.as_slice() {
+                            out.push(endpoint(value, *key == "listen_https", &path));
+                        }
+                    }
+                }
+            }
+            out
+        }
+        "lighttpd" => {
+            let Some((path, lines)) = config(fs, args, "-f", &["etc/lighttpd/lighttpd.conf", "etc/lighttpd.conf"])
+            else {
+                return vec![];
+            };
+            let value = |l: &str, key: &str| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+            };
+            let (mut main, mut blocks, mut depth) = (plain(80, &path), Vec::new(), 0usize);
+            for l in &lines {
+                if let Some(socket) = l.strip_prefix("$SERVER[\"socket\"]") {
+                    let addr = socket.split('"').nth(1).unwrap_or_default();
+                    blocks.push(endpoint(addr, false, &path));
+                }
+                let was = depth;
+                depth = (depth + l.matches('{').count()).saturating_sub(l.matches('}').count());
+                if let Some(v) = value(l, "ssl.engine") {
+                    let on = v == "enable";
+                    match (was > 0, blocks.last_mut()) {
+                        (true, Some(b)) => b.tls = on,
+                        _ => main.tls = on,
+                    }
+                }
+                if was == 0 {
+                    if let Some(b) = value(l, "server.bind") {
+                        main.address = Some(b);
+                    }
+                    if let Some(p) = value(l, "server.port").and_then(|p| p.parse().ok()) {
+                        main.port = Some(p);
+                    }
+                }
+            }
+            blocks.insert(0, main);
+            blocks
+        }
+        "boa" => {
+            let dir = option(args, "-c")
+                .first()
+                .map(|d| format!("{}/boa.conf", d.trim_start_matches('/').trim_end_matches('/')));
+            let defaults: Vec<&str> =
+                dir.iter().map(String::as_str).chain(["etc/boa/boa.conf", "etc/boa.conf"]).collect();
+            let Some((path, lines)) = config(fs, &[], "", &defaults) else { return vec![plain(80, DEFAULT)] };
+            let mut l = plain(80, &path);
+            for line in &lines {
+                match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["Port", p] => l.port = p.parse().ok(),
+                    ["Listen", a] => l.address = Some((*a).to_owned()),
+                    _ => {}
+                }
+            }
+            vec![l]
+        }
+        "mosquitto" => {
+            let Some((path, lines)) = config(fs, args, "-c", &["etc/mosquitto/mosquitto.conf", "etc/mosquitto.conf"])
+            else {
+                return vec![];
+            };
+            let mut out: Vec<Listen> = Vec::new();
+            let mut default = plain(1883, &path);
+            let mut default_set = false;
+            for line in &lines {
+                match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                    ["listener", port, rest @ ..] => out.push(Listen {
+                        address: rest.first().map(|a| (*a).to_owned()),
+                        port: port.parse().ok(),
+                        tls: false,
+                        from: path.clone(),
+                    }),
+                    ["port", p] => {
+                        default.port = p.parse().ok();
+                        default_set = true;
+                    }
+                    ["bind_address", a] => {
+                        default.address = Some((*a).to_owned());
+                        default_set = true;
+                    }
+                    ["certfile", _] => match out.last_mut() {
+                        Some(l) => l.tls = true,
+                        None => default.tls = true,
+                    },
+                    _ => {}
+                }
+            }
+            if default_set || out.is_empty() {
+                out.insert(0, default);
+            }
+            out
+        }
+        "snmpd" => {
+            let trailing: Vec<Listen> = args
+                .iter()
+                .filter(|a| !a.starts_with('-') && a.contains(':'))
+                .map(|a| endpoint(a, false, OPTS))
+                .collect();
+            if !trailing.is_empty() {
+                return trailing;
+            }
+            let Some((path, lines)) = config(fs, args, "-c", &["etc/snmp/snmpd.conf", "etc/snmpd.conf"]) else {
+                return vec![plain(161, DEFAULT)];
+            };
+            let set: Vec<Listen> = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("agentaddress").or_else(|| l.strip_prefix("agentAddress")))
+                .flat_map(|v| v.split(',').map(|a| endpoint(a, false, &path)).collect::<Vec<_>>())
+                .map(|mut l| {
+                    if l.port.is_none() && l.address.as_deref().is_some_and(|a| a.parse::<u16>().is_ok()) {
+                        l.port = l.address.take().and_then(|a| a.parse().ok());
+                    }
+                    l
+                })
+                .collect();
+            if set.is_empty() {
+                vec![plain(161, &path)]
+            } else {
+                set
+            }
+        }
+        "miniupnpd" => {
+            let Some((path, lines)) = config(fs, args, "-f", &["etc/miniupnpd.conf", "var/etc/miniupnpd.conf"]) else {
+                return vec![];
+            };
+            lines
+                .iter()
+                .filter_map(|l| l.strip_prefix("listening_ip").map(|v| v.trim_start_matches([' ', '=']).trim()))
+                .map(|ip| Listen { address: Some(ip.to_owned()), port: None, tls: false, from: path.clone() })
+                .collect()
+        }
+        _ => vec![],
+    }
 }
 
 #[cfg(test)]

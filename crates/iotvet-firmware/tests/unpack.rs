@@ -294,3 +294,91 @@ fn keys_and_certificates_are_named_by_fingerprint_and_junk_pem_is_no_panic() {
         ]
     );
 }
+
+/// Where each web, MQTT, SNMP and UPnP daemon listens, from its options or its configuration;
+/// the rule fails only the ones on every interface without TLS.
+#[test]
+fn where_services_listen_is_read_from_their_options_and_configuration() {
+    use iotvet_core::firmware::Listen;
+    let rootfs = cpio(&[
+        ("bin/busybox", FILE, b"BusyBox v1.36.1"),
+        ("usr/sbin/httpd", LINK, b"../../bin/busybox"),
+        ("usr/sbin/uhttpd", FILE, b"ELF"),
+        ("usr/sbin/lighttpd", FILE, b"ELF"),
+        ("usr/sbin/mosquitto", FILE, b"ELF"),
+        ("usr/sbin/snmpd", FILE, b"ELF"),
+        ("usr/sbin/miniupnpd", FILE, b"ELF"),
+        (
+            "etc/init.d/rcS",
+            FILE,
+            b"#!/bin/sh\n/usr/sbin/httpd -p 127.0.0.1:8080 -h /www\nuhttpd -f -h /www\nlighttpd -f /etc/lighttpd.conf\n\
+              mosquitto -c /etc/mosquitto/mosquitto.conf -d\nsnmpd -Lf /dev/null\nminiupnpd -f /etc/miniupnpd.conf\n",
+        ),
+        ("etc/config/uhttpd", FILE, b"config uhttpd main\n\tlist listen_http '0.0.0.0:80'\n\tlist listen_https '0.0.0.0:443'\n"),
+        (
+            "etc/lighttpd.conf",
+            FILE,
+            b"server.bind = \"127.0.0.1\"\nserver.port = 81\n$SERVER[\"socket\"] == \":443\" {\n  ssl.engine = \"enable\"\n}\n",
+        ),
+        ("etc/mosquitto/mosquitto.conf", FILE, b"listener 8883\ncertfile /etc/m.crt\nlistener 1883 127.0.0.1\n"),
+        ("etc/miniupnpd.conf", FILE, b"listening_ip=br-lan\n"),
+    ]);
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let of =
+        |name: &str| f.boot_services.iter().find(|s| s.name == name).map(|s| s.listens.clone()).unwrap_or_default();
+    let l = |address: Option<&str>, port: Option<u16>, tls: bool, from: &str| Listen {
+        address: address.map(str::to_owned),
+        port,
+        tls,
+        from: from.to_owned(),
+    };
+    let httpd: Vec<Vec<Listen>> =
+        f.boot_services.iter().filter(|s| s.name == "httpd").map(|s| s.listens.clone()).collect();
+    assert_eq!(
+        httpd,
+        [
+            vec![l(Some("127.0.0.1"), Some(8080), false, "its options")],
+            vec![
+                l(Some("0.0.0.0"), Some(80), false, "/etc/config/uhttpd"),
+                l(Some("0.0.0.0"), Some(443), true, "/etc/config/uhttpd")
+            ],
+            vec![
+                l(Some("127.0.0.1"), Some(81), false, "/etc/lighttpd.conf"),
+                l(None, Some(443), true, "/etc/lighttpd.conf")
+            ],
+        ]
+    );
+    assert_eq!(
+        of("mqtt broker"),
+        [
+            l(None, Some(8883), true, "/etc/mosquitto/mosquitto.conf"),
+            l(Some("127.0.0.1"), Some(1883), false, "/etc/mosquitto/mosquitto.conf")
+        ]
+    );
+    assert_eq!(of("snmpd"), [l(None, Some(161), false, "the program's default")]);
+    assert_eq!(of("upnpd"), [l(Some("br-lan"), None, false, "/etc/miniupnpd.conf")]);
+
+    let mut case = iotvet_core::case::CaseFile::new(
+        iotvet_core::case::Target { name: "fw".into(), address: "fw".into() },
+        "2026-01-01T00:00:00Z".into(),
+    );
+    case.firmware = Some(f);
+    let exposed: Vec<String> = iotvet_core::rules::firmware::findings(&case)
+        .into_iter()
+        .filter(|x| x.check == "enc.firmware-exposed-cleartext")
+        .map(|x| format!("{:?} {}", x.status, x.evidence.join(" ")))
+        .collect();
+    assert_eq!(exposed.len(), 2, "{exposed:#?}");
+    assert!(
+        exposed[0].starts_with(
+            "Fail httpd started at boot listens on every interface, port 80 (/etc/config/uhttpd) without TLS: uhttpd"
+        ),
+        "{exposed:#?}"
+    );
+    assert!(
+        exposed[1].starts_with(
+            "Fail snmpd started at boot listens on every interface, port 161 (the program's default) without TLS"
+        ),
+        "{exposed:#?}"
+    );
+}

@@ -6,17 +6,31 @@ use crate::{
     catalog::{self, ids},
     finding::{Finding, Location, Status},
     guideline::Guideline,
-    rules::{enc, pwd, traffic},
+    rules::{enc, firmware, pwd, traffic},
 };
 
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(d) = &case.declaration else { return vec![] };
     let mut out = Vec::new();
+    // The firmware image's failures: verified evidence, which outranks what is declared.
+    let image: Vec<Finding> = firmware::findings(case).into_iter().filter(|f| f.status == Status::Fail).collect();
+    let from_image = |checks: &[&str]| -> Vec<String> {
+        image
+            .iter()
+            .filter(|f| checks.contains(&f.check.as_str()))
+            .map(|f| format!("in the firmware image ({}): {}", f.location, f.evidence.join("; ")))
+            .collect()
+    };
     if d.security.all_communications_encrypted == Some(true) {
         let plaintext: Vec<Finding> =
             enc::plaintext_services(case).into_iter().filter(|f| f.status == Status::Fail).collect();
         let sent = traffic::plaintext_flows(case);
-        if !plaintext.is_empty() || !sent.is_empty() {
+        let built_in = from_image(&[
+            ids::FIRMWARE_CLEARTEXT_DAEMON,
+            ids::FIRMWARE_EXPOSED_CLEARTEXT,
+            ids::FIRMWARE_UPDATE_CHANNEL,
+        ]);
+        if !plaintext.is_empty() || !sent.is_empty() || !built_in.is_empty() {
             let mut f = contradiction(
                 case.declared_at("security.all_communications_encrypted"),
                 Guideline::Ms1,
@@ -29,6 +43,9 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             for s in sent.iter().take(8) {
                 f = f.evidence(format!("observed in the capture: {s} without encryption"));
             }
+            for b in built_in.iter().take(8) {
+                f = f.evidence(format!("observed {b}"));
+            }
             out.push(f);
         }
     }
@@ -39,7 +56,8 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             None => pwd::anonymous_access(case),
         };
         open.dedup_by(|a, b| a.location == b.location);
-        if !open.is_empty() {
+        let built_in = from_image(&[ids::FIRMWARE_KNOWN_PASSWORD]);
+        if !open.is_empty() || !built_in.is_empty() {
             let mut f = contradiction(
                 case.declared_at("passwords.default_password_policy"),
                 Guideline::Ms3,
@@ -53,6 +71,26 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
                     "accepts a well-known default credential"
                 };
                 f = f.evidence(format!("observed: {} {what}", o.location));
+            }
+            for b in built_in.iter().take(8) {
+                f = f.evidence(format!("observed {b}"));
+            }
+            out.push(f);
+        }
+    }
+    // An update mechanism declared encrypted, and an update URL over plain HTTP in the image.
+    let mechanism = d.updates.mechanism.as_deref().unwrap_or_default().to_ascii_lowercase();
+    if ["https", "tls", "encrypt"].iter().any(|w| mechanism.contains(w)) {
+        let plain = from_image(&[ids::FIRMWARE_UPDATE_CHANNEL]);
+        if !plain.is_empty() {
+            let mut f =
+                contradiction(case.declared_at("updates.mechanism"), Guideline::Ms2, ids::FIRMWARE_UPDATE_CHANNEL)
+                    .evidence(format!(
+                        "declared update mechanism: {}",
+                        d.updates.mechanism.as_deref().unwrap_or_default()
+                    ));
+            for p in plain.iter().take(8) {
+                f = f.evidence(format!("observed {p}"));
             }
             out.push(f);
         }
@@ -108,5 +146,43 @@ mod tests {
         d.security.all_communications_encrypted = Some(true);
         c.declaration = Some(d);
         assert!(findings(&c).is_empty());
+    }
+
+    /// A firmware image whose evidence disproves three declarations, with no live probe at all.
+    #[test]
+    fn the_firmware_image_contradicts_what_is_declared() {
+        let mut c = CaseFile::new(
+            crate::case::Target { name: "fw".into(), address: "fw".into() },
+            "2026-01-01T00:00:00Z".into(),
+        );
+        let section = serde_json::json!({
+            "provenance": {"collector": "t", "tool_version": "0", "started_at": "x", "finished_at": "x"},
+            "image": {"file": "fw.bin", "size": 10, "sha256": "00",
+                      "layers": [{"format": "cpio", "place": "cpio@0x0", "offset": 0, "size": 10, "opened": true}],
+                      "warnings": []},
+            "files": 3,
+            "accounts": [{"name": "root", "uid": 0, "shell": "/bin/sh", "source": "etc/shadow", "hash": "md5-crypt",
+                          "password": "xc3511", "found_in": "the default-credential list"}],
+            "boot_services": [{"name": "telnetd", "source": "etc/inittab", "line": "::respawn:/usr/sbin/telnetd",
+                               "program": "/usr/sbin/telnetd"}],
+            "components": [],
+            "update": [{"kind": "url", "detail": "http://fw.example/cam.bin", "source": "usr/bin/ota", "plaintext": true}],
+            "secrets": []
+        });
+        c.firmware = Some(serde_json::from_value(section).unwrap());
+        let mut d = Declaration::default();
+        d.security.all_communications_encrypted = Some(true);
+        d.passwords.default_password_policy = Some("unique-per-device".into());
+        d.updates.mechanism = Some("signed images over HTTPS".into());
+        c.declaration = Some(d);
+        let f = findings(&c);
+        let got: Vec<(Guideline, bool)> = f
+            .iter()
+            .map(|x| (x.guideline, x.evidence.iter().any(|e| e.starts_with("observed in the firmware image"))))
+            .collect();
+        assert_eq!(got, [(Guideline::Ms1, true), (Guideline::Ms3, true), (Guideline::Ms2, true)], "{f:#?}");
+        assert!(f[0].evidence.iter().any(|e| e.contains("telnetd started at boot")), "{:?}", f[0].evidence);
+        assert!(f[1].evidence.iter().any(|e| e.contains("\"xc3511\"")), "{:?}", f[1].evidence);
+        assert!(f[2].evidence.iter().any(|e| e.contains("http://fw.example/cam.bin")), "{:?}", f[2].evidence);
     }
 }

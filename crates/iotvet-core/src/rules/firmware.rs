@@ -11,9 +11,10 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 5] = [
+pub const CHECKS: [&str; 6] = [
     ids::FIRMWARE_KNOWN_PASSWORD,
     ids::FIRMWARE_CLEARTEXT_DAEMON,
+    ids::FIRMWARE_EXPOSED_CLEARTEXT,
     ids::FIRMWARE_UPDATE_CHANNEL,
     ids::FIRMWARE_UPDATE_SIGNATURE,
     ids::FIRMWARE_PRIVATE_KEY,
@@ -38,6 +39,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     if f.files == 0 || !f.image.layers.iter().any(|l| l.opened) {
         let unread = [
             ids::FIRMWARE_CLEARTEXT_DAEMON,
+            ids::FIRMWARE_EXPOSED_CLEARTEXT,
             ids::FIRMWARE_UPDATE_CHANNEL,
             ids::FIRMWARE_UPDATE_SIGNATURE,
             ids::FIRMWARE_PRIVATE_KEY,
@@ -50,6 +52,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
         return out;
     }
     out.extend(cleartext_daemons(case, f));
+    out.extend(exposed_cleartext(case, f));
     out.extend(update(case, f));
     out.extend(private_keys(case, f));
     out
@@ -99,8 +102,11 @@ fn known_password(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
     out
 }
 
+fn is_cleartext(name: &str) -> bool {
+    matches!(name, "telnetd" | "ftpd" | "tftpd")
+}
+
 fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
-    let is_cleartext = |name: &str| matches!(name, "telnetd" | "ftpd" | "tftpd");
     let cleartext: Vec<Finding> = f
         .boot_services
         .iter()
@@ -127,6 +133,54 @@ fn cleartext_daemons(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
         if started.is_empty() { String::new() } else { format!(" (started: {})", started.join(", ")) },
         if would.is_empty() { String::new() } else { format!("; {}", would.join("; ")) }
     ))]
+}
+
+/// Services speaking a protocol without encryption of its own (telnet, FTP and TFTP are
+/// `cleartext_daemons`'; SSH servers encrypt).
+fn is_unencrypted(name: &str) -> bool {
+    matches!(name, "httpd" | "mqtt broker" | "snmpd" | "upnpd")
+}
+
+fn exposed_cleartext(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    let started: Vec<_> = f.boot_services.iter().filter(|s| !s.absent && is_unencrypted(&s.name)).collect();
+    let describe = |l: &crate::firmware::Listen| {
+        let port = l.port.map(|p| format!(", port {p}")).unwrap_or_default();
+        let at = l.address.as_deref().filter(|_| !l.everywhere()).unwrap_or("every interface");
+        format!("{at}{port}{} ({})", if l.tls { ", TLS" } else { "" }, l.from)
+    };
+    let exposed: Vec<Finding> = started
+        .iter()
+        .flat_map(|s| s.listens.iter().filter(|l| l.everywhere() && !l.tls).map(move |l| (s, l)))
+        .map(|(s, l)| {
+            Finding::fail(ids::FIRMWARE_EXPOSED_CLEARTEXT, at(case, &s.source)).evidence(format!(
+                "{} started at boot listens on {} without TLS: {}",
+                s.name,
+                describe(l),
+                s.line
+            ))
+        })
+        .collect();
+    if !exposed.is_empty() {
+        return exposed;
+    }
+    let unread: Vec<String> =
+        started.iter().filter(|s| s.listens.is_empty()).map(|s| format!("{} ({})", s.name, s.source)).collect();
+    let read: Vec<String> =
+        started.iter().flat_map(|s| s.listens.iter().map(move |l| format!("{} on {}", s.name, describe(l)))).collect();
+    if !unread.is_empty() {
+        return vec![Finding::unknown(ids::FIRMWARE_EXPOSED_CLEARTEXT, image_loc(case, f))
+            .evidence(format!("where these services listen is not in the image: {}", unread.join(", ")))
+            .needs("their configuration files (made at first boot, or in a part of the image not opened), or a port scan of the device (iotvet scan)")];
+    }
+    let said = if read.is_empty() {
+        "no web server, MQTT broker, SNMP agent or UPnP daemon started at boot".to_owned()
+    } else {
+        format!(
+            "every service without encryption started at boot listens on loopback or one interface, or with TLS: {}",
+            read.join("; ")
+        )
+    };
+    vec![Finding::pass(ids::FIRMWARE_EXPOSED_CLEARTEXT, image_loc(case, f)).evidence(said)]
 }
 
 /// What was looked for, said when nothing was found.
