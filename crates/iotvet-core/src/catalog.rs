@@ -166,7 +166,8 @@ pub mod ids {
     pub const FIRMWARE_UPDATE_SIGNATURE: &str = "upd.firmware-update-signature";
     pub const FIRMWARE_PRIVATE_KEY: &str = "pwd.firmware-private-key";
     pub const FIRMWARE_EXPOSED_CLEARTEXT: &str = "enc.firmware-exposed-cleartext";
-    pub const ALL: [&str; 40] = [
+    pub const FIRMWARE_OUTDATED_COMPONENT: &str = "upd.firmware-outdated-component";
+    pub const ALL: [&str; 41] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -207,6 +208,7 @@ pub mod ids {
         FIRMWARE_UPDATE_SIGNATURE,
         FIRMWARE_PRIVATE_KEY,
         FIRMWARE_EXPOSED_CLEARTEXT,
+        FIRMWARE_OUTDATED_COMPONENT,
     ];
 }
 

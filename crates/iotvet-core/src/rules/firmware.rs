@@ -11,13 +11,14 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 6] = [
+pub const CHECKS: [&str; 7] = [
     ids::FIRMWARE_KNOWN_PASSWORD,
     ids::FIRMWARE_CLEARTEXT_DAEMON,
     ids::FIRMWARE_EXPOSED_CLEARTEXT,
     ids::FIRMWARE_UPDATE_CHANNEL,
     ids::FIRMWARE_UPDATE_SIGNATURE,
     ids::FIRMWARE_PRIVATE_KEY,
+    ids::FIRMWARE_OUTDATED_COMPONENT,
 ];
 
 fn at(case: &CaseFile, path: &str) -> Location {
@@ -35,6 +36,7 @@ fn image_loc(case: &CaseFile, f: &FirmwareSection) -> Location {
 pub fn findings(case: &CaseFile) -> Vec<Finding> {
     let Some(f) = &case.firmware else { return vec![] };
     let mut out = known_password(case, f);
+    out.extend(outdated_components(case, f));
     // The checks that read the filesystem's files say nothing when none was opened.
     if f.files == 0 || !f.image.layers.iter().any(|l| l.opened) {
         let unread = [
@@ -244,4 +246,127 @@ fn private_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
     }
     vec![Finding::pass(ids::FIRMWARE_PRIVATE_KEY, image_loc(case, f))
         .evidence(format!("no private key (PEM, PKCS#8, OpenSSH, dropbear) in the {} files read", f.files))]
+}
+
+/// A component branch older than this many years at the analysis is outdated.
+pub const AGE_YEARS: i32 = 5;
+
+#[derive(serde::Deserialize)]
+struct SupportTable {
+    component: Vec<ComponentSupport>,
+}
+
+#[derive(serde::Deserialize)]
+struct ComponentSupport {
+    name: String,
+    source: String,
+    branches: Vec<Branch>,
+}
+
+#[derive(serde::Deserialize)]
+struct Branch {
+    branch: String,
+    released: String,
+    #[serde(default)]
+    eol: Option<String>,
+}
+
+fn support_table() -> &'static [ComponentSupport] {
+    static TABLE: std::sync::OnceLock<Vec<ComponentSupport>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Built in and checked by a test: a broken table is a build mistake, and then no
+        // component is judged rather than iotvet stopping.
+        toml::from_str::<SupportTable>(include_str!("../../data/component-support.toml"))
+            .map(|t| t.component)
+            .unwrap_or_default()
+    })
+}
+
+/// The table's branch for a component version, with the table's source.
+fn branch_of(name: &str, version: &str) -> Option<(&'static Branch, &'static str)> {
+    let c = support_table().iter().find(|c| c.name == name)?;
+    let b = c.branches.iter().find(|b| {
+        version.strip_prefix(b.branch.as_str()).is_some_and(|rest| !rest.starts_with(|ch: char| ch.is_ascii_digit()))
+    })?;
+    Some((b, c.source.as_str()))
+}
+
+fn outdated_components(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    if f.components.is_empty() {
+        return vec![Finding::unknown(ids::FIRMWARE_OUTDATED_COMPONENT, image_loc(case, f))
+            .evidence(format!("no component identified in {}", f.image.file))
+            .needs("an image whose root filesystem iotvet can open, or the vendor's SBOM")];
+    }
+    let today = f.provenance.started_at.get(..10).unwrap_or("9999-12-31");
+    let cutoff = match today.get(..4).and_then(|y| y.parse::<i32>().ok()) {
+        Some(y) => format!("{}{}", y - AGE_YEARS, today.get(4..).unwrap_or_default()),
+        None => String::new(),
+    };
+    let mut out = Vec::new();
+    let (mut current, mut unjudged) = (Vec::new(), Vec::new());
+    for c in &f.components {
+        let label = format!("{} {}", c.name, c.version);
+        let Some((b, source)) = branch_of(&c.name, &c.version) else {
+            unjudged.push(label);
+            continue;
+        };
+        let ended = b.eol.as_deref().filter(|eol| *eol < today);
+        let old = b.released.as_str() < cutoff.as_str();
+        let why = match (ended, old) {
+            (Some(eol), _) => {
+                format!("upstream support for the {} branch ended on {eol} (released {})", b.branch, b.released)
+            }
+            (None, true) => format!(
+                "the {} branch was first released on {}, more than {AGE_YEARS} years before this analysis ({today})",
+                b.branch, b.released
+            ),
+            (None, false) => {
+                current.push(label);
+                continue;
+            }
+        };
+        out.push(
+            Finding::fail(ids::FIRMWARE_OUTDATED_COMPONENT, image_loc(case, f))
+                .evidence(format!("{label} ({}): {why}; dates from {source}", c.evidence)),
+        );
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    if current.is_empty() {
+        return vec![Finding::unknown(ids::FIRMWARE_OUTDATED_COMPONENT, image_loc(case, f))
+            .evidence(format!("no identified component is in iotvet's support table: {}", unjudged.join(", ")))
+            .needs("release and end-of-support dates for these components (data/component-support.toml)")];
+    }
+    let mut finding = Finding::pass(ids::FIRMWARE_OUTDATED_COMPONENT, image_loc(case, f))
+        .evidence(format!("supported and under {AGE_YEARS} years old: {}", current.join(", ")));
+    if !unjudged.is_empty() {
+        finding = finding.evidence(format!("not in iotvet's support table, not judged: {}", unjudged.join(", ")));
+    }
+    vec![finding]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_support_table_parses_and_matches_branches_exactly() {
+        assert!(support_table().len() >= 4);
+        let branch = |n: &str, v: &str| branch_of(n, v).map(|(b, _)| b.branch.as_str());
+        assert_eq!(branch("openssl", "1.0.2k"), Some("1.0.2"));
+        assert_eq!(branch("openssl", "3.0.13"), Some("3.0"));
+        assert_eq!(branch("linux", "4.4.198"), Some("4.4"));
+        assert_eq!(branch("linux", "4.44"), None);
+        assert_eq!(branch("linux", "3.10.14"), Some("3.10"));
+        assert_eq!(branch("dropbear", "2017.75"), Some("2017"));
+        assert_eq!(branch("busybox", "1.24.1"), Some("1.24"));
+        assert_eq!(branch("curl", "7.1"), None);
+        for c in support_table() {
+            for b in &c.branches {
+                let date = |d: &str| d.len() == 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-';
+                assert!(date(&b.released) && b.eol.as_deref().is_none_or(date), "{} {}", c.name, b.branch);
+            }
+        }
+    }
 }
