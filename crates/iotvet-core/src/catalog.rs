@@ -167,7 +167,8 @@ pub mod ids {
     pub const FIRMWARE_PRIVATE_KEY: &str = "pwd.firmware-private-key";
     pub const FIRMWARE_EXPOSED_CLEARTEXT: &str = "enc.firmware-exposed-cleartext";
     pub const FIRMWARE_OUTDATED_COMPONENT: &str = "upd.firmware-outdated-component";
-    pub const ALL: [&str; 41] = [
+    pub const FIRMWARE_HARDCODED_SECRET: &str = "pwd.firmware-hardcoded-secret";
+    pub const ALL: [&str; 42] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -209,6 +210,7 @@ pub mod ids {
         FIRMWARE_PRIVATE_KEY,
         FIRMWARE_EXPOSED_CLEARTEXT,
         FIRMWARE_OUTDATED_COMPONENT,
+        FIRMWARE_HARDCODED_SECRET,
     ];
 }
 

@@ -27,10 +27,12 @@ pub struct FirmwareSection {
     pub secrets: Vec<SecretFound>,
 }
 
-/// A key or certificate built into the image.
+/// A key, certificate, token or password built into the image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretFound {
-    /// `private-key` or `certificate`.
+    /// `private-key`, `certificate`, `token` (a cloud API key or token recognised by its
+    /// format, a URL with a password in it) or `password` (a literal password in a config file
+    /// or script).
     pub kind: String,
     /// What it is: the PEM label, the dropbear key type, the certificate's subject and expiry.
     pub detail: String,
@@ -41,6 +43,10 @@ pub struct SecretFound {
     /// A private key protected by a passphrase (still the same on every device).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
+    /// A token's or password's value, masked (`a******z`) unless asked for in full; never set
+    /// for keys and certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// One piece of evidence of the image's update mechanism.

@@ -394,9 +394,12 @@ pub fn ubifs(b: &[u8]) -> Option<Identified> {
     Some(Identified { what: format!("UBIFS, {count} logical erase blocks of {leb} bytes"), len })
 }
 
-/// JFFS2: a run of nodes (magic 0x1985, a known node type, a header CRC that matches), with
-/// only erased (0xff) or zero padding between them.
+/// JFFS2: a run of nodes (magic 0x1985, a known node type — current or marked obsolete —,
+/// a header CRC that matches), each next node found within an erase block (64 KiB) of the
+/// last: what lies between them is erased flash, padding, or obsolete data the kernel skips
+/// in the same way.
 pub fn jffs2(b: &[u8]) -> Option<Identified> {
+    const REACH: usize = 64 * 1024;
     let big = match b.get(..2)? {
         [0x85, 0x19] => false,
         [0x19, 0x85] => true,
@@ -407,25 +410,26 @@ pub fn jffs2(b: &[u8]) -> Option<Identified> {
     };
     let u32_at = |at: usize| if big { be32(b, at) } else { le32(b, at) };
     let node_at = |at: usize| -> Option<usize> {
-        let kind = u16_at(at + 2)?;
+        // The "accurate" bit (0x2000) is cleared on obsolete nodes.
+        let kind = u16_at(at + 2)? | 0x2000;
         if u16_at(at)? != 0x1985 || ![0xe001, 0xe002, 0x2003, 0x2004, 0x2006, 0xe008, 0xe009].contains(&kind) {
             return None;
         }
         let len = u32_at(at + 4)? as usize;
         (len >= 12 && jffs2_crc(b.get(at..at + 8)?) == u32_at(at + 8)?).then_some(len)
     };
-    let mut at = 0usize;
-    let mut nodes = 0usize;
-    let mut end = 0usize;
-    while at + 12 <= b.len() {
-        if let Some(len) = node_at(at) {
-            nodes += 1;
-            end = (at + len).min(b.len());
-            at = (end + 3) & !3;
-        } else if b.get(at..at + 4).is_some_and(|w| w.iter().all(|c| *c == 0xff || *c == 0)) {
-            at += 4;
-        } else {
-            break;
+    let magic: [u8; 2] = if big { [0x19, 0x85] } else { [0x85, 0x19] };
+    let (mut at, mut nodes, mut end) = (0usize, 0usize, 0usize);
+    while let Some(len) = node_at(at) {
+        nodes += 1;
+        end = at.saturating_add(len).min(b.len());
+        let from = (end + 3) & !3;
+        let window = b.get(from..from.saturating_add(REACH).min(b.len())).unwrap_or_default();
+        let next =
+            memchr::memmem::find_iter(window, &magic).map(|p| from + p).find(|p| p % 4 == 0 && node_at(*p).is_some());
+        match next {
+            Some(p) => at = p,
+            None => break,
         }
     }
     (nodes > 0).then(|| Identified {

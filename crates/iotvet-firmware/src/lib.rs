@@ -116,6 +116,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         components.extend(components::components(&fs));
         updates.extend(update::update(&fs));
         keys.extend(secrets::secrets(&fs));
+        keys.extend(secrets::credentials(&fs));
     }
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {

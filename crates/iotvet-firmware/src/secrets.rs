@@ -4,12 +4,183 @@
 //! dropbear host keys, each named by a fingerprint (the first 16 hex digits of the SHA-256 of
 //! its bytes), never by its value; certificates described as the live TLS assessment describes
 //! them (subject, expiry). Files over 1 MiB are not read.
+//!
+//! Tokens and passwords written into text files (configuration, scripts, web pages; up to
+//! 256 KiB each, binaries skipped) by documented patterns:
+//! - cloud API keys and tokens by their published formats: AWS access key ids (`AKIA` and 16
+//!   upper-case letters or digits), Google API keys (`AIza` and 35), Slack tokens (`xox[abprs]-`),
+//!   GitHub tokens (`ghp_`, `gho_`, `ghs_`, `ghu_` and 36), Stripe live secret keys (`sk_live_`);
+//! - URLs with a password in them (`scheme://user:password@host`);
+//! - assignments of a literal to a password-like name (`password`, `passwd`, `pwd`, `pass`,
+//!   `passphrase`, `psk`, `secret`, `api_key`, `apikey`, `token`, `auth_token`,
+//!   `access_token`, `client_secret`) as `name=value`, `name: value`, `"name": "value"` or
+//!   `<name>value</name>` in configuration files and shell scripts (not in web pages, whose
+//!   form fields and translated labels look the same), where the value is not a variable
+//!   (`$X`, `${X}`, `%s`), code or a placeholder (brackets, `=`, `:`, `xxxx`, `****`) or a
+//!   word for nothing (`none`, `null`, `true`…).
+//!
+//! Each is named by what it is, where, and a fingerprint of its value; the value is masked.
 
 use base64::Engine as _;
 use iotvet_core::firmware::SecretFound;
 use sha2::Digest as _;
 
 use crate::tree::{Fs, Node};
+
+/// Cloud keys and tokens by their published formats: (what, pattern).
+const TOKEN_FORMATS: [(&str, &str); 6] = [
+    ("AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
+    ("Slack token", r"\bxox[abprs]-[0-9A-Za-z\-]{10,72}"),
+    ("GitHub token", r"\bgh[posu]_[0-9A-Za-z]{36}\b"),
+    ("Stripe live secret key", r"\bsk_live_[0-9A-Za-z]{24,99}"),
+    (
+        "URL with a password",
+        r"\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@'\x22]{1,64}:([^\s:/@'\x22$]{1,64})@[0-9A-Za-z.\-]{1,253}",
+    ),
+];
+
+/// Names a password or secret is assigned to.
+/// `name=value`, `name="value"`, `"name": "value"` (a colon only before a quoted value, so
+/// `passwd: files` in nsswitch.conf is not one), `<name>value`.
+const ASSIGNMENT: &str = r#"(?i)(?:^|[\s;,{?&"'<])((?:[a-z0-9]+[_.\-])?(?:password|passwd|pwd|pass|passphrase|psk|secret|api[_\-]?key|token|auth_token|access_token|client_secret))["']?\s*(?:=\s*["']?|:\s*["']|>)([^\s"'<>;,&]{4,128})"#;
+
+/// Values that stand for nothing or for a value given elsewhere.
+fn placeholder(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    let words = [
+        "none",
+        "null",
+        "nil",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "required",
+        "optional",
+        "disabled",
+        "enabled",
+        "empty",
+        "undefined",
+        "string",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "value",
+        "your_password",
+        "example",
+    ];
+    words.contains(&l.as_str())
+        || v.starts_with(['$', '%', '{', '(', '[', '@', '/', '.'])
+        || v.contains("${")
+        || v.contains("$(")
+        || v.contains(['(', ')', '[', ']', '{', '}', '=', ':', '\\'])
+        || v.chars().all(|c| c == v.chars().next().unwrap_or('x'))
+        || l.chars().all(|c| c == 'x' || c == '*')
+}
+
+fn text_file(path: &str, data: &[u8]) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let ext = file.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    let by_name = matches!(
+        ext,
+        "conf"
+            | "cfg"
+            | "ini"
+            | "json"
+            | "xml"
+            | "yaml"
+            | "yml"
+            | "sh"
+            | "lua"
+            | "js"
+            | "php"
+            | "asp"
+            | "py"
+            | "txt"
+            | "env"
+            | "properties"
+            | "htm"
+            | "html"
+            | "cgi"
+    ) || path.contains("/etc/")
+        || path.contains("etc/config/")
+        || data.starts_with(b"#!");
+    by_name && data.len() <= 256 * 1024 && !data.starts_with(b"\x7fELF") && !data.iter().take(512).any(|c| *c == 0)
+}
+
+struct Patterns {
+    tokens: Vec<(&'static str, regex::Regex)>,
+    assignment: regex::Regex,
+}
+
+fn patterns() -> &'static Option<Patterns> {
+    static P: std::sync::OnceLock<Option<Patterns>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let tokens = TOKEN_FORMATS
+            .iter()
+            .map(|(what, re)| regex::Regex::new(re).ok().map(|r| (*what, r)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Patterns { tokens, assignment: regex::Regex::new(ASSIGNMENT).ok()? })
+    })
+}
+
+/// The tokens and passwords written into the text files of the filesystem at `root`.
+pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
+    let Some(p) = patterns() else { return vec![] };
+    let mut out: Vec<SecretFound> = Vec::new();
+    let mut push = |kind: &str, detail: String, source: &str, value: &str| {
+        let fp = fingerprint(value.as_bytes());
+        if out.len() < 500 && !out.iter().any(|s| s.fingerprint == fp && s.source == source) {
+            out.push(SecretFound {
+                kind: kind.into(),
+                detail,
+                source: source.to_owned(),
+                fingerprint: fp,
+                encrypted: false,
+                value: Some(value.to_owned()),
+            });
+        }
+    };
+    for (_, path, node) in fs.entries() {
+        let Node::File { data, .. } = node else { continue };
+        if !text_file(path, data) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(data);
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
+        for (what, re) in &p.tokens {
+            for m in re.captures_iter(&text).take(16) {
+                let value = m.get(1).or_else(|| m.get(0)).map(|v| v.as_str()).unwrap_or_default();
+                if *what == "URL with a password" && placeholder(value) {
+                    continue;
+                }
+                push("token", (*what).to_owned(), path, value);
+            }
+        }
+        for line in text.lines().take(20_000) {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with(';') {
+                continue;
+            }
+            // Web pages and scripts run in the browser hold form fields and labels, not
+            // settings: only tokens are looked for there.
+            if web {
+                break;
+            }
+            for m in p.assignment.captures_iter(line).take(4) {
+                let (Some(name), Some(value)) = (m.get(1), m.get(2)) else { continue };
+                if placeholder(value.as_str()) {
+                    continue;
+                }
+                push("password", format!("a literal assigned to \"{}\"", name.as_str()), path, value.as_str());
+            }
+        }
+    }
+    out
+}
 
 const PRIVATE: [&str; 6] = [
     "RSA PRIVATE KEY",
@@ -77,6 +248,7 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                 source: path.clone(),
                 fingerprint: fingerprint(data),
                 encrypted: false,
+                value: None,
             });
             continue;
         }
@@ -93,6 +265,7 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                     source: path.clone(),
                     fingerprint: fingerprint(&body),
                     encrypted,
+                    value: None,
                 });
             } else if label == "CERTIFICATE" {
                 let detail = match iotvet_wire::cert::describe(&body) {
@@ -107,6 +280,7 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                     source: path.clone(),
                     fingerprint: fingerprint(&body),
                     encrypted: false,
+                    value: None,
                 });
             }
             if out.len() >= 500 {
@@ -115,4 +289,12 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_patterns_compile() {
+        assert!(super::patterns().is_some());
+    }
 }

@@ -33,6 +33,10 @@ fn tp_link_mr3020_vendor_lzma_squashfs_gives_its_accounts_and_no_telnetd() {
     // TP-Link's non-standard LZMA (bare 5-byte headers), which stock unsquashfs refuses.
     let fs = f.image.layers.iter().find(|l| l.format == "squashfs").expect("the root SquashFS");
     assert_eq!((fs.offset, fs.size, fs.opened), (0x120200, 2_597_236, true), "{fs:?}");
+    // The two LZMA streams binwalk lists: U-Boot's (95,584 bytes) and the kernel (2,581,428).
+    let lzma: Vec<(&str, bool)> =
+        f.image.layers.iter().filter(|l| l.format == "lzma").map(|l| (l.place.as_str(), l.opened)).collect();
+    assert_eq!(lzma, [("uimage@0x3c80/lzma@0x0", true), ("lzma@0x20400", true)]);
     assert_eq!(f.files, 444, "444 regular files");
     let account = |n: &str| f.accounts.iter().find(|a| a.name == n).unwrap_or_else(|| panic!("{n}: {:?}", f.accounts));
     assert_eq!(f.accounts.len(), 13);
@@ -78,6 +82,10 @@ fn rraycom_camera_xz_squashfs_has_an_empty_root_password_and_starts_telnetd() {
     assert!(telnetd.source.ends_with("S80network") && !telnetd.absent, "{telnetd:?}");
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.22.1"));
     assert_eq!(version(&f, "uclibc").as_deref(), Some("0.9.33.2"));
+    // The mtd dump goes on past the SquashFS into a JFFS2 partition (binwalk: 0x10005C).
+    let jffs2: Vec<(&str, bool)> =
+        f.image.layers.iter().filter(|l| l.format == "jffs2").map(|l| (l.place.as_str(), l.opened)).collect();
+    assert_eq!(jffs2, [("jffs2@0x10005c", false)]);
 }
 
 #[test]

@@ -382,3 +382,44 @@ fn where_services_listen_is_read_from_their_options_and_configuration() {
         "{exposed:#?}"
     );
 }
+
+/// Tokens by their formats, URLs with passwords and literal password assignments are found;
+/// variables, placeholders, comments and binaries are not.
+#[test]
+fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
+    let rootfs = cpio(&[
+        ("etc/cloud.json", FILE, b"{\"region\": \"eu\", \"aws_key\": \"AKIAIOSFODNN7EXAMPLE\", \"api_key\": \"k3y-for-the-cloud\"}"),
+        ("etc/wpa_supplicant.conf", FILE, b"network={\n  ssid=\"cam\"\n  psk=\"sunshine99\"\n}\n"),
+        ("usr/bin/upload.sh", FILE, b"#!/bin/sh\ncurl -T $1 ftp://camera:Upl0adPass@ftp.vendor.example/in/\n"),
+        (
+            "etc/init.d/S50app",
+            FILE,
+            b"#!/bin/sh\n# password=commented-out\nPASSWORD=$1\npassword=${ADMIN_PW}\ntoken=\"<your token>\"\npass=xxxx\nsecret=none\n",
+        ),
+        ("www/login.html", FILE, b"<input type=\"password\" name=\"password\" value=\"\">"),
+        ("usr/bin/camd", FILE, b"\x7fELF\x00\x00password=inbinary123"),
+    ]);
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let mut got: Vec<(String, String, String)> = f
+        .secrets
+        .iter()
+        .map(|s| {
+            (
+                s.kind.clone(),
+                s.detail.clone(),
+                format!("{} {}", s.source.rsplit('/').next().unwrap(), s.value.clone().unwrap()),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("password", "a literal assigned to \"api_key\"", "cloud.json k3y-for-the-cloud"),
+        ("password", "a literal assigned to \"psk\"", "wpa_supplicant.conf sunshine99"),
+        ("token", "AWS access key id", "cloud.json AKIAIOSFODNN7EXAMPLE"),
+        ("token", "URL with a password", "upload.sh Upl0adPass"),
+    ];
+    // The AWS key is one secret (by its format), not again as an assignment.
+    let want: Vec<(String, String, String)> =
+        want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(got, want);
+}

@@ -118,7 +118,7 @@ impl FirmwareView {
         let mut view = Self {
             file: f.image.file.clone(),
             summary: format!(
-                "{} bytes, sha256 {}; {} files, {} accounts, {} services started at boot, {} update items, {} keys and certificates",
+                "{} bytes, sha256 {}; {} files, {} accounts, {} services started at boot, {} update items, {} keys, certificates, tokens and passwords",
                 f.image.size,
                 f.image.sha256,
                 f.files,

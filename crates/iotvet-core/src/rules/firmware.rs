@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 7] = [
+pub const CHECKS: [&str; 8] = [
     ids::FIRMWARE_KNOWN_PASSWORD,
     ids::FIRMWARE_CLEARTEXT_DAEMON,
     ids::FIRMWARE_EXPOSED_CLEARTEXT,
@@ -19,6 +19,7 @@ pub const CHECKS: [&str; 7] = [
     ids::FIRMWARE_UPDATE_SIGNATURE,
     ids::FIRMWARE_PRIVATE_KEY,
     ids::FIRMWARE_OUTDATED_COMPONENT,
+    ids::FIRMWARE_HARDCODED_SECRET,
 ];
 
 fn at(case: &CaseFile, path: &str) -> Location {
@@ -45,6 +46,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             ids::FIRMWARE_UPDATE_CHANNEL,
             ids::FIRMWARE_UPDATE_SIGNATURE,
             ids::FIRMWARE_PRIVATE_KEY,
+            ids::FIRMWARE_HARDCODED_SECRET,
         ];
         out.extend(unread.map(|check| {
             Finding::unknown(check, image_loc(case, f))
@@ -57,6 +59,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     out.extend(exposed_cleartext(case, f));
     out.extend(update(case, f));
     out.extend(private_keys(case, f));
+    out.extend(hardcoded_secrets(case, f));
     out
 }
 
@@ -248,6 +251,30 @@ fn private_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
         .evidence(format!("no private key (PEM, PKCS#8, OpenSSH, dropbear) in the {} files read", f.files))]
 }
 
+fn hardcoded_secrets(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    let found: Vec<Finding> = f
+        .secrets
+        .iter()
+        .filter(|s| matches!(s.kind.as_str(), "token" | "password"))
+        .take(16)
+        .map(|s| {
+            Finding::fail(ids::FIRMWARE_HARDCODED_SECRET, at(case, &s.source)).evidence(format!(
+                "{}: {} (fingerprint {}), the same in every device shipped with this image",
+                s.detail,
+                s.value.as_deref().unwrap_or("(value not kept)"),
+                s.fingerprint
+            ))
+        })
+        .collect();
+    if !found.is_empty() {
+        return found;
+    }
+    vec![Finding::pass(ids::FIRMWARE_HARDCODED_SECRET, image_loc(case, f)).evidence(format!(
+        "no cloud API key or token, URL with a password, or literal password assignment in the text files of the {} files read",
+        f.files
+    ))]
+}
+
 /// A component branch older than this many years at the analysis is outdated.
 pub const AGE_YEARS: i32 = 5;
 
@@ -361,6 +388,10 @@ mod tests {
         assert_eq!(branch("linux", "3.10.14"), Some("3.10"));
         assert_eq!(branch("dropbear", "2017.75"), Some("2017"));
         assert_eq!(branch("busybox", "1.24.1"), Some("1.24"));
+        assert_eq!(branch("busybox", "1.01"), Some("1.01"));
+        assert_eq!(branch("busybox", "1.10.2"), Some("1.10"));
+        assert_eq!(branch("busybox", "1.1.3"), Some("1.1"));
+        assert_eq!(branch("uclibc", "0.9.30.1"), Some("0.9.30"));
         assert_eq!(branch("curl", "7.1"), None);
         for c in support_table() {
             for b in &c.branches {

@@ -43,6 +43,9 @@ fn take_apart(image: &Path, show_secrets: bool) -> Result<(FirmwareSection, iotv
         for a in &mut section.accounts {
             a.password = a.password.as_deref().map(iotvet_core::logins::mask);
         }
+        for s in &mut section.secrets {
+            s.value = s.value.as_deref().map(iotvet_core::logins::mask);
+        }
     }
     Ok((section, unpacked))
 }
