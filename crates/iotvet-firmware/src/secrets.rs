@@ -13,11 +13,12 @@
 //! - URLs with a password in them (`scheme://user:password@host`);
 //! - assignments of a literal to a password-like name (`password`, `passwd`, `pwd`, `pass`,
 //!   `passphrase`, `psk`, `secret`, `api_key`, `apikey`, `token`, `auth_token`,
-//!   `access_token`, `client_secret`) as `name=value`, `name: value`, `"name": "value"` or
+//!   `access_token`, `client_secret`) as `name=value`, `name: "value"`, `"name": "value"` or
 //!   `<name>value</name>` in configuration files and shell scripts (not in web pages, whose
 //!   form fields and translated labels look the same), where the value is not a variable
 //!   (`$X`, `${X}`, `%s`), code or a placeholder (brackets, `=`, `:`, `xxxx`, `****`) or a
-//!   word for nothing (`none`, `null`, `true`…).
+//!   word for nothing (`none`, `null`, `true`…);
+//! - OpenWrt UCI options (`option key '…'`, `option password '…'`) in `/etc/config/`.
 //!
 //! Each is named by what it is, where, and a fingerprint of its value; the value is masked.
 
@@ -40,10 +41,41 @@ const TOKEN_FORMATS: [(&str, &str); 6] = [
     ),
 ];
 
-/// Names a password or secret is assigned to.
-/// `name=value`, `name="value"`, `"name": "value"` (a colon only before a quoted value, so
-/// `passwd: files` in nsswitch.conf is not one), `<name>value`.
-const ASSIGNMENT: &str = r#"(?i)(?:^|[\s;,{?&"'<])((?:[a-z0-9]+[_.\-])?(?:password|passwd|pwd|pass|passphrase|psk|secret|api[_\-]?key|token|auth_token|access_token|client_secret))["']?\s*(?:=\s*["']?|:\s*["']|>)([^\s"'<>;,&]{4,128})"#;
+/// A password-like name, then `=value`, `="value"`, `: "value"` (a colon only before a quoted
+/// value, so `passwd: files` in nsswitch.conf is not one) or `>value`. The pattern starts with
+/// the names so the regex engine's literal prefilter skips text without them; the rest of the
+/// name (`wls_psk`, `t_passwd`) and the boundary before it are checked by `assignment_name`.
+const ASSIGNMENT: &str = r#"(?i)(?:password|passwd|pwd|pass|passphrase|psk|secret|api[_\-]?key|token|auth_token|access_token|client_secret)["']?\s*(?:=\s*["']?|:\s*["']|>)([^\s"'<>;,&]{4,128})"#;
+
+/// OpenWrt's UCI configuration (`/etc/config/*`): `option key 'value'` for Wi-Fi keys, and
+/// the password options.
+const UCI: &str = r#"(?m)^[ \t]*option[ \t]+(key|password|passwd|psk|passphrase|auth_secret|priv_key_pwd)[ \t]+["']([^"'\s]{4,128})["']"#;
+
+/// Where the whole name a match of `ASSIGNMENT` at `start` begins: the word with the letters,
+/// digits, `_`, `.` or `-` before it. None when the word is the end of another word
+/// (`bypass`) or the name is not at a boundary (start, space, `;,{?&"'<`).
+fn assignment_name(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = start;
+    while from > 0 && bytes.get(from - 1).is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+    {
+        from -= 1;
+    }
+    let before_word = bytes.get(start.checked_sub(1)?);
+    if from < start && !matches!(before_word, Some(b'_' | b'.' | b'-')) {
+        return None;
+    }
+    let boundary =
+        from == 0 || bytes.get(from - 1).is_some_and(|c| c.is_ascii_whitespace() || b";,{?&\"'<".contains(c));
+    boundary.then_some(from)
+}
+
+/// Whether the line holding `at` is a comment (`#`, `//`, `;`).
+fn in_comment(text: &str, at: usize) -> bool {
+    let line_start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |p| p + 1);
+    let line = text.get(line_start..).unwrap_or_default().trim_start();
+    line.starts_with('#') || line.starts_with("//") || line.starts_with(';')
+}
 
 /// Values that stand for nothing or for a value given elsewhere.
 fn placeholder(v: &str) -> bool {
@@ -111,8 +143,11 @@ fn text_file(path: &str, data: &[u8]) -> bool {
 }
 
 struct Patterns {
+    /// All the token formats in one pass; each format's own regex only where the set matched.
+    any_token: regex::RegexSet,
     tokens: Vec<(&'static str, regex::Regex)>,
     assignment: regex::Regex,
+    uci: regex::Regex,
 }
 
 fn patterns() -> &'static Option<Patterns> {
@@ -122,7 +157,13 @@ fn patterns() -> &'static Option<Patterns> {
             .iter()
             .map(|(what, re)| regex::Regex::new(re).ok().map(|r| (*what, r)))
             .collect::<Option<Vec<_>>>()?;
-        Some(Patterns { tokens, assignment: regex::Regex::new(ASSIGNMENT).ok()? })
+        let any_token = regex::RegexSet::new(TOKEN_FORMATS.iter().map(|(_, re)| *re)).ok()?;
+        Some(Patterns {
+            any_token,
+            tokens,
+            assignment: regex::Regex::new(ASSIGNMENT).ok()?,
+            uci: regex::Regex::new(UCI).ok()?,
+        })
     })
 }
 
@@ -151,7 +192,8 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
         let text = String::from_utf8_lossy(data);
         let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
-        for (what, re) in &p.tokens {
+        for i in p.any_token.matches(&text).iter() {
+            let Some((what, re)) = p.tokens.get(i) else { continue };
             for m in re.captures_iter(&text).take(16) {
                 let value = m.get(1).or_else(|| m.get(0)).map(|v| v.as_str()).unwrap_or_default();
                 if *what == "URL with a password" && placeholder(value) {
@@ -160,23 +202,28 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
                 push("token", (*what).to_owned(), path, value);
             }
         }
-        for line in text.lines().take(20_000) {
-            let trimmed = line.trim_start();
-            if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with(';') {
+        // Web pages and scripts run in the browser hold form fields and labels, not settings:
+        // only tokens are looked for there.
+        if web {
+            continue;
+        }
+        if path.contains("etc/config/") {
+            for m in p.uci.captures_iter(&text).take(64) {
+                let (Some(name), Some(value)) = (m.get(1), m.get(2)) else { continue };
+                if !placeholder(value.as_str()) {
+                    push("password", format!("a literal assigned to \"{}\"", name.as_str()), path, value.as_str());
+                }
+            }
+        }
+        for m in p.assignment.captures_iter(&text).take(256) {
+            let (Some(whole), Some(value)) = (m.get(0), m.get(1)) else { continue };
+            let Some(from) = assignment_name(&text, whole.start()) else { continue };
+            if placeholder(value.as_str()) || in_comment(&text, whole.start()) {
                 continue;
             }
-            // Web pages and scripts run in the browser hold form fields and labels, not
-            // settings: only tokens are looked for there.
-            if web {
-                break;
-            }
-            for m in p.assignment.captures_iter(line).take(4) {
-                let (Some(name), Some(value)) = (m.get(1), m.get(2)) else { continue };
-                if placeholder(value.as_str()) {
-                    continue;
-                }
-                push("password", format!("a literal assigned to \"{}\"", name.as_str()), path, value.as_str());
-            }
+            let word = whole.as_str().find(['"', '\'', ' ', '\t', '=', ':', '>']).unwrap_or(0);
+            let name = text.get(from..whole.start() + word).unwrap_or_default();
+            push("password", format!("a literal assigned to \"{name}\""), path, value.as_str());
         }
     }
     out

@@ -394,8 +394,9 @@ fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
         (
             "etc/init.d/S50app",
             FILE,
-            b"#!/bin/sh\n# password=commented-out\nPASSWORD=$1\npassword=${ADMIN_PW}\ntoken=\"<your token>\"\npass=xxxx\nsecret=none\n",
+            b"#!/bin/sh\n# password=commented-out\nPASSWORD=$1\npassword=${ADMIN_PW}\ntoken=\"<your token>\"\npass=xxxx\nsecret=none\nbypass=letmein99\n",
         ),
+        ("etc/config/wireless", FILE, b"config wifi-iface 'ap'\n\toption encryption 'psk2'\n\toption key 'Summer2024!'\n"),
         ("www/login.html", FILE, b"<input type=\"password\" name=\"password\" value=\"\">"),
         ("usr/bin/camd", FILE, b"\x7fELF\x00\x00password=inbinary123"),
     ]);
@@ -414,6 +415,7 @@ fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
     got.sort();
     let want = [
         ("password", "a literal assigned to \"api_key\"", "cloud.json k3y-for-the-cloud"),
+        ("password", "a literal assigned to \"key\"", "wireless Summer2024!"),
         ("password", "a literal assigned to \"psk\"", "wpa_supplicant.conf sunshine99"),
         ("token", "AWS access key id", "cloud.json AKIAIOSFODNN7EXAMPLE"),
         ("token", "URL with a password", "upload.sh Upl0adPass"),
