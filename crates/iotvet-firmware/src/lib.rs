@@ -111,12 +111,18 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         // Each filesystem without those found inside it (a ZIP's root holds the SquashFS of
         // its firmware.bin): every file is read once, under its own filesystem.
         let fs = tree::Fs::new(&u.tree, root, &roots);
-        accounts.extend(evidence::accounts(&fs, &tries));
-        boot_services.extend(evidence::boot_services(&fs));
-        components.extend(components::components(&fs));
-        updates.extend(update::update(&fs));
-        keys.extend(secrets::secrets(&fs));
-        keys.extend(secrets::credentials(&fs));
+        // The text scan for tokens and passwords reads every text file: on the second core,
+        // beside the other readers (together about as long).
+        let credentials = std::thread::scope(|scope| {
+            let scan = scope.spawn(|| secrets::credentials(&fs));
+            accounts.extend(evidence::accounts(&fs, &tries));
+            boot_services.extend(evidence::boot_services(&fs));
+            components.extend(components::components(&fs));
+            updates.extend(update::update(&fs));
+            keys.extend(secrets::secrets(&fs));
+            scan.join().unwrap_or_default()
+        });
+        keys.extend(credentials);
     }
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
@@ -246,8 +252,36 @@ const SIGNATURES: [(&str, &[u8], usize); 28] = [
     ("yaffs2", &[3, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff], 0),
 ];
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
+/// The largest offset of a magic inside its format (ext's superblock magic, 1080 bytes in),
+/// and the longest magic.
+const MAX_MAGIC_OFFSET: usize = 1080 + 16;
+
+/// Every signature's magic in one automaton: one pass over the bytes finds the next format,
+/// and the bytes of a format opened are never searched again.
+fn signatures() -> Option<&'static aho_corasick::AhoCorasick> {
+    static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    AC.get_or_init(|| aho_corasick::AhoCorasick::new(SIGNATURES.iter().map(|(_, magic, _)| *magic)).ok()).as_ref()
+}
+
+/// The format starting first at or after `at` (by its start, the magic's offset taken off),
+/// as (signature index, start); the earlier signature wins a tie.
+fn next_format(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    let ac = signatures()?;
+    let hay = bytes.get(at..)?;
+    let mut best: Option<(usize, usize)> = None;
+    for m in ac.find_overlapping_iter(hay) {
+        let p = at + m.start();
+        // Matches come in order of their end: none later can start before `best`.
+        if best.is_some_and(|(_, b)| p > b + MAX_MAGIC_OFFSET) {
+            break;
+        }
+        let i = m.pattern().as_usize();
+        let Some(start) = SIGNATURES.get(i).and_then(|(_, _, offset)| p.checked_sub(*offset)) else { continue };
+        if start >= at && best.is_none_or(|(bi, bs)| (start, i) < (bs, bi)) {
+            best = Some((i, start));
+        }
+    }
+    best
 }
 
 /// Finds and opens every format in `bytes` (which lies at `place`), in order of offset.
@@ -267,27 +301,8 @@ fn walk_from(
     if depth > budget.limits.max_depth {
         return Err(FirmwareError::TooDeep(budget.limits.max_depth, place.to_owned()));
     }
-    // The next occurrence of each signature at or after `at` (recomputed only when passed).
-    let mut next: Vec<Option<usize>> = SIGNATURES.iter().map(|(_, m, o)| find(bytes, m, from + o)).collect();
     let mut at = from;
-    loop {
-        for (i, (_, magic, _)) in SIGNATURES.iter().enumerate() {
-            let start_of = |p: usize| p.checked_sub(SIGNATURES[i].2);
-            while let Some(p) = next[i] {
-                if start_of(p).is_some_and(|s| s >= at) {
-                    break;
-                }
-                next[i] = find(bytes, magic, p + 1);
-            }
-        }
-        let Some((i, start)) = next
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.and_then(|p| p.checked_sub(SIGNATURES[i].2)).map(|s| (i, s)))
-            .min_by_key(|(_, s)| *s)
-        else {
-            return Ok(());
-        };
+    while let Some((i, start)) = next_format(bytes, at) {
         let format = SIGNATURES[i].0;
         let here =
             if place.is_empty() { format!("{format}@{start:#x}") } else { format!("{place}/{format}@{start:#x}") };
@@ -298,6 +313,7 @@ fn walk_from(
             None => at = start + 1,
         }
     }
+    Ok(())
 }
 
 /// Opens the format at the start of `b` (at `offset` in its container, `here` in the image);

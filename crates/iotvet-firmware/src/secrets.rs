@@ -14,8 +14,9 @@
 //! - assignments of a literal to a password-like name (`password`, `passwd`, `pwd`, `pass`,
 //!   `passphrase`, `psk`, `secret`, `api_key`, `apikey`, `token`, `auth_token`,
 //!   `access_token`, `client_secret`) as `name=value`, `name: "value"`, `"name": "value"` or
-//!   `<name>value</name>` in configuration files and shell scripts (not in web pages, whose
-//!   form fields and translated labels look the same), where the value is not a variable
+//!   `<name>value</name>` in configuration files and scripts (not in web pages, whose form
+//!   fields and translated labels look the same; in program source such as Python or Lua, only
+//!   quoted string literals), where the value is not a variable
 //!   (`$X`, `${X}`, `%s`), code or a placeholder (brackets, `=`, `:`, `xxxx`, `****`) or a
 //!   word for nothing (`none`, `null`, `true`…);
 //! - OpenWrt UCI options (`option key '…'`, `option password '…'`) in `/etc/config/`.
@@ -28,16 +29,18 @@ use sha2::Digest as _;
 
 use crate::tree::{Fs, Node};
 
-/// Cloud keys and tokens by their published formats: (what, pattern).
+/// Cloud keys and tokens by their published formats: (what, pattern). Word boundaries are
+/// ASCII ones (`(?-u:\b)`): a Unicode boundary makes the regex engine leave its DFA on any
+/// non-ASCII text, several times slower.
 const TOKEN_FORMATS: [(&str, &str); 6] = [
-    ("AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}"),
-    ("Slack token", r"\bxox[abprs]-[0-9A-Za-z\-]{10,72}"),
-    ("GitHub token", r"\bgh[posu]_[0-9A-Za-z]{36}\b"),
-    ("Stripe live secret key", r"\bsk_live_[0-9A-Za-z]{24,99}"),
+    ("AWS access key id", r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)"),
+    ("Google API key", r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}"),
+    ("Slack token", r"(?-u:\b)xox[abprs]-[0-9A-Za-z\-]{10,72}"),
+    ("GitHub token", r"(?-u:\b)gh[posu]_[0-9A-Za-z]{36}(?-u:\b)"),
+    ("Stripe live secret key", r"(?-u:\b)sk_live_[0-9A-Za-z]{24,99}"),
     (
         "URL with a password",
-        r"\b[a-z][a-z0-9+.\-]{1,15}://[^\s:/@'\x22]{1,64}:([^\s:/@'\x22$]{1,64})@[0-9A-Za-z.\-]{1,253}",
+        r"(?-u:\b)[a-z][a-z0-9+.\-]{1,15}://[^\s:/@'\x22]{1,64}:([^\s:/@'\x22$]{1,64})@[0-9A-Za-z.\-]{1,253}",
     ),
 ];
 
@@ -142,9 +145,23 @@ fn text_file(path: &str, data: &[u8]) -> bool {
     by_name && data.len() <= 256 * 1024 && !data.starts_with(b"\x7fELF") && !data.iter().take(512).any(|c| *c == 0)
 }
 
+/// Literals each token format contains (its index in TOKEN_FORMATS): one Aho-Corasick pass
+/// over a file finds which formats can be there, and only those regexes run.
+const TOKEN_LITERALS: [(&str, usize); 10] = [
+    ("AKIA", 0),
+    ("ASIA", 0),
+    ("AIza", 1),
+    ("xox", 2),
+    ("ghp_", 3),
+    ("gho_", 3),
+    ("ghs_", 3),
+    ("ghu_", 3),
+    ("sk_live_", 4),
+    ("://", 5),
+];
+
 struct Patterns {
-    /// All the token formats in one pass; each format's own regex only where the set matched.
-    any_token: regex::RegexSet,
+    any_token: aho_corasick::AhoCorasick,
     tokens: Vec<(&'static str, regex::Regex)>,
     assignment: regex::Regex,
     uci: regex::Regex,
@@ -157,7 +174,10 @@ fn patterns() -> &'static Option<Patterns> {
             .iter()
             .map(|(what, re)| regex::Regex::new(re).ok().map(|r| (*what, r)))
             .collect::<Option<Vec<_>>>()?;
-        let any_token = regex::RegexSet::new(TOKEN_FORMATS.iter().map(|(_, re)| *re)).ok()?;
+        let any_token = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(TOKEN_LITERALS.iter().map(|(l, _)| *l))
+            .ok()?;
         Some(Patterns {
             any_token,
             tokens,
@@ -192,7 +212,18 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
         let text = String::from_utf8_lossy(data);
         let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
-        for i in p.any_token.matches(&text).iter() {
+        // In program source an unquoted value is a name or an expression, not a literal.
+        let source = matches!(ext.as_str(), "py" | "pl" | "pm" | "lua" | "rb" | "tcl" | "c" | "h");
+        let mut formats = [false; TOKEN_FORMATS.len()];
+        for m in p.any_token.find_iter(text.as_bytes()) {
+            if let Some(slot) = TOKEN_LITERALS.get(m.pattern().as_usize()).and_then(|(_, f)| formats.get_mut(*f)) {
+                *slot = true;
+            }
+            if formats.iter().all(|f| *f) {
+                break;
+            }
+        }
+        for (i, _) in formats.iter().enumerate().filter(|(_, on)| **on) {
             let Some((what, re)) = p.tokens.get(i) else { continue };
             for m in re.captures_iter(&text).take(16) {
                 let value = m.get(1).or_else(|| m.get(0)).map(|v| v.as_str()).unwrap_or_default();
@@ -218,7 +249,12 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
         for m in p.assignment.captures_iter(&text).take(256) {
             let (Some(whole), Some(value)) = (m.get(0), m.get(1)) else { continue };
             let Some(from) = assignment_name(&text, whole.start()) else { continue };
-            if placeholder(value.as_str()) || in_comment(&text, whole.start()) {
+            let quoted = value
+                .start()
+                .checked_sub(1)
+                .and_then(|q| text.as_bytes().get(q))
+                .is_some_and(|q| matches!(q, b'"' | b'\''));
+            if placeholder(value.as_str()) || in_comment(&text, whole.start()) || (source && !quoted) {
                 continue;
             }
             let word = whole.as_str().find(['"', '\'', ' ', '\t', '=', ':', '>']).unwrap_or(0);
