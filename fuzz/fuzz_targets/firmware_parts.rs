@@ -1,0 +1,39 @@
+//! Each firmware decoder and header parser on its own, fed the same bytes: the hand-written
+//! headers (uImage, TRX, FIT/device tree, Android boot and sparse, cpio, UBI, UBIFS, JFFS2,
+//! YAFFS2, ext superblock, CramFS and romfs superblocks), the filesystem readers (CramFS, romfs,
+//! ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
+//! small cap. The first byte picks which stream decoder runs, so each gets its share.
+#![no_main]
+use iotvet_firmware::{cramfs, ext, formats, romfs, squashfs, streams};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let cap = 4 << 20;
+    let _ = formats::uimage(data);
+    let _ = formats::trx(data);
+    let _ = formats::fdt(data);
+    let _ = formats::android_boot(data);
+    let _ = formats::unsparse(data, cap);
+    let _ = formats::cpio(data);
+    let _ = formats::ubi(data);
+    let _ = formats::ubifs(data);
+    let _ = formats::jffs2(data);
+    let _ = formats::yaffs2(data);
+    let _ = formats::ext(data);
+    if cramfs::superblock(data).is_some_and(|(_, _, openable)| openable) {
+        let _ = cramfs::read(data, cap);
+    }
+    if romfs::superblock(data).is_some() {
+        let _ = romfs::read(data, cap);
+    }
+    if formats::ext(data).is_some() {
+        let _ = ext::read(data, cap);
+    }
+    if let Some(sb) = squashfs::superblock(data) {
+        let _ = squashfs::read(data, &sb, cap);
+    }
+    if let Some((first, rest)) = data.split_first() {
+        let kind = streams::KINDS[usize::from(*first) % streams::KINDS.len()];
+        let _ = streams::decode(kind, rest, cap);
+    }
+});
