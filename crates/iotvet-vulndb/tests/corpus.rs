@@ -153,7 +153,7 @@ fn malformed_files_are_counted_and_named() {
     std::fs::write(dir.join("odd.json"), b"{\"hello\": 1}").unwrap();
     std::fs::copy(corpus("nvd/cve-2.0/CVE-2016-2148.json"), dir.join("good.json")).unwrap();
     let mut db = Db::default();
-    let report = import_paths(&mut db, &[dir.clone()]);
+    let report = import_paths(&mut db, std::slice::from_ref(&dir));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!((report.files, report.records), (3, 1));
     let names: Vec<&str> = report.skipped.iter().map(|(f, _)| f.rsplit('/').next().unwrap()).collect();
