@@ -14,17 +14,18 @@
 pub mod cpe;
 pub mod nvd;
 pub mod osv;
+pub mod store;
 pub mod version;
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::version::Scheme;
 
 /// A CVSS score as a record gives it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cvss {
     pub score: f64,
     pub vector: String,
@@ -32,7 +33,7 @@ pub struct Cvss {
 }
 
 /// A version range bound by NVD's four keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bounds {
     pub start_including: Option<String>,
     pub start_excluding: Option<String>,
@@ -94,7 +95,7 @@ impl Bounds {
 }
 
 /// One `cpeMatch` (2.0) or `cpe_match` (1.1) entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpeMatch {
     pub vulnerable: bool,
     pub criteria: String,
@@ -102,7 +103,7 @@ pub struct CpeMatch {
 }
 
 /// A configuration node: its matches and child nodes, joined by AND or OR.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     pub and: bool,
     pub negate: bool,
@@ -111,14 +112,14 @@ pub struct Node {
 }
 
 /// One NVD configuration: nodes joined by AND (an application on a platform) or OR.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub and: bool,
     pub nodes: Vec<Node>,
 }
 
 /// An affected package of an OSV advisory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
     pub ecosystem: String,
     pub name: String,
@@ -129,11 +130,11 @@ pub struct Affected {
 }
 
 /// One vulnerability record.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub id: String,
     /// `nvd` or `osv`.
-    pub source: &'static str,
+    pub source: String,
     pub aliases: Vec<String>,
     pub published: String,
     pub modified: String,
@@ -143,7 +144,7 @@ pub struct Record {
 }
 
 /// A KEV catalog entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kev {
     pub date_added: String,
     pub due_date: String,
@@ -164,7 +165,7 @@ pub struct Component {
 pub struct Match {
     pub id: String,
     pub aliases: Vec<String>,
-    pub source: &'static str,
+    pub source: String,
     pub cvss: Option<Cvss>,
     pub kev: Option<Kev>,
     pub fixed: Option<String>,
@@ -190,35 +191,68 @@ pub enum ReadError {
     Shape(String),
 }
 
+/// The (vendor, product) pairs a record's vulnerable CPE criteria name, and the package names
+/// it affects: the keys it is found by.
+pub fn keys_of(record: &Record) -> (Vec<(String, String)>, Vec<String>) {
+    let mut products: Vec<(String, String)> = Vec::new();
+    for config in &record.configs {
+        for node in &config.nodes {
+            collect_products(node, &mut products);
+        }
+    }
+    products.sort();
+    products.dedup();
+    let mut packages: Vec<String> = record.affected.iter().map(|a| a.name.to_ascii_lowercase()).collect();
+    packages.sort();
+    packages.dedup();
+    (products, packages)
+}
+
 /// Records in memory, indexed by CPE vendor:product and by OSV ecosystem package.
 #[derive(Debug, Default)]
 pub struct Db {
     pub records: Vec<Record>,
     pub kev: HashMap<String, Kev>,
+    by_id: HashMap<(String, String), usize>,
     by_product: HashMap<(String, String), Vec<usize>>,
     by_package: HashMap<String, Vec<usize>>,
 }
 
 impl Db {
-    /// Adds a record, replacing an older copy of the same id and source.
+    /// Adds a record.
     pub fn add(&mut self, record: Record) {
-        let at = self.records.len();
-        let mut products: Vec<(String, String)> = Vec::new();
-        for config in &record.configs {
-            for node in &config.nodes {
-                collect_products(node, &mut products);
+        // The same record twice (the same CVE in a 1.1 feed and a 2.0 file): the copy modified
+        // last is kept.
+        let key = (record.source.clone(), record.id.clone());
+        if let Some(&at) = self.by_id.get(&key) {
+            if let Some(old) = self.records.get_mut(at) {
+                if record.modified >= old.modified {
+                    *old = record.clone();
+                    let (products, packages) = keys_of(&record);
+                    for p in products {
+                        let list = self.by_product.entry(p).or_default();
+                        if !list.contains(&at) {
+                            list.push(at);
+                        }
+                    }
+                    for p in packages {
+                        let list = self.by_package.entry(p).or_default();
+                        if !list.contains(&at) {
+                            list.push(at);
+                        }
+                    }
+                }
             }
+            return;
         }
-        products.sort();
-        products.dedup();
+        let at = self.records.len();
+        self.by_id.insert(key, at);
+        let (products, packages) = keys_of(&record);
         for p in products {
             self.by_product.entry(p).or_default().push(at);
         }
-        for a in &record.affected {
-            let list = self.by_package.entry(a.name.to_ascii_lowercase()).or_default();
-            if !list.contains(&at) {
-                list.push(at);
-            }
+        for p in packages {
+            self.by_package.entry(p).or_default().push(at);
         }
         self.records.push(record);
     }
@@ -244,7 +278,7 @@ impl Db {
                 }
             }
         }
-        let package = purl_package(c.purl.as_deref()).unwrap_or_else(|| (None, c.name.to_ascii_lowercase()));
+        let package = package_of(c);
         for &i in self.by_package.get(&package.1).into_iter().flatten() {
             let Some(r) = self.records.get(i) else { continue };
             for a in r.affected.iter().filter(|a| a.name.eq_ignore_ascii_case(&package.1)) {
@@ -269,7 +303,15 @@ impl Db {
 
     fn found(&self, r: &Record, rule: String, fixed: Option<String>) -> Match {
         let kev = std::iter::once(&r.id).chain(&r.aliases).find_map(|id| self.kev.get(id)).cloned();
-        Match { id: r.id.clone(), aliases: r.aliases.clone(), source: r.source, cvss: r.cvss.clone(), kev, fixed, rule }
+        Match {
+            id: r.id.clone(),
+            aliases: r.aliases.clone(),
+            source: r.source.clone(),
+            cvss: r.cvss.clone(),
+            kev,
+            fixed,
+            rule,
+        }
     }
 }
 
@@ -382,6 +424,12 @@ fn osv_rule(a: &Affected, version: &str) -> Option<Result<(String, Option<String
     unreadable.then_some(Err(()))
 }
 
+/// The (ecosystem, package name) a component is looked up by in OSV records: its purl's, else
+/// its name with any ecosystem.
+pub fn package_of(c: &Component) -> (Option<String>, String) {
+    purl_package(c.purl.as_deref()).unwrap_or_else(|| (None, c.name.to_ascii_lowercase()))
+}
+
 /// (ecosystem, name) of a purl, the ecosystem lower-case as OSV's (`pkg:deb/debian/openssl`
 /// → `debian`); None when there is no purl or it is generic.
 fn purl_package(purl: Option<&str>) -> Option<(Option<String>, String)> {
@@ -420,8 +468,17 @@ const MAX_FILE: u64 = 1 << 30;
 /// records or responses, 1.1 feeds or items), OSV records and the KEV catalog, told apart by
 /// their shape.
 pub fn import_paths(db: &mut Db, paths: &[std::path::PathBuf]) -> ImportReport {
+    read_paths(paths, |doc| match doc {
+        Document::Kev(entries) => db.add_kev(entries),
+        Document::Records(records) => records.into_iter().for_each(|r| db.add(r)),
+    })
+}
+
+/// Every document under `paths`, in file-name order, handed to `sink`; what was read and
+/// what was skipped (malformed files are counted and named, never the end of the run).
+pub fn read_paths(paths: &[std::path::PathBuf], mut sink: impl FnMut(Document)) -> ImportReport {
     let mut report = ImportReport::default();
-    let mut stack: Vec<std::path::PathBuf> = paths.to_vec();
+    let mut stack: Vec<std::path::PathBuf> = paths.iter().rev().cloned().collect();
     while let Some(path) = stack.pop() {
         if path.is_dir() {
             match std::fs::read_dir(&path) {
@@ -445,10 +502,10 @@ pub fn import_paths(db: &mut Db, paths: &[std::path::PathBuf]) -> ImportReport {
             report.skipped.push((name, format!("{size} bytes: larger than the {MAX_FILE} read whole")));
             continue;
         }
-        let doc: serde_json::Value = match std::fs::read(&path)
+        let read = std::fs::read(&path)
             .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-        {
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string()));
+        let doc = match read {
             Ok(d) => d,
             Err(e) => {
                 report.skipped.push((name, e));
@@ -458,13 +515,11 @@ pub fn import_paths(db: &mut Db, paths: &[std::path::PathBuf]) -> ImportReport {
         match read_document(&doc) {
             Ok(Document::Kev(entries)) => {
                 report.kev_entries += entries.len();
-                db.add_kev(entries);
+                sink(Document::Kev(entries));
             }
             Ok(Document::Records(records)) => {
                 report.records += records.len();
-                for r in records {
-                    db.add(r);
-                }
+                sink(Document::Records(records));
             }
             // The schemas that sit beside the data are not records.
             Err(_) if name.ends_with("schema.json") => report.files -= 1,

@@ -78,7 +78,7 @@ fn record_v2(cve: &Value) -> Option<Record> {
         .unwrap_or_default();
     Some(Record {
         id,
-        source: "nvd",
+        source: "nvd".into(),
         aliases: vec![],
         published: text(cve, "published").unwrap_or_default(),
         modified: text(cve, "lastModified").unwrap_or_default(),
@@ -152,7 +152,7 @@ fn record_v11(item: &Value) -> Option<Record> {
         .unwrap_or_default();
     Some(Record {
         id,
-        source: "nvd",
+        source: "nvd".into(),
         aliases: vec![],
         published: text(item, "publishedDate").unwrap_or_default(),
         modified: text(item, "lastModifiedDate").unwrap_or_default(),

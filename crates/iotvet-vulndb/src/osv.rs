@@ -72,7 +72,7 @@ pub fn record(doc: &Value) -> Result<Record, ReadError> {
         .unwrap_or_default();
     Ok(Record {
         id,
-        source: "osv",
+        source: "osv".into(),
         aliases,
         published: text(doc, "published").unwrap_or_default(),
         modified: text(doc, "modified").unwrap_or_default(),
