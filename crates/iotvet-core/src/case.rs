@@ -53,6 +53,9 @@ pub struct CaseFile {
     /// What a firmware image of the product showed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<crate::firmware::FirmwareSection>,
+    /// Known vulnerabilities in the components it ships (firmware image or SBOM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<crate::vulns::VulnSection>,
 }
 
 impl CaseFile {
@@ -67,6 +70,7 @@ impl CaseFile {
             declaration_source: None,
             traffic: None,
             firmware: None,
+            vulnerabilities: None,
         }
     }
 

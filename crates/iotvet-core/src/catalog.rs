@@ -168,7 +168,9 @@ pub mod ids {
     pub const FIRMWARE_EXPOSED_CLEARTEXT: &str = "enc.firmware-exposed-cleartext";
     pub const FIRMWARE_OUTDATED_COMPONENT: &str = "upd.firmware-outdated-component";
     pub const FIRMWARE_HARDCODED_SECRET: &str = "pwd.firmware-hardcoded-secret";
-    pub const ALL: [&str; 42] = [
+    pub const KNOWN_EXPLOITED_COMPONENT: &str = "vul.known-exploited-component";
+    pub const CRITICAL_COMPONENT: &str = "vul.critical-component";
+    pub const ALL: [&str; 44] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -211,6 +213,8 @@ pub mod ids {
         FIRMWARE_EXPOSED_CLEARTEXT,
         FIRMWARE_OUTDATED_COMPONENT,
         FIRMWARE_HARDCODED_SECRET,
+        KNOWN_EXPLOITED_COMPONENT,
+        CRITICAL_COMPONENT,
     ];
 }
 

@@ -14,6 +14,7 @@ pub mod guideline;
 pub mod logins;
 pub mod rules;
 pub mod traffic;
+pub mod vulns;
 
 pub mod verdict;
 

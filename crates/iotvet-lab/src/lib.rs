@@ -168,3 +168,16 @@ pub fn parse_network(s: &str) -> Result<Ipv4Addr, LabError> {
     let [a, b, c, _] = ip.octets();
     Ok(Ipv4Addr::new(a, b, c, 0))
 }
+
+/// The demo's vulnerability data: a handful of real NVD records and KEV entries (see
+/// `data/vulndb/NOTICE.md`) that the lab camera's firmware components match, as (file name,
+/// JSON) to write out and import.
+pub const VULNDB_FILES: [(&str, &str); 7] = [
+    ("CVE-2014-0160.json", include_str!("../data/vulndb/CVE-2014-0160.json")),
+    ("CVE-2016-2148.json", include_str!("../data/vulndb/CVE-2016-2148.json")),
+    ("CVE-2018-15599.json", include_str!("../data/vulndb/CVE-2018-15599.json")),
+    ("CVE-2022-48174.json", include_str!("../data/vulndb/CVE-2022-48174.json")),
+    ("CVE-2023-0286.json", include_str!("../data/vulndb/CVE-2023-0286.json")),
+    ("known_exploited_vulnerabilities.json", include_str!("../data/vulndb/known_exploited_vulnerabilities.json")),
+    ("NOTICE.md", include_str!("../data/vulndb/NOTICE.md")),
+];

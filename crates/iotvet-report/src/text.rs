@@ -173,7 +173,10 @@ pub fn firmware(f: &iotvet_core::firmware::FirmwareSection, findings: &[Finding]
     for c in &v.components {
         out.push_str(&wrap_to(width, "  component ", 4, c));
     }
-    for x in findings.iter().filter(|x| iotvet_core::rules::firmware::CHECKS.contains(&x.check.as_str())) {
+    let shown = |check: &str| {
+        iotvet_core::rules::firmware::CHECKS.contains(&check) || iotvet_core::rules::vulns::CHECKS.contains(&check)
+    };
+    for x in findings.iter().filter(|x| shown(x.check.as_str())) {
         let _ = writeln!(out, "{:<7} {} at {}", x.status.as_str().to_uppercase(), x.check, p_(&x.location.to_string()));
         for e in &x.evidence {
             out.push_str(&wrap_to(width, "        ", 8, &p_(e)));

@@ -116,6 +116,9 @@ enum Command {
     /// Take a firmware image apart in memory (uImage, gzip, cpio, tar) and judge what it holds:
     /// accounts with known or empty passwords, cleartext daemons started at boot.
     Firmware(FirmwareArgs),
+    /// The offline vulnerability database (NVD, OSV, CISA KEV) components are matched against.
+    #[command(after_help = VULNDB_EXAMPLES)]
+    Vulndb(VulndbArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
     /// Read the vendor's documents alone: security.txt, privacy policy, terms.
@@ -363,6 +366,10 @@ pub struct AssessArgs {
     /// components are judged with the probing (the image's evidence is verified).
     #[arg(long, value_name = "IMAGE")]
     firmware: Option<PathBuf>,
+    /// The vulnerability database the firmware's components are matched against (default: the
+    /// one `iotvet vulndb import` fills).
+    #[arg(long, value_name = "PATH", requires = "firmware")]
+    db: Option<PathBuf>,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -516,9 +523,45 @@ pub struct FirmwareArgs {
     /// created; no set-uid bits, devices or hard links.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// The vulnerability database the components are matched against (default: the one
+    /// `iotvet vulndb import` fills).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
     /// terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,
+}
+
+const VULNDB_EXAMPLES: &str = "Examples:
+  iotvet vulndb import nvdcve-2.0-*.json osv-debian/ known_exploited_vulnerabilities.json
+  iotvet vulndb status
+  iotvet vulndb --db lab.sqlite import nvd/";
+
+#[derive(Args)]
+pub struct VulndbArgs {
+    /// The database file (default: $XDG_DATA_HOME/iotvet/vulndb.sqlite, else
+    /// ~/.local/share/iotvet/vulndb.sqlite).
+    #[arg(long, value_name = "PATH", global = true)]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: VulndbCommand,
+}
+
+#[derive(Subcommand)]
+pub enum VulndbCommand {
+    /// Import NVD (API 2.0 records or responses, 1.1 feeds), OSV advisories and the CISA KEV
+    /// catalog from files or folders, in one transaction: all of it or, stopped midway, none.
+    Import {
+        /// JSON files or folders holding them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// What the database holds: records per source, their newest date, KEV entries.
+    Status {
+        /// terminal or json.
+        #[arg(long, short = 'f', default_value = "terminal")]
+        format: String,
+    },
 }
 
 #[derive(Args)]
@@ -564,6 +607,7 @@ fn main() -> ExitCode {
             Command::Report(a) => cmd::report::run(a),
             Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
+            Command::Vulndb(a) => cmd::vulndb::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),
             Command::Firmware(a) => cmd::firmware::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,

@@ -786,3 +786,110 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
 }
+
+/// `iotvet vulndb import` and `status`, then the lab camera's firmware matched against that
+/// database: its BusyBox, OpenSSL and dropbear versions give their CVEs with the rule that
+/// matched, CVSS and KEV status; an import killed midway leaves the database as it was.
+#[test]
+fn vulndb_import_status_and_the_camera_firmware_matched_end_to_end() {
+    let dir = TempDir::new("vulndb");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    let db = dir.path().join("v.sqlite");
+    let db_arg = db.to_str().unwrap();
+    let o = iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("iotvet: imported 5 records and 3 KEV entries from 6 files"), "{}", stdout(&o));
+    let o = iotvet(&["vulndb", "--db", db_arg, "status", "-f", "json"]);
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(status["sources"][0]["records"], 5);
+    assert_eq!(status["kev_entries"], 3);
+
+    let image = dir.path().join("camera.zip");
+    std::fs::write(&image, iotvet_firmware::build::lab_camera_image().unwrap()).unwrap();
+    let o = iotvet(&["firmware", image.to_str().unwrap(), "--db", db_arg, "-f", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = schema_errors("schemas/iotvet-firmware.schema.json", &doc);
+    assert!(e.is_empty(), "{e:?}");
+    let v = &doc["vulnerabilities"];
+    let mut found: Vec<String> = v["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let c = &v["components"][m["component"].as_u64().unwrap() as usize];
+            format!(
+                "{} {} {} {}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap(),
+                m["id"].as_str().unwrap(),
+                m["cvss"]["score"]
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "busybox 1.24.1 CVE-2016-2148 9.8",
+            "busybox 1.24.1 CVE-2022-48174 9.8",
+            "dropbear 2017.75 CVE-2018-15599 5.3",
+            "openssl 1.0.2k CVE-2023-0286 7.4",
+        ]
+    );
+    let heartbleed_free = v["matches"].as_array().unwrap().iter().all(|m| m["id"] != "CVE-2014-0160");
+    assert!(heartbleed_free, "OpenSSL 1.0.2k is not in CVE-2014-0160's 1.0.1 range");
+    let findings = doc["findings"].as_array().unwrap();
+    let status_of = |check: &str| -> Vec<String> {
+        findings.iter().filter(|f| f["check"] == check).map(|f| f["status"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(status_of("vul.critical-component"), ["fail", "fail"]);
+    assert_eq!(status_of("vul.known-exploited-component"), ["pass"]);
+
+    // No database: the checks are unknown, never a pass.
+    let o = iotvet(&[
+        "firmware",
+        image.to_str().unwrap(),
+        "--db",
+        dir.path().join("none.sqlite").to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let unknown = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["check"].as_str().unwrap().ends_with("-component") && f["check"].as_str().unwrap().starts_with("vul.")
+        })
+        .all(|f| f["status"] == "unknown");
+    assert!(unknown, "{doc:#}");
+
+    // An import killed midway: the database still holds what it held.
+    let many = dir.path().join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    let record = iotvet_lab::VULNDB_FILES.iter().find(|(f, _)| *f == "CVE-2022-48174.json").unwrap().1;
+    for i in 0..20_000 {
+        let id = format!("CVE-2099-{i:05}");
+        std::fs::write(many.join(format!("{id}.json")), record.replace("CVE-2022-48174", &id)).unwrap();
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(["vulndb", "--db", db_arg, "import", many.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    let o = iotvet(&["vulndb", "--db", db_arg, "status", "-f", "json"]);
+    let after: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    if status.success() {
+        eprintln!("the import finished before it was killed: nothing to show");
+    } else {
+        assert_eq!(after["sources"][0]["records"], 5, "{after}");
+    }
+}

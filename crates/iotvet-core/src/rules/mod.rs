@@ -14,6 +14,7 @@ pub mod pwd;
 pub mod traffic;
 pub mod upd;
 pub mod vul;
+pub mod vulns;
 
 /// Every rule of every guideline, in guideline order.
 pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
@@ -22,6 +23,7 @@ pub fn evaluate(case: &CaseFile) -> Vec<Finding> {
     findings.extend(upd::findings(case));
     findings.extend(pwd::findings(case));
     findings.extend(vul::findings(case));
+    findings.extend(vulns::findings(case));
     findings.extend(priv_::findings(case));
     findings.extend(traffic::findings(case));
     findings.extend(firmware::findings(case));

@@ -130,7 +130,21 @@ fn attach_firmware(report: &mut Report, name: &str, out: &std::path::Path) -> Re
     prepare_dir(&dir)?;
     let path = dir.join("firmware.zip");
     std::fs::write(&path, &image).with_context(|| format!("writing {}", path.display()))?;
-    report.case.firmware = Some(crate::cmd::firmware::for_assess(&path)?);
+    let section = crate::cmd::firmware::for_assess(&path)?;
+    // Its components matched against the demo's own vulnerability data (real NVD records and
+    // KEV entries shipped with the lab), imported into a database beside the reports.
+    let data = out.join("vulndb-data");
+    prepare_dir(&data)?;
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).with_context(|| format!("writing {}", data.join(file).display()))?;
+    }
+    let db = out.join("vulndb.sqlite");
+    let _ = std::fs::remove_file(&db);
+    iotvet_vulndb::store::Store::open(&db)?.import(std::slice::from_ref(&data), &iotvet_net::now_rfc3339())?;
+    let components = crate::cmd::vulndb::components_of_firmware(&section);
+    report.case.vulnerabilities =
+        Some(crate::cmd::vulndb::section_for(components, &format!("firmware {}", section.image.file), &db)?);
+    report.case.firmware = Some(section);
     report.rejudge(iotvet_net::now_rfc3339());
     Ok(())
 }

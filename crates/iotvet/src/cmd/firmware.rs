@@ -21,6 +21,8 @@ struct Output<'a> {
     tool: serde_json::Value,
     #[serde(flatten)]
     firmware: &'a FirmwareSection,
+    /// The components' known vulnerabilities.
+    vulnerabilities: Option<&'a iotvet_core::vulns::VulnSection>,
     verdicts: &'a std::collections::BTreeMap<iotvet_core::Guideline, iotvet_core::Verdict>,
     overall: iotvet_core::Overall,
     findings: &'a [iotvet_core::Finding],
@@ -89,7 +91,11 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         ));
     }
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
+    let db = crate::cmd::vulndb::db_path(args.db.as_deref())?;
+    let components = crate::cmd::vulndb::components_of_firmware(&section);
+    let vulnerabilities = crate::cmd::vulndb::section_for(components, &format!("firmware {name}"), &db)?;
     case.firmware = Some(section);
+    case.vulnerabilities = Some(vulnerabilities);
     let judged = iotvet_core::judge(&case);
     let Some(section) = &case.firmware else { bail!("no firmware section") };
     if json {
@@ -97,6 +103,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
             schema_version: iotvet_report::OUTPUT_SCHEMA_VERSION,
             tool: iotvet_report::tool_json(),
             firmware: section,
+            vulnerabilities: case.vulnerabilities.as_ref(),
             verdicts: &judged.verdicts,
             overall: judged.overall,
             findings: &judged.findings,

@@ -20,6 +20,7 @@ pub mod scan;
 pub mod tls;
 pub mod traffic;
 pub mod vet;
+pub mod vulndb;
 
 impl ProbeArgs {
     pub fn device_probe(&self) -> Result<DeviceProbe> {

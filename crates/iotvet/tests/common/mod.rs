@@ -4,8 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs iotvet with no vulnerability database of the user's (`XDG_DATA_HOME` pointed at a
+/// folder that does not exist), so results never depend on the machine's data.
 pub fn iotvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iotvet")).args(args).output().expect("run iotvet")
+    Command::new(env!("CARGO_BIN_EXE_iotvet"))
+        .args(args)
+        .env("XDG_DATA_HOME", std::env::temp_dir().join("iotvet-tests-no-user-data"))
+        .output()
+        .expect("run iotvet")
 }
 
 pub fn code(o: &Output) -> i32 {
