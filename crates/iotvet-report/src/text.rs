@@ -185,6 +185,42 @@ pub fn firmware(f: &iotvet_core::firmware::FirmwareSection, findings: &[Finding]
     out
 }
 
+/// `iotvet sbom`: the database, each component with its known vulnerabilities, the findings.
+pub fn vulnerabilities(v: &iotvet_core::vulns::VulnSection, findings: &[Finding], width: usize) -> String {
+    let mut out = String::new();
+    let d = &v.database;
+    let _ = writeln!(
+        out,
+        "{}: {} components; database {} ({} records, newest {}, {} KEV entries)",
+        p_(&v.inventory),
+        v.components.len(),
+        p_(&d.path),
+        d.records(),
+        d.newest().unwrap_or_else(|| "-".into()),
+        d.kev_entries
+    );
+    for (i, c) in v.components.iter().enumerate() {
+        let found: Vec<&iotvet_core::vulns::VulnMatch> = v.matches.iter().filter(|m| m.component == i).collect();
+        if found.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  {} {}: {} known", p_(&c.name), p_(&c.version), found.len());
+        for m in found {
+            let score = m.cvss.as_ref().map(|c| format!(" CVSS {}", c.score)).unwrap_or_default();
+            let kev = m.kev.as_ref().map(|k| format!(" KEV since {}", k.date_added)).unwrap_or_default();
+            let fixed = m.fixed.as_ref().map(|f| format!(" fixed in {f}")).unwrap_or_default();
+            out.push_str(&wrap_to(width, "    ", 6, &p_(&format!("{}{score}{kev}{fixed}: {}", m.id, m.rule))));
+        }
+    }
+    for x in findings {
+        let _ = writeln!(out, "{:<7} {}", x.status.as_str().to_uppercase(), x.check);
+        for e in &x.evidence {
+            out.push_str(&wrap_to(width, "        ", 8, &p_(e)));
+        }
+    }
+    out
+}
+
 /// `iotvet traffic`: the capture, then the hosts (no device) or the device's flows,
 /// destinations, secrets and findings.
 pub fn traffic(t: &iotvet_core::traffic::TrafficSection, findings: Option<&[Finding]>, width: usize) -> String {

@@ -14,6 +14,7 @@
 pub mod cpe;
 pub mod nvd;
 pub mod osv;
+pub mod sbom;
 pub mod store;
 pub mod version;
 
@@ -282,7 +283,10 @@ impl Db {
         for &i in self.by_package.get(&package.1).into_iter().flatten() {
             let Some(r) = self.records.get(i) else { continue };
             for a in r.affected.iter().filter(|a| a.name.eq_ignore_ascii_case(&package.1)) {
-                if package.0.as_deref().is_some_and(|eco| !a.ecosystem.to_ascii_lowercase().starts_with(eco)) {
+                // An advisory is about a package of its ecosystem (a distribution's rebuild with
+                // its backports, an npm package…): a component whose ecosystem is not known
+                // (a version string in a firmware image) is matched by CPE, not by these.
+                if !package.0.as_deref().is_some_and(|eco| same_ecosystem(&a.ecosystem, eco)) {
                     continue;
                 }
                 match osv_rule(a, &c.version) {
@@ -430,17 +434,35 @@ pub fn package_of(c: &Component) -> (Option<String>, String) {
     purl_package(c.purl.as_deref()).unwrap_or_else(|| (None, c.name.to_ascii_lowercase()))
 }
 
-/// (ecosystem, name) of a purl, the ecosystem lower-case as OSV's (`pkg:deb/debian/openssl`
-/// → `debian`); None when there is no purl or it is generic.
+/// (ecosystem, name) of a purl, the ecosystem lower-case as OSV writes it, with the release
+/// where the purl gives one (`pkg:rpm/almalinux/dnsmasq@2.79-15.el8?distro=almalinux-8` →
+/// `almalinux:8`; without the qualifier an RPM release's `.elN` says it); None when there is
+/// no purl or it is generic.
 fn purl_package(purl: Option<&str>) -> Option<(Option<String>, String)> {
     let rest = purl?.strip_prefix("pkg:")?;
     let (kind, path) = rest.split_once('/')?;
+    let qualifiers = rest.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or(q)).unwrap_or("");
+    let version = path.split_once('@').map(|(_, v)| v.split(['?', '#']).next().unwrap_or(v)).unwrap_or("");
     let path = path.split(['@', '?', '#']).next()?;
     let name = path.rsplit('/').next()?.to_ascii_lowercase();
+    let namespace = path.split('/').next().unwrap_or("").to_ascii_lowercase();
+    let distro = qualifiers
+        .split('&')
+        .find_map(|q| q.strip_prefix("distro="))
+        .and_then(|d| d.rsplit_once('-').map(|(_, release)| release.to_owned()))
+        .or_else(|| {
+            // `.el8`, `.el9_2`: the Enterprise Linux release an RPM was built for.
+            let at = version.rfind(".el")?;
+            let digits: String = version.get(at + 3..)?.chars().take_while(char::is_ascii_digit).collect();
+            (kind == "rpm" && !digits.is_empty()).then_some(digits)
+        });
+    let with_release = |eco: String| match &distro {
+        Some(r) => format!("{eco}:{r}"),
+        None => eco,
+    };
     let ecosystem = match kind {
-        "deb" => Some(path.split('/').next().unwrap_or("debian").to_owned()),
-        "rpm" => Some(path.split('/').next().unwrap_or("").to_owned()),
-        "apk" => Some("alpine".to_owned()),
+        "deb" | "rpm" if !namespace.is_empty() => Some(with_release(namespace)),
+        "apk" => Some(with_release("alpine".to_owned())),
         "npm" => Some("npm".to_owned()),
         "cargo" => Some("crates.io".to_owned()),
         "pypi" => Some("pypi".to_owned()),
@@ -448,6 +470,15 @@ fn purl_package(purl: Option<&str>) -> Option<(Option<String>, String)> {
         _ => None,
     };
     Some((ecosystem, name))
+}
+
+/// Whether an OSV ecosystem (`AlmaLinux:8`, `Debian:12`, `npm`) is the component's: the same
+/// name and, when the component's release is known, the same release.
+fn same_ecosystem(osv: &str, component: &str) -> bool {
+    let osv = osv.to_ascii_lowercase();
+    let (o_name, o_release) = osv.split_once(':').map_or((osv.as_str(), None), |(n, r)| (n, Some(r)));
+    let (c_name, c_release) = component.split_once(':').map_or((component, None), |(n, r)| (n, Some(r)));
+    o_name == c_name && (c_release.is_none() || o_release.is_none() || o_release == c_release)
 }
 
 /// What an import read.

@@ -136,6 +136,12 @@ fn osv_ranges_use_the_ecosystems_order() {
     assert!(a.aliases.contains(&"CVE-2021-3448".to_owned()));
     assert_eq!(a.rule, "AlmaLinux:8 dnsmasq: introduced 0, fixed in 2.79-19.el8");
     assert!(!db.match_component(&dnsmasq("2.79-19.el8")).matches.iter().any(|m| m.id == "ALSA-2021:4153"));
+    // An el8 package is not judged by AlmaLinux 9's advisories.
+    assert!(m.matches.iter().all(|x| x.rule.starts_with("AlmaLinux:8 ")), "{:#?}", m.matches);
+    // A component with no ecosystem (a version string in a firmware image) is not matched
+    // against a distribution's rebuilds.
+    let generic = Component { name: "openssl".into(), version: "1.0.1f".into(), purl: None, cpe: None };
+    assert!(db.match_component(&generic).matches.is_empty());
 }
 
 #[test]

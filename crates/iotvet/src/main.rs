@@ -116,6 +116,10 @@ enum Command {
     /// Take a firmware image apart in memory (uImage, gzip, cpio, tar) and judge what it holds:
     /// accounts with known or empty passwords, cleartext daemons started at boot.
     Firmware(FirmwareArgs),
+    /// Match an SBOM (CycloneDX 1.2–1.6 or SPDX 2.3 JSON, from any generator) against the
+    /// vulnerability database and judge MS-4; exit codes for CI.
+    #[command(after_help = SBOM_EXAMPLES)]
+    Sbom(SbomArgs),
     /// The offline vulnerability database (NVD, OSV, CISA KEV) components are matched against.
     #[command(after_help = VULNDB_EXAMPLES)]
     Vulndb(VulndbArgs),
@@ -532,6 +536,24 @@ pub struct FirmwareArgs {
     format: String,
 }
 
+const SBOM_EXAMPLES: &str = "Examples:
+  iotvet sbom build/bom.cdx.json                 # components, known vulnerabilities, verdict
+  iotvet sbom sbom.spdx.json -f json --db lab.sqlite
+Exit codes: 0 nothing fails, 1 a known exploited or critical vulnerability, 2 error, 3 unknown
+(no components, or no vulnerability data).";
+
+#[derive(Args)]
+pub struct SbomArgs {
+    /// The SBOM (CycloneDX or SPDX JSON).
+    sbom: PathBuf,
+    /// The vulnerability database (default: the one `iotvet vulndb import` fills).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal")]
+    format: String,
+}
+
 const VULNDB_EXAMPLES: &str = "Examples:
   iotvet vulndb import nvdcve-2.0-*.json osv-debian/ known_exploited_vulnerabilities.json
   iotvet vulndb status
@@ -608,6 +630,7 @@ fn main() -> ExitCode {
             Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
             Command::Vulndb(a) => cmd::vulndb::run(a),
+            Command::Sbom(a) => cmd::sbom::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),
             Command::Firmware(a) => cmd::firmware::run(a),
             Command::Docs(c) => cmd::docs::run(c).await,

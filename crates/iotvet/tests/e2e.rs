@@ -893,3 +893,65 @@ fn vulndb_import_status_and_the_camera_firmware_matched_end_to_end() {
         assert_eq!(after["sources"][0]["records"], 5, "{after}");
     }
 }
+
+/// `iotvet sbom` on a CycloneDX SBOM from another generator (the CycloneDX project's own
+/// example, 1.4) and on an SPDX 2.3 document written here: components as read, matches with
+/// their rules, the output schema, and exit codes for CI.
+#[test]
+fn sbom_from_any_generator_is_matched_and_gates() {
+    let dir = TempDir::new("sbom");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    let db = dir.path().join("v.sqlite");
+    let db_arg = db.to_str().unwrap();
+    assert_eq!(code(&iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()])), 0);
+
+    let laravel = repo_file("../shared/corpora/vulndb/cyclonedx/examples/laravel-7.12.0.bom.1.4.json");
+    let o = iotvet(&["sbom", laravel.to_str().unwrap(), "--db", db_arg, "-f", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let e = schema_errors("schemas/iotvet-sbom.schema.json", &doc);
+    assert!(e.is_empty(), "{e:?}");
+    assert_eq!(
+        (doc["sbom"]["format"].as_str(), doc["sbom"]["spec_version"].as_str()),
+        (Some("CycloneDX"), Some("1.4"))
+    );
+    // Its 62 components and the product itself (metadata.component).
+    assert_eq!(doc["components"].as_array().unwrap().len(), 63);
+    assert_eq!(doc["matches"].as_array().unwrap().len(), 0);
+    assert_eq!(code(&o), 0, "nothing known against this data: {}", stdout(&o));
+
+    let spdx = dir.path().join("fw.spdx.json");
+    std::fs::write(
+        &spdx,
+        r#"{"spdxVersion":"SPDX-2.3","dataLicense":"CC0-1.0","SPDXID":"SPDXRef-DOCUMENT","name":"cam","packages":[
+          {"SPDXID":"SPDXRef-1","name":"openssl","versionInfo":"1.0.1f","externalRefs":[{"referenceCategory":"SECURITY",
+           "referenceType":"cpe23Type","referenceLocator":"cpe:2.3:a:openssl:openssl:1.0.1f:*:*:*:*:*:*:*"}]},
+          {"SPDXID":"SPDXRef-2","name":"busybox","versionInfo":"1.36.2","externalRefs":[{"referenceCategory":"SECURITY",
+           "referenceType":"cpe23Type","referenceLocator":"cpe:2.3:a:busybox:busybox:1.36.2:*:*:*:*:*:*:*"}]}]}"#,
+    )
+    .unwrap();
+    let o = iotvet(&["sbom", spdx.to_str().unwrap(), "--db", db_arg, "-f", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(schema_errors("schemas/iotvet-sbom.schema.json", &doc).is_empty());
+    let found: Vec<(u64, &str)> = doc["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["component"].as_u64().unwrap(), m["id"].as_str().unwrap()))
+        .collect();
+    // Heartbleed (1.0.1 to 1.0.1g, excluding) in KEV; BusyBox 1.36.2 is past CVE-2022-48174's 1.36.1.
+    assert_eq!(found, [(0, "CVE-2014-0160")]);
+    assert_eq!(doc["matches"][0]["kev"]["date_added"], "2022-05-04");
+    assert_eq!(code(&o), 1, "a known exploited vulnerability fails");
+
+    // No data at all: unknown (exit 3), never a pass.
+    let o = iotvet(&["sbom", spdx.to_str().unwrap(), "--db", dir.path().join("none.sqlite").to_str().unwrap()]);
+    assert_eq!(code(&o), 3, "{}", stdout(&o));
+    // Not an SBOM: a one-line error.
+    let o = iotvet(&["sbom", db_arg]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("iotvet: error: reading"), "{}", stderr(&o));
+}

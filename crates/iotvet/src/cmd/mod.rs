@@ -16,6 +16,7 @@ pub mod firmware;
 pub mod gate;
 pub mod lab;
 pub mod report;
+pub mod sbom;
 pub mod scan;
 pub mod tls;
 pub mod traffic;
