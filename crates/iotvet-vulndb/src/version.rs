@@ -1,7 +1,8 @@
 //! Version ordering, one function per scheme, each documented where it comes from:
 //! - `generic`: embedded components as NVD names them (BusyBox 1.22.1, OpenSSL 1.0.2k,
 //!   dropbear 2017.75, OpenSSH 7.4p1, Linux 6.8-rc1). A version is split into runs of digits
-//!   and runs of letters (`.`, `-`, `_`, `+`, `~` separate runs and are not compared); runs are
+//!   and runs of letters (`.`, `-`, `_`, `+`, `~`, and the parentheses of Cisco-style
+//!   `12.2(55)` separate runs and are not compared); runs are
 //!   compared in turn, digits as numbers, letters as text. A letter run that is a pre-release
 //!   word (`alpha`, `beta`, `pre`, `preview`, `rc`, `dev`, `snapshot`) comes before anything,
 //!   the end of the version included (`6.8-rc1 < 6.8`); any other letter run comes after the end
@@ -57,7 +58,7 @@ enum Run<'a> {
 fn runs(v: &str) -> Option<Vec<Run<'_>>> {
     let v = v.trim();
     let v = v.strip_prefix(['v', 'V']).filter(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(v);
-    if v.is_empty() || !v.bytes().all(|c| c.is_ascii_alphanumeric() || b".-_+~".contains(&c)) {
+    if v.is_empty() || !v.bytes().all(|c| c.is_ascii_alphanumeric() || b".-_+~()".contains(&c)) {
         return None;
     }
     let mut out = Vec::new();
@@ -328,6 +329,7 @@ mod tests {
             ("1.0", "1.0.0", Less),
             ("v2.1", "2.1", Equal),
             ("010", "10", Equal),
+            ("12.2(55)se", "12.2(58)se", Less),
         ];
         for (a, b, want) in cases {
             assert_eq!(generic(a, b), Some(want), "{a} vs {b}");

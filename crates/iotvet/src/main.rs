@@ -584,6 +584,10 @@ pub enum VulndbCommand {
         #[arg(long, short = 'f', default_value = "terminal")]
         format: String,
     },
+    /// Compare version pairs (`A<TAB>B` lines on stdin) in a scheme — generic, debian, rpm,
+    /// semver — printing `<`, `=`, `>` or `?` (unreadable) per line: for cross-checks.
+    #[command(hide = true)]
+    Order { scheme: String },
 }
 
 #[derive(Args)]

@@ -48,6 +48,31 @@ pub fn run(args: VulndbArgs) -> Result<u8> {
             }
             Ok(if report.skipped.is_empty() { crate::exit::MEETS } else { crate::exit::UNKNOWN })
         }
+        VulndbCommand::Order { scheme } => {
+            use iotvet_vulndb::version::Scheme;
+            use std::io::{BufRead, Write};
+            let scheme = match scheme.as_str() {
+                "generic" => Scheme::Generic,
+                "debian" => Scheme::Debian,
+                "rpm" => Scheme::Rpm,
+                "semver" => Scheme::Semver,
+                other => bail!("unknown version scheme '{other}' (generic, debian, rpm or semver)"),
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for line in std::io::stdin().lock().lines() {
+                let line = line?;
+                let (a, b) = line.split_once('\t').unwrap_or((line.as_str(), ""));
+                let sign = match scheme.compare(a, b) {
+                    Some(std::cmp::Ordering::Less) => "<",
+                    Some(std::cmp::Ordering::Equal) => "=",
+                    Some(std::cmp::Ordering::Greater) => ">",
+                    None => "?",
+                };
+                writeln!(out, "{sign}")?;
+            }
+            Ok(crate::exit::MEETS)
+        }
         VulndbCommand::Status { format } => {
             let status = Store::open_existing(&path)?.status()?;
             match format.as_str() {
