@@ -533,9 +533,25 @@ pub fn read_paths(paths: &[std::path::PathBuf], mut sink: impl FnMut(Document)) 
             report.skipped.push((name, format!("{size} bytes: larger than the {MAX_FILE} read whole")));
             continue;
         }
-        let read = std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string()));
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                report.skipped.push((name, e.to_string()));
+                continue;
+            }
+        };
+        // An NVD API 2.0 response (the shape the NVD serves and mirrors keep): read typed.
+        let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
+        if memchr_contains(head, b"\"resultsPerPage\"") {
+            if let Ok(page) = serde_json::from_slice::<nvd::typed::Response>(&bytes) {
+                let records: Vec<Record> = page.vulnerabilities.into_iter().map(|v| v.cve.into_record()).collect();
+                report.records += records.len();
+                sink(Document::Records(records));
+                continue;
+            }
+        }
+        let read = serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| e.to_string());
+        drop(bytes);
         let doc = match read {
             Ok(d) => d,
             Err(e) => {
@@ -577,4 +593,8 @@ pub fn read_document(doc: &serde_json::Value) -> Result<Document, ReadError> {
         return osv::record(doc).map(|r| Document::Records(vec![r]));
     }
     nvd::records(doc).map(Document::Records)
+}
+
+fn memchr_contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -183,3 +183,152 @@ pub fn kev(doc: &Value) -> Result<HashMap<String, Kev>, ReadError> {
         })
         .collect())
 }
+
+/// NVD API 2.0 data read straight into typed structs (the fields iotvet uses; descriptions,
+/// references and weaknesses skipped unparsed): about four times faster than through a
+/// `serde_json::Value`, which matters for the 250,000 records of a full feed.
+pub mod typed {
+    use serde::Deserialize;
+
+    use crate::{Bounds, Config, CpeMatch, Cvss, Node, Record};
+
+    #[derive(Deserialize)]
+    pub struct Response {
+        pub vulnerabilities: Vec<Item>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Item {
+        pub cve: Cve,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Cve {
+        id: String,
+        #[serde(default)]
+        published: String,
+        #[serde(default, rename = "lastModified")]
+        last_modified: String,
+        #[serde(default)]
+        metrics: Metrics,
+        #[serde(default)]
+        configurations: Vec<Configuration>,
+    }
+
+    #[derive(Deserialize, Default)]
+    struct Metrics {
+        #[serde(default, rename = "cvssMetricV40")]
+        v40: Vec<Metric>,
+        #[serde(default, rename = "cvssMetricV31")]
+        v31: Vec<Metric>,
+        #[serde(default, rename = "cvssMetricV30")]
+        v30: Vec<Metric>,
+        #[serde(default, rename = "cvssMetricV2")]
+        v2: Vec<Metric>,
+    }
+
+    #[derive(Deserialize)]
+    struct Metric {
+        #[serde(default, rename = "type")]
+        kind: String,
+        #[serde(rename = "cvssData")]
+        data: CvssData,
+    }
+
+    #[derive(Deserialize)]
+    struct CvssData {
+        version: String,
+        #[serde(rename = "vectorString")]
+        vector: String,
+        #[serde(rename = "baseScore")]
+        score: f64,
+    }
+
+    #[derive(Deserialize)]
+    struct Configuration {
+        #[serde(default)]
+        operator: Option<String>,
+        #[serde(default)]
+        nodes: Vec<NodeIn>,
+    }
+
+    #[derive(Deserialize)]
+    struct NodeIn {
+        #[serde(default)]
+        operator: Option<String>,
+        #[serde(default)]
+        negate: bool,
+        #[serde(default, rename = "cpeMatch")]
+        cpe_match: Vec<MatchIn>,
+    }
+
+    #[derive(Deserialize)]
+    struct MatchIn {
+        #[serde(default)]
+        vulnerable: bool,
+        criteria: String,
+        #[serde(default, rename = "versionStartIncluding")]
+        start_including: Option<String>,
+        #[serde(default, rename = "versionStartExcluding")]
+        start_excluding: Option<String>,
+        #[serde(default, rename = "versionEndIncluding")]
+        end_including: Option<String>,
+        #[serde(default, rename = "versionEndExcluding")]
+        end_excluding: Option<String>,
+    }
+
+    impl Cve {
+        /// The same record `records` makes of this CVE through a `Value`.
+        pub fn into_record(self) -> Record {
+            let m = self.metrics;
+            let cvss = [m.v40, m.v31, m.v30, m.v2].into_iter().find_map(|list| {
+                let at = list.iter().position(|x| x.kind == "Primary").unwrap_or(0);
+                list.into_iter().nth(at).map(|x| Cvss {
+                    score: x.data.score,
+                    vector: x.data.vector,
+                    version: x.data.version,
+                })
+            });
+            let configs = self
+                .configurations
+                .into_iter()
+                .map(|c| Config {
+                    and: c.operator.as_deref() == Some("AND"),
+                    nodes: c
+                        .nodes
+                        .into_iter()
+                        .map(|n| Node {
+                            and: n.operator.as_deref() == Some("AND"),
+                            negate: n.negate,
+                            matches: n
+                                .cpe_match
+                                .into_iter()
+                                .map(|x| CpeMatch {
+                                    vulnerable: x.vulnerable,
+                                    criteria: x.criteria,
+                                    bounds: Bounds {
+                                        start_including: x.start_including,
+                                        start_excluding: x.start_excluding,
+                                        end_including: x.end_including,
+                                        end_excluding: x.end_excluding,
+                                    },
+                                })
+                                .collect(),
+                            children: vec![],
+                        })
+                        .collect(),
+                })
+                .collect();
+            Record {
+                id: self.id,
+                source: "nvd".into(),
+                aliases: vec![],
+                published: self.published,
+                modified: self.last_modified,
+                cvss,
+                configs,
+                affected: vec![],
+            }
+        }
+    }
+}

@@ -34,6 +34,7 @@ CREATE INDEX IF NOT EXISTS packages_key ON packages (name);
 CREATE INDEX IF NOT EXISTS packages_record ON packages (source, id);
 CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, due_date TEXT NOT NULL, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, records INTEGER NOT NULL, newest TEXT NOT NULL);
 ";
 
 /// The default database file: `$XDG_DATA_HOME/iotvet/vulndb.sqlite`, else
@@ -141,19 +142,31 @@ impl Store {
                 }
                 Ok(())
             };
-            read_paths(paths, |doc| {
-                if failure.is_some() {
-                    return;
+            // Reading and parsing the files on a second thread while this one writes: the two
+            // halves take about as long as each other.
+            std::thread::scope(|scope| {
+                let (send, receive) = std::sync::mpsc::sync_channel::<Document>(8);
+                let reader = scope.spawn(move || {
+                    read_paths(paths, |doc| {
+                        // The writer stopped (an SQLite error): the rest is not needed.
+                        let _ = send.send(doc);
+                    })
+                });
+                for doc in receive {
+                    if failure.is_some() {
+                        break;
+                    }
+                    let result = match doc {
+                        Document::Records(records) => records.iter().try_for_each(&mut store_record),
+                        Document::Kev(entries) => entries.iter().try_for_each(|(cve, k)| {
+                            put_kev.execute(params![cve, k.date_added, k.due_date, k.name]).map(|_| ())
+                        }),
+                    };
+                    if let Err(err) = result {
+                        failure = Some(err);
+                    }
                 }
-                let result = match doc {
-                    Document::Records(records) => records.iter().try_for_each(&mut store_record),
-                    Document::Kev(entries) => entries.iter().try_for_each(|(cve, k)| {
-                        put_kev.execute(params![cve, k.date_added, k.due_date, k.name]).map(|_| ())
-                    }),
-                };
-                if let Err(err) = result {
-                    failure = Some(err);
-                }
+                reader.join().unwrap_or_default()
             })
         };
         if let Some(err) = failure {
@@ -161,6 +174,14 @@ impl Store {
         }
         tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('imported_at', ?1)", params![imported_at])
             .map_err(e)?;
+        // Counts and newest dates, once per import (a scan of every record), so that `status`
+        // and every match read them from a small table.
+        tx.execute_batch(
+            "DELETE FROM sources;
+             INSERT INTO sources (source, records, newest)
+                 SELECT source, COUNT(*), COALESCE(MAX(modified), '') FROM records GROUP BY source;",
+        )
+        .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(report)
     }
@@ -168,7 +189,7 @@ impl Store {
     pub fn status(&self) -> Result<Status, StoreError> {
         let mut q = self
             .conn
-            .prepare("SELECT source, COUNT(*), MAX(modified) FROM records GROUP BY source ORDER BY source")
+            .prepare("SELECT source, records, newest FROM sources ORDER BY source")
             .map_err(|e| self.err(e))?;
         let sources = q
             .query_map([], |row| {

@@ -197,3 +197,21 @@ fn the_database_file_holds_what_was_imported_and_answers_the_same() {
     drop(store);
     let _ = std::fs::remove_file(&path);
 }
+
+/// The typed fast path for NVD API responses makes the same records as the general one, on
+/// every 2.0 record of the corpus wrapped as a response.
+#[test]
+fn the_typed_nvd_reader_agrees_with_the_general_one() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(corpus("nvd/cve-2.0")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let page = format!("{{\"resultsPerPage\": 1, \"vulnerabilities\": [{{\"cve\": {text}}}]}}");
+        let value: serde_json::Value = serde_json::from_str(&page).unwrap();
+        let general = iotvet_vulndb::nvd::records(&value).unwrap();
+        let typed: iotvet_vulndb::nvd::typed::Response = serde_json::from_str(&page).unwrap();
+        let typed: Vec<_> = typed.vulnerabilities.into_iter().map(|v| v.cve.into_record()).collect();
+        assert_eq!(general, typed);
+        checked += 1;
+    }
+    assert_eq!(checked, 29);
+}
