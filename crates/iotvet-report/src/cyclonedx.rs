@@ -140,3 +140,60 @@ pub fn bom(section: &FirmwareSection) -> Value {
         "dependencies": [{ "ref": "firmware-image", "dependsOn": refs }],
     })
 }
+
+/// Adds the known vulnerabilities of the BOM's components (CycloneDX's `vulnerabilities`, the
+/// form VEX takes): each match with its source, CVSS rating, the component it affects, iotvet's
+/// matching rule and KEV dates as properties, and the analysis state `in_triage` — a match by
+/// version, not a finding that the device is exploitable. `v`'s components are the section's,
+/// in the same order.
+pub fn add_vulnerabilities(bom: &mut Value, section: &FirmwareSection, v: &iotvet_core::vulns::VulnSection) {
+    let list: Vec<Value> = v
+        .matches
+        .iter()
+        .filter_map(|m| {
+            let c = section.components.get(m.component)?;
+            let (name, url) = if m.source == "osv" {
+                ("OSV", format!("https://osv.dev/vulnerability/{}", m.id))
+            } else {
+                ("NVD", format!("https://nvd.nist.gov/vuln/detail/{}", m.id))
+            };
+            let mut entry = json!({
+                "id": m.id,
+                "source": { "name": name, "url": url },
+                "affects": [{ "ref": bom_ref(c, m.component) }],
+                "analysis": { "state": "in_triage", "detail": format!("matched by version: {}", m.rule) },
+                "properties": [{ "name": "iotvet:rule", "value": m.rule }],
+            });
+            if let Some(cvss) = &m.cvss {
+                let method = match cvss.version.as_str() {
+                    "3.1" => "CVSSv31",
+                    "3.0" => "CVSSv3",
+                    "2.0" => "CVSSv2",
+                    "4.0" => "CVSSv4",
+                    _ => "other",
+                };
+                let severity = match cvss.score {
+                    s if s >= 9.0 => "critical",
+                    s if s >= 7.0 => "high",
+                    s if s >= 4.0 => "medium",
+                    s if s > 0.0 => "low",
+                    _ => "none",
+                };
+                entry["ratings"] = json!([{ "source": { "name": name }, "score": cvss.score, "severity": severity, "method": method, "vector": cvss.vector }]);
+            }
+            if let Some(fixed) = &m.fixed {
+                entry["recommendation"] = json!(format!("update to {fixed} or later"));
+            }
+            if let Some(kev) = &m.kev {
+                if let Some(props) = entry["properties"].as_array_mut() {
+                    props.push(json!({ "name": "cisa:kev:dateAdded", "value": kev.date_added }));
+                    props.push(json!({ "name": "cisa:kev:dueDate", "value": kev.due_date }));
+                }
+            }
+            Some(entry)
+        })
+        .collect();
+    if !list.is_empty() {
+        bom["vulnerabilities"] = Value::Array(list);
+    }
+}

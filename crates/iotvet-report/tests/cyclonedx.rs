@@ -121,3 +121,51 @@ fn an_sbom_that_breaks_the_schema_is_caught() {
     bom["serialNumber"] = "not-a-uuid".into();
     assert_eq!(errors(&v, &bom).len(), 2, "{:?}", errors(&v, &bom));
 }
+
+/// The components' known vulnerabilities as CycloneDX's `vulnerabilities` (VEX): valid 1.6,
+/// each affecting its component's bom-ref, rated, with iotvet's rule and KEV dates.
+#[test]
+fn known_vulnerabilities_are_a_valid_vex_section() {
+    use iotvet_core::vulns::*;
+    let Some(v) = validator() else { return };
+    let s = section();
+    let m = |component: usize, id: &str, score: f64, kev: bool| VulnMatch {
+        component,
+        id: id.into(),
+        aliases: vec![],
+        source: "nvd".into(),
+        cvss: Some(CvssScore {
+            score,
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            version: "3.1".into(),
+        }),
+        kev: kev.then(|| KevEntry { date_added: "2022-05-04".into(), due_date: "2022-05-25".into() }),
+        fixed: None,
+        rule: format!("{id}: cpe:2.3:a:x:x:*:*:*:*:*:*:*:* up to 9 (excluding)"),
+    };
+    let vulns = VulnSection {
+        provenance: s.provenance.clone(),
+        database: DatabaseInfo {
+            path: "v.sqlite".into(),
+            sources: vec![],
+            kev_entries: 0,
+            kev_newest: None,
+            imported_at: None,
+        },
+        inventory: "firmware camera.bin".into(),
+        components: vec![],
+        matches: vec![m(0, "CVE-2016-2148", 9.8, false), m(1, "CVE-2014-0160", 7.5, true)],
+        unparseable: vec![],
+    };
+    let mut bom = iotvet_report::cyclonedx::bom(&s);
+    iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, &s, &vulns);
+    assert_eq!(errors(&v, &bom), Vec::<String>::new(), "{bom:#}");
+    let list = bom["vulnerabilities"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["affects"][0]["ref"], "pkg:generic/busybox@1.22.1");
+    assert_eq!(list[0]["ratings"][0]["severity"], "critical");
+    assert_eq!(list[1]["properties"][1]["value"], "2022-05-04");
+    // Broken on purpose: a rating method the schema does not know is caught.
+    bom["vulnerabilities"][0]["ratings"][0]["method"] = "CVSS31".into();
+    assert!(!errors(&v, &bom).is_empty());
+}

@@ -79,8 +79,13 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         ));
     }
     drop(unpacked);
+    let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
+    let db = crate::cmd::vulndb::db_path(args.db.as_deref())?;
+    let components = crate::cmd::vulndb::components_of_firmware(&section);
+    let vulnerabilities = crate::cmd::vulndb::section_for(components, &format!("firmware {name}"), &db)?;
     if let Some(file) = &args.sbom {
-        let bom = iotvet_report::cyclonedx::bom(&section);
+        let mut bom = iotvet_report::cyclonedx::bom(&section);
+        iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, &section, &vulnerabilities);
         std::fs::write(file, serde_json::to_string_pretty(&bom)? + "\n")
             .with_context(|| format!("writing the SBOM to {}", file.display()))?;
         crate::output::progress(&format!(
@@ -90,10 +95,6 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
             file.display()
         ));
     }
-    let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
-    let db = crate::cmd::vulndb::db_path(args.db.as_deref())?;
-    let components = crate::cmd::vulndb::components_of_firmware(&section);
-    let vulnerabilities = crate::cmd::vulndb::section_for(components, &format!("firmware {name}"), &db)?;
     case.firmware = Some(section);
     case.vulnerabilities = Some(vulnerabilities);
     let judged = iotvet_core::judge(&case);
