@@ -587,7 +587,10 @@ pub enum VulndbCommand {
     /// Compare version pairs (`A<TAB>B` lines on stdin) in a scheme — generic, debian, rpm,
     /// semver — printing `<`, `=`, `>` or `?` (unreadable) per line: for cross-checks.
     #[command(hide = true)]
-    Order { scheme: String },
+    Order {
+        /// generic, debian, rpm or semver.
+        scheme: String,
+    },
 }
 
 #[derive(Args)]
