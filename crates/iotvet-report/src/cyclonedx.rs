@@ -172,13 +172,7 @@ pub fn add_vulnerabilities(bom: &mut Value, section: &FirmwareSection, v: &iotve
                     "4.0" => "CVSSv4",
                     _ => "other",
                 };
-                let severity = match cvss.score {
-                    s if s >= 9.0 => "critical",
-                    s if s >= 7.0 => "high",
-                    s if s >= 4.0 => "medium",
-                    s if s > 0.0 => "low",
-                    _ => "none",
-                };
+                let severity = iotvet_core::rules::vulns::severity_of(cvss.score);
                 entry["ratings"] = json!([{ "source": { "name": name }, "score": cvss.score, "severity": severity, "method": method, "vector": cvss.vector }]);
             }
             if let Some(fixed) = &m.fixed {

@@ -225,37 +225,36 @@ impl Db {
         // The same record twice (the same CVE in a 1.1 feed and a 2.0 file): the copy modified
         // last is kept.
         let key = (record.source.clone(), record.id.clone());
-        if let Some(&at) = self.by_id.get(&key) {
-            if let Some(old) = self.records.get_mut(at) {
-                if record.modified >= old.modified {
-                    *old = record.clone();
-                    let (products, packages) = keys_of(&record);
-                    for p in products {
-                        let list = self.by_product.entry(p).or_default();
-                        if !list.contains(&at) {
-                            list.push(at);
-                        }
-                    }
-                    for p in packages {
-                        let list = self.by_package.entry(p).or_default();
-                        if !list.contains(&at) {
-                            list.push(at);
-                        }
-                    }
+        let at = match self.by_id.get(&key) {
+            Some(&at) => {
+                let Some(old) = self.records.get_mut(at) else { return };
+                if record.modified < old.modified {
+                    return;
                 }
+                *old = record;
+                at
             }
-            return;
-        }
-        let at = self.records.len();
-        self.by_id.insert(key, at);
-        let (products, packages) = keys_of(&record);
+            None => {
+                let at = self.records.len();
+                self.by_id.insert(key, at);
+                self.records.push(record);
+                at
+            }
+        };
+        let Some(record) = self.records.get(at) else { return };
+        let (products, packages) = keys_of(record);
         for p in products {
-            self.by_product.entry(p).or_default().push(at);
+            let list = self.by_product.entry(p).or_default();
+            if !list.contains(&at) {
+                list.push(at);
+            }
         }
         for p in packages {
-            self.by_package.entry(p).or_default().push(at);
+            let list = self.by_package.entry(p).or_default();
+            if !list.contains(&at) {
+                list.push(at);
+            }
         }
-        self.records.push(record);
     }
 
     /// Adds the CISA KEV catalog's entries.

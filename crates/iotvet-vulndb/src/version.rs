@@ -13,6 +13,12 @@
 //! - `rpm`: rpm's `rpmvercmp` (and an `E:V-R` split with epoch 0 by default): alphanumeric
 //!   segments, digits beat letters, `~` before everything, `^` after the end but before more.
 //! - `semver`: Semantic Versioning 2.0.0 (the `semver` crate), build metadata ignored.
+//! - `alpine`: apk's order (apk-tools `version.c`, as Gentoo's): dotted numbers — the first
+//!   compared as a number, later ones with a leading zero as decimal fractions —, an optional
+//!   letter, `_alpha` < `_beta` < `_pre` < `_rc` < none < `_cvs` < `_svn` < `_git` < `_hg` < `_p`
+//!   suffixes each with a number, then `-rN`.
+//! - `pypi`: PEP 440 (the `pep440_rs` crate): epochs, pre-, post- and dev-releases, local
+//!   versions.
 //!
 //! A version a scheme cannot read is `None`: the caller reports it as unmatched, never as safe.
 
@@ -25,6 +31,8 @@ pub enum Scheme {
     Debian,
     Rpm,
     Semver,
+    Alpine,
+    Pypi,
 }
 
 impl Scheme {
@@ -35,6 +43,8 @@ impl Scheme {
             "Debian" | "Ubuntu" => Scheme::Debian,
             "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" => Scheme::Rpm,
             "npm" | "crates.io" | "Go" | "Hex" | "Packagist" | "Pub" | "NuGet" => Scheme::Semver,
+            "Alpine" | "Wolfi" | "Chainguard" => Scheme::Alpine,
+            "PyPI" => Scheme::Pypi,
             _ => Scheme::Generic,
         }
     }
@@ -45,6 +55,8 @@ impl Scheme {
             Scheme::Debian => debian(a, b),
             Scheme::Rpm => rpm(a, b),
             Scheme::Semver => semver_cmp(a, b),
+            Scheme::Alpine => alpine(a, b),
+            Scheme::Pypi => pypi(a, b),
         }
     }
 }
@@ -303,6 +315,108 @@ pub fn semver_cmp(a: &str, b: &str) -> Option<Ordering> {
     Some(x.cmp_precedence(&y))
 }
 
+/// An apk version's parts.
+struct Apk<'a> {
+    numbers: Vec<&'a str>,
+    letter: Option<u8>,
+    /// (rank, number): pre-release suffixes rank below 0, post-release ones above.
+    suffixes: Vec<(i8, u64)>,
+    revision: u64,
+}
+
+fn apk_parts(v: &str) -> Option<Apk<'_>> {
+    let v = v.trim();
+    let (main, revision) = match v.rsplit_once("-r") {
+        Some((m, r)) => (m, r.parse().ok()?),
+        None => (v, 0),
+    };
+    let mut pieces = main.split('_');
+    let head = pieces.next()?;
+    let digits_end = head.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(head.len());
+    let (dotted, rest) = head.split_at(digits_end);
+    let numbers: Vec<&str> = dotted.split('.').collect();
+    if numbers.iter().any(|n| n.is_empty()) {
+        return None;
+    }
+    let letter = match rest.as_bytes() {
+        [] => None,
+        [c] if c.is_ascii_lowercase() => Some(*c),
+        _ => return None,
+    };
+    let mut suffixes = Vec::new();
+    for piece in pieces {
+        let at = piece.find(|c: char| c.is_ascii_digit()).unwrap_or(piece.len());
+        let (word, number) = piece.split_at(at);
+        let rank = match word {
+            "alpha" => -4,
+            "beta" => -3,
+            "pre" => -2,
+            "rc" => -1,
+            "cvs" => 1,
+            "svn" => 2,
+            "git" => 3,
+            "hg" => 4,
+            "p" => 5,
+            _ => return None,
+        };
+        let number = if number.is_empty() { 0 } else { number.parse().ok()? };
+        suffixes.push((rank, number));
+    }
+    Some(Apk { numbers, letter, suffixes, revision })
+}
+
+pub fn alpine(a: &str, b: &str) -> Option<Ordering> {
+    let (x, y) = (apk_parts(a)?, apk_parts(b)?);
+    let numeric = |m: &str, n: &str| {
+        let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+        m.len().cmp(&n.len()).then_with(|| m.cmp(n))
+    };
+    for (i, (m, n)) in x.numbers.iter().zip(&y.numbers).enumerate() {
+        let ord = if i > 0 && (m.starts_with('0') || n.starts_with('0')) {
+            // A decimal fraction: 1.01 < 1.1, compared as text without trailing zeros.
+            m.trim_end_matches('0').cmp(n.trim_end_matches('0'))
+        } else {
+            numeric(m, n)
+        };
+        if ord != Ordering::Equal {
+            return Some(ord);
+        }
+    }
+    let ord = x.numbers.len().cmp(&y.numbers.len()).then_with(|| x.letter.cmp(&y.letter));
+    if ord != Ordering::Equal {
+        return Some(ord);
+    }
+    for i in 0..x.suffixes.len().max(y.suffixes.len()) {
+        let ord = match (x.suffixes.get(i), y.suffixes.get(i)) {
+            (Some(s), Some(t)) => s.cmp(t),
+            (Some(s), None) => {
+                if s.0 < 0 {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (None, Some(t)) => {
+                if t.0 < 0 {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (None, None) => Ordering::Equal,
+        };
+        if ord != Ordering::Equal {
+            return Some(ord);
+        }
+    }
+    Some(x.revision.cmp(&y.revision))
+}
+
+pub fn pypi(a: &str, b: &str) -> Option<Ordering> {
+    let parse = |v: &str| v.trim().parse::<pep440_rs::Version>().ok();
+    Some(parse(a)?.cmp(&parse(b)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,6 +489,37 @@ mod tests {
             assert_eq!(rpm(a, b), Some(want), "{a} vs {b}");
             assert_eq!(rpm(b, a), Some(want.reverse()), "{b} vs {a}");
         }
+    }
+
+    #[test]
+    fn alpine_follows_apk() {
+        let cases = [
+            ("1.2.3", "1.2.3-r1", Less),
+            ("1.2.3_rc1", "1.2.3", Less),
+            ("1.2.3_p1", "1.2.3", Greater),
+            ("1.2.3a", "1.2.3", Greater),
+            ("1.2.3a", "1.2.4", Less),
+            ("1.01", "1.1", Less),
+            ("1.10", "1.9", Greater),
+            ("2.79-r24", "2.79-r3", Greater),
+            ("1.0_alpha", "1.0_beta", Less),
+            ("1.0_git20240101", "1.0_p1", Less),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(alpine(a, b), Some(want), "{a} vs {b}");
+            assert_eq!(alpine(b, a), Some(want.reverse()), "{b} vs {a}");
+        }
+        assert_eq!(alpine("1.0_foo", "1.0"), None);
+    }
+
+    #[test]
+    fn pypi_follows_pep_440() {
+        assert_eq!(pypi("1.0rc1", "1.0"), Some(Less));
+        assert_eq!(pypi("1.0.post1", "1.0"), Some(Greater));
+        assert_eq!(pypi("1.0.dev1", "1.0a1"), Some(Less));
+        assert_eq!(pypi("1!0.1", "2.0"), Some(Greater));
+        assert_eq!(pypi("1.0", "1.0.0"), Some(Equal));
+        assert_eq!(pypi("not a version", "1"), None);
     }
 
     #[test]

@@ -585,10 +585,10 @@ pub enum VulndbCommand {
         format: String,
     },
     /// Compare version pairs (`A<TAB>B` lines on stdin) in a scheme — generic, debian, rpm,
-    /// semver — printing `<`, `=`, `>` or `?` (unreadable) per line: for cross-checks.
+    /// semver, alpine, pypi — printing `<`, `=`, `>` or `?` (unreadable) per line: for cross-checks.
     #[command(hide = true)]
     Order {
-        /// generic, debian, rpm or semver.
+        /// generic, debian, rpm, semver, alpine or pypi.
         scheme: String,
     },
 }

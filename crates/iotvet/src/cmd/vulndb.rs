@@ -56,7 +56,9 @@ pub fn run(args: VulndbArgs) -> Result<u8> {
                 "debian" => Scheme::Debian,
                 "rpm" => Scheme::Rpm,
                 "semver" => Scheme::Semver,
-                other => bail!("unknown version scheme '{other}' (generic, debian, rpm or semver)"),
+                "alpine" => Scheme::Alpine,
+                "pypi" => Scheme::Pypi,
+                other => bail!("unknown version scheme '{other}' (generic, debian, rpm, semver, alpine or pypi)"),
             };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
