@@ -14,6 +14,10 @@ pub struct VulnSection {
     pub inventory: String,
     pub components: Vec<ComponentRef>,
     pub matches: Vec<VulnMatch>,
+    /// The thresholds the rules apply: a CVSS base score at or above `critical_cvss` fails
+    /// `vul.critical-component`; data whose newest record is older than `stale_days` is said.
+    #[serde(default)]
+    pub thresholds: Thresholds,
     /// Components whose version no ordering could read against a record: unmatched there, not
     /// safe (component index, record ids).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -92,4 +96,18 @@ pub struct KevEntry {
 pub struct Unparseable {
     pub component: usize,
     pub ids: Vec<String>,
+}
+
+/// The judging thresholds, chosen when the components are matched (`--critical-cvss`,
+/// `--max-data-age`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub critical_cvss: f64,
+    pub stale_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self { critical_cvss: 9.0, stale_days: 30 }
+    }
 }

@@ -155,6 +155,7 @@ fn known_vulnerabilities_are_a_valid_vex_section() {
         inventory: "firmware camera.bin".into(),
         components: vec![],
         matches: vec![m(0, "CVE-2016-2148", 9.8, false), m(1, "CVE-2014-0160", 7.5, true)],
+        thresholds: Thresholds::default(),
         unparseable: vec![],
     };
     let mut bom = iotvet_report::cyclonedx::bom(&s);

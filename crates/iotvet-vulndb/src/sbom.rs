@@ -118,6 +118,17 @@ mod tests {
         assert_eq!(c[0].cpe.as_deref(), Some("cpe:2.3:a:openssl:openssl:1.0.2k:*:*:*:*:*:*:*"));
         assert_eq!(c[0].purl.as_deref(), Some("pkg:generic/openssl@1.0.2k"));
         assert_eq!(read(b"{}"), Err(SbomError::Unknown));
+        // Past the component cap: a clear error, not a million components in memory.
+        let many = format!(
+            "{{\"bomFormat\":\"CycloneDX\",\"components\":[{}]}}",
+            vec![r#"{"name":"a","version":"1"}"#; MAX_COMPONENTS + 1].join(",")
+        );
+        assert_eq!(read(many.as_bytes()).map(|(_, c)| c.len()), Err(SbomError::TooManyComponents));
+        let spdx_many = format!(
+            "{{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{}]}}",
+            vec![r#"{"name":"a","versionInfo":"1"}"#; MAX_COMPONENTS + 1].join(",")
+        );
+        assert_eq!(read(spdx_many.as_bytes()).map(|(_, c)| c.len()), Err(SbomError::TooManyComponents));
         assert!(matches!(read(b"{"), Err(SbomError::Json(_))));
     }
 }

@@ -370,10 +370,8 @@ pub struct AssessArgs {
     /// components are judged with the probing (the image's evidence is verified).
     #[arg(long, value_name = "IMAGE")]
     firmware: Option<PathBuf>,
-    /// The vulnerability database the firmware's components are matched against (default: the
-    /// one `iotvet vulndb import` fills).
-    #[arg(long, value_name = "PATH", requires = "firmware")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    vulns: VulnArgs,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
     #[arg(long, short = 'f', value_name = "LIST")]
     format: Option<String>,
@@ -527,10 +525,8 @@ pub struct FirmwareArgs {
     /// created; no set-uid bits, devices or hard links.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// The vulnerability database the components are matched against (default: the one
-    /// `iotvet vulndb import` fills).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    vulns: VulnArgs,
     /// terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,
@@ -542,13 +538,27 @@ const SBOM_EXAMPLES: &str = "Examples:
 Exit codes: 0 nothing fails, 1 a known exploited or critical vulnerability, 2 error, 3 unknown
 (no components, or no vulnerability data).";
 
+/// How components are matched and judged for known vulnerabilities.
+#[derive(Args, Clone)]
+pub struct VulnArgs {
+    /// The vulnerability database the components are matched against (default: the one
+    /// `iotvet vulndb import` fills).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// A known vulnerability with a CVSS base score at or above SCORE fails MS-4.
+    #[arg(long, value_name = "SCORE", default_value_t = 9.0)]
+    critical_cvss: f64,
+    /// Vulnerability data whose newest record is older than DAYS is a warning on every finding.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    max_data_age: i64,
+}
+
 #[derive(Args)]
 pub struct SbomArgs {
     /// The SBOM (CycloneDX or SPDX JSON).
     sbom: PathBuf,
-    /// The vulnerability database (default: the one `iotvet vulndb import` fills).
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    #[command(flatten)]
+    vulns: VulnArgs,
     /// terminal or json.
     #[arg(long, short = 'f', default_value = "terminal")]
     format: String,

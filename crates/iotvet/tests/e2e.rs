@@ -955,3 +955,36 @@ fn sbom_from_any_generator_is_matched_and_gates() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).starts_with("iotvet: error: reading"), "{}", stderr(&o));
 }
+
+/// The thresholds are options: with `--critical-cvss 7.0` OpenSSL 1.0.2k's CVE-2023-0286 (7.4)
+/// fails too; with `--critical-cvss 10` nothing in the camera's data does.
+#[test]
+fn the_critical_threshold_is_an_option() {
+    let dir = TempDir::new("thresholds");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    let db = dir.path().join("v.sqlite");
+    let db_arg = db.to_str().unwrap();
+    assert_eq!(code(&iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()])), 0);
+    let image = dir.path().join("camera.zip");
+    std::fs::write(&image, iotvet_firmware::build::lab_camera_image().unwrap()).unwrap();
+    let critical = |score: &str| -> usize {
+        let o = iotvet(&["firmware", image.to_str().unwrap(), "--db", db_arg, "--critical-cvss", score, "-f", "json"]);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        assert_eq!(doc["vulnerabilities"]["thresholds"]["critical_cvss"].as_f64(), score.parse::<f64>().ok());
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "vul.critical-component" && f["status"] == "fail")
+            .count()
+    };
+    assert_eq!((critical("9.0"), critical("7.0"), critical("10")), (2, 3, 0));
+    let o = iotvet(&["firmware", image.to_str().unwrap(), "--critical-cvss", "11"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("is not a CVSS score"), "{}", stderr(&o));
+}

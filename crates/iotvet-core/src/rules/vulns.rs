@@ -2,8 +2,9 @@
 //! `vulnerabilities` section). A match in CISA's KEV catalog fails `vul.known-exploited-
 //! component`; a CVSS base score at or above the threshold fails `vul.critical-component`;
 //! the other matches are warnings with counts by severity on the pass. No components, or no
-//! vulnerability data at all, is unknown, never a pass. Data older than `STALE_DAYS` is said
-//! on every finding.
+//! vulnerability data at all, is unknown, never a pass. Data older than the section's
+//! `stale_days` is said on every finding. The thresholds (CVSS 9.0 and 30 days by default)
+//! travel in the section, so a saved case is judged again the same way.
 
 use crate::{
     case::CaseFile,
@@ -11,11 +12,6 @@ use crate::{
     finding::{Finding, Location},
     vulns::VulnSection,
 };
-
-/// CVSS base score at which a known vulnerability fails `vul.critical-component`.
-pub const CRITICAL_CVSS: f64 = 9.0;
-/// Vulnerability data whose newest record is older than this many days is a visible warning.
-pub const STALE_DAYS: i64 = 30;
 
 pub const CHECKS: [&str; 2] = [ids::KNOWN_EXPLOITED_COMPONENT, ids::CRITICAL_COMPONENT];
 
@@ -69,7 +65,8 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     }
     let today = v.provenance.started_at.get(..10).unwrap_or_default();
     let newest = v.database.newest();
-    let stale = newest.as_deref().and_then(|n| days_between(n, today)).filter(|d| *d > STALE_DAYS);
+    let limits = v.thresholds;
+    let stale = newest.as_deref().and_then(|n| days_between(n, today)).filter(|d| *d > limits.stale_days);
     let data_note = match (&newest, stale) {
         (Some(n), Some(days)) => format!(
             "warning: the vulnerability data is old — its newest record is from {n}, {days} days before this analysis; newer flaws are not known to it"
@@ -110,7 +107,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
         }
     }
     let critical: Vec<_> =
-        v.matches.iter().filter(|m| m.cvss.as_ref().is_some_and(|c| c.score >= CRITICAL_CVSS)).collect();
+        v.matches.iter().filter(|m| m.cvss.as_ref().is_some_and(|c| c.score >= limits.critical_cvss)).collect();
     if critical.is_empty() {
         let mut counts = std::collections::BTreeMap::new();
         for m in &v.matches {
@@ -126,8 +123,9 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
                 .filter_map(|s| counts.get(s).map(|n| format!("{n} {s}")))
                 .collect();
             finding.evidence(format!(
-                "warning: {} known vulnerabilities below CVSS {CRITICAL_CVSS}: {}",
+                "warning: {} known vulnerabilities below CVSS {}: {}",
                 v.matches.len(),
+                limits.critical_cvss,
                 by.join(", ")
             ))
         };

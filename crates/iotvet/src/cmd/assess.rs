@@ -50,10 +50,12 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     if let Some(image) = &args.firmware {
         let section = crate::cmd::firmware::for_assess(image)?;
         progress(&format!("iotvet: took {} apart: {} files", section.image.file, section.files));
-        let db = crate::cmd::vulndb::db_path(args.db.as_deref())?;
         let components = crate::cmd::vulndb::components_of_firmware(&section);
-        report.case.vulnerabilities =
-            Some(crate::cmd::vulndb::section_for(components, &format!("firmware {}", section.image.file), &db)?);
+        report.case.vulnerabilities = Some(crate::cmd::vulndb::section_with(
+            components,
+            &format!("firmware {}", section.image.file),
+            &args.vulns,
+        )?);
         report.case.firmware = Some(section);
         report.rejudge(iotvet_net::now_rfc3339());
     }

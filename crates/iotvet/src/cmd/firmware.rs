@@ -80,9 +80,8 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
     }
     drop(unpacked);
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
-    let db = crate::cmd::vulndb::db_path(args.db.as_deref())?;
     let components = crate::cmd::vulndb::components_of_firmware(&section);
-    let vulnerabilities = crate::cmd::vulndb::section_for(components, &format!("firmware {name}"), &db)?;
+    let vulnerabilities = crate::cmd::vulndb::section_with(components, &format!("firmware {name}"), &args.vulns)?;
     if let Some(file) = &args.sbom {
         let mut bom = iotvet_report::cyclonedx::bom(&section);
         iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, &section, &vulnerabilities);

@@ -11,7 +11,7 @@ use iotvet_core::vulns::{
 };
 use iotvet_vulndb::store::{self, Store};
 
-use crate::{VulndbArgs, VulndbCommand};
+use crate::{VulnArgs, VulndbArgs, VulndbCommand};
 
 /// The database file: `--db`, else the default one.
 pub fn db_path(db: Option<&Path>) -> Result<PathBuf> {
@@ -98,6 +98,22 @@ pub fn run(args: VulndbArgs) -> Result<u8> {
     }
 }
 
+/// The vulnerabilities section for these components, as `--db`, `--critical-cvss` and
+/// `--max-data-age` ask.
+pub fn section_with(components: Vec<ComponentRef>, inventory: &str, args: &VulnArgs) -> Result<VulnSection> {
+    if !(0.0..=10.0).contains(&args.critical_cvss) {
+        bail!("--critical-cvss {} is not a CVSS score (0 to 10)", args.critical_cvss);
+    }
+    if args.max_data_age < 0 {
+        bail!("--max-data-age {} is not a number of days", args.max_data_age);
+    }
+    let db = db_path(args.db.as_deref())?;
+    let mut section = section_for(components, inventory, &db)?;
+    section.thresholds =
+        iotvet_core::vulns::Thresholds { critical_cvss: args.critical_cvss, stale_days: args.max_data_age };
+    Ok(section)
+}
+
 /// The vulnerabilities section for these components: matched in the database at `db` (no
 /// file there: a section with no data, which the rules judge unknown, never a pass).
 pub fn section_for(components: Vec<ComponentRef>, inventory: &str, db: &Path) -> Result<VulnSection> {
@@ -157,6 +173,7 @@ pub fn section_for(components: Vec<ComponentRef>, inventory: &str, db: &Path) ->
         inventory: inventory.to_owned(),
         components,
         matches,
+        thresholds: iotvet_core::vulns::Thresholds::default(),
         unparseable,
     })
 }
