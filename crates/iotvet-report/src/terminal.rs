@@ -133,6 +133,15 @@ pub fn render(report: &Report, color: bool) -> String {
             out.push_str(&wrap("  component ", 4, c));
         }
     }
+    if let Some(v) = &view.vulnerabilities {
+        out.push_str("\nKnown vulnerabilities\n");
+        out.push_str(&wrap("  ", 2, &v.summary));
+        for r in &v.rows {
+            let extra: Vec<&str> = [r.cvss.as_str(), r.kev.as_str()].into_iter().filter(|x| !x.is_empty()).collect();
+            let fixed = if r.fixed.is_empty() { String::new() } else { format!(", fixed in {}", r.fixed) };
+            out.push_str(&wrap("  ", 4, &format!("{} {} {}{fixed}: {}", r.component, r.id, extra.join(", "), r.rule)));
+        }
+    }
     out.push_str("\nFindings (worst first)\n");
     let (open, passed): (Vec<_>, Vec<_>) = view.findings.iter().partition(|f| f.status != "pass");
     for f in open {

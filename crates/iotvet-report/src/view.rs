@@ -63,6 +63,54 @@ mod tests {
     }
 
     #[test]
+    fn every_human_format_lists_the_known_vulnerabilities_escaped() {
+        use iotvet_core::vulns::*;
+        let mut r = crate::fixtures::report();
+        r.case.vulnerabilities = Some(VulnSection {
+            provenance: iotvet_core::case::Provenance {
+                collector: "iotvet-vulndb".into(),
+                tool_version: "0".into(),
+                started_at: "2026-11-26T08:00:00Z".into(),
+                finished_at: "2026-11-26T08:00:01Z".into(),
+            },
+            database: DatabaseInfo {
+                path: "v.sqlite".into(),
+                sources: vec![],
+                kev_entries: 3,
+                kev_newest: None,
+                imported_at: None,
+            },
+            inventory: "firmware camera.zip".into(),
+            components: vec![ComponentRef {
+                name: "busybox".into(),
+                version: "1.24.1\x1b[2J".into(),
+                purl: None,
+                cpe: None,
+            }],
+            matches: vec![VulnMatch {
+                component: 0,
+                id: "CVE-2016-2148".into(),
+                aliases: vec![],
+                source: "nvd".into(),
+                cvss: Some(CvssScore { score: 9.8, vector: "CVSS:3.1/AV:N".into(), version: "3.1".into() }),
+                kev: Some(KevEntry { date_added: "2022-05-04".into(), due_date: "2022-05-25".into() }),
+                fixed: None,
+                rule: "CVE-2016-2148: cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:* up to 1.24.2 (including)".into(),
+            }],
+            thresholds: Thresholds::default(),
+            unparseable: vec![],
+        });
+        for format in
+            [crate::terminal::render(&r, false), crate::markdown::render(&r).unwrap(), crate::html::render(&r).unwrap()]
+        {
+            assert!(format.contains("CVE-2016-2148"), "{format}");
+            assert!(format.contains("up to 1.24.2"), "{format}");
+            assert!(format.contains("in KEV since 2022-05-04"), "{format}");
+            assert!(!format.contains('\x1b'), "an escape reached a report");
+        }
+    }
+
+    #[test]
     fn device_text_cannot_drive_the_terminal() {
         assert_eq!(printable("ok"), "ok");
         assert_eq!(printable("220 \x1b[2J\x1b]0;pwned\x07hi\r\nPASS"), "220 \\x1b[2J\\x1b]0;pwned\\x07hi\\r\\nPASS");
@@ -96,6 +144,67 @@ pub struct View {
     pub scan_summary: Option<String>,
     /// The firmware image, when the case has one.
     pub firmware: Option<FirmwareView>,
+    /// The components' known vulnerabilities, when they were matched.
+    pub vulnerabilities: Option<VulnView>,
+}
+
+/// The known vulnerabilities of the components, for the human-readable formats.
+#[derive(Serialize)]
+pub struct VulnView {
+    /// Where the components came from and the database's size and date.
+    pub summary: String,
+    pub rows: Vec<VulnRow>,
+}
+
+#[derive(Serialize)]
+pub struct VulnRow {
+    pub component: String,
+    pub id: String,
+    /// "9.8 (CVSS 3.1)" or "".
+    pub cvss: String,
+    /// "in KEV since 2022-05-04" or "".
+    pub kev: String,
+    pub fixed: String,
+    /// The rule that matched, in words.
+    pub rule: String,
+}
+
+impl VulnView {
+    pub fn of(v: &iotvet_core::vulns::VulnSection) -> Self {
+        let d = &v.database;
+        let summary = format!(
+            "{}: {} components, {} known vulnerabilities; database {} ({} records, newest {}, {} KEV entries)",
+            v.inventory,
+            v.components.len(),
+            v.matches.len(),
+            d.path,
+            d.records(),
+            d.newest().unwrap_or_else(|| "-".into()),
+            d.kev_entries
+        );
+        let mut rows: Vec<VulnRow> = v
+            .matches
+            .iter()
+            .map(|m| VulnRow {
+                component: v
+                    .components
+                    .get(m.component)
+                    .map(|c| format!("{} {}", c.name, c.version))
+                    .unwrap_or_default(),
+                id: m.id.clone(),
+                cvss: m.cvss.as_ref().map(|c| format!("{} (CVSS {})", c.score, c.version)).unwrap_or_default(),
+                kev: m.kev.as_ref().map(|k| format!("in KEV since {}", k.date_added)).unwrap_or_default(),
+                fixed: m.fixed.clone().unwrap_or_default(),
+                rule: m.rule.clone(),
+            })
+            .collect();
+        for r in &mut rows {
+            for field in [&mut r.component, &mut r.id, &mut r.fixed, &mut r.rule] {
+                *field = printable(field);
+            }
+        }
+        Self { summary: printable(&summary), rows }
+    }
 }
 
 /// What the firmware image held, for the human-readable formats (the JSON has it all).
@@ -421,6 +530,7 @@ impl View {
                 )
             }),
             firmware: r.case.firmware.as_ref().map(FirmwareView::of),
+            vulnerabilities: r.case.vulnerabilities.as_ref().map(VulnView::of),
         };
         view.make_printable();
         view
