@@ -988,3 +988,46 @@ fn the_critical_threshold_is_an_option() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("is not a CVSS score"), "{}", stderr(&o));
 }
+
+/// `assess --firmware IMAGE --db DB`: the probing, the firmware and its components' known
+/// vulnerabilities in one report, every format, the JSON valid against the report schema.
+#[test]
+fn assess_with_a_firmware_image_matches_its_components() {
+    let dir = TempDir::new("assess-vulns");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    let db = dir.path().join("v.sqlite");
+    assert_eq!(code(&iotvet(&["vulndb", "--db", db.to_str().unwrap(), "import", data.to_str().unwrap()])), 0);
+    let image = dir.path().join("camera.zip");
+    std::fs::write(&image, iotvet_firmware::build::lab_camera_image().unwrap()).unwrap();
+    let lab = start_lab("127.77.5.0", Some("camera"));
+    let addr = lab.lab.devices[0].address.to_string();
+    let out = dir.path().join("out");
+    let o = iotvet(&[
+        "assess",
+        &addr,
+        "--ports",
+        "2323,8080",
+        "--firmware",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let e = schema_errors("schemas/iotvet-report.schema.json", &doc);
+    assert!(e.is_empty(), "{e:?}");
+    assert_eq!(doc["case"]["vulnerabilities"]["matches"].as_array().unwrap().len(), 4);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Known vulnerabilities") && md.contains("CVE-2016-2148"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Known vulnerabilities</h2>"));
+    let sarif = std::fs::read_to_string(out.join("report.sarif")).unwrap();
+    assert!(sarif.contains("vul.critical-component"));
+}
