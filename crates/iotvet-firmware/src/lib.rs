@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod ext;
 pub mod extract;
 pub mod formats;
+pub mod jffs2;
 pub mod romfs;
 pub mod secrets;
 pub mod squashfs;
@@ -456,11 +457,18 @@ fn open(
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(len))
         }
-        "ubi" | "ubifs" | "jffs2" | "yaffs2" => {
+        "jffs2" => {
+            let Some(found) = formats::jffs2(b) else { return Ok(None) };
+            let fs = b.get(..found.len).unwrap_or_default();
+            let cap = budget.cap(found.len as u64);
+            let read = jffs2::read(fs, b.first() == Some(&0x19), cap.bytes);
+            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
+            Ok(Some(found.len.max(1)))
+        }
+        "ubi" | "ubifs" | "yaffs2" => {
             let found = match format {
                 "ubi" => formats::ubi(b),
                 "ubifs" => formats::ubifs(b),
-                "jffs2" => formats::jffs2(b),
                 _ => formats::yaffs2(b),
             };
             let Some(found) = found else { return Ok(None) };

@@ -72,8 +72,12 @@ fn rootfs_dir(dir: &Path) -> PathBuf {
     std::fs::write(root.join("etc/passwd"), PASSWD).unwrap();
     std::fs::write(root.join("bin/busybox"), noise(100 * 1024)).unwrap();
     std::os::unix::fs::symlink("../bin/busybox", root.join("etc/telnetd")).unwrap();
+    std::fs::write(root.join("etc/services"), SERVICES.repeat(300)).unwrap();
     root
 }
+
+/// A file that compresses well (rtime and zlib both take it).
+const SERVICES: &str = "telnet\t\t23/tcp\nhttp\t\t80/tcp\n";
 
 fn places(u: &iotvet_firmware::Unpacked) -> Vec<String> {
     u.layers.iter().map(|l| format!("{}{}", l.place, if l.opened { "" } else { " (identified)" })).collect()
@@ -250,7 +254,7 @@ fn a_trx_and_an_android_boot_image_are_opened_with_their_checks() {
 }
 
 #[test]
-fn jffs2_and_ubi_images_are_identified_with_their_size() {
+fn jffs2_is_read_and_ubi_identified_with_its_size() {
     let dir = temp("flash");
     let root = rootfs_dir(&dir.0);
     let (r, d) = (root.to_str().unwrap(), dir.0.to_str().unwrap());
@@ -263,9 +267,24 @@ fn jffs2_and_ubi_images_are_identified_with_their_size() {
         let mut image = jffs2.clone();
         image.extend(rootfs_cpio());
         let u = unpack(&image, &Limits::default()).unwrap();
-        assert_eq!(places(&u), ["jffs2@0x0 (identified)", &format!("cpio@{:#x}", jffs2.len())], "{endian}");
-        let note = u.layers[0].note.clone().unwrap();
-        assert!(note.starts_with(if endian == "-l" { "JFFS2, little-endian" } else { "JFFS2, big-endian" }), "{note}");
+        assert_eq!(places(&u), ["jffs2@0x0", &format!("cpio@{:#x}", jffs2.len())], "{endian}");
+        assert_rootfs(&u, "jffs2", if endian == "-l" { "JFFS2, little-endian" } else { "JFFS2, big-endian" });
+        // Every compressor mkfs.jffs2 has, one at a time (LZO is not read: the file is marked).
+        for compressor in ["zlib", "rtime", "none"] {
+            let out = format!("{d}/{compressor}.jffs2");
+            let mut args = vec![endian, "-r", r, "-o", &out, "-e", "64KiB"];
+            match compressor {
+                "zlib" => args.extend(["-x", "rtime"]),
+                "rtime" => args.extend(["-x", "zlib"]),
+                _ => args.extend(["-m", "none"]),
+            }
+            let Some(image) = made(&dir.0, "mkfs.jffs2", &args, &format!("{compressor}.jffs2")) else { return };
+            let u = unpack(&image, &Limits::default()).unwrap();
+            assert!(u.warnings.is_empty(), "{compressor}: {:?}", u.warnings);
+            assert_rootfs(&u, "jffs2", "JFFS2");
+            let root = u.layers[0].root.clone().unwrap();
+            assert!(u.tree.read(&root, "etc/services") == Some(SERVICES.repeat(300).as_bytes()), "{compressor}");
+        }
     }
     let ubifs = format!("{d}/fs.ubifs");
     let Some(_) =

@@ -82,10 +82,13 @@ fn rraycom_camera_xz_squashfs_has_an_empty_root_password_and_starts_telnetd() {
     assert!(telnetd.source.ends_with("S80network") && !telnetd.absent, "{telnetd:?}");
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.22.1"));
     assert_eq!(version(&f, "uclibc").as_deref(), Some("0.9.33.2"));
-    // The mtd dump goes on past the SquashFS into a JFFS2 partition (binwalk: 0x10005C).
+    // The mtd dump goes on past the SquashFS into a JFFS2 partition (binwalk: 0x10005C), the
+    // camera's settings: read, 124 files (jefferson, binwalk's JFFS2 extractor, gives the same
+    // 124 paths and contents).
     let jffs2: Vec<(&str, bool)> =
         f.image.layers.iter().filter(|l| l.format == "jffs2").map(|l| (l.place.as_str(), l.opened)).collect();
-    assert_eq!(jffs2, [("jffs2@0x10005c", false)]);
+    assert_eq!(jffs2, [("jffs2@0x10005c", true)]);
+    assert_eq!(f.image.layers[1].note.as_deref(), Some("JFFS2, little-endian, 348 nodes, 133 entries"));
 }
 
 #[test]
