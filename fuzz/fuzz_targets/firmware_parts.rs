@@ -1,10 +1,10 @@
 //! Each firmware decoder and header parser on its own, fed the same bytes: the hand-written
 //! headers (uImage, TRX, FIT/device tree, Android boot and sparse, cpio, UBI, UBIFS, JFFS2,
 //! YAFFS2, ext superblock, CramFS and romfs superblocks), the filesystem readers (CramFS, romfs,
-//! ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
+//! JFFS2, ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
 //! small cap. The first byte picks which stream decoder runs, so each gets its share.
 #![no_main]
-use iotvet_firmware::{cramfs, ext, formats, romfs, squashfs, streams};
+use iotvet_firmware::{cramfs, ext, formats, jffs2, romfs, squashfs, streams};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,6 +22,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = formats::ext(data);
     if cramfs::superblock(data).is_some_and(|(_, _, openable)| openable) {
         let _ = cramfs::read(data, cap);
+    }
+    if formats::jffs2(data).is_some() {
+        let _ = jffs2::read(data, data.first() == Some(&0x19), cap);
     }
     if romfs::superblock(data).is_some() {
         let _ = romfs::read(data, cap);
