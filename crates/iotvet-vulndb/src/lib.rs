@@ -504,8 +504,9 @@ pub fn import_paths(db: &mut Db, paths: &[std::path::PathBuf]) -> ImportReport {
     })
 }
 
-/// Every document under `paths`, in file-name order, handed to `sink`; what was read and
-/// what was skipped (malformed files are counted and named, never the end of the run).
+/// Every document under `paths` (`.json` files, `.json.gz` feeds, `.zip` archives of JSON), in
+/// file-name order, handed to `sink`; what was read and what was skipped (malformed files are
+/// counted and named, never the end of the run).
 pub fn read_paths(paths: &[std::path::PathBuf], mut sink: impl FnMut(Document)) -> ImportReport {
     let mut report = ImportReport::default();
     let mut stack: Vec<std::path::PathBuf> = paths.iter().rev().cloned().collect();
@@ -522,57 +523,111 @@ pub fn read_paths(paths: &[std::path::PathBuf], mut sink: impl FnMut(Document)) 
             }
             continue;
         }
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        report.files += 1;
         let name = path.display().to_string();
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_FILE {
-            report.skipped.push((name, format!("{size} bytes: larger than the {MAX_FILE} read whole")));
-            continue;
-        }
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                report.skipped.push((name, e.to_string()));
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            report.files += 1;
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_FILE {
+                report.skipped.push((name, format!("{size} bytes: larger than the {MAX_FILE} read whole")));
                 continue;
             }
-        };
-        // An NVD API 2.0 response (the shape the NVD serves and mirrors keep): read typed.
-        let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
-        if memchr_contains(head, b"\"resultsPerPage\"") {
-            if let Ok(page) = serde_json::from_slice::<nvd::typed::Response>(&bytes) {
-                let records: Vec<Record> = page.vulnerabilities.into_iter().map(|v| v.cve.into_record()).collect();
-                report.records += records.len();
-                sink(Document::Records(records));
-                continue;
+            match std::fs::read(&path) {
+                Ok(bytes) => read_bytes(&name, &bytes, &mut report, &mut sink),
+                Err(e) => report.skipped.push((name, e.to_string())),
             }
-        }
-        let read = serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| e.to_string());
-        drop(bytes);
-        let doc = match read {
-            Ok(d) => d,
-            Err(e) => {
-                report.skipped.push((name, e));
-                continue;
+        } else if lower.ends_with(".json.gz") {
+            // NVD's feeds (nvdcve-1.1-2018.json.gz, nvdcve-2.0-2024.json.gz) as published.
+            report.files += 1;
+            let mut bytes = Vec::new();
+            let read = std::fs::File::open(&path).and_then(|f| {
+                use std::io::Read as _;
+                flate2::read::GzDecoder::new(std::io::BufReader::new(f)).take(MAX_FILE + 1).read_to_end(&mut bytes)
+            });
+            match read {
+                Err(e) => report.skipped.push((name, e.to_string())),
+                Ok(_) if bytes.len() as u64 > MAX_FILE => {
+                    report.skipped.push((name, format!("unpacks to more than the {MAX_FILE} bytes read whole")))
+                }
+                Ok(_) => read_bytes(&name, &bytes, &mut report, &mut sink),
             }
-        };
-        match read_document(&doc) {
-            Ok(Document::Kev(entries)) => {
-                report.kev_entries += entries.len();
-                sink(Document::Kev(entries));
-            }
-            Ok(Document::Records(records)) => {
-                report.records += records.len();
-                sink(Document::Records(records));
-            }
-            // The schemas that sit beside the data are not records.
-            Err(_) if name.ends_with("schema.json") => report.files -= 1,
-            Err(e) => report.skipped.push((name, e.to_string())),
+        } else if lower.ends_with(".zip") {
+            // OSV's per-ecosystem archives (all.zip), NVD's .json.zip feeds: every JSON member.
+            read_zip(&path, &name, &mut report, &mut sink);
         }
     }
     report
+}
+
+/// Every `.json` member of a ZIP archive, read in turn (each within the size a file may have).
+fn read_zip(path: &std::path::Path, name: &str, report: &mut ImportReport, sink: &mut impl FnMut(Document)) {
+    use std::io::Read as _;
+    let archive = std::fs::File::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| e.to_string()));
+    let mut archive = match archive {
+        Ok(a) => a,
+        Err(e) => {
+            report.skipped.push((name.to_owned(), e));
+            return;
+        }
+    };
+    for i in 0..archive.len() {
+        let mut member = match archive.by_index(i) {
+            Ok(m) => m,
+            Err(e) => {
+                report.skipped.push((format!("{name}: member {i}"), e.to_string()));
+                continue;
+            }
+        };
+        let member_name = format!("{name}:{}", String::from_utf8_lossy(member.name_raw()));
+        if !member_name.to_ascii_lowercase().ends_with(".json") || member.is_dir() {
+            continue;
+        }
+        report.files += 1;
+        let mut bytes = Vec::new();
+        match (&mut member).take(MAX_FILE + 1).read_to_end(&mut bytes) {
+            Err(e) => report.skipped.push((member_name, e.to_string())),
+            Ok(_) if bytes.len() as u64 > MAX_FILE => {
+                report.skipped.push((member_name, format!("unpacks to more than the {MAX_FILE} bytes read whole")))
+            }
+            Ok(_) => read_bytes(&member_name, &bytes, report, sink),
+        }
+    }
+}
+
+/// One JSON document's records, handed to `sink`, or why it was skipped.
+fn read_bytes(name: &str, bytes: &[u8], report: &mut ImportReport, sink: &mut impl FnMut(Document)) {
+    // An NVD API 2.0 response (the shape the NVD serves and mirrors keep): read typed.
+    let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
+    if memchr_contains(head, b"\"resultsPerPage\"") {
+        if let Ok(page) = serde_json::from_slice::<nvd::typed::Response>(bytes) {
+            let records: Vec<Record> = page.vulnerabilities.into_iter().map(|v| v.cve.into_record()).collect();
+            report.records += records.len();
+            sink(Document::Records(records));
+            return;
+        }
+    }
+    let doc = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            report.skipped.push((name.to_owned(), e.to_string()));
+            return;
+        }
+    };
+    match read_document(&doc) {
+        Ok(Document::Kev(entries)) => {
+            report.kev_entries += entries.len();
+            sink(Document::Kev(entries));
+        }
+        Ok(Document::Records(records)) => {
+            report.records += records.len();
+            sink(Document::Records(records));
+        }
+        // The schemas that sit beside the data are not records.
+        Err(_) if name.ends_with("schema.json") => report.files -= 1,
+        Err(e) => report.skipped.push((name.to_owned(), e.to_string())),
+    }
 }
 
 /// A document's content.

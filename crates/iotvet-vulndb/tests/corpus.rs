@@ -215,3 +215,43 @@ fn the_typed_nvd_reader_agrees_with_the_general_one() {
     }
     assert_eq!(checked, 29);
 }
+
+/// Data as it is published: an NVD 1.1 yearly feed gzipped (`nvdcve-1.1-2018.json.gz`, its
+/// items in `CVE_Items`) and OSV advisories in a ZIP (osv.dev's `all.zip`).
+#[test]
+fn gzip_feeds_and_zip_archives_are_read_as_published() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("iotvet-vulndb-packed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let items: Vec<serde_json::Value> = std::fs::read_dir(corpus("nvd/cve-1.1-legacy"))
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "json").then(|| serde_json::from_slice(&std::fs::read(p).ok()?).ok())?
+        })
+        .collect();
+    let feed = serde_json::json!({ "CVE_data_type": "CVE", "CVE_data_format": "MITRE", "CVE_data_version": "4.0",
+        "CVE_data_numberOfCVEs": items.len().to_string(), "CVE_Items": items });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(feed.to_string().as_bytes()).unwrap();
+    std::fs::write(dir.join("nvdcve-1.1-legacy.json.gz"), gz.finish().unwrap()).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut osv = 0;
+    for e in std::fs::read_dir(corpus("osv/almalinux")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            zip.start_file(p.file_name().unwrap().to_string_lossy(), options).unwrap();
+            zip.write_all(&std::fs::read(&p).unwrap()).unwrap();
+            osv += 1;
+        }
+    }
+    std::fs::write(dir.join("all.zip"), zip.finish().unwrap().into_inner()).unwrap();
+    let mut db = Db::default();
+    let report = import_paths(&mut db, std::slice::from_ref(&dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!((report.files, report.records), (1 + osv, 337 + 68));
+    assert!(ids(&db, &cpe("openssl", "openssl", "1.0.1f")).contains(&"CVE-2014-0160".to_owned()));
+}

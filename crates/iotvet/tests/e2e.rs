@@ -1031,3 +1031,17 @@ fn assess_with_a_firmware_image_matches_its_components() {
     let sarif = std::fs::read_to_string(out.join("report.sarif")).unwrap();
     assert!(sarif.contains("vul.critical-component"));
 }
+
+/// An SBOM too large to read whole is a one-line error before anything is read (a sparse file:
+/// no disk is used).
+#[test]
+fn a_huge_sbom_is_a_clear_error() {
+    let dir = TempDir::new("huge-sbom");
+    let path = dir.path().join("huge.cdx.json");
+    std::fs::File::create(&path).unwrap().set_len(1 << 30).unwrap();
+    let started = std::time::Instant::now();
+    let o = iotvet(&["sbom", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("larger than the 268435456 bytes an SBOM is read up to"), "{}", stderr(&o));
+    assert!(started.elapsed().as_secs() < 5);
+}
