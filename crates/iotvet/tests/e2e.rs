@@ -882,16 +882,26 @@ fn vulndb_import_status_and_the_camera_firmware_matched_end_to_end() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    // Killed while its transaction is open: SQLite's rollback journal exists only then.
+    let journal = dir.path().join("v.sqlite-journal");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !journal.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(journal.exists(), "the import never opened its transaction");
+    std::thread::sleep(std::time::Duration::from_millis(200));
     let _ = child.kill();
     let status = child.wait().unwrap();
+    assert!(!status.success(), "the import finished before it was killed");
     let o = iotvet(&["vulndb", "--db", db_arg, "status", "-f", "json"]);
     let after: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    if status.success() {
-        eprintln!("the import finished before it was killed: nothing to show");
-    } else {
-        assert_eq!(after["sources"][0]["records"], 5, "{after}");
-    }
+    assert_eq!(after["sources"][0]["records"], 5, "{after}");
+    // Imported again, it completes: the database was left usable, not locked or torn.
+    let o = iotvet(&["vulndb", "--db", db_arg, "import", many.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = iotvet(&["vulndb", "--db", db_arg, "status", "-f", "json"]);
+    let after: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(after["sources"][0]["records"], 20_005, "{after}");
 }
 
 /// `iotvet sbom` on a CycloneDX SBOM from another generator (the CycloneDX project's own
