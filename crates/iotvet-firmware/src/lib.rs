@@ -26,6 +26,7 @@ pub mod squashfs;
 pub mod streams;
 pub mod tree;
 pub mod update;
+pub mod yaffs2;
 
 pub use tree::{Node, Tree};
 
@@ -465,12 +466,16 @@ fn open(
             mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }
-        "ubi" | "ubifs" | "yaffs2" => {
-            let found = match format {
-                "ubi" => formats::ubi(b),
-                "ubifs" => formats::ubifs(b),
-                _ => formats::yaffs2(b),
-            };
+        "yaffs2" => {
+            let Some(found) = formats::yaffs2(b) else { return Ok(None) };
+            let fs = b.get(..found.len).unwrap_or_default();
+            let cap = budget.cap(found.len as u64);
+            let read = yaffs2::read(fs, cap.bytes);
+            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
+            Ok(Some(found.len.max(1)))
+        }
+        "ubi" | "ubifs" => {
+            let found = if format == "ubi" { formats::ubi(b) } else { formats::ubifs(b) };
             let Some(found) = found else { return Ok(None) };
             let note = format!("{}: identified, not opened (no maintained reader)", found.what);
             u.layers.push(layer(found.len, false, None, Some(note)));

@@ -338,9 +338,21 @@ fn the_binwalk_vectors_give_what_binwalk_finds() {
 
     let yaffs = vector("yaffs2.bin");
     let u = unpack(&yaffs, &Limits::default()).unwrap();
-    assert_eq!(places(&u)[0], "yaffs2@0x0 (identified)");
+    assert_eq!(places(&u)[0], "yaffs2@0x0");
+    // YAFFS's own sources, 13 files: each whole, as the chunks' byte counts and the headers'
+    // sizes say.
+    let root = u.layers[0].root.clone().unwrap();
+    assert!(u.warnings.is_empty(), "{:?}", u.warnings);
+    assert_eq!(u.tree.files(), 13);
+    let env = u.tree.read(&root, "yutilsenv.h").unwrap();
+    assert!(env.len() == 844 && env.starts_with(b"/*\n * YAFFS: Yet another Flash File System"));
+    assert!(u.tree.read(&root, "mkyaffs2image.c").unwrap().ends_with(b"exit(error);\n}\t\n\n"));
     // 64 chunks of 2048 + 64 bytes, the last four erased: the filesystem spans the first 60.
     assert_eq!(yaffs.len(), 64 * 2112);
     assert_eq!(u.layers[0].size, 60 * 2112);
-    assert!(u.layers[0].note.as_deref().unwrap().starts_with("YAFFS2, pages of 2048 bytes + 64 spare, 60 chunks"));
+    assert!(u.layers[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .starts_with("YAFFS2, pages of 2048 bytes + 64 spare, 60 chunks, 13 entries"));
 }
