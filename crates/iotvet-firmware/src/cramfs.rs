@@ -9,6 +9,7 @@
 
 use std::io::Read as _;
 
+use crate::formats::{c_name, le32, u32_in};
 use crate::tree::{Contents, Entry, Failure, Node};
 
 pub const SIGNATURE: &[u8] = b"Compressed ROMFS";
@@ -24,16 +25,7 @@ pub fn superblock(b: &[u8]) -> Option<(usize, String, bool)> {
     if b.get(16..32)? != SIGNATURE {
         return None;
     }
-    let u = |at: usize| {
-        b.get(at..at + 4).map(|x| {
-            let x = [x[0], x[1], x[2], x[3]];
-            if little {
-                u32::from_le_bytes(x)
-            } else {
-                u32::from_be_bytes(x)
-            }
-        })
-    };
+    let u = |at: usize| u32_in(b, at, !little);
     let (size, flags, files) = (u(4)? as usize, u(8)?, u(44)?);
     let what = format!("CramFS, {}-endian, {files} files", if little { "little" } else { "big" });
     Some((size.max(76), what, little && flags & 0x800 == 0))
@@ -56,9 +48,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
         while at + 12 <= end {
             let Some(child) = inode(b, at) else { break };
             let name_len = child.name_len;
-            let name = b
-                .get(at + 12..at + 12 + name_len)
-                .map(|n| String::from_utf8_lossy(n.split(|c| *c == 0).next().unwrap_or_default()).into_owned());
+            let name = b.get(at + 12..at + 12 + name_len).map(c_name);
             at += 12 + name_len;
             let Some(name) = name.filter(|n| !n.is_empty()) else { break };
             let full = format!("{path}/{name}");
@@ -96,7 +86,7 @@ struct Inode {
 }
 
 fn inode(b: &[u8], at: usize) -> Option<Inode> {
-    let w = |i: usize| b.get(at + 4 * i..at + 4 * i + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+    let w = |i: usize| le32(b, at + 4 * i);
     let (w0, w1, w2) = (w(0)?, w(1)?, w(2)?);
     Some(Inode {
         mode: w0 & 0xffff,

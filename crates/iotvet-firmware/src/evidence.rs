@@ -311,8 +311,11 @@ fn endpoint(text: &str, tls: bool, from: &str) -> Listen {
 /// its path inside the image and its lines without comments.
 fn config(fs: &Fs, args: &[String], flag: &str, defaults: &[&str]) -> Option<(String, Vec<String>)> {
     let named = option(args, flag).first().map(|p| p.trim_start_matches('/').to_owned());
-    let path = named.into_iter().chain(defaults.iter().map(|d| (*d).to_owned())).find(|p| fs.read(p).is_some())?;
-    let text = String::from_utf8_lossy(fs.read(&path)?).into_owned();
+    let (path, data) = named.into_iter().chain(defaults.iter().map(|d| (*d).to_owned())).find_map(|p| {
+        let data = fs.read(&p)?;
+        Some((p, data))
+    })?;
+    let text = String::from_utf8_lossy(data).into_owned();
     let lines = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())

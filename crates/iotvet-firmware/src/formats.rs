@@ -17,20 +17,33 @@
 
 use std::ops::Range;
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
 }
 
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
 }
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn le16(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at + 2).map(|x| u16::from_le_bytes([x[0], x[1]]))
 }
 
+/// A 32-bit field in the given byte order (JFFS2 and CramFS are written in the device's).
+pub(crate) fn u32_in(b: &[u8], at: usize, big: bool) -> Option<u32> {
+    if big {
+        be32(b, at)
+    } else {
+        le32(b, at)
+    }
+}
+
+pub(crate) fn u16_in(b: &[u8], at: usize, big: bool) -> Option<u16> {
+    b.get(at..at + 2).map(|x| if big { u16::from_be_bytes([x[0], x[1]]) } else { u16::from_le_bytes([x[0], x[1]]) })
+}
+
 /// A NUL-terminated name from a fixed field, lossy.
-fn c_name(b: &[u8]) -> String {
+pub(crate) fn c_name(b: &[u8]) -> String {
     String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or_default()).into_owned()
 }
 
@@ -59,7 +72,7 @@ pub fn uimage(b: &[u8]) -> Option<UImage> {
     let mut zeroed = h.to_vec();
     zeroed.get_mut(4..8)?.fill(0);
     let name_bytes = h.get(32..64)?;
-    let name = String::from_utf8_lossy(name_bytes.split(|c| *c == 0).next().unwrap_or_default()).into_owned();
+    let name = c_name(name_bytes);
     let data = b.get(64..64 + data_size);
     Some(UImage {
         name,
@@ -99,7 +112,7 @@ pub fn cpio(b: &[u8]) -> Option<(Vec<CpioEntry<'_>>, usize, bool)> {
         let pad = |n: usize| if odc { n } else { (n + 3) & !3 };
         let name_at = at + header_len;
         let Some(name) = b.get(name_at..name_at + name_size) else { return Some((out, at, true)) };
-        let name = String::from_utf8_lossy(name.split(|c| *c == 0).next().unwrap_or_default()).into_owned();
+        let name = c_name(name);
         let data_at = pad(name_at + name_size);
         let Some(data) = b.get(data_at..data_at.saturating_add(file_size)) else { return Some((out, at, true)) };
         at = pad(data_at + file_size);
@@ -405,10 +418,8 @@ pub fn jffs2(b: &[u8]) -> Option<Identified> {
         [0x19, 0x85] => true,
         _ => return None,
     };
-    let u16_at = |at: usize| {
-        b.get(at..at + 2).map(|x| if big { u16::from_be_bytes([x[0], x[1]]) } else { u16::from_le_bytes([x[0], x[1]]) })
-    };
-    let u32_at = |at: usize| if big { be32(b, at) } else { le32(b, at) };
+    let u16_at = |at: usize| u16_in(b, at, big);
+    let u32_at = |at: usize| u32_in(b, at, big);
     let node_at = |at: usize| -> Option<usize> {
         // The "accurate" bit (0x2000) is cleared on obsolete nodes.
         let kind = u16_at(at + 2)? | 0x2000;

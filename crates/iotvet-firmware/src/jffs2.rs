@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 
+use crate::formats::{u16_in, u32_in};
 use crate::tree::{Contents, Entry, Failure, Node};
 
 /// The most one data piece may hold (JFFS2 writes a page, 4 KiB, at most).
@@ -39,19 +40,8 @@ struct Inode {
 /// Reads every entry of the JFFS2 image `b` (its byte order `big`), taking at most `budget`
 /// bytes of file content.
 pub fn read(b: &[u8], big: bool, budget: u64) -> Result<Contents, Failure> {
-    let u16_at = |at: usize| {
-        b.get(at..at + 2).map(|x| if big { u16::from_be_bytes([x[0], x[1]]) } else { u16::from_le_bytes([x[0], x[1]]) })
-    };
-    let u32_at = |at: usize| {
-        b.get(at..at + 4).map(|x| {
-            let x = [x[0], x[1], x[2], x[3]];
-            if big {
-                u32::from_be_bytes(x)
-            } else {
-                u32::from_le_bytes(x)
-            }
-        })
-    };
+    let u16_at = |at: usize| u16_in(b, at, big);
+    let u32_at = |at: usize| u32_in(b, at, big);
     let mut dirents: HashMap<(u32, String), Dirent> = HashMap::new();
     let mut inodes: HashMap<u32, Inode> = HashMap::new();
     let mut left = budget;

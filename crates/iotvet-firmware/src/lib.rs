@@ -363,18 +363,13 @@ fn open(
             walk(data, here, depth + 1, u, budget)?;
             Ok(Some(64 + h.data_size))
         }
-        "gzip" | "xz" | "lzma" | "bzip2" | "zstd" | "lz4" => {
+        stream if streams::KINDS.contains(&stream) => {
             let cap = budget.cap(b.len() as u64);
             let (out, consumed, cut) = match streams::decode(format, b, cap.bytes) {
                 streams::Outcome::NotThere => return Ok(None),
                 streams::Outcome::OverCap => return Err(cap.exceeded(here)),
                 streams::Outcome::Done { out, consumed, cut } => (out, consumed, cut),
             };
-            // Random bytes after a 3-byte LZMA signature decode to garbage for a while before
-            // failing: an LZMA stream counts only if it ends cleanly or gave a megabyte.
-            if format == "lzma" && cut.is_some() && out.len() < 1 << 20 {
-                return Ok(None);
-            }
             budget.take(out.len() as u64)?;
             u.layers.push(layer(consumed, true, None, cut));
             walk(&out, here, depth + 1, u, budget)?;
@@ -458,19 +453,15 @@ fn open(
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(len))
         }
-        "jffs2" => {
-            let Some(found) = formats::jffs2(b) else { return Ok(None) };
+        // The flash filesystems found by their node or chunk headers (no superblock): each is
+        // identified for its extent, then read.
+        "jffs2" | "yaffs2" => {
+            let jffs2 = format == "jffs2";
+            let Some(found) = (if jffs2 { formats::jffs2(b) } else { formats::yaffs2(b) }) else { return Ok(None) };
             let fs = b.get(..found.len).unwrap_or_default();
             let cap = budget.cap(found.len as u64);
-            let read = jffs2::read(fs, b.first() == Some(&0x19), cap.bytes);
-            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
-            Ok(Some(found.len.max(1)))
-        }
-        "yaffs2" => {
-            let Some(found) = formats::yaffs2(b) else { return Ok(None) };
-            let fs = b.get(..found.len).unwrap_or_default();
-            let cap = budget.cap(found.len as u64);
-            let read = yaffs2::read(fs, cap.bytes);
+            let read =
+                if jffs2 { jffs2::read(fs, b.first() == Some(&0x19), cap.bytes) } else { yaffs2::read(fs, cap.bytes) };
             mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }

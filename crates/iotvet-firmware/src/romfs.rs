@@ -10,7 +10,7 @@ use crate::tree::{Contents, Entry, Failure, Node};
 pub const MAGIC: &[u8] = b"-rom1fs-";
 
 fn be32(b: &[u8], at: usize) -> Option<usize> {
-    b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]) as usize)
+    crate::formats::be32(b, at).map(|v| v as usize)
 }
 
 /// The name ending at the first NUL, and the offset after its padding to 16 bytes.

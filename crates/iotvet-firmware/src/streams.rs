@@ -50,6 +50,11 @@ pub fn decode(kind: &str, b: &[u8], cap: u64) -> Outcome {
     if out.is_empty() && err.is_some() {
         return Outcome::NotThere;
     }
+    // Random bytes after a 3-byte LZMA signature decode to garbage for a while before failing:
+    // an LZMA stream counts only if it ends cleanly or gave a megabyte.
+    if kind == "lzma" && err.is_some() && out.len() < 1 << 20 {
+        return Outcome::NotThere;
+    }
     let consumed = b.len() - rest.len();
     Outcome::Done { out, consumed, cut: err.map(|e| format!("stream cut short: {e}")) }
 }
@@ -116,4 +121,32 @@ fn lz4_legacy(b: &[u8], cap: u64) -> Outcome {
         return Outcome::NotThere;
     }
     Outcome::Done { out, consumed: at, cut }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chance `5d 00 00` with a plausible header, then random bytes: LZMA decodes garbage for
+    /// a while and fails — not a stream. The same header with a real stream after it is one.
+    #[test]
+    fn a_chance_lzma_signature_is_not_a_stream() {
+        // The header, then the range coder's first byte (always 0), then noise: 64 times over.
+        for seed in 1..=64u64 {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(seed);
+            let mut junk = vec![0x5d, 0, 0, 0x80, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0];
+            junk.extend((0..200_000).map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            }));
+            let got = match decode("lzma", &junk, 1 << 30) {
+                Outcome::NotThere => None,
+                Outcome::OverCap => Some(usize::MAX),
+                Outcome::Done { out, .. } => Some(out.len()),
+            };
+            assert_eq!(got, None, "seed {seed}");
+        }
+    }
 }

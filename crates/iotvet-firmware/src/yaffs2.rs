@@ -10,11 +10,8 @@
 
 use std::collections::HashMap;
 
+use crate::formats::{c_name, le32};
 use crate::tree::{Contents, Entry, Failure, Node};
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
-}
 
 struct Header {
     seq: u32,
@@ -47,12 +44,8 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
         };
         let obj = obj & 0x0fff_ffff;
         if id == 0 || id & 0x8000_0000 != 0 {
-            let name = data
-                .get(10..266)
-                .map(|n| String::from_utf8_lossy(n.split(|c| *c == 0).next().unwrap_or_default()).into_owned());
-            let alias = data
-                .get(300..460)
-                .map(|n| String::from_utf8_lossy(n.split(|c| *c == 0).next().unwrap_or_default()).into_owned());
+            let name = data.get(10..266).map(c_name);
+            let alias = data.get(300..460).map(c_name);
             let header = Header {
                 seq,
                 kind: le32(data, 0).unwrap_or(0),

@@ -11,20 +11,8 @@ use std::process::{Command, Stdio};
 use iotvet_firmware::build::{cpio, trx};
 use iotvet_firmware::{unpack, FirmwareError, Limits, Node};
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp(name: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("iotvet-formats-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
+mod common;
+use common::{noise, temp};
 
 /// Runs a tool with `input` on stdin; its stdout, or None (skipped) when it is not installed.
 fn tool(cmd: &str, args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
@@ -43,19 +31,6 @@ fn tool(cmd: &str, args: &[&str], input: &[u8]) -> Option<Vec<u8>> {
     let _ = feeder.join();
     assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     Some(out.stdout)
-}
-
-/// Bytes that do not compress (xorshift).
-fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/sh\n";

@@ -7,20 +7,8 @@ use std::process::Command;
 
 use iotvet_firmware::{unpack, FirmwareError, Limits, Node};
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp(name: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("iotvet-sqfs-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
+mod common;
+use common::{noise, temp};
 
 /// A small root filesystem: passwd and shadow, an inittab starting telnetd, BusyBox with its
 /// applet links, a file of 300 KiB (several blocks).
@@ -39,19 +27,6 @@ fn rootfs(dir: &Path) -> PathBuf {
     symlink("../../bin/busybox", root.join("usr/sbin/telnetd")).unwrap();
     std::fs::write(root.join("www/big.bin"), noise(300 * 1024)).unwrap();
     root
-}
-
-/// Bytes that do not compress (xorshift), so the image's expansion stays like a real one's.
-fn noise(n: usize) -> Vec<u8> {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 fn mksquashfs(root: &Path, out: &Path, comp: &str) -> bool {

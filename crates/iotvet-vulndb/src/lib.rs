@@ -144,6 +144,13 @@ pub struct Record {
     pub affected: Vec<Affected>,
 }
 
+impl Record {
+    /// An NVD record (no aliases, no OSV packages), as each of NVD's formats gives it.
+    pub fn nvd(id: String, published: String, modified: String, cvss: Option<Cvss>, configs: Vec<Config>) -> Record {
+        Record { id, source: "nvd".into(), aliases: vec![], published, modified, cvss, configs, affected: vec![] }
+    }
+}
+
 /// A KEV catalog entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kev {
@@ -225,35 +232,35 @@ impl Db {
         // The same record twice (the same CVE in a 1.1 feed and a 2.0 file): the copy modified
         // last is kept.
         let key = (record.source.clone(), record.id.clone());
-        let at = match self.by_id.get(&key) {
+        let (at, fresh) = match self.by_id.get(&key) {
             Some(&at) => {
                 let Some(old) = self.records.get_mut(at) else { return };
                 if record.modified < old.modified {
                     return;
                 }
                 *old = record;
-                at
+                (at, false)
             }
             None => {
                 let at = self.records.len();
                 self.by_id.insert(key, at);
                 self.records.push(record);
-                at
+                (at, true)
             }
         };
         let Some(record) = self.records.get(at) else { return };
         let (products, packages) = keys_of(record);
-        for p in products {
-            let list = self.by_product.entry(p).or_default();
-            if !list.contains(&at) {
+        // A new record is in no list yet (its keys are distinct); a replaced one may be.
+        let index = |list: &mut Vec<usize>| {
+            if fresh || !list.contains(&at) {
                 list.push(at);
             }
+        };
+        for p in products {
+            index(self.by_product.entry(p).or_default());
         }
         for p in packages {
-            let list = self.by_package.entry(p).or_default();
-            if !list.contains(&at) {
-                list.push(at);
-            }
+            index(self.by_package.entry(p).or_default());
         }
     }
 
@@ -600,7 +607,7 @@ fn read_zip(path: &std::path::Path, name: &str, report: &mut ImportReport, sink:
 fn read_bytes(name: &str, bytes: &[u8], report: &mut ImportReport, sink: &mut impl FnMut(Document)) {
     // An NVD API 2.0 response (the shape the NVD serves and mirrors keep): read typed.
     let head = bytes.get(..bytes.len().min(512)).unwrap_or_default();
-    if memchr_contains(head, b"\"resultsPerPage\"") {
+    if memchr::memmem::find(head, b"\"resultsPerPage\"").is_some() {
         if let Ok(page) = serde_json::from_slice::<nvd::typed::Response>(bytes) {
             let records: Vec<Record> = page.vulnerabilities.into_iter().map(|v| v.cve.into_record()).collect();
             report.records += records.len();
@@ -647,8 +654,4 @@ pub fn read_document(doc: &serde_json::Value) -> Result<Document, ReadError> {
         return osv::record(doc).map(|r| Document::Records(vec![r]));
     }
     nvd::records(doc).map(Document::Records)
-}
-
-fn memchr_contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }

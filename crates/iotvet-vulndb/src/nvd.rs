@@ -76,16 +76,13 @@ fn record_v2(cve: &Value) -> Option<Record> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Record {
+    Some(Record::nvd(
         id,
-        source: "nvd".into(),
-        aliases: vec![],
-        published: text(cve, "published").unwrap_or_default(),
-        modified: text(cve, "lastModified").unwrap_or_default(),
+        text(cve, "published").unwrap_or_default(),
+        text(cve, "lastModified").unwrap_or_default(),
         cvss,
         configs,
-        affected: vec![],
-    })
+    ))
 }
 
 fn bounds(m: &Value) -> Bounds {
@@ -150,16 +147,13 @@ fn record_v11(item: &Value) -> Option<Record> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Record {
+    Some(Record::nvd(
         id,
-        source: "nvd".into(),
-        aliases: vec![],
-        published: text(item, "publishedDate").unwrap_or_default(),
-        modified: text(item, "lastModifiedDate").unwrap_or_default(),
+        text(item, "publishedDate").unwrap_or_default(),
+        text(item, "lastModifiedDate").unwrap_or_default(),
         cvss,
         configs,
-        affected: vec![],
-    })
+    ))
 }
 
 /// The KEV catalog's entries by CVE id.
@@ -319,16 +313,7 @@ pub mod typed {
                         .collect(),
                 })
                 .collect();
-            Record {
-                id: self.id,
-                source: "nvd".into(),
-                aliases: vec![],
-                published: self.published,
-                modified: self.last_modified,
-                cvss,
-                configs,
-                affected: vec![],
-            }
+            Record::nvd(self.id, self.published, self.last_modified, cvss, configs)
         }
     }
 }

@@ -422,6 +422,14 @@ mod tests {
     use super::*;
     use Ordering::*;
 
+    /// Each pair in both orders: `a` against `b` as given, and `b` against `a` the reverse.
+    fn both_ways(compare: fn(&str, &str) -> Option<Ordering>, cases: &[(&str, &str, Ordering)]) {
+        for (a, b, want) in cases {
+            assert_eq!(compare(a, b), Some(*want), "{a} vs {b}");
+            assert_eq!(compare(b, a), Some(want.reverse()), "{b} vs {a}");
+        }
+    }
+
     #[test]
     fn generic_orders_embedded_versions() {
         let cases = [
@@ -445,10 +453,7 @@ mod tests {
             ("010", "10", Equal),
             ("12.2(55)se", "12.2(58)se", Less),
         ];
-        for (a, b, want) in cases {
-            assert_eq!(generic(a, b), Some(want), "{a} vs {b}");
-            assert_eq!(generic(b, a), Some(want.reverse()), "{b} vs {a}");
-        }
+        both_ways(generic, &cases);
         assert_eq!(generic("", "1"), None);
         assert_eq!(generic("1.0 beta", "1"), None);
     }
@@ -465,10 +470,7 @@ mod tests {
             ("0.9.8o-4squeeze14", "0.9.8o-4squeeze2", Greater),
             ("1.0-1~bpo1", "1.0-1", Less),
         ];
-        for (a, b, want) in cases {
-            assert_eq!(debian(a, b), Some(want), "{a} vs {b}");
-            assert_eq!(debian(b, a), Some(want.reverse()), "{b} vs {a}");
-        }
+        both_ways(debian, &cases);
     }
 
     #[test]
@@ -485,10 +487,7 @@ mod tests {
             ("10", "9", Greater),
             ("1.a", "1.1", Less),
         ];
-        for (a, b, want) in cases {
-            assert_eq!(rpm(a, b), Some(want), "{a} vs {b}");
-            assert_eq!(rpm(b, a), Some(want.reverse()), "{b} vs {a}");
-        }
+        both_ways(rpm, &cases);
     }
 
     #[test]
@@ -505,10 +504,7 @@ mod tests {
             ("1.0_alpha", "1.0_beta", Less),
             ("1.0_git20240101", "1.0_p1", Less),
         ];
-        for (a, b, want) in cases {
-            assert_eq!(alpine(a, b), Some(want), "{a} vs {b}");
-            assert_eq!(alpine(b, a), Some(want.reverse()), "{b} vs {a}");
-        }
+        both_ways(alpine, &cases);
         assert_eq!(alpine("1.0_foo", "1.0"), None);
     }
 

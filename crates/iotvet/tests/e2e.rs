@@ -787,17 +787,33 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
 }
 
+/// The demo's vulnerability data (real NVD records and KEV entries shipped with the lab),
+/// written into `dir/data`.
+fn lab_vulndb_files(dir: &std::path::Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (file, text) in iotvet_lab::VULNDB_FILES {
+        std::fs::write(data.join(file), text).unwrap();
+    }
+    data
+}
+
+/// That data imported into `dir/v.sqlite`.
+fn lab_vulndb(dir: &std::path::Path) -> std::path::PathBuf {
+    let data = lab_vulndb_files(dir);
+    let db = dir.join("v.sqlite");
+    let o = iotvet(&["vulndb", "--db", db.to_str().unwrap(), "import", data.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    db
+}
+
 /// `iotvet vulndb import` and `status`, then the lab camera's firmware matched against that
 /// database: its BusyBox, OpenSSL and dropbear versions give their CVEs with the rule that
 /// matched, CVSS and KEV status; an import killed midway leaves the database as it was.
 #[test]
 fn vulndb_import_status_and_the_camera_firmware_matched_end_to_end() {
     let dir = TempDir::new("vulndb");
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for (file, text) in iotvet_lab::VULNDB_FILES {
-        std::fs::write(data.join(file), text).unwrap();
-    }
+    let data = lab_vulndb_files(dir.path());
     let db = dir.path().join("v.sqlite");
     let db_arg = db.to_str().unwrap();
     let o = iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()]);
@@ -910,14 +926,8 @@ fn vulndb_import_status_and_the_camera_firmware_matched_end_to_end() {
 #[test]
 fn sbom_from_any_generator_is_matched_and_gates() {
     let dir = TempDir::new("sbom");
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for (file, text) in iotvet_lab::VULNDB_FILES {
-        std::fs::write(data.join(file), text).unwrap();
-    }
-    let db = dir.path().join("v.sqlite");
+    let db = lab_vulndb(dir.path());
     let db_arg = db.to_str().unwrap();
-    assert_eq!(code(&iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()])), 0);
 
     let laravel = repo_file("../shared/corpora/vulndb/cyclonedx/examples/laravel-7.12.0.bom.1.4.json");
     let o = iotvet(&["sbom", laravel.to_str().unwrap(), "--db", db_arg, "-f", "json"]);
@@ -971,14 +981,8 @@ fn sbom_from_any_generator_is_matched_and_gates() {
 #[test]
 fn the_critical_threshold_is_an_option() {
     let dir = TempDir::new("thresholds");
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for (file, text) in iotvet_lab::VULNDB_FILES {
-        std::fs::write(data.join(file), text).unwrap();
-    }
-    let db = dir.path().join("v.sqlite");
+    let db = lab_vulndb(dir.path());
     let db_arg = db.to_str().unwrap();
-    assert_eq!(code(&iotvet(&["vulndb", "--db", db_arg, "import", data.to_str().unwrap()])), 0);
     let image = dir.path().join("camera.zip");
     std::fs::write(&image, iotvet_firmware::build::lab_camera_image().unwrap()).unwrap();
     let critical = |score: &str| -> usize {
@@ -997,6 +1001,31 @@ fn the_critical_threshold_is_an_option() {
     let o = iotvet(&["firmware", image.to_str().unwrap(), "--critical-cvss", "11"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("is not a CVSS score"), "{}", stderr(&o));
+    // The data's age: its newest record (2026-06-17) is past 30 days old, so every MS-4 finding
+    // from components says so; allowed 100,000 days, none does.
+    let warned = |age: &str| -> (usize, usize) {
+        let o = iotvet(&["firmware", image.to_str().unwrap(), "--db", db_arg, "--max-data-age", age, "-f", "json"]);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let found: Vec<&serde_json::Value> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"].as_str().is_some_and(|c| c.ends_with("-component") && c.starts_with("vul.")))
+            .collect();
+        let old = found
+            .iter()
+            .filter(|f| {
+                f["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e.as_str().unwrap().contains("the vulnerability data is old"))
+            })
+            .count();
+        (found.len(), old)
+    };
+    assert_eq!(warned("30"), (3, 3));
+    assert_eq!(warned("100000"), (3, 0));
 }
 
 /// `assess --firmware IMAGE --db DB`: the probing, the firmware and its components' known
@@ -1004,13 +1033,7 @@ fn the_critical_threshold_is_an_option() {
 #[test]
 fn assess_with_a_firmware_image_matches_its_components() {
     let dir = TempDir::new("assess-vulns");
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for (file, text) in iotvet_lab::VULNDB_FILES {
-        std::fs::write(data.join(file), text).unwrap();
-    }
-    let db = dir.path().join("v.sqlite");
-    assert_eq!(code(&iotvet(&["vulndb", "--db", db.to_str().unwrap(), "import", data.to_str().unwrap()])), 0);
+    let db = lab_vulndb(dir.path());
     let image = dir.path().join("camera.zip");
     std::fs::write(&image, iotvet_firmware::build::lab_camera_image().unwrap()).unwrap();
     let lab = start_lab("127.77.5.0", Some("camera"));

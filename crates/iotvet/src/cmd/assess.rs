@@ -50,12 +50,8 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
     if let Some(image) = &args.firmware {
         let section = crate::cmd::firmware::for_assess(image)?;
         progress(&format!("iotvet: took {} apart: {} files", section.image.file, section.files));
-        let components = crate::cmd::vulndb::components_of_firmware(&section);
-        report.case.vulnerabilities = Some(crate::cmd::vulndb::section_with(
-            components,
-            &format!("firmware {}", section.image.file),
-            &args.vulns,
-        )?);
+        let (db, thresholds) = crate::cmd::vulndb::settings(&args.vulns)?;
+        report.case.vulnerabilities = Some(crate::cmd::vulndb::of_firmware(&section, &db, thresholds)?);
         report.case.firmware = Some(section);
         report.rejudge(iotvet_net::now_rfc3339());
     }

@@ -141,9 +141,8 @@ fn attach_firmware(report: &mut Report, name: &str, out: &std::path::Path) -> Re
     let db = out.join("vulndb.sqlite");
     let _ = std::fs::remove_file(&db);
     iotvet_vulndb::store::Store::open(&db)?.import(std::slice::from_ref(&data), &iotvet_net::now_rfc3339())?;
-    let components = crate::cmd::vulndb::components_of_firmware(&section);
     report.case.vulnerabilities =
-        Some(crate::cmd::vulndb::section_for(components, &format!("firmware {}", section.image.file), &db)?);
+        Some(crate::cmd::vulndb::of_firmware(&section, &db, iotvet_core::vulns::Thresholds::default())?);
     report.case.firmware = Some(section);
     report.rejudge(iotvet_net::now_rfc3339());
     Ok(())

@@ -80,8 +80,8 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
     }
     drop(unpacked);
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
-    let components = crate::cmd::vulndb::components_of_firmware(&section);
-    let vulnerabilities = crate::cmd::vulndb::section_with(components, &format!("firmware {name}"), &args.vulns)?;
+    let (db, thresholds) = crate::cmd::vulndb::settings(&args.vulns)?;
+    let vulnerabilities = crate::cmd::vulndb::of_firmware(&section, &db, thresholds)?;
     if let Some(file) = &args.sbom {
         let mut bom = iotvet_report::cyclonedx::bom(&section);
         iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, &section, &vulnerabilities);

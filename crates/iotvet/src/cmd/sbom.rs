@@ -48,7 +48,8 @@ pub fn run(args: SbomArgs) -> Result<u8> {
         .into_iter()
         .map(|c| ComponentRef { name: c.name, version: c.version, purl: c.purl, cpe: c.cpe })
         .collect();
-    let section = crate::cmd::vulndb::section_with(components, &format!("sbom {name}"), &args.vulns)?;
+    let (db, thresholds) = crate::cmd::vulndb::settings(&args.vulns)?;
+    let section = crate::cmd::vulndb::section_for(components, &format!("sbom {name}"), &db, thresholds)?;
     let mut case = CaseFile::new(Target { name: name.clone(), address: name.clone() }, iotvet_net::now_rfc3339());
     case.vulnerabilities = Some(section);
     let judged = iotvet_core::judge(&case);

@@ -1,13 +1,14 @@
 //! `iotvet vulndb import PATH...`, `iotvet vulndb status`, and the matching every command with
-//! a component inventory shares (`section_for`): the components looked up in the database
-//! (`--db`, default the file in the user's data directory) and the case's vulnerabilities
-//! section made from what matched.
+//! a component inventory shares (`settings`, `section_for`, `of_firmware`): the components
+//! looked up in the database (`--db`, default the file in the user's data directory) and the
+//! case's vulnerabilities section made from what matched.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use iotvet_core::firmware::FirmwareSection;
 use iotvet_core::vulns::{
-    ComponentRef, CvssScore, DatabaseInfo, KevEntry, SourceInfo, Unparseable, VulnMatch, VulnSection,
+    ComponentRef, CvssScore, DatabaseInfo, KevEntry, SourceInfo, Thresholds, Unparseable, VulnMatch, VulnSection,
 };
 use iotvet_vulndb::store::{self, Store};
 
@@ -98,25 +99,40 @@ pub fn run(args: VulndbArgs) -> Result<u8> {
     }
 }
 
-/// The vulnerabilities section for these components, as `--db`, `--critical-cvss` and
-/// `--max-data-age` ask.
-pub fn section_with(components: Vec<ComponentRef>, inventory: &str, args: &VulnArgs) -> Result<VulnSection> {
+/// The database and thresholds `--db`, `--critical-cvss` and `--max-data-age` ask for.
+pub fn settings(args: &VulnArgs) -> Result<(PathBuf, Thresholds)> {
     if !(0.0..=10.0).contains(&args.critical_cvss) {
         bail!("--critical-cvss {} is not a CVSS score (0 to 10)", args.critical_cvss);
     }
     if args.max_data_age < 0 {
         bail!("--max-data-age {} is not a number of days", args.max_data_age);
     }
-    let db = db_path(args.db.as_deref())?;
-    let mut section = section_for(components, inventory, &db)?;
-    section.thresholds =
-        iotvet_core::vulns::Thresholds { critical_cvss: args.critical_cvss, stale_days: args.max_data_age };
-    Ok(section)
+    Ok((db_path(args.db.as_deref())?, Thresholds { critical_cvss: args.critical_cvss, stale_days: args.max_data_age }))
+}
+
+/// The vulnerabilities section of a firmware image's components.
+pub fn of_firmware(f: &FirmwareSection, db: &Path, thresholds: Thresholds) -> Result<VulnSection> {
+    let components = f
+        .components
+        .iter()
+        .map(|c| ComponentRef {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: Some(c.purl.clone()).filter(|p| !p.is_empty()),
+            cpe: c.cpe.clone(),
+        })
+        .collect();
+    section_for(components, &format!("firmware {}", f.image.file), db, thresholds)
 }
 
 /// The vulnerabilities section for these components: matched in the database at `db` (no
 /// file there: a section with no data, which the rules judge unknown, never a pass).
-pub fn section_for(components: Vec<ComponentRef>, inventory: &str, db: &Path) -> Result<VulnSection> {
+pub fn section_for(
+    components: Vec<ComponentRef>,
+    inventory: &str,
+    db: &Path,
+    thresholds: Thresholds,
+) -> Result<VulnSection> {
     let started_at = iotvet_net::now_rfc3339();
     let wanted: Vec<iotvet_vulndb::Component> = components
         .iter()
@@ -173,7 +189,7 @@ pub fn section_for(components: Vec<ComponentRef>, inventory: &str, db: &Path) ->
         inventory: inventory.to_owned(),
         components,
         matches,
-        thresholds: iotvet_core::vulns::Thresholds::default(),
+        thresholds,
         unparseable,
     })
 }
@@ -190,17 +206,4 @@ fn info(s: store::Status) -> DatabaseInfo {
         kev_newest: s.kev_newest,
         imported_at: s.imported_at,
     }
-}
-
-/// The components of a firmware section, as the matcher takes them.
-pub fn components_of_firmware(f: &iotvet_core::firmware::FirmwareSection) -> Vec<ComponentRef> {
-    f.components
-        .iter()
-        .map(|c| ComponentRef {
-            name: c.name.clone(),
-            version: c.version.clone(),
-            purl: Some(c.purl.clone()).filter(|p| !p.is_empty()),
-            cpe: c.cpe.clone(),
-        })
-        .collect()
 }
