@@ -163,11 +163,7 @@ pub fn read(b: &[u8], big: bool, budget: u64) -> Result<Contents, Failure> {
                             "{full}: a piece compressed with LZO, LZMA or another scheme iotvet does not read"
                         ));
                     }
-                    let node = if kind == 0o100000 {
-                        Node::File { data, mode: inode.mode & 0o7777 }
-                    } else {
-                        Node::Symlink(String::from_utf8_lossy(&data).into_owned())
-                    };
+                    let node = Node::file_or_link(kind == 0o120000, data, inode.mode & 0o7777);
                     out.entries.push(Entry { path: full, node });
                 }
                 _ => out.special.push(full),

@@ -58,11 +58,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                         out.damaged.push(format!("{full}: its data runs past the filesystem"));
                     }
                     left = left.checked_sub(data.len() as u64).ok_or(Failure::OverBudget)?;
-                    let node = if kind == 2 {
-                        Node::File { data, mode }
-                    } else {
-                        Node::Symlink(String::from_utf8_lossy(&data).into_owned())
-                    };
+                    let node = Node::file_or_link(kind == 3, data, mode);
                     out.entries.push(Entry { path: full, node });
                 }
                 _ => out.special.push(full),

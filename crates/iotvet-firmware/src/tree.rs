@@ -38,6 +38,18 @@ pub enum Failure {
     OverBudget,
 }
 
+impl Node {
+    /// A file's bytes as a regular file, or as a link's target (filesystems store a symbolic
+    /// link's target as its data).
+    pub fn file_or_link(link: bool, data: Vec<u8>, mode: u32) -> Node {
+        if link {
+            Node::Symlink(String::from_utf8_lossy(&data).into_owned())
+        } else {
+            Node::File { data, mode }
+        }
+    }
+}
+
 /// Why an entry was not stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
