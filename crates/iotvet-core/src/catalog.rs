@@ -165,12 +165,13 @@ pub mod ids {
     pub const FIRMWARE_UPDATE_CHANNEL: &str = "upd.firmware-update-channel";
     pub const FIRMWARE_UPDATE_SIGNATURE: &str = "upd.firmware-update-signature";
     pub const FIRMWARE_PRIVATE_KEY: &str = "pwd.firmware-private-key";
+    pub const FIRMWARE_PUBLISHED_KEY: &str = "pwd.firmware-published-key";
     pub const FIRMWARE_EXPOSED_CLEARTEXT: &str = "enc.firmware-exposed-cleartext";
     pub const FIRMWARE_OUTDATED_COMPONENT: &str = "upd.firmware-outdated-component";
     pub const FIRMWARE_HARDCODED_SECRET: &str = "pwd.firmware-hardcoded-secret";
     pub const KNOWN_EXPLOITED_COMPONENT: &str = "vul.known-exploited-component";
     pub const CRITICAL_COMPONENT: &str = "vul.critical-component";
-    pub const ALL: [&str; 44] = [
+    pub const ALL: [&str; 45] = [
         PLAINTEXT_SERVICE,
         UNIDENTIFIED_SERVICE,
         NO_AUTO_UPDATE,
@@ -210,6 +211,7 @@ pub mod ids {
         FIRMWARE_UPDATE_CHANNEL,
         FIRMWARE_UPDATE_SIGNATURE,
         FIRMWARE_PRIVATE_KEY,
+        FIRMWARE_PUBLISHED_KEY,
         FIRMWARE_EXPOSED_CLEARTEXT,
         FIRMWARE_OUTDATED_COMPONENT,
         FIRMWARE_HARDCODED_SECRET,

@@ -37,9 +37,14 @@ pub struct SecretFound {
     /// What it is: the PEM label, the dropbear key type, the certificate's subject and expiry.
     pub detail: String,
     pub source: String,
-    /// The first 16 hex digits of the SHA-256 of its bytes: the same key in two images (or two
-    /// products) has the same fingerprint.
+    /// The first 16 hex digits of a SHA-256: of an RSA key's modulus (whatever form the key was
+    /// written in: PKCS#1, PKCS#8, OpenSSH, dropbear), of anything else's bytes. The same key in
+    /// two images (or two products) has the same fingerprint.
     pub fingerprint: String,
+    /// Where else this key is known from: a published key (a project's test or sample key) or
+    /// another image given with `--known-keys`. Such a key is no secret at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
     /// A private key protected by a passphrase (still the same on every device).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,

@@ -126,6 +126,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         });
         keys.extend(credentials);
     }
+    secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),

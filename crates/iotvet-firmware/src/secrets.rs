@@ -201,6 +201,7 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
                 fingerprint: fp,
                 encrypted: false,
                 value: Some(value.to_owned()),
+                known: None,
             });
         }
     };
@@ -274,6 +275,84 @@ const PRIVATE: [&str; 6] = [
     "PRIVATE KEY",
 ];
 
+/// Private keys published where anyone can download them: (fingerprint, where), one per line,
+/// `#` comments. Made by `scripts/make-known-keys.sh` from the files it names.
+const PUBLISHED_KEYS: &str = include_str!("../data/published-keys.tsv");
+
+/// Fingerprints of keys known from elsewhere, each with where: the published keys built in,
+/// plus lists and other images' reports the user gives (`--known-keys`).
+#[derive(Debug, Clone, Default)]
+pub struct KnownKeys(std::collections::HashMap<String, Known>);
+
+#[derive(Debug, Clone)]
+struct Known {
+    what: String,
+    /// The image the key was found in, for keys taken from another image's report.
+    image_sha256: Option<String>,
+}
+
+impl KnownKeys {
+    /// The published keys built into iotvet.
+    pub fn published() -> Self {
+        let mut k = KnownKeys::default();
+        k.add_list(PUBLISHED_KEYS, "");
+        k
+    }
+
+    /// Lines `FINGERPRINT<TAB>where` (`#` comments, blank lines skipped); `origin` is said after
+    /// each entry's own words when not empty. Returns how many entries were read.
+    pub fn add_list(&mut self, text: &str, origin: &str) -> usize {
+        let mut n = 0;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (fp, what) = line.split_once('\t').unwrap_or((line, "a key on a known-keys list"));
+            let fp = fp.trim().to_ascii_lowercase();
+            if fp.len() == 16 && fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let what =
+                    if origin.is_empty() { what.trim().to_owned() } else { format!("{} ({origin})", what.trim()) };
+                self.0.entry(fp).or_insert(Known { what, image_sha256: None });
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// The private keys of another image's firmware report (`iotvet firmware OTHER -f json`, or
+    /// a case file with a firmware section). Returns how many keys were read.
+    pub fn add_firmware(&mut self, other: &iotvet_core::firmware::FirmwareSection) -> usize {
+        let mut n = 0;
+        for s in other.secrets.iter().filter(|s| s.kind == "private-key") {
+            let what = format!(
+                "the same key as {} in the image {} (SHA-256 {:.16}…)",
+                s.source, other.image.file, other.image.sha256
+            );
+            let known = Known { what, image_sha256: Some(other.image.sha256.clone()) };
+            self.0.entry(s.fingerprint.clone()).or_insert(known);
+            n += 1;
+        }
+        n
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Marks each private key found whose fingerprint is known (keys of this image itself are
+    /// not: an image compared with its own report finds nothing new).
+    pub fn mark(&self, found: &mut [SecretFound], own_sha256: &str) {
+        for s in found.iter_mut().filter(|s| s.kind == "private-key") {
+            if let Some(k) = self.0.get(&s.fingerprint) {
+                if k.image_sha256.as_deref() != Some(own_sha256) {
+                    s.known = Some(k.what.clone());
+                }
+            }
+        }
+    }
+}
+
 fn fingerprint(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
@@ -329,9 +408,10 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                     file.trim_start_matches("dropbear_").trim_end_matches("_host_key")
                 ),
                 source: path.clone(),
-                fingerprint: fingerprint(data),
+                fingerprint: fingerprint(&iotvet_wire::key::dropbear_identity(data).unwrap_or_else(|| data.clone())),
                 encrypted: false,
                 value: None,
+                known: None,
             });
             continue;
         }
@@ -346,9 +426,10 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                     kind: "private-key".into(),
                     detail: format!("{label} (PEM{})", if encrypted { ", encrypted" } else { "" }),
                     source: path.clone(),
-                    fingerprint: fingerprint(&body),
+                    fingerprint: fingerprint(&iotvet_wire::key::pem_identity(&label, &body).unwrap_or(body)),
                     encrypted,
                     value: None,
+                    known: None,
                 });
             } else if label == "CERTIFICATE" {
                 let detail = match iotvet_wire::cert::describe(&body) {
@@ -364,6 +445,7 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
                     fingerprint: fingerprint(&body),
                     encrypted: false,
                     value: None,
+                    known: None,
                 });
             }
             if out.len() >= 500 {

@@ -14,6 +14,7 @@ pub mod fingerprint;
 pub mod form;
 pub mod greeting;
 pub mod http;
+pub mod key;
 pub mod mqtt;
 pub mod snmp;
 pub mod telnet;

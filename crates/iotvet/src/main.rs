@@ -370,6 +370,11 @@ pub struct AssessArgs {
     /// components are judged with the probing (the image's evidence is verified).
     #[arg(long, value_name = "IMAGE")]
     firmware: Option<PathBuf>,
+    /// Private keys known from elsewhere, to compare this image's keys with (repeatable): another
+    /// image's `iotvet firmware -f json` report or case file (the same key in two images), or a
+    /// list of `FINGERPRINT<TAB>where` lines. Published keys iotvet knows are always compared.
+    #[arg(long, value_name = "FILE")]
+    known_keys: Vec<PathBuf>,
     #[command(flatten)]
     vulns: VulnArgs,
     /// Output formats, comma-separated: terminal, json, sarif, md, html.
@@ -525,6 +530,11 @@ pub struct FirmwareArgs {
     /// created; no set-uid bits, devices or hard links.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Private keys known from elsewhere, to compare this image's keys with (repeatable): another
+    /// image's `iotvet firmware -f json` report or case file (the same key in two images), or a
+    /// list of `FINGERPRINT<TAB>where` lines. Published keys iotvet knows are always compared.
+    #[arg(long, value_name = "FILE")]
+    known_keys: Vec<PathBuf>,
     #[command(flatten)]
     vulns: VulnArgs,
     /// terminal or json.

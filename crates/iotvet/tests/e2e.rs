@@ -780,6 +780,25 @@ fn firmware_image_accounts_and_boot_services_are_judged() {
     let o = iotvet(&["firmware", image.to_str().unwrap()]);
     assert!(stdout(&o).contains("uimage@0x0/gzip@0x0/cpio@0x0"), "{}", stdout(&o));
     assert!(stdout(&o).contains("FAIL    pwd.firmware-known-password"), "{}", stdout(&o));
+    // A key of another image's report, found again here: pwd.firmware-published-key fails,
+    // naming that image; a known-keys file that is neither a report nor a list is an error.
+    let key = b"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgV4dn2xP5fGQNf1xK\n-----END PRIVATE KEY-----\n";
+    let (first, second) = (dir.join("first.img"), dir.join("second.img"));
+    std::fs::write(&first, cpio(&[("etc/ssl/a.key", 0o100600, key)])).unwrap();
+    std::fs::write(&second, gzip(&cpio(&[("etc/ssl/b.key", 0o100600, key)]))).unwrap();
+    let report = dir.join("first.json");
+    std::fs::write(&report, stdout(&iotvet(&["firmware", first.to_str().unwrap(), "-f", "json"]))).unwrap();
+    let o = iotvet(&["firmware", second.to_str().unwrap(), "--known-keys", report.to_str().unwrap(), "-f", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(failing_checks(&doc), ["pwd.firmware-private-key", "pwd.firmware-published-key"], "{doc:#}");
+    assert!(doc["secrets"][0]["known"].as_str().unwrap().contains("first.img"), "{}", doc["secrets"]);
+    assert!(schema_errors("schemas/iotvet-firmware.schema.json", &doc).is_empty());
+    let o = iotvet(&["firmware", second.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(failing_checks(&serde_json::from_str(&stdout(&o)).unwrap()), ["pwd.firmware-private-key"]);
+    std::fs::write(dir.join("bad.json"), b"{\"not\": \"a report\"}").unwrap();
+    let o = iotvet(&["firmware", second.to_str().unwrap(), "--known-keys", dir.join("bad.json").to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("neither an `iotvet firmware -f json` report"), "{}", stderr(&o));
     // Not an image: said, not a crash.
     std::fs::write(dir.join("empty.img"), b"").unwrap();
     let o = iotvet(&["firmware", dir.join("empty.img").to_str().unwrap()]);

@@ -11,13 +11,14 @@ use crate::{
 };
 
 /// The checks these rules emit.
-pub const CHECKS: [&str; 8] = [
+pub const CHECKS: [&str; 9] = [
     ids::FIRMWARE_KNOWN_PASSWORD,
     ids::FIRMWARE_CLEARTEXT_DAEMON,
     ids::FIRMWARE_EXPOSED_CLEARTEXT,
     ids::FIRMWARE_UPDATE_CHANNEL,
     ids::FIRMWARE_UPDATE_SIGNATURE,
     ids::FIRMWARE_PRIVATE_KEY,
+    ids::FIRMWARE_PUBLISHED_KEY,
     ids::FIRMWARE_OUTDATED_COMPONENT,
     ids::FIRMWARE_HARDCODED_SECRET,
 ];
@@ -46,6 +47,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
             ids::FIRMWARE_UPDATE_CHANNEL,
             ids::FIRMWARE_UPDATE_SIGNATURE,
             ids::FIRMWARE_PRIVATE_KEY,
+            ids::FIRMWARE_PUBLISHED_KEY,
             ids::FIRMWARE_HARDCODED_SECRET,
         ];
         out.extend(unread.map(|check| {
@@ -59,6 +61,7 @@ pub fn findings(case: &CaseFile) -> Vec<Finding> {
     out.extend(exposed_cleartext(case, f));
     out.extend(update(case, f));
     out.extend(private_keys(case, f));
+    out.extend(published_keys(case, f));
     out.extend(hardcoded_secrets(case, f));
     out
 }
@@ -249,6 +252,33 @@ fn private_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
     }
     vec![Finding::pass(ids::FIRMWARE_PRIVATE_KEY, image_loc(case, f))
         .evidence(format!("no private key (PEM, PKCS#8, OpenSSH, dropbear) in the {} files read", f.files))]
+}
+
+fn published_keys(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {
+    let keys: Vec<_> = f.secrets.iter().filter(|s| s.kind == "private-key").collect();
+    let known: Vec<Finding> = keys
+        .iter()
+        .filter_map(|s| {
+            let what = s.known.as_deref()?;
+            Some(
+                Finding::fail(ids::FIRMWARE_PUBLISHED_KEY, at(case, &s.source))
+                    .evidence(format!("{}, fingerprint {}: {what}", s.detail, s.fingerprint)),
+            )
+        })
+        .take(16)
+        .collect();
+    if !known.is_empty() {
+        return known;
+    }
+    let evidence = if keys.is_empty() {
+        format!("no private key in the {} files read", f.files)
+    } else {
+        format!(
+            "none of the {} private keys found is a published key iotvet knows or one found in the images given with --known-keys",
+            keys.len()
+        )
+    };
+    vec![Finding::pass(ids::FIRMWARE_PUBLISHED_KEY, image_loc(case, f)).evidence(evidence)]
 }
 
 fn hardcoded_secrets(case: &CaseFile, f: &FirmwareSection) -> Vec<Finding> {

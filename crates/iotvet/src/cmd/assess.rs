@@ -48,7 +48,7 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
         report.rejudge(iotvet_net::now_rfc3339());
     }
     if let Some(image) = &args.firmware {
-        let section = crate::cmd::firmware::for_assess(image)?;
+        let section = crate::cmd::firmware::for_assess(image, &args.known_keys)?;
         progress(&format!("iotvet: took {} apart: {} files", section.image.file, section.files));
         let (db, thresholds) = crate::cmd::vulndb::settings(&args.vulns)?;
         report.case.vulnerabilities = Some(crate::cmd::vulndb::of_firmware(&section, &db, thresholds)?);

@@ -130,7 +130,7 @@ fn attach_firmware(report: &mut Report, name: &str, out: &std::path::Path) -> Re
     prepare_dir(&dir)?;
     let path = dir.join("firmware.zip");
     std::fs::write(&path, &image).with_context(|| format!("writing {}", path.display()))?;
-    let section = crate::cmd::firmware::for_assess(&path)?;
+    let section = crate::cmd::firmware::for_assess(&path, &[])?;
     // Its components matched against the demo's own vulnerability data (real NVD records and
     // KEV entries shipped with the lab), imported into a database beside the reports.
     let data = out.join("vulndb-data");

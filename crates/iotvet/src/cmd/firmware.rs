@@ -7,7 +7,7 @@ use iotvet_core::firmware::FirmwareSection;
 use iotvet_core::CaseFile;
 use serde::Serialize;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::FirmwareArgs;
 
@@ -30,7 +30,12 @@ struct Output<'a> {
 
 /// Reads and takes apart an image (passwords found masked unless `show_secrets`); the tree
 /// too, for `--out`.
-fn take_apart(image: &Path, show_secrets: bool) -> Result<(FirmwareSection, iotvet_firmware::Unpacked)> {
+fn take_apart(
+    image: &Path,
+    show_secrets: bool,
+    known_keys: &[PathBuf],
+) -> Result<(FirmwareSection, iotvet_firmware::Unpacked)> {
+    let known = known_keys_of(known_keys)?;
     let size = std::fs::metadata(image).with_context(|| format!("cannot read {}", image.display()))?.len();
     if size > MAX_IMAGE {
         bail!("{} is {size} bytes: larger than the 1 GiB a firmware image is read up to", image.display());
@@ -41,6 +46,7 @@ fn take_apart(image: &Path, show_secrets: bool) -> Result<(FirmwareSection, iotv
     let unpacked = iotvet_firmware::unpack(&bytes, &iotvet_firmware::Limits::default())
         .with_context(|| format!("taking {name} apart"))?;
     let mut section = iotvet_firmware::section_of(&unpacked, &name, started_at);
+    known.mark(&mut section.secrets, &section.image.sha256);
     if !show_secrets {
         for a in &mut section.accounts {
             a.password = a.password.as_deref().map(iotvet_core::logins::mask);
@@ -53,8 +59,36 @@ fn take_apart(image: &Path, show_secrets: bool) -> Result<(FirmwareSection, iotv
 }
 
 /// The firmware section `assess --firmware IMAGE` adds to the case.
-pub fn for_assess(image: &Path) -> Result<FirmwareSection> {
-    Ok(take_apart(image, false)?.0)
+pub fn for_assess(image: &Path, known_keys: &[PathBuf]) -> Result<FirmwareSection> {
+    Ok(take_apart(image, false, known_keys)?.0)
+}
+
+/// A known-keys file is read up to this size.
+const MAX_KNOWN_KEYS: u64 = 64 << 20;
+
+/// The `--known-keys` files: firmware reports or case files (JSON), or fingerprint lists.
+fn known_keys_of(files: &[PathBuf]) -> Result<iotvet_firmware::secrets::KnownKeys> {
+    let mut known = iotvet_firmware::secrets::KnownKeys::default();
+    for file in files {
+        let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+        if size > MAX_KNOWN_KEYS {
+            bail!("{} is {size} bytes: larger than the 64 MiB a known-keys file is read up to", file.display());
+        }
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {} as text", file.display()))?;
+        let read = if text.trim_start().starts_with('{') {
+            let section = serde_json::from_str::<FirmwareSection>(&text)
+                .ok()
+                .or_else(|| serde_json::from_str::<CaseFile>(&text).ok().and_then(|c| c.firmware));
+            let Some(section) = section else {
+                bail!("{} is JSON but neither an `iotvet firmware -f json` report nor a case file with a firmware section", file.display());
+            };
+            known.add_firmware(&section)
+        } else {
+            known.add_list(&text, &file.display().to_string())
+        };
+        crate::output::progress(&format!("iotvet: {read} known key fingerprints read from {}", file.display()));
+    }
+    Ok(known)
 }
 
 pub fn run(args: FirmwareArgs) -> Result<u8> {
@@ -63,7 +97,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         "terminal" => false,
         other => bail!("unknown format '{other}' for firmware (use terminal or json)"),
     };
-    let (section, unpacked) = take_apart(&args.image, args.show_secrets)?;
+    let (section, unpacked) = take_apart(&args.image, args.show_secrets, &args.known_keys)?;
     let name = args.image.display().to_string();
     if let Some(dir) = &args.out {
         let w = iotvet_firmware::extract::extract(&unpacked.tree, dir)
