@@ -341,6 +341,16 @@ struct Accounts {
 
 impl Accounts {
     fn new() -> Option<Self> {
+        Self::with_last_change("19000")
+    }
+
+    /// The test account's password marked expired (`chage -d 0`: last changed on day 0), so a
+    /// login with it must be followed by a new password.
+    fn expired() -> Option<Self> {
+        Self::with_last_change("0")
+    }
+
+    fn with_last_change(day: &str) -> Option<Self> {
         if !std::process::Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success()) {
             assert!(std::env::var_os("CI").is_none(), "unshare -m must work in CI (root)");
             eprintln!("SKIPPED: no private mount namespaces here (needs root)");
@@ -357,7 +367,7 @@ impl Accounts {
             }
         }
         let passwd = format!("{passwd}{}:x:1500:100:iotvet test:/tmp:/bin/sh\n", PLANTED.0);
-        shadow.push_str(&format!("{}:{hash}:19000:0:99999:7:::\n", PLANTED.0));
+        shadow.push_str(&format!("{}:{hash}:{day}:0:99999:7:::\n", PLANTED.0));
         std::fs::write(dir.join("passwd"), passwd).unwrap();
         std::fs::write(dir.join("shadow"), shadow).unwrap();
         Some(Self { dir })
@@ -367,7 +377,12 @@ impl Accounts {
     fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut c = Command::new("unshare");
         c.args(["-m", "--propagation", "private", "sh", "-c"])
-            .arg("mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/shadow && shift 2 && exec \"$@\"")
+            // A private /run too: OpenSSH's privilege-separation folder, made there, is the
+            // namespace's own.
+            .arg(
+                "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/shadow \
+                 && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && shift 2 && exec \"$@\"",
+            )
             .arg("sh")
             .arg(self.dir.join("passwd"))
             .arg(self.dir.join("shadow"))
@@ -428,6 +443,46 @@ fn credentials_busybox_telnetd_with_login() {
     assert!(hydra.is_some() || std::env::var_os("CI").is_none(), "hydra is missing in CI");
     if let Some(hydra) = hydra {
         assert!(hydra.iter().all(|h| found.contains(h)), "hydra found {hydra:?}, iotvet {found:?}");
+    }
+}
+
+/// OpenSSH (PAM, as Debian builds it) with the default account's password expired: the
+/// default gets in only to be told to change it — MS-3 as worded, "default accepted, change
+/// forced" — while the same server with the password not expired is an accepted default.
+#[test]
+fn credentials_openssh_with_an_expired_password_is_change_forced() {
+    let Some(sshd) = need("sshd") else { return };
+    let Some(keygen) = need("ssh-keygen") else { return };
+    let dir = TempDir::new("openssh-creds");
+    let key = dir.join("host_key");
+    assert!(Command::new(keygen)
+        .args(["-q", "-t", "ed25519", "-N", ""])
+        .arg("-f")
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    for (accounts, forced) in [(Accounts::expired(), true), (Accounts::new(), false)] {
+        let Some(accounts) = accounts else { return };
+        let port = free_port();
+        let config = dir.join(&format!("sshd_config_{port}"));
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nUsePAM yes\nPasswordAuthentication yes\n\
+                 KbdInteractiveAuthentication yes\nPidFile none\n",
+                key.display()
+            ),
+        )
+        .unwrap();
+        let _s = start(&mut accounts.command(&sshd, &["-D", "-e", "-f", config.to_str().unwrap()]), port);
+        let (found, test) = found_credentials(port);
+        assert_eq!(found, planted(), "{test}");
+        let accepted = &test["accepted"][0];
+        assert_eq!(accepted["change_forced"].as_bool().unwrap_or(false), forced, "{test}");
+        if forced {
+            assert!(accepted["evidence"].as_str().unwrap().contains("change your password"), "{test}");
+        }
     }
 }
 

@@ -596,6 +596,7 @@ fn demands_new_password(text: &str) -> bool {
         "password expired",
         "must change your password",
         "you are required to change your password",
+        "password change required",
         "change your password",
         "new password",
         "set a password",

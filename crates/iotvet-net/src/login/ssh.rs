@@ -2,7 +2,7 @@
 //! (RFC 4252 §5.2) — public keys only means no password can log in — then "password", falling
 //! back to "keyboard-interactive".
 
-use super::{Attempt, Ctx, Pending, Precheck, Tester};
+use super::{demands_new_password, tail, Attempt, Ctx, Pending, Precheck, Tester};
 use crate::creds::Credential;
 use iotvet_core::logins::LoginOutcome;
 
@@ -90,7 +90,9 @@ async fn ssh_password(ctx: &Ctx, cred: &Credential) -> Attempt {
     {
         Err(_) => Attempt::Inconclusive("no answer to the password".into()),
         Ok(Err(e)) => Attempt::Inconclusive(format!("SSH error: {e}")),
-        Ok(Ok(russh::client::AuthResult::Success)) => Attempt::Accepted("SSH password authentication succeeded".into()),
+        Ok(Ok(russh::client::AuthResult::Success)) => {
+            after_login(ctx, &h, "SSH password authentication succeeded").await
+        }
         Ok(Ok(russh::client::AuthResult::Failure { remaining_methods, .. })) => {
             if remaining_methods.iter().any(|m| matches!(m, russh::MethodKind::KeyboardInteractive)) {
                 ssh_keyboard_interactive(ctx, &mut h, cred).await
@@ -109,8 +111,27 @@ async fn ssh_keyboard_interactive(ctx: &Ctx, h: &mut russh::client::Handle<AnyHo
         tokio::time::timeout(ctx.timeout, h.authenticate_keyboard_interactive_start(&cred.username, None)).await;
     for _ in 0..4 {
         match answer {
-            Ok(Ok(R::Success)) => return Attempt::Accepted("SSH keyboard-interactive authentication succeeded".into()),
+            Ok(Ok(R::Success)) => {
+                return after_login(ctx, h, "SSH keyboard-interactive authentication succeeded").await
+            }
             Ok(Ok(R::Failure { .. })) => return Attempt::Rejected,
+            // PAM with an expired password, after the right one: "You are required to change
+            // your password immediately", then "Current password:" / "New password:".
+            Ok(Ok(R::InfoRequest { name, instructions, prompts }))
+                if demands_new_password(&format!(
+                    "{name}\n{instructions}\n{}",
+                    prompts.iter().map(|p| p.prompt.as_str()).collect::<Vec<_>>().join("\n")
+                )) =>
+            {
+                let said = format!(
+                    "{instructions} {}",
+                    prompts.iter().map(|p| p.prompt.as_str()).collect::<Vec<_>>().join(" ")
+                );
+                return Attempt::ChangeForced(format!(
+                    "SSH keyboard-interactive asked for a new password after this one: {}",
+                    tail(&said)
+                ));
+            }
             Ok(Ok(R::InfoRequest { prompts, .. })) => {
                 let responses = prompts.iter().map(|_| cred.password.clone()).collect();
                 answer =
@@ -121,4 +142,44 @@ async fn ssh_keyboard_interactive(ctx: &Ctx, h: &mut russh::client::Handle<AnyHo
         }
     }
     Attempt::Inconclusive("keyboard-interactive went on asking".into())
+}
+
+/// What a login that succeeded leads to: a server may let the default password in only to demand
+/// a new one at once (OpenSSH with an expired password: "WARNING: Your password has expired. You
+/// must change your password now", PAM's "You are required to change your password
+/// immediately", then `passwd`). A shell with a terminal is asked for and its first words read
+/// (at most 4 KiB, within the login timeout); nothing is typed into it.
+async fn after_login(ctx: &Ctx, h: &russh::client::Handle<AnyHostKey>, accepted: &str) -> Attempt {
+    let first_words = async {
+        let mut channel = h.channel_open_session().await.ok()?;
+        channel.request_pty(false, "vt100", 80, 24, 0, 0, &[]).await.ok()?;
+        channel.request_shell(false).await.ok()?;
+        let mut seen = Vec::new();
+        let quiet = std::time::Duration::from_millis(700);
+        while seen.len() < 4096 {
+            let wait = if seen.is_empty() { ctx.timeout } else { quiet };
+            match tokio::time::timeout(wait, channel.wait()).await {
+                Ok(Some(russh::ChannelMsg::Data { data } | russh::ChannelMsg::ExtendedData { data, .. })) => {
+                    seen.extend_from_slice(&data);
+                    if demands_new_password(&String::from_utf8_lossy(&seen)) {
+                        break;
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let _ = channel.close().await;
+        Some(seen)
+    };
+    let seen =
+        tokio::time::timeout(ctx.timeout.saturating_mul(2), first_words).await.ok().flatten().unwrap_or_default();
+    let text = String::from_utf8_lossy(&seen);
+    if demands_new_password(&text) {
+        return Attempt::ChangeForced(format!(
+            "{accepted}, and the session demanded a new password at once: {}",
+            tail(&text)
+        ));
+    }
+    Attempt::Accepted(accepted.into())
 }
