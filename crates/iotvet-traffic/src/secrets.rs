@@ -26,9 +26,12 @@ pub fn http(flow: &Flow, found: &mut Vec<Found>) {
     let text = String::from_utf8_lossy(&side.stream);
     for (offset, line) in line_offsets(&text) {
         let packet = side.packet_at(offset);
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("authorization:").map(str::trim) {
-            let raw = line.get(line.len() - v.len()..).unwrap_or_default().trim();
+        // Header names compared without a lower-case copy of every line of the stream.
+        let field = |name: &str| {
+            line.get(..name.len()).filter(|head| head.eq_ignore_ascii_case(name)).and_then(|_| line.get(name.len()..))
+        };
+        if let Some(raw) = field("authorization:").map(str::trim) {
+            let v = raw.get(..6).map(str::to_ascii_lowercase).unwrap_or_default();
             if let Some(b64) = raw.strip_prefix("Basic ").or_else(|| raw.strip_prefix("basic ")) {
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(b64.trim())
@@ -47,7 +50,7 @@ pub fn http(flow: &Flow, found: &mut Vec<Found>) {
             } else if v.starts_with("bearer") {
                 push(found, "token", raw.to_owned(), packet, "HTTP Bearer token in clear");
             }
-        } else if let Some(v) = lower.strip_prefix("x-api-key:") {
+        } else if let Some(v) = field("x-api-key:") {
             push(found, "token", v.trim().to_owned(), packet, "X-Api-Key header in clear");
         }
     }
