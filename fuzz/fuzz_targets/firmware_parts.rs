@@ -1,5 +1,5 @@
 //! Each firmware decoder and header parser on its own, fed the same bytes: the hand-written
-//! headers (uImage, TRX, FIT/device tree, Android boot and sparse, cpio, UBI, UBIFS, JFFS2,
+//! headers (uImage, TRX, FIT/device tree, Android boot and sparse, cpio, UBI and its volumes, UBIFS, JFFS2,
 //! YAFFS2, ext superblock, CramFS and romfs superblocks), the filesystem readers (CramFS, romfs,
 //! JFFS2, YAFFS2, ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
 //! small cap. The first byte picks which stream decoder runs, so each gets its share.
@@ -16,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = formats::unsparse(data, cap);
     let _ = formats::cpio(data);
     let _ = formats::ubi(data);
+    if let Some((peb, _)) = formats::ubi_geometry(data) {
+        let _ = formats::ubi_volumes(data, peb, cap);
+    }
     let _ = formats::ubifs(data);
     let _ = formats::jffs2(data);
     let _ = formats::yaffs2(data);

@@ -7,10 +7,13 @@
 //! - Android boot images (`bootimg.h`, versions 0–4) and sparse images (`sparse_format.h`,
 //!   expanded: raw, fill and don't-care chunks);
 //! - cpio (newc/crc: 110 ASCII-hex bytes, fields and name padded to 4; odc: 76 ASCII-octal);
-//! - headers that identify flash filesystems iotvet does not open — UBI (erase-counter headers
-//!   `UBI#` at each erase block), UBIFS (superblock node), JFFS2 (node headers with their CRC),
-//!   YAFFS2 (no magic: an object header followed by its spare-area tags) — and the ext2/3/4
-//!   superblock, for its size and generation.
+//! - UBI (erase-counter headers `UBI#` at each erase block, volume-id headers `UBI!`): its
+//!   volumes put back together from their logical blocks (`ubi_volumes`), each walked for what
+//!   it holds (a SquashFS root, a kernel);
+//! - headers that identify flash filesystems — UBIFS (superblock node; not opened: no reader),
+//!   JFFS2 (node headers with their CRC), YAFFS2 (no magic: an object header followed by its
+//!   spare-area tags), read by their own modules — and the ext2/3/4 superblock, for its size
+//!   and generation.
 //!
 //! No maintained crate reads these headers (the one device-tree crate is an alpha release),
 //! and each is a few lines; gzip, tar and the compressed streams go to their crates.
@@ -19,6 +22,10 @@ use std::ops::Range;
 
 pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
+}
+
+pub(crate) fn be64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
 pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
@@ -376,6 +383,16 @@ pub struct Identified {
 /// UBI: erase blocks each starting with an erase-counter header `UBI#` (version 1); the
 /// erase-block size is the distance to the next header.
 pub fn ubi(b: &[u8]) -> Option<Identified> {
+    let (peb, blocks) = ubi_geometry(b)?;
+    if blocks == 1 {
+        return Some(Identified { what: "UBI image, one erase block".into(), len: b.len() });
+    }
+    let len = (blocks * peb).min(b.len());
+    Some(Identified { what: format!("UBI image, {blocks} erase blocks of {peb} bytes"), len })
+}
+
+/// (erase-block size, erase blocks in a row) of a UBI image; one block is the whole of `b`.
+pub fn ubi_geometry(b: &[u8]) -> Option<(usize, usize)> {
     if !b.starts_with(b"UBI#") || b.get(4)? != &1 {
         return None;
     }
@@ -384,14 +401,115 @@ pub fn ubi(b: &[u8]) -> Option<Identified> {
         return None;
     }
     let Some(peb) = memchr::memmem::find(b.get(64..)?, b"UBI#").map(|p| p + 64) else {
-        return Some(Identified { what: "UBI image, one erase block".into(), len: b.len() });
+        return Some((b.len(), 1));
     };
     let mut blocks = 1usize;
     while b.get(blocks * peb..).is_some_and(|r| r.starts_with(b"UBI#")) {
         blocks += 1;
     }
-    let len = (blocks * peb).min(b.len());
-    Some(Identified { what: format!("UBI image, {blocks} erase blocks of {peb} bytes"), len })
+    Some((peb, blocks))
+}
+
+/// One UBI volume put back together: its logical erase blocks in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UbiVolume {
+    pub id: u32,
+    /// From the volume table (the layout volume); `volume-ID` when it has none.
+    pub name: String,
+    /// `static` or `dynamic`.
+    pub kind: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// The layout volume's id: it holds the volume table.
+const UBI_LAYOUT_VOLUME: u32 = 0x7fff_efff;
+
+/// The volumes of the UBI image `b` (its first `peb * blocks` bytes, as [`ubi`] found them), at
+/// most `cap` bytes in all (`None` past it). By the documented headers (Linux's
+/// `drivers/mtd/ubi/ubi-media.h`; no maintained crate reads UBI): each erase block's
+/// erase-counter header gives where its volume-id header and data are; that header gives the
+/// volume, the logical block number, the sequence number (the newest copy of a block wins),
+/// and for static volumes how many data bytes the block holds. Blocks without a volume-id header
+/// are free. Missing logical blocks of a dynamic volume read as erased flash (0xff), as UBI
+/// reads them. Volume names come from the volume table (172-byte records in the layout
+/// volume's first block).
+pub fn ubi_volumes(b: &[u8], peb: usize, cap: u64) -> Option<Vec<UbiVolume>> {
+    use std::collections::BTreeMap;
+    // (volume, logical block) -> (sequence number, static, bytes)
+    let mut blocks: BTreeMap<(u32, u32), (u64, bool, &[u8])> = BTreeMap::new();
+    let mut at = 0;
+    while peb >= 64 && at + peb <= b.len() {
+        let block = b.get(at..at + peb).unwrap_or_default();
+        at += peb;
+        if !block.starts_with(b"UBI#") {
+            continue;
+        }
+        let (Some(vid_at), Some(data_at)) = (be32(block, 16), be32(block, 20)) else { continue };
+        let (vid_at, data_at) = (vid_at as usize, data_at as usize);
+        let Some(vid) = block.get(vid_at..vid_at + 64).filter(|v| v.starts_with(b"UBI!")) else { continue };
+        let (Some(vol), Some(lnum), Some(data_size), Some(data_pad), Some(sqnum)) =
+            (be32(vid, 8), be32(vid, 12), be32(vid, 20), be32(vid, 28), be64(vid, 40))
+        else {
+            continue;
+        };
+        let is_static = vid.get(5) == Some(&2);
+        let leb = peb.saturating_sub(data_at).saturating_sub(data_pad as usize);
+        let len = if is_static { (data_size as usize).min(leb) } else { leb };
+        let Some(data) = block.get(data_at..data_at + len) else { continue };
+        match blocks.get(&(vol, lnum)) {
+            Some((newer, ..)) if *newer >= sqnum => {}
+            _ => {
+                blocks.insert((vol, lnum), (sqnum, is_static, data));
+            }
+        }
+    }
+    let names = ubi_volume_names(blocks.get(&(UBI_LAYOUT_VOLUME, 0)).map(|(_, _, d)| *d).unwrap_or_default());
+    let mut out: Vec<UbiVolume> = Vec::new();
+    let mut total = 0usize;
+    for ((vol, lnum), (_, is_static, data)) in blocks.iter().filter(|((vol, _), _)| *vol < UBI_LAYOUT_VOLUME) {
+        if out.last().is_none_or(|v| v.id != *vol) {
+            out.push(UbiVolume {
+                id: *vol,
+                name: names.get(vol).cloned().unwrap_or_else(|| format!("volume-{vol}")),
+                kind: if *is_static { "static" } else { "dynamic" },
+                data: Vec::new(),
+            });
+        }
+        let Some(v) = out.last_mut() else { continue };
+        // A gap of unmapped blocks reads as erased flash, as UBI gives it; each block's length
+        // is that of the block before it (the volume's logical block size).
+        let leb = data.len();
+        let want = (*lnum as usize).saturating_mul(leb);
+        let gap = want.saturating_sub(v.data.len());
+        total = total.saturating_add(gap).saturating_add(leb);
+        if total as u64 > cap {
+            return None;
+        }
+        v.data.resize(v.data.len() + gap, 0xff);
+        v.data.extend_from_slice(data);
+    }
+    Some(out)
+}
+
+/// The volume table: up to 128 records of 172 bytes — reserved blocks, alignment, data pad,
+/// type, update marker, name length (u16), name (128 bytes), flags, padding, CRC.
+fn ubi_volume_names(table: &[u8]) -> std::collections::HashMap<u32, String> {
+    let mut names = std::collections::HashMap::new();
+    for (id, record) in table.chunks_exact(172).take(128).enumerate() {
+        let Some(len) = record.get(14..16).and_then(|l| l.try_into().ok()).map(|l| u16::from_be_bytes(l) as usize)
+        else {
+            continue;
+        };
+        if (1..=127).contains(&len) {
+            if let Some(name) = record.get(16..16 + len) {
+                let name = String::from_utf8_lossy(name).into_owned();
+                if let Ok(clean) = crate::tree::normalise(&name) {
+                    names.insert(id as u32, clean);
+                }
+            }
+        }
+    }
+    names
 }
 
 /// UBIFS: its superblock node (common header magic 0x06101831, node type 6).

@@ -466,9 +466,31 @@ fn open(
             mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }
-        "ubi" | "ubifs" => {
-            let found = if format == "ubi" { formats::ubi(b) } else { formats::ubifs(b) };
-            let Some(found) = found else { return Ok(None) };
+        "ubi" => {
+            let (Some(found), Some((peb, _))) = (formats::ubi(b), formats::ubi_geometry(b)) else { return Ok(None) };
+            let image = b.get(..found.len).unwrap_or_default();
+            let cap = budget.cap(found.len as u64);
+            let Some(volumes) = formats::ubi_volumes(image, peb, cap.bytes) else {
+                return Err(cap.exceeded(here));
+            };
+            let listed: Vec<String> = volumes
+                .iter()
+                .map(|v| format!("{} ({}, id {}, {} bytes)", v.name, v.kind, v.id, v.data.len()))
+                .collect();
+            let note = format!(
+                "{}; volumes: {}",
+                found.what,
+                if listed.is_empty() { "none".into() } else { listed.join(", ") }
+            );
+            u.layers.push(layer(found.len, true, None, Some(note)));
+            for v in &volumes {
+                budget.take(v.data.len() as u64)?;
+                walk(&v.data, &format!("{here}/{}", v.name), depth + 1, u, budget)?;
+            }
+            Ok(Some(found.len.max(1)))
+        }
+        "ubifs" => {
+            let Some(found) = formats::ubifs(b) else { return Ok(None) };
             let note = format!("{}: identified, not opened (no maintained reader)", found.what);
             u.layers.push(layer(found.len, false, None, Some(note)));
             Ok(Some(found.len.max(1)))

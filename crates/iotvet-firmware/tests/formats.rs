@@ -229,7 +229,7 @@ fn a_trx_and_an_android_boot_image_are_opened_with_their_checks() {
 }
 
 #[test]
-fn jffs2_is_read_and_ubi_identified_with_its_size() {
+fn jffs2_and_ubi_volumes_are_read() {
     let dir = temp("flash");
     let root = rootfs_dir(&dir.0);
     let (r, d) = (root.to_str().unwrap(), dir.0.to_str().unwrap());
@@ -267,9 +267,17 @@ fn jffs2_is_read_and_ubi_identified_with_its_size() {
     else {
         return;
     };
+    // A NAND image as OpenWrt builds them: the root SquashFS in a static UBI volume, the
+    // writable UBIFS in a dynamic one. The volumes are put back together and walked: the
+    // SquashFS is read, the UBIFS identified.
+    let squash = format!("{d}/root.sqfs");
+    let Some(sqfs) = made(&dir.0, "mksquashfs", &[r, &squash, "-noappend", "-quiet"], "root.sqfs") else { return };
     std::fs::write(
         dir.0.join("ubi.cfg"),
-        format!("[rootfs]\nmode=ubi\nimage={ubifs}\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n"),
+        format!(
+            "[rootfs]\nmode=ubi\nimage={squash}\nvol_id=0\nvol_type=static\nvol_name=rootfs\n\
+             [data]\nmode=ubi\nimage={ubifs}\nvol_id=1\nvol_type=dynamic\nvol_name=rootfs_data\nvol_size=8MiB\n"
+        ),
     )
     .unwrap();
     let cfg = format!("{d}/ubi.cfg");
@@ -279,13 +287,33 @@ fn jffs2_is_read_and_ubi_identified_with_its_size() {
         return;
     };
     let u = unpack(&ubi, &Limits::default()).unwrap();
-    assert_eq!(places(&u), ["ubi@0x0 (identified)"]);
-    let blocks = ubi.len() / (128 * 1024);
     assert_eq!(
-        u.layers[0].note.clone().unwrap(),
-        format!("UBI image, {blocks} erase blocks of 131072 bytes: identified, not opened (no maintained reader)")
+        places(&u),
+        ["ubi@0x0", "ubi@0x0/rootfs/squashfs@0x0", "ubi@0x0/rootfs_data/ubifs@0x0 (identified)"],
+        "{:?}",
+        u.layers
     );
+    let blocks = ubi.len() / (128 * 1024);
+    let note = u.layers[0].note.clone().unwrap();
+    assert!(note.starts_with(&format!("UBI image, {blocks} erase blocks of 131072 bytes; volumes: rootfs (static, id 0, {} bytes), rootfs_data (dynamic, id 1,", sqfs.len())), "{note}");
     assert_eq!(u.layers[0].size, ubi.len() as u64);
+    assert_rootfs(&u, "squashfs", "SquashFS");
+    // A block rewritten later (a higher sequence number) wins over the older copy: the
+    // volume's first block, copied to the end of the image with a newer number and different
+    // data, replaces it.
+    let peb = 128 * 1024;
+    let first = (0..blocks)
+        .find(|i| {
+            ubi[i * peb + 2048..].starts_with(b"UBI!") && ubi[i * peb + 2048 + 8..][..8] == [0, 0, 0, 0, 0, 0, 0, 0]
+        })
+        .unwrap();
+    let mut newer = ubi[first * peb..(first + 1) * peb].to_vec();
+    newer[2048 + 40..2048 + 48].copy_from_slice(&u64::MAX.to_be_bytes());
+    newer[4096..4100].copy_from_slice(b"JUNK");
+    let mut rewritten = ubi.clone();
+    rewritten.extend(newer);
+    let u = unpack(&rewritten, &Limits::default()).unwrap();
+    assert!(!places(&u).iter().any(|p| p.contains("squashfs")), "{:?}", places(&u));
 }
 
 fn vector(name: &str) -> Vec<u8> {
