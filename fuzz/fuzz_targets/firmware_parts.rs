@@ -1,10 +1,10 @@
 //! Each firmware decoder and header parser on its own, fed the same bytes: the hand-written
 //! headers (uImage, TRX, FIT/device tree, Android boot and sparse, cpio, UBI and its volumes, UBIFS, JFFS2,
 //! YAFFS2, ext superblock, CramFS and romfs superblocks), the filesystem readers (CramFS, romfs,
-//! JFFS2, YAFFS2, ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
+//! JFFS2, YAFFS2, UBIFS, ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
 //! small cap. The first byte picks which stream decoder runs, so each gets its share.
 #![no_main]
-use iotvet_firmware::{cramfs, ext, formats, jffs2, romfs, squashfs, streams, yaffs2};
+use iotvet_firmware::{cramfs, ext, formats, jffs2, romfs, squashfs, streams, ubifs, yaffs2};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,6 +28,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if formats::jffs2(data).is_some() {
         let _ = jffs2::read(data, data.first() == Some(&0x19), cap);
+    }
+    if formats::ubifs(data).is_some() {
+        let _ = ubifs::read(data, cap);
     }
     if formats::yaffs2(data).is_some() {
         let _ = yaffs2::read(data, cap);

@@ -4,8 +4,8 @@
 //! compressed). The filesystem is what the log says last: for each name in a directory the
 //! entry of the highest version (a child inode 0 is a deletion), for each inode its data
 //! pieces applied in version order, its size and mode from its newest node. Data compressed
-//! with zlib or rtime (a small documented byte-repeat scheme) is read; LZO and LZMA pieces
-//! leave the file marked damaged. Both byte orders; node header CRCs are checked by the
+//! with zlib, rtime (a small documented byte-repeat scheme) or LZO (lzallright) is read; LZMA
+//! pieces leave the file marked damaged. Both byte orders; node header CRCs are checked by the
 //! identifier before this reads anything, and every piece is inflated through a cap.
 
 use std::collections::{BTreeMap, HashMap};
@@ -88,6 +88,12 @@ pub fn read(b: &[u8], big: bool, budget: u64) -> Result<Contents, Failure> {
                             flate2::read::ZlibDecoder::new(raw).take(dsize as u64).read_to_end(&mut out).ok()?;
                             (out.len() == dsize).then_some(out)
                         }
+                        // LZO1X (JFFS2_COMPR_LZO), as mkfs.jffs2 -X lzo writes it.
+                        7 => {
+                            let mut out = vec![0u8; dsize];
+                            let n = lzallright::decompress(raw, &mut out).ok()?;
+                            (n == dsize).then_some(out)
+                        }
                         _ => None,
                     }
                 });
@@ -160,7 +166,7 @@ pub fn read(b: &[u8], big: bool, budget: u64) -> Result<Contents, Failure> {
                     }
                     if damaged {
                         out.damaged.push(format!(
-                            "{full}: a piece compressed with LZO, LZMA or another scheme iotvet does not read"
+                            "{full}: a piece compressed with LZMA or another scheme iotvet does not read"
                         ));
                     }
                     let node = Node::file_or_link(kind == 0o120000, data, inode.mode & 0o7777);

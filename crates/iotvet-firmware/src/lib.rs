@@ -25,6 +25,7 @@ pub mod secrets;
 pub mod squashfs;
 pub mod streams;
 pub mod tree;
+pub mod ubifs;
 pub mod update;
 pub mod yaffs2;
 
@@ -491,8 +492,10 @@ fn open(
         }
         "ubifs" => {
             let Some(found) = formats::ubifs(b) else { return Ok(None) };
-            let note = format!("{}: identified, not opened (no maintained reader)", found.what);
-            u.layers.push(layer(found.len, false, None, Some(note)));
+            let fs = b.get(..found.len).unwrap_or_default();
+            let cap = budget.cap(found.len as u64);
+            let read = ubifs::read(fs, cap.bytes);
+            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }
         "ext" => {

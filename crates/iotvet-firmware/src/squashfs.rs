@@ -74,23 +74,56 @@ pub fn read(b: &[u8], sb: &Superblock, budget: u64) -> Result<Contents, Failure>
             sb.major, sb.minor
         )));
     }
-    if sb.compression == 3 {
-        return Err(Failure::Unreadable("SquashFS 4.0 with LZO: identified, not opened (no LZO decoder)".into()));
-    }
-    // Standard LZMA (id 2) is not in backhand's default compressor: its adaptive LZMA kind
-    // reads it, and the vendor variants too.
-    let target = match (sb.big_endian, sb.compression == 2) {
-        (false, false) => "le_v4_0",
-        (true, false) => "be_v4_0",
-        (false, true) => "le_v4_0_lzma",
-        (true, true) => "be_v4_0_lzma",
+    let kind = if sb.compression == 3 {
+        // LZO through backhand's custom-compressor hook, decoded by lzallright (safe Rust).
+        let inner = if sb.big_endian { backhand::kind::BE_V4_0 } else { backhand::kind::LE_V4_0 };
+        backhand::kind::Kind::new_v4_with_const(&LZO, inner)
+    } else {
+        // Standard LZMA (id 2) is not in backhand's default compressor: its adaptive LZMA kind
+        // reads it, and the vendor variants too.
+        let target = match (sb.big_endian, sb.compression == 2) {
+            (false, false) => "le_v4_0",
+            (true, false) => "be_v4_0",
+            (false, true) => "le_v4_0_lzma",
+            (true, true) => "be_v4_0_lzma",
+        };
+        backhand::kind::Kind::from_target(target).map_err(Failure::Unreadable)?
     };
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_kind(b, target, budget)));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_kind(b, kind, budget)));
     caught.unwrap_or_else(|_| Err(Failure::Unreadable("the SquashFS reader failed on this filesystem".into())))
 }
 
-fn read_kind(b: &[u8], target: &str, budget: u64) -> Result<Contents, Failure> {
-    let kind = backhand::kind::Kind::from_target(target).map_err(Failure::Unreadable)?;
+/// backhand's compressor with LZO added: backhand's own LZO support is a machine translation
+/// of C that works on raw pointers; lzallright decodes LZO1X in safe Rust.
+struct WithLzo;
+
+static LZO: WithLzo = WithLzo;
+
+impl backhand::compression::CompressionAction for WithLzo {
+    type Error = backhand::BackhandError;
+    type Compressor = backhand::compression::Compressor;
+    type FilesystemCompressor = backhand::FilesystemCompressor;
+    type SuperBlock = backhand::SuperBlock;
+
+    fn decompress(&self, bytes: &[u8], out: &mut Vec<u8>, compressor: Self::Compressor) -> Result<(), Self::Error> {
+        if compressor != backhand::compression::Compressor::Lzo {
+            return backhand::compression::DefaultCompressor.decompress(bytes, out, compressor);
+        }
+        // backhand reserves a block's size; the block is decoded into that room.
+        let start = out.len();
+        out.resize(out.capacity().max(start + 4096), 0);
+        let n = lzallright::decompress(bytes, out.get_mut(start..).unwrap_or_default())
+            .map_err(|_| backhand::BackhandError::CorruptedOrInvalidSquashfs)?;
+        out.truncate(start + n);
+        Ok(())
+    }
+
+    fn compress(&self, _: &[u8], _: Self::FilesystemCompressor, _: u32) -> Result<Vec<u8>, Self::Error> {
+        Err(backhand::BackhandError::UnsupportedCompression("iotvet reads SquashFS, it does not write it".into()))
+    }
+}
+
+fn read_kind(b: &[u8], kind: backhand::kind::Kind, budget: u64) -> Result<Contents, Failure> {
     let fs = backhand::FilesystemReader::from_reader_with_offset_and_kind(std::io::Cursor::new(b), 0, kind)
         .map_err(|e| Failure::Unreadable(format!("SquashFS 4.0 does not open: {e}")))?;
     let mut out = Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() };

@@ -244,13 +244,14 @@ fn jffs2_and_ubi_volumes_are_read() {
         let u = unpack(&image, &Limits::default()).unwrap();
         assert_eq!(places(&u), ["jffs2@0x0", &format!("cpio@{:#x}", jffs2.len())], "{endian}");
         assert_rootfs(&u, "jffs2", if endian == "-l" { "JFFS2, little-endian" } else { "JFFS2, big-endian" });
-        // Every compressor mkfs.jffs2 has, one at a time (LZO is not read: the file is marked).
-        for compressor in ["zlib", "rtime", "none"] {
+        // Every compressor mkfs.jffs2 has, one at a time.
+        for compressor in ["zlib", "rtime", "lzo", "none"] {
             let out = format!("{d}/{compressor}.jffs2");
             let mut args = vec![endian, "-r", r, "-o", &out, "-e", "64KiB"];
             match compressor {
                 "zlib" => args.extend(["-x", "rtime"]),
                 "rtime" => args.extend(["-x", "zlib"]),
+                "lzo" => args.extend(["-X", "lzo", "-x", "zlib", "-x", "rtime"]),
                 _ => args.extend(["-m", "none"]),
             }
             let Some(image) = made(&dir.0, "mkfs.jffs2", &args, &format!("{compressor}.jffs2")) else { return };
@@ -261,6 +262,16 @@ fn jffs2_and_ubi_volumes_are_read() {
             assert!(u.tree.read(&root, "etc/services") == Some(SERVICES.repeat(300).as_bytes()), "{compressor}");
         }
     }
+    // UBIFS in each compressor mkfs.ubifs has, read on its own.
+    for compressor in ["lzo", "zlib", "zstd", "none"] {
+        let out = format!("{d}/{compressor}.ubifs");
+        let args = ["-r", r, "-m", "2048", "-e", "126976", "-c", "64", "-x", compressor, "-o", &out];
+        let Some(image) = made(&dir.0, "mkfs.ubifs", &args, &format!("{compressor}.ubifs")) else { return };
+        let u = unpack(&image, &Limits::default()).unwrap();
+        assert_eq!(places(&u), ["ubifs@0x0"], "{compressor}: {:?}", u.layers);
+        assert!(u.warnings.is_empty(), "{compressor}: {:?}", u.warnings);
+        assert_rootfs(&u, "ubifs", "UBIFS");
+    }
     let ubifs = format!("{d}/fs.ubifs");
     let Some(_) =
         made(&dir.0, "mkfs.ubifs", &["-r", r, "-m", "2048", "-e", "126976", "-c", "64", "-o", &ubifs], "fs.ubifs")
@@ -268,8 +279,8 @@ fn jffs2_and_ubi_volumes_are_read() {
         return;
     };
     // A NAND image as OpenWrt builds them: the root SquashFS in a static UBI volume, the
-    // writable UBIFS in a dynamic one. The volumes are put back together and walked: the
-    // SquashFS is read, the UBIFS identified.
+    // writable UBIFS in a dynamic one. The volumes are put back together and walked: both are
+    // read.
     let squash = format!("{d}/root.sqfs");
     let Some(sqfs) = made(&dir.0, "mksquashfs", &[r, &squash, "-noappend", "-quiet"], "root.sqfs") else { return };
     std::fs::write(
@@ -289,7 +300,7 @@ fn jffs2_and_ubi_volumes_are_read() {
     let u = unpack(&ubi, &Limits::default()).unwrap();
     assert_eq!(
         places(&u),
-        ["ubi@0x0", "ubi@0x0/rootfs/squashfs@0x0", "ubi@0x0/rootfs_data/ubifs@0x0 (identified)"],
+        ["ubi@0x0", "ubi@0x0/rootfs/squashfs@0x0", "ubi@0x0/rootfs_data/ubifs@0x0"],
         "{:?}",
         u.layers
     );
@@ -298,6 +309,7 @@ fn jffs2_and_ubi_volumes_are_read() {
     assert!(note.starts_with(&format!("UBI image, {blocks} erase blocks of 131072 bytes; volumes: rootfs (static, id 0, {} bytes), rootfs_data (dynamic, id 1,", sqfs.len())), "{note}");
     assert_eq!(u.layers[0].size, ubi.len() as u64);
     assert_rootfs(&u, "squashfs", "SquashFS");
+    assert_rootfs(&u, "ubifs", "UBIFS");
     // A block rewritten later (a higher sequence number) wins over the older copy: the
     // volume's first block, copied to the end of the image with a newer number and different
     // data, replaces it.
