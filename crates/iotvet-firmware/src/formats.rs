@@ -20,6 +20,8 @@
 
 use std::ops::Range;
 
+use sha2::Digest as _;
+
 pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]))
 }
@@ -63,6 +65,156 @@ pub struct UImage {
     pub compression: u8,
     pub header_crc_ok: bool,
     pub data_crc_ok: Option<bool>,
+}
+
+/// A Matter OTA image (Matter Core Specification §11.21.2 "OTA Software Update File Format"):
+/// `0x1BEEF11E` (little-endian), the file's total size (u64), the header's size (u32), the
+/// header as Matter TLV (an anonymous structure of context-tagged fields), then the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatterOta {
+    pub total: usize,
+    pub vendor_id: Option<u64>,
+    pub product_id: Option<u64>,
+    pub version: Option<u64>,
+    pub version_string: Option<String>,
+    pub payload: Range<usize>,
+    /// The payload's digest as the header gives it (type, bytes), and whether it matches.
+    pub digest_type: Option<u64>,
+    pub digest_ok: Option<bool>,
+}
+
+pub const MATTER_OTA_MAGIC: [u8; 4] = [0x1e, 0xf1, 0xee, 0x1b];
+
+/// One Matter TLV element's value: an unsigned or signed integer, or the bytes of a string.
+enum Tlv<'a> {
+    Int(u64),
+    Bytes(&'a [u8]),
+    Other,
+}
+
+/// The context-tagged fields of the TLV structure at the start of `b` (Matter Core
+/// Specification Appendix A): tag → value, at most 32 of them; nested containers are skipped
+/// whole (the OTA header has none).
+fn tlv_struct(b: &[u8]) -> Option<Vec<(u8, Tlv<'_>)>> {
+    if *b.first()? != 0x15 {
+        return None;
+    }
+    let mut at = 1;
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    while out.len() < 32 {
+        let control = *b.get(at)?;
+        at += 1;
+        let (tag_form, kind) = (control >> 5, control & 0x1f);
+        let tag = match tag_form {
+            0 => None,
+            1 => {
+                at += 1;
+                Some(*b.get(at - 1)?)
+            }
+            // Profile-specific and fully qualified tags (2, 4, 6 or 8 bytes).
+            2 | 3 => {
+                at += 2;
+                None
+            }
+            4 | 5 => {
+                at += 4;
+                None
+            }
+            _ => {
+                at += 8;
+                None
+            }
+        };
+        let int_len = |k: u8| 1usize << (k & 3);
+        let value = match kind {
+            0x00..=0x07 => {
+                let n = int_len(kind);
+                let raw = b.get(at..at + n)?;
+                at += n;
+                let mut v = [0u8; 8];
+                v.get_mut(..n)?.copy_from_slice(raw);
+                Tlv::Int(u64::from_le_bytes(v))
+            }
+            0x08 | 0x09 | 0x14 => Tlv::Other,
+            0x0a => {
+                at += 4;
+                Tlv::Other
+            }
+            0x0b => {
+                at += 8;
+                Tlv::Other
+            }
+            0x0c..=0x13 => {
+                let n = int_len(kind);
+                let mut len = [0u8; 8];
+                len.get_mut(..n)?.copy_from_slice(b.get(at..at + n)?);
+                at += n;
+                let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+                let bytes = b.get(at..at.checked_add(len)?)?;
+                at += len;
+                Tlv::Bytes(bytes)
+            }
+            0x15..=0x17 => {
+                depth += 1;
+                Tlv::Other
+            }
+            0x18 if depth == 0 => return Some(out),
+            0x18 => {
+                depth -= 1;
+                Tlv::Other
+            }
+            _ => return None,
+        };
+        if let (Some(tag), 0) = (tag, depth) {
+            out.push((tag, value));
+        }
+    }
+    Some(out)
+}
+
+pub fn matter_ota(b: &[u8]) -> Option<MatterOta> {
+    if !b.starts_with(&MATTER_OTA_MAGIC) {
+        return None;
+    }
+    let total = usize::try_from(u64::from_le_bytes(b.get(4..12)?.try_into().ok()?)).ok()?;
+    let header_len = le32(b, 12)? as usize;
+    let fields = tlv_struct(b.get(16..16usize.checked_add(header_len)?)?)?;
+    let int = |t: u8| {
+        fields.iter().find_map(|(k, v)| match v {
+            Tlv::Int(i) if *k == t => Some(*i),
+            _ => None,
+        })
+    };
+    let bytes = |t: u8| {
+        fields.iter().find_map(|(k, v)| match v {
+            Tlv::Bytes(x) if *k == t => Some(*x),
+            _ => None,
+        })
+    };
+    let start = 16 + header_len;
+    let payload_size = usize::try_from(int(4)?).ok()?;
+    let end = start.checked_add(payload_size)?;
+    if end > total {
+        return None;
+    }
+    let digest_type = int(8);
+    let digest_ok = match (digest_type, bytes(9), b.get(start..end)) {
+        (Some(1), Some(want), Some(payload)) => Some(sha2::Sha256::digest(payload).as_slice() == want),
+        (Some(7), Some(want), Some(payload)) => Some(sha2::Sha384::digest(payload).as_slice() == want),
+        (Some(8), Some(want), Some(payload)) => Some(sha2::Sha512::digest(payload).as_slice() == want),
+        _ => None,
+    };
+    Some(MatterOta {
+        total,
+        vendor_id: int(0),
+        product_id: int(1),
+        version: int(2),
+        version_string: bytes(3).map(|s| String::from_utf8_lossy(s).into_owned()),
+        payload: start..end,
+        digest_type,
+        digest_ok,
+    })
 }
 
 pub const UIMAGE_MAGIC: [u8; 4] = [0x27, 0x05, 0x19, 0x56];

@@ -225,7 +225,7 @@ impl Budget {
 /// The signatures looked for, and the offset of the magic inside the format's start. Short
 /// magics (JFFS2's two bytes, ext's at 1080) are confirmed by their parser before anything is
 /// taken from them.
-const SIGNATURES: [(&str, &[u8], usize); 28] = [
+const SIGNATURES: [(&str, &[u8], usize); 29] = [
     ("uimage", &formats::UIMAGE_MAGIC, 0),
     ("fit", &formats::FDT_MAGIC, 0),
     ("trx", formats::TRX_MAGIC, 0),
@@ -243,6 +243,7 @@ const SIGNATURES: [(&str, &[u8], usize); 28] = [
     ("cpio", b"070707", 0),
     ("tar", b"ustar", 257),
     ("zip", b"PK\x03\x04", 0),
+    ("matter-ota", &formats::MATTER_OTA_MAGIC, 0),
     ("squashfs", b"hsqs", 0),
     ("squashfs", b"sqsh", 0),
     ("cramfs", cramfs::SIGNATURE, 16),
@@ -376,6 +377,29 @@ fn open(
             u.layers.push(layer(consumed, true, None, cut));
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(consumed))
+        }
+        "matter-ota" => {
+            let Some(h) = formats::matter_ota(b) else { return Ok(None) };
+            let id = |v: Option<u64>| v.map(|v| format!("{v:#06x}")).unwrap_or_else(|| "?".into());
+            let mut note = format!(
+                "Matter OTA image: vendor {}, product {}, software version {}{}, payload {} bytes",
+                id(h.vendor_id),
+                id(h.product_id),
+                h.version.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+                h.version_string.as_deref().map(|s| format!(" (\"{s}\")")).unwrap_or_default(),
+                h.payload.len()
+            );
+            match h.digest_ok {
+                Some(true) => note.push_str(", digest matches"),
+                Some(false) => u.warnings.push(format!("{here}: Matter OTA payload digest does not match its header")),
+                None => {}
+            }
+            let len = h.total.min(b.len());
+            u.layers.push(layer(len, true, None, Some(note)));
+            if let Some(payload) = b.get(h.payload.clone()) {
+                walk(payload, here, depth + 1, u, budget)?;
+            }
+            Ok(Some(len.max(1)))
         }
         "trx" => {
             let Some(h) = formats::trx(b) else { return Ok(None) };

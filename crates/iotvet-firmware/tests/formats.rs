@@ -371,3 +371,27 @@ fn the_binwalk_vectors_give_what_binwalk_finds() {
         .unwrap()
         .starts_with("YAFFS2, pages of 2048 bytes + 64 spare, 60 chunks, 13 entries"));
 }
+
+/// binwalk's Matter OTA vector: the header's TLV read (vendor, product, version string), the
+/// payload's SHA-256 checked against the header's digest, and a payload changed after signing
+/// is a warning.
+#[test]
+fn a_matter_ota_image_is_read_and_its_digest_checked() {
+    let ota = vector("matter_ota.bin");
+    let u = unpack(&ota, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["matter-ota@0x0"]);
+    assert_eq!(
+        u.layers[0].note.as_deref(),
+        Some("Matter OTA image: vendor 0x1234, product 0x1234, software version 285240832 (\"1.2.120.0\"), payload 8 bytes, digest matches")
+    );
+    assert!(u.warnings.is_empty(), "{:?}", u.warnings);
+    let mut tampered = ota.clone();
+    let last = tampered.len() - 2;
+    tampered[last] ^= 1;
+    let u = unpack(&tampered, &Limits::default()).unwrap();
+    assert_eq!(u.warnings, ["matter-ota@0x0: Matter OTA payload digest does not match its header"]);
+    // A header that says more than there is: not a Matter OTA image, and no panic.
+    for cut in [10, 20, 60, 90] {
+        let _ = unpack(&ota[..cut], &Limits::default());
+    }
+}
