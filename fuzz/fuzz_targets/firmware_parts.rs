@@ -1,5 +1,5 @@
 //! Each firmware decoder and header parser on its own, fed the same bytes: the hand-written
-//! headers (uImage, TRX, Matter OTA with its TLV, FIT/device tree, Android boot and sparse, cpio, UBI and its volumes, UBIFS, JFFS2,
+//! headers (uImage, TRX, Matter OTA with its TLV, Arcadyan's obfuscation, FIT/device tree, Android boot and sparse, cpio, UBI and its volumes, UBIFS, JFFS2,
 //! YAFFS2, ext superblock, CramFS and romfs superblocks), the filesystem readers (CramFS, romfs,
 //! JFFS2, YAFFS2, UBIFS, ext via ext4-view, SquashFS via backhand) and every compressed-stream decoder, each under a
 //! small cap. The first byte picks which stream decoder runs, so each gets its share.
@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = formats::uimage(data);
     let _ = formats::trx(data);
     let _ = formats::matter_ota(data);
+    let _ = formats::arcadyan(data);
     let _ = formats::fdt(data);
     let _ = formats::android_boot(data);
     let _ = formats::unsparse(data, cap);

@@ -217,6 +217,40 @@ pub fn matter_ota(b: &[u8]) -> Option<MatterOta> {
     })
 }
 
+/// Arcadyan's obfuscated firmware (routers Arcadyan builds for ISPs), as binwalk documents it
+/// (its `firmware` magic and its deobfuscation plugin): a 4-byte signature without a NUL,
+/// `00 d5 08 00` at 0x68 and six zero bytes at 0x70. The 32-byte blocks at 4 and at 0x68 were
+/// swapped, and the one now at 4 nibble-swapped and byte-pair-swapped; undone, an LZMA stream
+/// starts at 4.
+pub const ARCADYAN_MAGIC: [u8; 4] = [0x00, 0xd5, 0x08, 0x00];
+pub const ARCADYAN_MAGIC_AT: usize = 0x68;
+
+pub fn arcadyan(b: &[u8]) -> Option<Vec<u8>> {
+    const BLOCK: usize = 32;
+    let (one, two) = (4usize, ARCADYAN_MAGIC_AT);
+    if b.get(two..two + 4)? != ARCADYAN_MAGIC
+        || b.get(0x70..0x76)? != [0u8; 6]
+        || b.get(..4)?.contains(&0)
+        || b.len() < two + BLOCK
+    {
+        return None;
+    }
+    let mut out = b.to_vec();
+    let (first, second) = (b.get(one..one + BLOCK)?, b.get(two..two + BLOCK)?);
+    out.get_mut(two..two + BLOCK)?.copy_from_slice(first);
+    let block = out.get_mut(one..one + BLOCK)?;
+    block.copy_from_slice(second);
+    for byte in block.iter_mut() {
+        *byte = byte.rotate_left(4);
+    }
+    for pair in block.chunks_exact_mut(2) {
+        pair.swap(0, 1);
+    }
+    // Ten fixed bytes can still turn up by chance in a large image: only what then starts with
+    // LZMA's usual properties byte is taken (a copy of the rest of the image is walked again).
+    (out.get(4) == Some(&0x5d)).then_some(out)
+}
+
 pub const UIMAGE_MAGIC: [u8; 4] = [0x27, 0x05, 0x19, 0x56];
 
 pub fn uimage(b: &[u8]) -> Option<UImage> {

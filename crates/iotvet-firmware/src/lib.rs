@@ -225,7 +225,7 @@ impl Budget {
 /// The signatures looked for, and the offset of the magic inside the format's start. Short
 /// magics (JFFS2's two bytes, ext's at 1080) are confirmed by their parser before anything is
 /// taken from them.
-const SIGNATURES: [(&str, &[u8], usize); 29] = [
+const SIGNATURES: [(&str, &[u8], usize); 30] = [
     ("uimage", &formats::UIMAGE_MAGIC, 0),
     ("fit", &formats::FDT_MAGIC, 0),
     ("trx", formats::TRX_MAGIC, 0),
@@ -244,6 +244,7 @@ const SIGNATURES: [(&str, &[u8], usize); 29] = [
     ("tar", b"ustar", 257),
     ("zip", b"PK\x03\x04", 0),
     ("matter-ota", &formats::MATTER_OTA_MAGIC, 0),
+    ("arcadyan", &formats::ARCADYAN_MAGIC, formats::ARCADYAN_MAGIC_AT),
     ("squashfs", b"hsqs", 0),
     ("squashfs", b"sqsh", 0),
     ("cramfs", cramfs::SIGNATURE, 16),
@@ -377,6 +378,13 @@ fn open(
             u.layers.push(layer(consumed, true, None, cut));
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(consumed))
+        }
+        "arcadyan" => {
+            let Some(plain) = formats::arcadyan(b) else { return Ok(None) };
+            budget.take(plain.len() as u64)?;
+            u.layers.push(layer(b.len(), true, None, Some("obfuscated Arcadyan firmware, blocks swapped back".into())));
+            walk(&plain, here, depth + 1, u, budget)?;
+            Ok(Some(b.len()))
         }
         "matter-ota" => {
             let Some(h) = formats::matter_ota(b) else { return Ok(None) };

@@ -395,3 +395,19 @@ fn a_matter_ota_image_is_read_and_its_digest_checked() {
         let _ = unpack(&ota[..cut], &Limits::default());
     }
 }
+
+/// binwalk's Arcadyan vector: the swapped, nibble- and byte-swapped block put back, the LZMA
+/// stream at 4 then inflates (to the router's 2.8 MB RTOS image); one byte of the signature
+/// changed and it is not taken for Arcadyan's.
+#[test]
+fn arcadyan_obfuscation_is_undone() {
+    let image = vector("arcadyan.bin");
+    let u = unpack(&image, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["arcadyan@0x0", "arcadyan@0x0/lzma@0x4"]);
+    assert_eq!(u.layers[1].size, 733_162);
+    let plain = iotvet_firmware::formats::arcadyan(&image).unwrap();
+    assert_eq!(&plain[4..9], &[0x5d, 0, 0, 0x80, 0], "an LZMA header with an 8 MiB dictionary");
+    let mut other = image.clone();
+    other[0x70] = 1;
+    assert!(iotvet_firmware::formats::arcadyan(&other).is_none());
+}
