@@ -10,6 +10,16 @@ use crate::{finding::Severity, guideline::Guideline};
 
 const CATALOG_TOML: &str = include_str!("../data/checks.toml");
 
+/// What judged a case: iotvet's version and a digest of the check catalog, e.g.
+/// `0.1.0+3f2a9c01b7de`. A stored assessment is judged again when this differs from its newest
+/// judgement's (rules are code: a release changes the version, a catalog edit the digest).
+pub fn rules_version() -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(CATALOG_TOML.as_bytes());
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("{}+{hex}", crate::TOOL_VERSION)
+}
+
 /// A formal standard a check can refer to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Standard {

@@ -90,7 +90,7 @@ struct Cli {
 enum Command {
     /// Start the built-in device lab, vet every lab device, print a scorecard and write reports.
     #[command(after_help = DEMO_EXAMPLES)]
-    Demo(DemoArgs),
+    Demo(Box<DemoArgs>),
     /// Vet one device: probe it, judge the five guidelines, report.
     #[command(after_help = ASSESS_EXAMPLES)]
     Assess(Box<AssessArgs>),
@@ -123,6 +123,11 @@ enum Command {
     /// The offline vulnerability database (NVD, OSV, CISA KEV) components are matched against.
     #[command(after_help = VULNDB_EXAMPLES)]
     Vulndb(VulndbArgs),
+    /// Add saved assessments (JSON reports or case files) to the register.
+    Import(ImportArgs),
+    /// The register: products with their verdicts, a product's assessment history, judging
+    /// stored cases again with the current rules.
+    Register(RegisterArgs),
     /// List the checks, their guideline and the standards clauses they give evidence for.
     Checks(ChecksArgs),
     /// Read the vendor's documents alone: security.txt, privacy policy, terms.
@@ -343,6 +348,9 @@ pub struct DemoArgs {
     /// Folder for the reports: one folder per device plus index.html.
     #[arg(long, short = 'o', value_name = "DIR", default_value = "iotvet-demo")]
     out: PathBuf,
+    /// The register the lab's assessments are kept in (default: OUT/register.sqlite).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// The lab's /24 on loopback.
     #[arg(long, value_name = "NET", default_value = "127.77.0.0")]
     lab_net: String,
@@ -370,6 +378,11 @@ pub struct AssessArgs {
     /// components are judged with the probing (the image's evidence is verified).
     #[arg(long, value_name = "IMAGE")]
     firmware: Option<PathBuf>,
+    /// Keep the result in the register (see --database; `iotvet register list` shows it).
+    #[arg(long)]
+    store: bool,
+    #[command(flatten)]
+    register: StoreArgs,
     /// Private keys known from elsewhere, to compare this image's keys with (repeatable): another
     /// image's `iotvet firmware -f json` report or case file (the same key in two images), or a
     /// list of `FINGERPRINT<TAB>where` lines. Published keys iotvet knows are always compared.
@@ -516,6 +529,65 @@ pub struct TrafficArgs {
     format: String,
 }
 
+/// Where the register is, and what a stored assessment is of.
+#[derive(Args, Clone, Default)]
+pub struct StoreArgs {
+    /// The register: a SQLite file (default $XDG_DATA_HOME/iotvet/register.sqlite, else
+    /// ~/.local/share/iotvet/register.sqlite) or a PostgreSQL URL (postgres://USER@HOST/DB).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// The product's vendor (default: the declaration's, else "unknown").
+    #[arg(long)]
+    vendor: Option<String>,
+    /// The product's model (default: the declaration's, else the target's name).
+    #[arg(long)]
+    model: Option<String>,
+    /// The product's category, e.g. camera, plug, toy.
+    #[arg(long)]
+    category: Option<String>,
+    /// The firmware version the assessment is of.
+    #[arg(long, value_name = "VERSION")]
+    firmware_version: Option<String>,
+    /// Who ran the assessment (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    ran_by: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Saved JSON reports (`iotvet assess -f json`, report.json) or case files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Args)]
+pub struct RegisterArgs {
+    /// The register (see `iotvet import --help`).
+    #[arg(long, value_name = "URL", global = true)]
+    database: Option<String>,
+    /// terminal or json.
+    #[arg(long, short = 'f', default_value = "terminal", global = true)]
+    format: String,
+    #[command(subcommand)]
+    command: RegisterCommand,
+}
+
+#[derive(Subcommand)]
+pub enum RegisterCommand {
+    /// Every product with its newest verdict and how many assessments it has.
+    List,
+    /// One product's assessments, newest first, each with its verdict and the rules that gave it.
+    Show {
+        /// The product's id (from `list`).
+        product: i64,
+    },
+    /// Judge every stored case again with this iotvet's rules where it was judged by others;
+    /// the old judgements stay.
+    Rejudge,
+}
+
 #[derive(Args)]
 pub struct FirmwareArgs {
     /// The firmware image.
@@ -648,7 +720,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo(a) => cmd::demo::run(a).await,
+            Command::Demo(a) => cmd::demo::run(*a).await,
             Command::Assess(a) => cmd::assess::run(*a).await,
             Command::Scan(a) => cmd::scan::run(a).await,
             Command::Tls(a) => cmd::tls::run(a).await,
@@ -656,6 +728,8 @@ fn main() -> ExitCode {
             Command::Report(a) => cmd::report::run(a),
             Command::Diff(a) => cmd::diff::run(a),
             Command::Checks(a) => cmd::checks::run(a),
+            Command::Import(a) => cmd::register::import(a),
+            Command::Register(a) => cmd::register::run(a),
             Command::Vulndb(a) => cmd::vulndb::run(a),
             Command::Sbom(a) => cmd::sbom::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),

@@ -23,6 +23,7 @@ fn demo_findings_match_each_lab_manifest_exactly() {
     assert!(text.contains("Traffic of doorbell: ") && text.contains(said), "{text}");
     assert_eq!(dir.join("doorbell").join("traffic.pcap").is_file(), live);
     screenshots_in_headless_chromium(&dir);
+    register_holds_the_demo(&dir);
     // One combined SARIF for code scanning: a run (a category) per device.
     let combined: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("iotvet.sarif")).unwrap()).unwrap();
@@ -1096,4 +1097,44 @@ fn a_huge_sbom_is_a_clear_error() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("larger than the 268435456 bytes an SBOM is read up to"), "{}", stderr(&o));
     assert!(started.elapsed().as_secs() < 5);
+}
+
+/// The demo keeps every lab device's assessment in OUT/register.sqlite: `register list` shows
+/// them with the verdicts the reports give; importing a report again adds nothing; another
+/// register gets it by `import`, and a file that is no report is refused with nothing stored.
+fn register_holds_the_demo(dir: &std::path::Path) {
+    let db = dir.join("register.sqlite");
+    let db = db.to_str().unwrap();
+    let o = iotvet(&["register", "--database", db, "list", "-f", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let products = list["products"].as_array().unwrap();
+    assert_eq!(products.len(), manifests().len(), "{list}");
+    let camera = Report::from_json(&std::fs::read_to_string(dir.join("camera").join("report.json")).unwrap()).unwrap();
+    let declared = camera.case.declaration.as_ref().unwrap();
+    let row = products.iter().find(|p| p["vendor"] == declared.product.vendor.as_str()).unwrap();
+    assert_eq!(row["overall"], camera.overall.as_str());
+    let report = dir.join("camera").join("report.json");
+    let o = iotvet(&["import", report.to_str().unwrap(), "--database", db]);
+    assert!(stdout(&o).contains("already in the register"), "{}{}", stdout(&o), stderr(&o));
+    let other = dir.join("other.sqlite");
+    let other = other.to_str().unwrap();
+    let o = iotvet(&["import", report.to_str().unwrap(), "--database", other, "--category", "camera"]);
+    assert!(stdout(&o).contains("stored in the register"), "{}", stdout(&o));
+    let o = iotvet(&["register", "--database", other, "show", "1", "-f", "json"]);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(shown["assessments"][0]["overall"], camera.overall.as_str());
+    assert_eq!(shown["assessments"][0]["judgements"], 1);
+    let o = iotvet(&["register", "--database", other, "rejudge"]);
+    assert!(stdout(&o).starts_with("0 stored assessments judged again"), "{}", stdout(&o));
+    std::fs::write(dir.join("not-a-case.json"), b"{\"hello\": 1}").unwrap();
+    let o = iotvet(&[
+        "import",
+        report.to_str().unwrap(),
+        dir.join("not-a-case.json").to_str().unwrap(),
+        "--database",
+        other,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("neither an iotvet report nor a case file"), "{}", stderr(&o));
 }

@@ -56,6 +56,9 @@ pub async fn run(args: AssessArgs) -> Result<u8> {
         report.rejudge(iotvet_net::now_rfc3339());
     }
     drop(ticker);
+    if args.store || args.register.database.is_some() {
+        crate::cmd::register::store_report(&report, &args.register)?;
+    }
     let code = gate.apply(&mut report);
     emit(&report, &formats, args.out.as_deref(), args.gate.sarif_all)?;
     Ok(code)

@@ -241,6 +241,14 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         }
     }
     write_file(&args.out, "index.html", &render_index(&reports)?)?;
+    // The register: every lab device's assessment kept in OUT/register.sqlite (nothing is
+    // written outside the output folder), or in the database given.
+    let register = args.database.clone().unwrap_or_else(|| args.out.join("register.sqlite").display().to_string());
+    let mut store = iotvet_store::Store::open(Some(&register))?;
+    for (_, report) in &reports {
+        let who = crate::StoreArgs { ran_by: Some("iotvet demo".into()), ..Default::default() };
+        crate::cmd::register::save(&mut store, report, &who)?;
+    }
     write_file(&args.out, "iotvet.sarif", &render_sarif_runs(reports.iter().map(|(_, r)| r), args.gate.sarif_all)?)?;
 
     let color = color_stdout();
@@ -284,6 +292,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         args.out.display(),
         args.out.display()
     );
+    println!("Register: {} (iotvet register list --database {})", store.location, store.location);
     if !gating {
         return Ok(crate::exit::MEETS);
     }

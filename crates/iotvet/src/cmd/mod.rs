@@ -15,6 +15,7 @@ pub mod docs;
 pub mod firmware;
 pub mod gate;
 pub mod lab;
+pub mod register;
 pub mod report;
 pub mod sbom;
 pub mod scan;

@@ -1,0 +1,453 @@
+//! The register: every product a retailer, lab or manufacturer vets, with the history of its
+//! assessments. An assessment is the whole case file (what was observed), stored once and never
+//! changed; each judgement of it (verdicts and findings, with the rules version that gave them)
+//! is a row of its own, so judging a stored case again with newer rules adds a judgement beside
+//! the old one. SQLite by default (one file, WAL), PostgreSQL when given a `postgres://` URL;
+//! the same versioned migrations for both, applied at open, each in its own transaction.
+#![forbid(unsafe_code)]
+
+mod db;
+
+use std::path::PathBuf;
+
+use db::{Conn, Val};
+use iotvet_core::CaseFile;
+use iotvet_report::Report;
+use sha2::Digest as _;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("the database is busy or locked: {0}")]
+    Busy(String),
+    #[error("cannot open the database {0}: {1}")]
+    Open(String, String),
+    #[error("the database's schema is version {found}, newer than this iotvet knows ({known}): use a newer iotvet")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
+/// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "products, assessments and their judgements",
+        "CREATE TABLE products (
+            id {id},
+            vendor TEXT NOT NULL,
+            model TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            category TEXT NOT NULL DEFAULT '',
+            for_children {int} NOT NULL DEFAULT 0,
+            published {int} NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (vendor, model)
+        );
+        CREATE TABLE assessments (
+            id {id},
+            product_id {int} NOT NULL REFERENCES products(id),
+            target TEXT NOT NULL,
+            firmware_version TEXT NOT NULL DEFAULT '',
+            case_json TEXT NOT NULL,
+            case_sha256 TEXT NOT NULL UNIQUE,
+            ran_by TEXT NOT NULL,
+            ran_at TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        CREATE INDEX assessments_by_product ON assessments (product_id, ran_at);
+        CREATE TABLE judgements (
+            id {id},
+            assessment_id {int} NOT NULL REFERENCES assessments(id),
+            rules_version TEXT NOT NULL,
+            judged_at TEXT NOT NULL,
+            overall TEXT NOT NULL,
+            verdicts_json TEXT NOT NULL,
+            findings_json TEXT NOT NULL,
+            UNIQUE (assessment_id, rules_version)
+        );",
+    ),
+    (
+        2,
+        "attachments (reports, SBOMs, capture summaries) and declarations",
+        "CREATE TABLE attachments (
+            id {id},
+            assessment_id {int} NOT NULL REFERENCES assessments(id),
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            content {blob} NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        CREATE TABLE declarations (
+            id {id},
+            product_id {int} NOT NULL REFERENCES products(id),
+            declaration_json TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );",
+    ),
+];
+
+/// The newest schema version this iotvet knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// The default register: `$XDG_DATA_HOME/iotvet/register.sqlite`, else
+/// `~/.local/share/iotvet/register.sqlite`.
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("iotvet").join("register.sqlite"))
+}
+
+/// What a product is, as the register keys it (vendor and model).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductInfo {
+    pub vendor: String,
+    pub model: String,
+    pub name: String,
+    pub category: String,
+    pub for_children: bool,
+    pub firmware_version: String,
+}
+
+impl ProductInfo {
+    /// From the case's declaration when it has one, else named after the target.
+    pub fn of_case(case: &CaseFile) -> Self {
+        match &case.declaration {
+            Some(d) => ProductInfo {
+                vendor: d.product.vendor.clone(),
+                model: d.product.model.clone().unwrap_or_else(|| d.product.name.clone()),
+                name: d.product.name.clone(),
+                category: String::new(),
+                for_children: d.product.for_children,
+                firmware_version: String::new(),
+            },
+            None => ProductInfo {
+                vendor: "unknown".into(),
+                model: case.target.name.clone(),
+                name: case.target.name.clone(),
+                ..ProductInfo::default()
+            },
+        }
+    }
+}
+
+/// What `save` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub product_id: i64,
+    pub assessment_id: i64,
+    /// False when the very same case was stored before (nothing was added).
+    pub new: bool,
+}
+
+/// A product with its newest assessment's overall verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRow {
+    pub id: i64,
+    pub vendor: String,
+    pub model: String,
+    pub name: String,
+    pub for_children: bool,
+    pub published: bool,
+    pub assessments: i64,
+    /// `meets`, `fails` or `unknown` by the newest judgement of the newest assessment.
+    pub overall: String,
+    pub last_assessed: String,
+}
+
+/// One assessment of a product, with how it was last judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssessmentRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub target: String,
+    pub ran_by: String,
+    pub ran_at: String,
+    pub tool_version: String,
+    pub judgements: i64,
+    pub overall: String,
+    pub rules_version: String,
+}
+
+pub struct Store {
+    conn: Conn,
+    /// Where the register is (a file path, or the PostgreSQL URL without its password).
+    pub location: String,
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("host=")
+}
+
+/// A PostgreSQL URL with its password hidden, for messages.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => match url.get(s + 3..at).and_then(|cred| cred.find(':')) {
+            Some(colon) => format!("{}:***{}", &url[..s + 3 + colon], &url[at..]),
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+impl Store {
+    /// Opens the register at `database` (a file path, `sqlite:PATH`, or a `postgres://` URL;
+    /// `None`: the default file), creating it and applying every migration it lacks.
+    pub fn open(database: Option<&str>) -> Result<Store, StoreError> {
+        Self::open_upto(database, SCHEMA_VERSION)
+    }
+
+    /// As `open`, migrating no further than `version` (for tests of the migrations).
+    #[doc(hidden)]
+    pub fn open_upto(database: Option<&str>, version: i64) -> Result<Store, StoreError> {
+        let (conn, location) = match database {
+            Some(url) if is_postgres(url) => {
+                let client = postgres::Client::connect(url, postgres::NoTls)
+                    .map_err(|e| StoreError::Open(without_password(url), e.to_string()))?;
+                (Conn::Postgres(Box::new(client)), without_password(url))
+            }
+            other => {
+                let path = match other {
+                    Some(p) => {
+                        PathBuf::from(p.strip_prefix("sqlite://").or_else(|| p.strip_prefix("sqlite:")).unwrap_or(p))
+                    }
+                    None => default_path().ok_or_else(|| {
+                        StoreError::Open("the default register".into(), "neither XDG_DATA_HOME nor HOME is set".into())
+                    })?,
+                };
+                let shown = path.display().to_string();
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+                }
+                let c =
+                    rusqlite::Connection::open(&path).map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+                c.busy_timeout(std::time::Duration::from_secs(5))
+                    .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+                c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+                    .map_err(|e| StoreError::Open(shown.clone(), e.to_string()))?;
+                (Conn::Sqlite(c), shown)
+            }
+        };
+        let mut store = Store { conn, location };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    /// Statements run as they are (tests: ageing a judgement, a schema from the future).
+    #[doc(hidden)]
+    pub fn execute_raw(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.batch(sql)
+    }
+
+    /// The schema version the register is at.
+    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
+        let rows = self.conn.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
+        Ok(rows.first().and_then(|r| r.first()).map(Val::int).unwrap_or(0))
+    }
+
+    fn migrate(&mut self, upto: i64) -> Result<(), StoreError> {
+        self.conn.batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version {int} PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )?;
+        let current = self.schema_version()?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { found: current, known: SCHEMA_VERSION });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|(v, ..)| *v > current && *v <= upto) {
+            self.conn.transaction(|c| {
+                c.batch(sql)?;
+                c.exec(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    &[Val::Int(*version), (*name).into(), now().into()],
+                )?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Stores an assessment (its case and the judgement the report carries) under its product,
+    /// made if new. The very same case stored twice is stored once.
+    pub fn save(&mut self, report: &Report, product: &ProductInfo, ran_by: &str) -> Result<Saved, StoreError> {
+        if product.vendor.trim().is_empty() || product.model.trim().is_empty() {
+            return Err(StoreError::Invalid("a product needs a vendor and a model".into()));
+        }
+        if product.vendor.chars().count() > 200
+            || product.model.chars().count() > 200
+            || product.name.chars().count() > 500
+        {
+            return Err(StoreError::Invalid("vendor and model are at most 200 characters, a name 500".into()));
+        }
+        let case_json = serde_json::to_string(&report.case).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sha: String = sha2::Sha256::digest(case_json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let stored_at = now();
+        self.conn.transaction(|c| {
+            let found = c.query("SELECT id FROM products WHERE vendor = ? AND model = ?", &[
+                product.vendor.as_str().into(),
+                product.model.as_str().into(),
+            ])?;
+            let product_id = match found.first().and_then(|r| r.first()) {
+                Some(id) => id.int(),
+                None => c.insert(
+                    "INSERT INTO products (vendor, model, name, category, for_children, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    &[
+                        product.vendor.as_str().into(),
+                        product.model.as_str().into(),
+                        product.name.as_str().into(),
+                        product.category.as_str().into(),
+                        product.for_children.into(),
+                        stored_at.as_str().into(),
+                    ],
+                )?,
+            };
+            let known = c.query("SELECT id FROM assessments WHERE case_sha256 = ?", &[sha.as_str().into()])?;
+            if let Some(id) = known.first().and_then(|r| r.first()) {
+                return Ok(Saved { product_id, assessment_id: id.int(), new: false });
+            }
+            let assessment_id = c.insert(
+                "INSERT INTO assessments (product_id, target, firmware_version, case_json, case_sha256, ran_by, ran_at, tool_version, stored_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                &[
+                    Val::Int(product_id),
+                    report.case.target.name.as_str().into(),
+                    product.firmware_version.as_str().into(),
+                    case_json.as_str().into(),
+                    sha.as_str().into(),
+                    ran_by.into(),
+                    report.case.created_at.as_str().into(),
+                    report.tool.version.as_str().into(),
+                    stored_at.as_str().into(),
+                ],
+            )?;
+            add_judgement(c, assessment_id, report)?;
+            Ok(Saved { product_id, assessment_id, new: true })
+        })
+    }
+
+    /// Judges every stored case with the current rules where its newest judgement came from
+    /// other rules, adding a judgement (the old ones stay). Returns how many were added.
+    pub fn rejudge(&mut self, judged_at: &str) -> Result<usize, StoreError> {
+        let current = iotvet_core::catalog::rules_version();
+        let stale = self.conn.query(
+            "SELECT a.id, a.case_json FROM assessments a
+             WHERE NOT EXISTS (SELECT 1 FROM judgements j WHERE j.assessment_id = a.id AND j.rules_version = ?)
+             ORDER BY a.id",
+            &[current.as_str().into()],
+        )?;
+        let mut added = 0;
+        for row in stale {
+            let (Some(id), Some(json)) = (row.first().map(Val::int), row.get(1).map(Val::text)) else { continue };
+            let case: CaseFile = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Invalid(format!("stored assessment {id} no longer reads as a case: {e}")))?;
+            let report = Report::new(case, judged_at.to_owned());
+            self.conn.transaction(|c| add_judgement(c, id, &report))?;
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    /// Every product, newest assessment's verdict with it, by vendor and model.
+    pub fn products(&mut self) -> Result<Vec<ProductRow>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
+                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id),
+                    COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                              WHERE a.product_id = p.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
+                    COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = p.id), '')
+             FROM products p ORDER BY p.vendor, p.model",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let v = |i: usize| r.get(i).cloned().unwrap_or(Val::Int(0));
+                ProductRow {
+                    id: v(0).int(),
+                    vendor: v(1).text(),
+                    model: v(2).text(),
+                    name: v(3).text(),
+                    for_children: v(4).int() != 0,
+                    published: v(5).int() != 0,
+                    assessments: v(6).int(),
+                    overall: v(7).text(),
+                    last_assessed: v(8).text(),
+                }
+            })
+            .collect())
+    }
+
+    /// A product's assessments, newest first, each with its newest judgement.
+    pub fn assessments(&mut self, product_id: i64) -> Result<Vec<AssessmentRow>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version,
+                    (SELECT COUNT(*) FROM judgements j WHERE j.assessment_id = a.id),
+                    COALESCE((SELECT j.overall FROM judgements j WHERE j.assessment_id = a.id ORDER BY j.id DESC LIMIT 1), 'unknown'),
+                    COALESCE((SELECT j.rules_version FROM judgements j WHERE j.assessment_id = a.id ORDER BY j.id DESC LIMIT 1), '')
+             FROM assessments a WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC",
+            &[Val::Int(product_id)],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let v = |i: usize| r.get(i).cloned().unwrap_or(Val::Int(0));
+                AssessmentRow {
+                    id: v(0).int(),
+                    product_id: v(1).int(),
+                    target: v(2).text(),
+                    ran_by: v(3).text(),
+                    ran_at: v(4).text(),
+                    tool_version: v(5).text(),
+                    judgements: v(6).int(),
+                    overall: v(7).text(),
+                    rules_version: v(8).text(),
+                }
+            })
+            .collect())
+    }
+
+    /// A stored assessment as a report: its case with its newest judgement.
+    pub fn report(&mut self, assessment_id: i64) -> Result<Option<Report>, StoreError> {
+        let rows = self.conn.query(
+            "SELECT a.case_json, j.judged_at, j.verdicts_json, j.findings_json, j.overall, a.tool_version
+             FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+             WHERE a.id = ? ORDER BY j.id DESC LIMIT 1",
+            &[Val::Int(assessment_id)],
+        )?;
+        let Some(r) = rows.first() else { return Ok(None) };
+        let text = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
+        let bad = |e: serde_json::Error| StoreError::Invalid(format!("stored assessment {assessment_id}: {e}"));
+        let case: CaseFile = serde_json::from_str(&text(0)).map_err(bad)?;
+        let mut report = Report::new(case, text(1));
+        report.verdicts = serde_json::from_str(&text(2)).map_err(bad)?;
+        report.findings = serde_json::from_str(&text(3)).map_err(bad)?;
+        report.overall = serde_json::from_value(serde_json::Value::String(text(4))).map_err(bad)?;
+        report.tool.version = text(5);
+        Ok(Some(report))
+    }
+}
+
+fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<(), StoreError> {
+    // Maps of strings and numbers: they always serialise.
+    let json = |v: Result<String, serde_json::Error>| v.unwrap_or_default();
+    c.exec(
+        "INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json) VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            Val::Int(assessment_id),
+            iotvet_core::catalog::rules_version().into(),
+            report.generated_at.as_str().into(),
+            report.overall.as_str().into(),
+            json(serde_json::to_string(&report.verdicts)).into(),
+            json(serde_json::to_string(&report.findings)).into(),
+        ],
+    )?;
+    Ok(())
+}

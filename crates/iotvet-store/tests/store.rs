@@ -1,0 +1,245 @@
+//! One suite, run against SQLite and against a real PostgreSQL server the test starts itself:
+//! a temporary cluster made with Debian's `initdb`, listening on a Unix socket only (no TCP
+//! port at all), removed afterwards.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use iotvet_report::Report;
+use iotvet_store::{ProductInfo, Store, StoreError, SCHEMA_VERSION};
+
+fn case(target: &str, created_at: &str) -> iotvet_core::CaseFile {
+    serde_json::from_value(serde_json::json!({
+        "target": {"name": target, "address": "127.0.0.1"},
+        "created_at": created_at,
+    }))
+    .unwrap()
+}
+
+fn report(target: &str, created_at: &str) -> Report {
+    Report::new(case(target, created_at), created_at.to_owned())
+}
+
+fn camera() -> ProductInfo {
+    ProductInfo {
+        vendor: "Example Cams".into(),
+        model: "EC-100".into(),
+        name: "Example camera".into(),
+        ..Default::default()
+    }
+}
+
+/// The whole suite, on a fresh database at `url`, and `fresh()` for more fresh databases.
+fn suite(fresh: &dyn Fn(&str) -> String) {
+    let url = fresh("main");
+    let mut s = Store::open(Some(&url)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+
+    // The same case twice is stored once; a second case is a second assessment of the product.
+    let first = report("cam.lab", "2026-11-01T10:00:00Z");
+    let a = s.save(&first, &camera(), "analyst@lab").unwrap();
+    assert!(a.new);
+    let again = s.save(&first, &camera(), "analyst@lab").unwrap();
+    assert_eq!((again.new, again.assessment_id, again.product_id), (false, a.assessment_id, a.product_id));
+    let b = s.save(&report("cam.lab", "2026-11-20T10:00:00Z"), &camera(), "ci").unwrap();
+    assert!(b.new && b.assessment_id != a.assessment_id && b.product_id == a.product_id);
+
+    let products = s.products().unwrap();
+    assert_eq!(products.len(), 1);
+    assert_eq!(
+        (products[0].vendor.as_str(), products[0].model.as_str(), products[0].assessments),
+        ("Example Cams", "EC-100", 2)
+    );
+    assert_eq!(products[0].last_assessed, "2026-11-20T10:00:00Z");
+    assert_eq!(products[0].overall, first.overall.as_str());
+    let history = s.assessments(a.product_id).unwrap();
+    assert_eq!(history.iter().map(|h| h.id).collect::<Vec<_>>(), [b.assessment_id, a.assessment_id], "newest first");
+    assert_eq!(history[1].ran_by, "analyst@lab");
+    assert_eq!(history[0].judgements, 1);
+
+    // A stored assessment reads back as the report it was.
+    let back = s.report(a.assessment_id).unwrap().unwrap();
+    assert_eq!(
+        (back.case.clone(), back.verdicts.clone(), back.findings.clone()),
+        (first.case.clone(), first.verdicts.clone(), first.findings.clone())
+    );
+    assert!(s.report(999_999).unwrap().is_none());
+
+    // Judging again with other rules adds a judgement; the old one stays.
+    assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 0, "judged by these rules already");
+    s.execute_raw("UPDATE judgements SET rules_version = '0.0.1+old'").unwrap();
+    assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 2);
+    assert!(s
+        .assessments(a.product_id)
+        .unwrap()
+        .iter()
+        .all(|h| h.judgements == 2 && h.rules_version == iotvet_core::catalog::rules_version()));
+    assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 0);
+
+    // Hostile names are data (bound parameters), long ones and empty ones are refused.
+    let hostile = ProductInfo {
+        vendor: "x'); DROP TABLE products;--".into(),
+        model: "<script>alert(1)</script>".into(),
+        ..Default::default()
+    };
+    s.save(&report("h", "2026-11-21T00:00:00Z"), &hostile, "x").unwrap();
+    assert!(s.products().unwrap().iter().any(|p| p.vendor == hostile.vendor && p.model == hostile.model));
+    let long = ProductInfo { name: "n".repeat(10_000), ..camera() };
+    assert!(matches!(s.save(&report("l", "2026-11-22T00:00:00Z"), &long, "x"), Err(StoreError::Invalid(_))));
+    let empty = ProductInfo { vendor: " ".into(), ..camera() };
+    assert!(matches!(s.save(&report("e", "2026-11-22T00:00:00Z"), &empty, "x"), Err(StoreError::Invalid(_))));
+    assert_eq!(s.products().unwrap().len(), 2, "nothing stored half-way");
+    drop(s);
+
+    // Migrations, up from the first: a register made at version 1 keeps its data at the newest.
+    let old = fresh("old");
+    let mut s = Store::open_upto(Some(&old), 1).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 1);
+    s.save(&first, &camera(), "analyst").unwrap();
+    drop(s);
+    let mut s = Store::open(Some(&old)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(s.products().unwrap().len(), 1);
+    // A register from a newer iotvet is not touched.
+    s.execute_raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").unwrap();
+    drop(s);
+    assert!(matches!(Store::open(Some(&old)), Err(StoreError::NewerSchema { found: 99, .. })));
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(name: &str) -> TempDir {
+    let dir = std::env::temp_dir().join(format!("iotvet-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    TempDir(dir)
+}
+
+#[test]
+fn the_register_on_sqlite() {
+    let dir = temp("sqlite");
+    let root = dir.0.clone();
+    suite(&move |name| root.join(format!("{name}.sqlite")).display().to_string());
+}
+
+/// A PostgreSQL cluster of the test's own, on a Unix socket in a temporary folder.
+struct Postgres {
+    child: Child,
+    dir: TempDir,
+    port: u16,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // SIGINT: PostgreSQL's fast shutdown (its helper processes go with it); SIGKILL after 10 s.
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn postgres_bin(tool: &str) -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> =
+        std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path()).collect();
+    versions.sort();
+    versions.into_iter().rev().map(|v| v.join("bin").join(tool)).find(|p| p.is_file())
+}
+
+impl Postgres {
+    fn start() -> Option<Postgres> {
+        let (Some(initdb), Some(server)) = (postgres_bin("initdb"), postgres_bin("postgres")) else {
+            assert!(std::env::var_os("CI").is_none(), "PostgreSQL is not installed; scripts/test installs it in CI");
+            eprintln!("SKIPPED: PostgreSQL is not installed (apt-get install postgresql)");
+            return None;
+        };
+        let dir = temp("pg");
+        // initdb and postgres refuse to run as root: as root, they run as the postgres user.
+        let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+        let owner = root.then(|| {
+            let id = |flag: &str| {
+                let out = Command::new("id").args([flag, "postgres"]).output().unwrap();
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .parse::<u32>()
+                    .expect("a postgres user (the package makes it)")
+            };
+            (id("-u"), id("-g"))
+        });
+        let as_owner = |program: &PathBuf| {
+            use std::os::unix::process::CommandExt as _;
+            let mut c = Command::new(program);
+            if let Some((uid, gid)) = owner {
+                c.uid(uid).gid(gid);
+            }
+            c
+        };
+        if root {
+            assert!(Command::new("chown").args(["postgres"]).arg(&dir.0).status().unwrap().success());
+        }
+        let data = dir.0.join("data");
+        let made = as_owner(&initdb)
+            .arg("-D")
+            .arg(&data)
+            .args(["-A", "trust", "-U", "iotvet", "--no-sync", "-E", "UTF8"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(made.success(), "initdb failed");
+        // A port number names the socket file; no TCP listener is opened (listen_addresses '').
+        let port = 40_000 + (std::process::id() % 20_000) as u16;
+        let child = as_owner(&server)
+            .arg("-D")
+            .arg(&data)
+            .arg("-k")
+            .arg(&dir.0)
+            .args(["-c", "listen_addresses=", "-c", "fsync=off", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let socket = dir.0.join(format!(".s.PGSQL.{port}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let pg = Postgres { child, dir, port };
+        while !socket.exists() {
+            assert!(std::time::Instant::now() < deadline, "PostgreSQL did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Some(pg)
+    }
+
+    fn url(&self, dbname: &str) -> String {
+        format!("host={} port={} user=iotvet dbname={dbname}", self.dir.0.display(), self.port)
+    }
+}
+
+#[test]
+fn the_register_on_postgresql() {
+    let Some(pg) = Postgres::start() else { return };
+    // Each fresh register is a database of its own in the cluster.
+    let admin = pg.url("postgres");
+    let fresh = move |name: &str| {
+        let mut c = loop {
+            match postgres::Client::connect(&admin, postgres::NoTls) {
+                Ok(c) => break c,
+                Err(e) if e.to_string().contains("starting up") => {
+                    std::thread::sleep(std::time::Duration::from_millis(100))
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        c.batch_execute(&format!("CREATE DATABASE reg_{name}")).unwrap();
+        admin.replace("dbname=postgres", &format!("dbname=reg_{name}"))
+    };
+    suite(&fresh);
+}

@@ -1,0 +1,182 @@
+//! `iotvet import`, `iotvet register` and the `--store` of `assess`: assessments kept in the
+//! register (iotvet-store), SQLite by default, PostgreSQL by URL.
+
+use anyhow::{bail, Context, Result};
+use iotvet_report::Report;
+use iotvet_store::{ProductInfo, Store};
+
+use crate::{ImportArgs, RegisterArgs, RegisterCommand, StoreArgs};
+
+/// A file given to `import` is read up to this size.
+const MAX_CASE: u64 = 256 << 20;
+
+fn open(database: Option<&str>) -> Result<Store> {
+    Ok(Store::open(database)?)
+}
+
+/// The product a report is of: the declaration's, with what the user gave on top.
+fn product_of(report: &Report, args: &StoreArgs) -> ProductInfo {
+    let mut p = ProductInfo::of_case(&report.case);
+    if let Some(v) = &args.vendor {
+        p.vendor = v.clone();
+    }
+    if let Some(m) = &args.model {
+        p.model = m.clone();
+        if p.name.is_empty() || args.vendor.is_some() {
+            p.name = m.clone();
+        }
+    }
+    if let Some(c) = &args.category {
+        p.category = c.clone();
+    }
+    if let Some(f) = &args.firmware_version {
+        p.firmware_version = f.clone();
+    }
+    p
+}
+
+fn ran_by(args: &StoreArgs) -> String {
+    args.ran_by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Stores one report; returns what was stored, in words.
+pub fn save(store: &mut Store, report: &Report, args: &StoreArgs) -> Result<String> {
+    let product = product_of(report, args);
+    let saved = store.save(report, &product, &ran_by(args))?;
+    Ok(format!(
+        "iotvet: {} in the register {} as assessment {} of product {} ({} {})",
+        if saved.new { "stored" } else { "already" },
+        store.location,
+        saved.assessment_id,
+        saved.product_id,
+        iotvet_report::printable(&product.vendor),
+        iotvet_report::printable(&product.model)
+    ))
+}
+
+/// `assess --store`: the report saved in the register given (or the default one).
+pub fn store_report(report: &Report, args: &StoreArgs) -> Result<()> {
+    let mut store = open(args.database.as_deref())?;
+    crate::output::progress(&save(&mut store, report, args)?);
+    Ok(())
+}
+
+/// A saved report, or a bare case file judged now.
+fn read_report(path: &std::path::Path) -> Result<Report> {
+    let size = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    if size > MAX_CASE {
+        bail!("{} is {size} bytes: larger than the 256 MiB a case file is read up to", path.display());
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {} as text", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    if value.get("schema_version").is_some() {
+        return Report::from_json(&text).with_context(|| format!("{} is not an iotvet report", path.display()));
+    }
+    let case: iotvet_core::CaseFile = serde_json::from_value(value)
+        .with_context(|| format!("{} is neither an iotvet report nor a case file", path.display()))?;
+    Ok(Report::new(case, iotvet_net::now_rfc3339()))
+}
+
+pub fn import(args: ImportArgs) -> Result<u8> {
+    // Every file is read before anything is stored: a bad one stops the import with nothing added.
+    let reports: Vec<Report> = args.files.iter().map(|f| read_report(f)).collect::<Result<_>>()?;
+    let mut store = open(args.store.database.as_deref())?;
+    for report in &reports {
+        println!("{}", save(&mut store, report, &args.store)?);
+    }
+    Ok(0)
+}
+
+pub fn run(args: RegisterArgs) -> Result<u8> {
+    let json = match args.format.as_str() {
+        "json" => true,
+        "terminal" => false,
+        other => bail!("unknown format '{other}' for register (use terminal or json)"),
+    };
+    let mut store = open(args.database.as_deref())?;
+    let clean = |s: &str| iotvet_report::printable(s);
+    match args.command {
+        RegisterCommand::List => {
+            let products = store.products()?;
+            if json {
+                let list: Vec<serde_json::Value> = products
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "id": p.id, "vendor": p.vendor, "model": p.model, "name": p.name,
+                            "for_children": p.for_children, "published": p.published,
+                            "assessments": p.assessments, "overall": p.overall, "last_assessed": p.last_assessed,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "products": list }))?);
+            } else if products.is_empty() {
+                println!(
+                    "The register {} holds no product yet (iotvet import REPORT.json, or assess --store).",
+                    store.location
+                );
+            } else {
+                println!("{:>5}  {:<8} {:>3}  {:<20}  product", "id", "overall", "n", "last assessed");
+                for p in &products {
+                    println!(
+                        "{:>5}  {:<8} {:>3}  {:<20}  {} {}{}",
+                        p.id,
+                        p.overall,
+                        p.assessments,
+                        p.last_assessed,
+                        clean(&p.vendor),
+                        clean(&p.model),
+                        if p.for_children { " (children's)" } else { "" }
+                    );
+                }
+            }
+        }
+        RegisterCommand::Show { product } => {
+            let rows = store.assessments(product)?;
+            if rows.is_empty() {
+                bail!("no assessment of product {product} in the register {}", store.location);
+            }
+            if json {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!({
+                            "id": a.id, "target": a.target, "ran_by": a.ran_by, "ran_at": a.ran_at,
+                            "tool_version": a.tool_version, "judgements": a.judgements,
+                            "overall": a.overall, "rules_version": a.rules_version,
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "product": product, "assessments": list }))?
+                );
+            } else {
+                for a in &rows {
+                    println!(
+                        "{:>5}  {:<8} {}  {} by {} (iotvet {}; judged by rules {}, {} judgement{})",
+                        a.id,
+                        a.overall,
+                        a.ran_at,
+                        clean(&a.target),
+                        clean(&a.ran_by),
+                        a.tool_version,
+                        a.rules_version,
+                        a.judgements,
+                        if a.judgements == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+        RegisterCommand::Rejudge => {
+            let added = store.rejudge(&iotvet_net::now_rfc3339())?;
+            println!(
+                "{added} stored assessment{} judged again with rules {}",
+                if added == 1 { "" } else { "s" },
+                iotvet_core::catalog::rules_version()
+            );
+        }
+    }
+    Ok(0)
+}
