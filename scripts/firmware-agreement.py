@@ -60,9 +60,11 @@ def iotvet_filesystems(out_dir):
     return fs
 
 
-def run(cmd, timeout=600):
+def run(cmd, timeout=600, cwd=None):
     try:
-        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout).returncode
+        return subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, cwd=cwd
+        ).returncode
     except (FileNotFoundError, subprocess.TimeoutExpired) as e:
         return str(e)
 
@@ -117,7 +119,8 @@ def main():
                 root = ["--run-as=root"] if os.geteuid() == 0 else []
                 rc = run(["binwalk", "-q", "-Me", *root, "-C", theirs_dir, image])
             else:
-                rc = run(["unblob", "-e", theirs_dir, image])
+                # unblob writes unblob.log into its working folder: the scratch folder, not the repository.
+                rc = run(["unblob", "-e", theirs_dir, image], cwd=work)
             theirs = files_under(theirs_dir)
             both, only_ours, only_theirs = compare(ours, theirs)
             total[peer][0] += both

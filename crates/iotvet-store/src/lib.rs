@@ -357,15 +357,24 @@ impl Store {
 
     /// Every product, newest assessment's verdict with it, by vendor and model.
     pub fn products(&mut self) -> Result<Vec<ProductRow>, StoreError> {
-        let rows = self.conn.query(
+        self.product_rows("", &[])
+    }
+
+    /// The products published in the buyer's guide.
+    pub fn published(&mut self) -> Result<Vec<ProductRow>, StoreError> {
+        self.product_rows("WHERE p.published = 1", &[])
+    }
+
+    fn product_rows(&mut self, filter: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
+        let sql = format!(
             "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
                     (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id),
                     COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                               WHERE a.product_id = p.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
                     COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = p.id), '')
-             FROM products p ORDER BY p.vendor, p.model",
-            &[],
-        )?;
+             FROM products p {filter} ORDER BY p.vendor, p.model"
+        );
+        let rows = self.conn.query(&sql, params)?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -383,6 +392,26 @@ impl Store {
                 }
             })
             .collect())
+    }
+
+    /// One product, as `products` lists it.
+    pub fn product(&mut self, id: i64) -> Result<Option<ProductRow>, StoreError> {
+        Ok(self.product_rows("WHERE p.id = ?", &[Val::Int(id)])?.into_iter().next())
+    }
+
+    /// Publishes a product in the buyer's guide, or takes it out; false when there is no such
+    /// product.
+    pub fn set_published(&mut self, product_id: i64, published: bool) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .exec("UPDATE products SET published = ? WHERE id = ?", &[published.into(), Val::Int(product_id)])?;
+        Ok(n > 0)
+    }
+
+    /// A product's newest assessment as a report (its newest judgement), with when it ran.
+    pub fn latest(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Report)>, StoreError> {
+        let Some(row) = self.assessments(product_id)?.into_iter().next() else { return Ok(None) };
+        Ok(self.report(row.id)?.map(|r| (row, r)))
     }
 
     /// A product's assessments, newest first, each with its newest judgement.

@@ -125,6 +125,9 @@ enum Command {
     Vulndb(VulndbArgs),
     /// Add saved assessments (JSON reports or case files) to the register.
     Import(ImportArgs),
+    /// Serve the buyer's guide (published products, plain HTML) and its JSON API from the
+    /// register.
+    Serve(ServeArgs),
     /// The register: products with their verdicts, a product's assessment history, judging
     /// stored cases again with the current rules.
     Register(RegisterArgs),
@@ -586,6 +589,26 @@ pub enum RegisterCommand {
     /// Judge every stored case again with this iotvet's rules where it was judged by others;
     /// the old judgements stay.
     Rejudge,
+    /// Show a product in the buyer's guide (`iotvet serve`).
+    Publish {
+        /// The product's id (from `list`).
+        product: i64,
+    },
+    /// Take a product out of the buyer's guide.
+    Unpublish {
+        /// The product's id (from `list`).
+        product: i64,
+    },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The register (see `iotvet import --help`).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
 }
 
 #[derive(Args)]
@@ -730,6 +753,7 @@ fn main() -> ExitCode {
             Command::Checks(a) => cmd::checks::run(a),
             Command::Import(a) => cmd::register::import(a),
             Command::Register(a) => cmd::register::run(a),
+            Command::Serve(a) => cmd::register::serve(a).await,
             Command::Vulndb(a) => cmd::vulndb::run(a),
             Command::Sbom(a) => cmd::sbom::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),

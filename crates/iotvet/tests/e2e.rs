@@ -1125,6 +1125,11 @@ fn register_holds_the_demo(dir: &std::path::Path) {
     let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(shown["assessments"][0]["overall"], camera.overall.as_str());
     assert_eq!(shown["assessments"][0]["judgements"], 1);
+    let o = iotvet(&["register", "--database", other, "publish", "1"]);
+    assert!(stdout(&o).contains("product 1 is now in the buyer's guide"), "{}{}", stdout(&o), stderr(&o));
+    let o = iotvet(&["register", "--database", other, "publish", "999"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no product 999"), "{}", stderr(&o));
     let o = iotvet(&["register", "--database", other, "rejudge"]);
     assert!(stdout(&o).starts_with("0 stored assessments judged again"), "{}", stdout(&o));
     std::fs::write(dir.join("not-a-case.json"), b"{\"hello\": 1}").unwrap();

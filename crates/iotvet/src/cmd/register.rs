@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use iotvet_report::Report;
 use iotvet_store::{ProductInfo, Store};
 
-use crate::{ImportArgs, RegisterArgs, RegisterCommand, StoreArgs};
+use crate::{ImportArgs, RegisterArgs, RegisterCommand, ServeArgs, StoreArgs};
 
 /// A file given to `import` is read up to this size.
 const MAX_CASE: u64 = 256 << 20;
@@ -169,6 +169,13 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
                 }
             }
         }
+        RegisterCommand::Publish { product } | RegisterCommand::Unpublish { product } => {
+            let publish = matches!(args.command, RegisterCommand::Publish { .. });
+            if !store.set_published(product, publish)? {
+                bail!("no product {product} in the register {}", store.location);
+            }
+            println!("product {product} {} the buyer's guide", if publish { "is now in" } else { "is no longer in" });
+        }
         RegisterCommand::Rejudge => {
             let added = store.rejudge(&iotvet_net::now_rfc3339())?;
             println!(
@@ -177,6 +184,24 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
                 iotvet_core::catalog::rules_version()
             );
         }
+    }
+    Ok(0)
+}
+
+/// `iotvet serve`: the buyer's guide on `--listen` until Ctrl-C.
+pub async fn serve(args: ServeArgs) -> Result<u8> {
+    let database = args.database.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(database.as_deref())).await??;
+    let location = store.location.clone();
+    let state = iotvet_web::AppState::new(store)?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let at = listener.local_addr()?;
+    eprintln!("iotvet: serving the buyer's guide of {location} on http://{at}/guide (Ctrl-C stops)");
+    tokio::select! {
+        served = iotvet_web::serve(listener, state) => served?,
+        _ = tokio::signal::ctrl_c() => {}
     }
     Ok(0)
 }

@@ -1,0 +1,281 @@
+//! `iotvet serve`: the buyer's guide and its API, read from the register.
+//!
+//! Public pages show only products an analyst published (`iotvet register publish ID`): an
+//! index with search and filters, and one page per product in plain language — meets the
+//! minimum standards or not, guideline by guideline, each with its one-sentence reason and the
+//! date of the evidence. Plain HTML that works without JavaScript (no script at all; the
+//! Content-Security-Policy forbids it), labelled form fields, high-contrast colours, readable on
+//! a phone. The same facts as JSON under `/api/`, described by the OpenAPI document at
+//! `/api/openapi.json`; every route is in one table (`ROUTES`), which both builds the router
+//! and is checked against that document by the tests.
+//!
+//! Not built yet (issue 14): the signed-in register, accounts and roles, uploads, jobs.
+#![forbid(unsafe_code)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use iotvet_core::Guideline;
+use iotvet_store::{ProductRow, Store};
+use serde::Deserialize;
+
+/// The OpenAPI 3.1 document of the API.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+const CSS: &str = include_str!("../templates/site.css");
+
+/// Every route: (method, path as OpenAPI writes it). The router is built from the same paths.
+pub const ROUTES: [(&str, &str); 7] = [
+    ("GET", "/"),
+    ("GET", "/guide"),
+    ("GET", "/guide/{id}"),
+    ("GET", "/static/site.css"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/guide/products"),
+    ("GET", "/api/guide/products/{id}"),
+];
+
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<Mutex<Store>>,
+    templates: Arc<minijinja::Environment<'static>>,
+}
+
+impl AppState {
+    /// The state of a server on `store`; an error only if a built-in template does not parse.
+    pub fn new(store: Store) -> Result<Self, minijinja::Error> {
+        let mut env = minijinja::Environment::new();
+        // Autoescape by file name: every template is HTML, so every value is escaped.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, text) in [
+            ("base.html", include_str!("../templates/base.html")),
+            ("guide.html", include_str!("../templates/guide.html")),
+            ("product.html", include_str!("../templates/product.html")),
+        ] {
+            env.add_template(name, text)?;
+        }
+        Ok(AppState { store: Arc::new(Mutex::new(store)), templates: Arc::new(env) })
+    }
+}
+
+/// The router, every route of `ROUTES` and nothing else.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { (StatusCode::SEE_OTHER, [(header::LOCATION, "/guide")]) }))
+        .route("/guide", get(guide))
+        .route("/guide/{id}", get(product_page))
+        .route("/static/site.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }))
+        .route("/api/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }))
+        .route("/api/guide/products", get(api_products))
+        .route("/api/guide/products/{id}", get(api_product))
+        .fallback(|| async { not_found_page() })
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
+
+async fn security_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    r
+}
+
+/// Runs a register call on the blocking pool (the drivers are synchronous).
+async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, iotvet_store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let store = state.store.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    })
+    .await;
+    match done {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(unavailable(&e.to_string())),
+        Err(_) => Err(unavailable("the request failed")),
+    }
+}
+
+fn unavailable(why: &str) -> Response {
+    let body = serde_json::json!({ "error": "the register cannot be read just now", "detail": why });
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+}
+
+fn not_found_page() -> Response {
+    (StatusCode::NOT_FOUND, Html(ERROR_404.to_owned())).into_response()
+}
+
+const ERROR_404: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Not found — iotvet buyer's guide</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main><h1>Not found</h1><p>There is no such page in the buyer's guide. <a href=\"/guide\">See every product</a>.</p></main></body></html>";
+
+fn not_found_json() -> Response {
+    (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({ "error": "no such published product" }))).into_response()
+}
+
+/// Search and filters of the index.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    /// Words in the vendor, model or name.
+    #[serde(default)]
+    q: String,
+    /// meets, fails or unknown.
+    #[serde(default)]
+    verdict: String,
+    /// "1": children's products only.
+    #[serde(default)]
+    children: String,
+}
+
+impl Filters {
+    fn keep(&self, p: &ProductRow) -> bool {
+        let q = self.q.trim().to_lowercase();
+        let words = format!("{} {} {}", p.vendor, p.model, p.name).to_lowercase();
+        (q.is_empty() || q.split_whitespace().all(|w| words.contains(w)))
+            && (self.verdict.is_empty() || self.verdict == p.overall)
+            && (self.children != "1" || p.for_children)
+    }
+}
+
+/// The overall verdict in a shopper's words.
+fn overall_words(overall: &str) -> &'static str {
+    match overall {
+        "meets" => "Meets the minimum security standards",
+        "fails" => "Does not meet the minimum security standards",
+        _ => "Not enough evidence to say",
+    }
+}
+
+fn date_of(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_owned()
+}
+
+fn product_json(p: &ProductRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id, "vendor": p.vendor, "model": p.model, "name": p.name,
+        "for_children": p.for_children, "overall": p.overall, "assessed_at": p.last_assessed,
+    })
+}
+
+async fn published(state: &AppState, filters: Filters) -> Result<Vec<ProductRow>, Response> {
+    let all = with_store(state, |s| s.published()).await?;
+    Ok(all.into_iter().filter(|p| filters.keep(p)).collect())
+}
+
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
+    match state.templates.get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be made").into_response(),
+    }
+}
+
+async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
+    let (q, verdict, children) = (filters.q.clone(), filters.verdict.clone(), filters.children == "1");
+    let products = match published(&state, filters).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let rows: Vec<minijinja::Value> = products
+        .iter()
+        .map(|p| {
+            minijinja::context! {
+                id => p.id, vendor => p.vendor, model => p.model, name => p.name,
+                overall => p.overall, words => overall_words(&p.overall), date => date_of(&p.last_assessed),
+                for_children => p.for_children,
+            }
+        })
+        .collect();
+    render(
+        &state,
+        "guide.html",
+        minijinja::context! { products => rows, q => q, verdict => verdict, children => children },
+    )
+}
+
+/// A published product's newest assessment, guideline by guideline.
+async fn published_product(
+    state: &AppState,
+    id: i64,
+) -> Result<Option<(ProductRow, iotvet_store::AssessmentRow, iotvet_report::Report)>, Response> {
+    with_store(state, move |s| {
+        let Some(p) = s.product(id)?.filter(|p| p.published) else { return Ok(None) };
+        Ok(s.latest(id)?.map(|(a, r)| (p, a, r)))
+    })
+    .await
+}
+
+fn guidelines(report: &iotvet_report::Report) -> Vec<(Guideline, String, String)> {
+    Guideline::ALL
+        .iter()
+        .map(|g| {
+            let v = report.verdicts.get(g);
+            let word = v.map(|v| v.verdict.as_str()).unwrap_or("unknown").to_owned();
+            let why =
+                v.map(|v| if v.summary.is_empty() { v.reason.clone() } else { v.summary.clone() }).unwrap_or_default();
+            (*g, word, why)
+        })
+        .collect()
+}
+
+async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return not_found_page() };
+    let (p, a, report) = match published_product(&state, id).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found_page(),
+        Err(r) => return r,
+    };
+    let rows: Vec<minijinja::Value> = guidelines(&report)
+        .into_iter()
+        .map(|(g, word, why)| minijinja::context! { id => g.id(), name => g.name(), verdict => word, why => why })
+        .collect();
+    render(
+        &state,
+        "product.html",
+        minijinja::context! {
+            vendor => p.vendor, model => p.model, name => p.name, overall => report.overall.as_str(),
+            words => overall_words(report.overall.as_str()), date => date_of(&a.ran_at), guidelines => rows,
+            for_children => p.for_children,
+        },
+    )
+}
+
+async fn api_products(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
+    match published(&state, filters).await {
+        Ok(products) => {
+            axum::Json(serde_json::json!({ "products": products.iter().map(product_json).collect::<Vec<_>>() }))
+                .into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn api_product(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return not_found_json() };
+    match published_product(&state, id).await {
+        Ok(Some((p, _, report))) => {
+            let mut v = product_json(&p);
+            v["guidelines"] = guidelines(&report)
+                .into_iter()
+                .map(|(g, word, why)| serde_json::json!({ "id": g.id(), "name": g.name(), "verdict": word, "reason": why }))
+                .collect();
+            axum::Json(v).into_response()
+        }
+        Ok(None) => not_found_json(),
+        Err(r) => r,
+    }
+}

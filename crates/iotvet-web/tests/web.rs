@@ -1,0 +1,131 @@
+//! The buyer's guide served on loopback from a register the test fills: only published
+//! products are shown, hostile names are text, every documented route answers as documented
+//! and nothing else answers.
+
+use std::io::{Read, Write};
+
+use iotvet_report::Report;
+use iotvet_store::{ProductInfo, Store};
+
+fn report(target: &str, created_at: &str) -> Report {
+    let case = serde_json::from_value(serde_json::json!({
+        "target": {"name": target, "address": "127.0.0.1"},
+        "created_at": created_at,
+    }))
+    .unwrap();
+    Report::new(case, created_at.to_owned())
+}
+
+/// (status, headers, body) of a GET on the server at `port`.
+fn get(port: u16, path: &str) -> (u16, String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    // Chunked bodies: the test reads the text as is (every page here is small).
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+#[test]
+fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_documented() {
+    let dir = std::env::temp_dir().join(format!("iotvet-web-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("register.sqlite");
+    let mut store = Store::open(Some(db.to_str().unwrap())).unwrap();
+    let hostile = ProductInfo {
+        vendor: "<script>alert('x')</script>".into(),
+        model: "Cam \"1\" & <b>2</b>".into(),
+        for_children: true,
+        ..Default::default()
+    };
+    let shown = store.save(&report("cam", "2026-11-20T08:00:00Z"), &hostile, "analyst").unwrap();
+    let hidden_product = ProductInfo { vendor: "Secret Co".into(), model: "S-1".into(), ..Default::default() };
+    let hidden = store.save(&report("plug", "2026-11-21T08:00:00Z"), &hidden_product, "analyst").unwrap();
+    assert!(store.set_published(shown.product_id, true).unwrap());
+    assert!(!store.set_published(999, true).unwrap());
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(store).unwrap()));
+
+    let (status, head, body) = get(port, "/guide");
+    assert_eq!(status, 200);
+    assert!(body.contains("&lt;script&gt;alert(") && !body.contains("<script>"), "{body}");
+    assert!(
+        body.contains("Cam &quot;1&quot; &amp; &lt;b&gt;2&lt;&#x2f;b&gt;")
+            || body.contains("Cam &quot;1&quot; &amp; &lt;b&gt;2&lt;/b&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("Secret Co"), "unpublished products are not shown");
+    assert!(body.contains("<label for=\"q\">") && body.contains("lang=\"en\""));
+    for h in ["content-security-policy: default-src 'none'", "x-content-type-options: nosniff", "x-frame-options: deny"]
+    {
+        assert!(head.contains(h), "{h}: {head}");
+    }
+    let (_, _, body) = get(port, "/guide?q=secret");
+    assert!(body.contains("No published product matches"), "{body}");
+    let overall = shown_overall(port, shown.product_id);
+    let (_, _, body) = get(port, &format!("/guide?children=1&verdict={overall}"));
+    assert!(body.contains(&format!("/guide/{}", shown.product_id)), "{body}");
+    let other = if overall == "meets" { "fails" } else { "meets" };
+    let (_, _, body) = get(port, &format!("/guide?verdict={other}"));
+    assert!(body.contains("No published product matches"), "{body}");
+
+    // The product page: guideline by guideline, the date of the evidence.
+    let (status, _, body) = get(port, &format!("/guide/{}", shown.product_id));
+    assert_eq!(status, 200);
+    for g in ["MS-1 Encrypted communications", "MS-3 Strong passwords", "MS-5 Privacy practices"] {
+        assert!(body.contains(g), "{g}: {body}");
+    }
+    assert!(body.contains("Evidence from 2026-11-20"), "{body}");
+    assert_eq!(get(port, &format!("/guide/{}", hidden.product_id)).0, 404, "an unpublished product is not found");
+    assert_eq!(get(port, "/guide/not-a-number").0, 404);
+    assert_eq!(get(port, &format!("/api/guide/products/{}", hidden.product_id)).0, 404);
+
+    // The API against its OpenAPI document: every documented path answers with a documented
+    // status; the JSON has the documented fields.
+    let (status, _, body) = get(port, "/api/openapi.json");
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let documented: std::collections::BTreeSet<&str> = paths.keys().map(String::as_str).collect();
+    let routed: std::collections::BTreeSet<&str> = iotvet_web::ROUTES.iter().map(|(_, p)| *p).collect();
+    assert_eq!(documented, routed, "every route documented, nothing documented that is not routed");
+    for (method, path) in iotvet_web::ROUTES {
+        assert_eq!(method, "GET");
+        let url = path.replace("{id}", &shown.product_id.to_string());
+        let (status, _, _) = get(port, &url);
+        let answers = paths[path]["get"]["responses"].as_object().unwrap();
+        assert!(answers.contains_key(&status.to_string()), "{path} answered {status}, documented {:?}", answers.keys());
+    }
+    let (_, head, body) = get(port, "/api/guide/products");
+    assert!(head.contains("application/json"));
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let products = list["products"].as_array().unwrap();
+    assert_eq!(products.len(), 1);
+    for field in doc["components"]["schemas"]["Product"]["required"].as_array().unwrap() {
+        assert!(products[0].get(field.as_str().unwrap()).is_some(), "{field}");
+    }
+    let (_, _, body) = get(port, &format!("/api/guide/products/{}", shown.product_id));
+    let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(detail["guidelines"].as_array().unwrap().len(), 5);
+    assert_eq!(detail["vendor"], hostile.vendor.as_str(), "JSON keeps the name as it is");
+
+    // Nothing else answers.
+    for path in ["/admin", "/api/products", "/guide/1/edit", "/../etc/passwd"] {
+        assert_eq!(get(port, path).0, 404, "{path}");
+    }
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn shown_overall(port: u16, id: i64) -> String {
+    let (_, _, body) = get(port, &format!("/api/guide/products/{id}"));
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["overall"].as_str().unwrap_or_default().to_owned()
+}
