@@ -161,7 +161,7 @@ async fn after_login(ctx: &Ctx, h: &russh::client::Handle<AnyHostKey>, accepted:
             match tokio::time::timeout(wait, channel.wait()).await {
                 Ok(Some(russh::ChannelMsg::Data { data } | russh::ChannelMsg::ExtendedData { data, .. })) => {
                     seen.extend_from_slice(&data);
-                    if demands_new_password(&String::from_utf8_lossy(&seen)) {
+                    if expired(&String::from_utf8_lossy(&seen)) {
                         break;
                     }
                 }
@@ -175,11 +175,38 @@ async fn after_login(ctx: &Ctx, h: &russh::client::Handle<AnyHostKey>, accepted:
     let seen =
         tokio::time::timeout(ctx.timeout.saturating_mul(2), first_words).await.ok().flatten().unwrap_or_default();
     let text = String::from_utf8_lossy(&seen);
-    if demands_new_password(&text) {
-        return Attempt::ChangeForced(format!(
-            "{accepted}, and the session demanded a new password at once: {}",
-            tail(&text)
-        ));
+    if let Some(line) = text.lines().find(|l| expired(l)) {
+        let line: String = line.trim().chars().take(120).collect();
+        return Attempt::ChangeForced(format!("{accepted}, and the session demanded a new password at once: {line}"));
     }
     Attempt::Accepted(accepted.into())
+}
+
+/// A session's first words saying the password must be changed now. Stricter than the words
+/// that count after a password prompt: a login banner may well say "change your password
+/// regularly" of a device that forces nothing.
+fn expired(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "password has expired",
+        "password expired",
+        "required to change your password",
+        "password change required",
+        "must change your password now",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_banner_that_advises_a_change_is_not_a_forced_change() {
+        assert!(super::expired(
+            "WARNING: Your password has expired.\r\nYou must change your password now and login again!"
+        ));
+        assert!(super::expired("You are required to change your password immediately (administrator enforced)"));
+        assert!(!super::expired("Welcome! Please change your password regularly.\r\n$ "));
+        assert!(!super::expired("Set a new password in the web UI.\r\n# "));
+    }
 }
