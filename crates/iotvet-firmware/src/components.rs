@@ -101,23 +101,43 @@ pub fn components(fs: &Fs) -> Vec<Component> {
         if data.len() > 32 << 20 {
             continue;
         }
-        for (finder, name, vendor, product) in &finders {
-            let marker = finder.needle();
-            let mut from = 0;
-            while let Some(p) = data.get(from..).and_then(|d| finder.find(d)) {
-                let at = from + p + marker.len();
-                if let Some(v) = version_at(data.get(at..).unwrap_or_default()) {
-                    let confidence = if own_file(name, inside) { "high" } else { "medium" };
-                    let how = format!("the string \"{}{v}\" in {path}", String::from_utf8_lossy(marker));
-                    add(component(name, &v, vendor, product, how, confidence));
-                    break;
-                }
-                from = at;
-            }
+        for c in marked(data, &finders, |name| own_file(name, inside), path) {
+            add(c);
         }
     }
     out.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     out
+}
+
+type Finders<'a> = [(memchr::memmem::Finder<'a>, &'a str, &'a str, &'a str)];
+
+/// The version strings in `data` (each marker's first one followed by a version), `high`
+/// confidence where `own` says the bytes are the component's own.
+fn marked(data: &[u8], finders: &Finders<'_>, own: impl Fn(&str) -> bool, place: &str) -> Vec<Component> {
+    let mut out = Vec::new();
+    for (finder, name, vendor, product) in finders {
+        let marker = finder.needle();
+        let mut from = 0;
+        while let Some(p) = data.get(from..).and_then(|d| finder.find(d)) {
+            let at = from + p + marker.len();
+            if let Some(v) = version_at(data.get(at..).unwrap_or_default()) {
+                let confidence = if own(name) { "high" } else { "medium" };
+                let how = format!("the string \"{}{v}\" in {place}", String::from_utf8_lossy(marker));
+                out.push(component(name, &v, vendor, product, how, confidence));
+                break;
+            }
+            from = at;
+        }
+    }
+    out
+}
+
+/// The components named in a decompressed stream that is not a filesystem — a Linux kernel
+/// (its "Linux version" banner is the kernel's own: `high`), an RTOS image — at `place`.
+pub fn in_blob(data: &[u8], place: &str) -> Vec<Component> {
+    let finders: Vec<(memchr::memmem::Finder<'_>, &str, &str, &str)> =
+        MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(m), *n, *v, *p)).collect();
+    marked(data, &finders, |name| name == "linux", &format!("{place} (decompressed)"))
 }
 
 /// Packages of an opkg or dpkg status file (`Package:` and `Version:` lines of each stanza).

@@ -89,6 +89,8 @@ pub struct Unpacked {
     /// Header CRCs that do not match, entries refused (paths that climb out, device nodes), …
     pub warnings: Vec<String>,
     pub tree: Tree,
+    /// Components named in decompressed streams outside any filesystem (a kernel's banner).
+    pub blob_components: Vec<iotvet_core::firmware::Component>,
 }
 
 /// Takes an image apart and reads its evidence: the case file's firmware section.
@@ -128,6 +130,11 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         keys.extend(credentials);
     }
     secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
+    for c in &u.blob_components {
+        if !components.iter().any(|k: &iotvet_core::firmware::Component| k.name == c.name && k.version == c.version) {
+            components.push(c.clone());
+        }
+    }
     FirmwareSection {
         provenance: iotvet_core::case::Provenance {
             collector: "iotvet-firmware".into(),
@@ -376,6 +383,11 @@ fn open(
             };
             budget.take(out.len() as u64)?;
             u.layers.push(layer(consumed, true, None, cut));
+            for c in components::in_blob(&out, here) {
+                if !u.blob_components.iter().any(|k| k.name == c.name && k.version == c.version) {
+                    u.blob_components.push(c);
+                }
+            }
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(consumed))
         }

@@ -54,6 +54,10 @@ fn tp_link_mr3020_vendor_lzma_squashfs_gives_its_accounts_and_no_telnetd() {
     assert_eq!(version(&f, "busybox").as_deref(), Some("1.01"));
     assert_eq!(version(&f, "uclibc").as_deref(), Some("0.9.30"), "from lib/ld-uClibc-0.9.30.so");
     assert_eq!(version(&f, "hostapd").as_deref(), Some("0.5.9"));
+    // The kernel, from its banner in the decompressed kernel stream (outside the filesystem).
+    let linux = f.components.iter().find(|c| c.name == "linux").expect("the kernel's version");
+    assert_eq!((linux.version.as_str(), linux.confidence.as_str()), ("2.6.31", "high"));
+    assert!(linux.evidence.contains("lzma@0x20400 (decompressed)"), "{linux:?}");
     // rcS starts /usr/sbin/telnetd only if it is there, and it is not.
     let telnetd: Vec<_> = f.boot_services.iter().filter(|s| s.name == "telnetd").collect();
     assert_eq!(telnetd.len(), 1, "{:?}", f.boot_services);
