@@ -508,7 +508,7 @@ fn open(
             let cap = budget.cap(found.len as u64);
             let read =
                 if jffs2 { jffs2::read(fs, b.first() == Some(&0x19), cap.bytes) } else { yaffs2::read(fs, cap.bytes) };
-            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
+            mount(u, budget, depth, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }
         "ubi" => {
@@ -539,7 +539,7 @@ fn open(
             let fs = b.get(..found.len).unwrap_or_default();
             let cap = budget.cap(found.len as u64);
             let read = ubifs::read(fs, cap.bytes);
-            mount(u, budget, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
+            mount(u, budget, depth, here, layer(found.len, true, None, None), &found.what, None, read, &cap)?;
             Ok(Some(found.len.max(1)))
         }
         "ext" => {
@@ -549,7 +549,7 @@ fn open(
                 .then(|| format!("; the filesystem says {} bytes, {} are there", found.len, b.len()));
             let cap = budget.cap(size as u64);
             let read = ext::read(b.get(..size).unwrap_or_default(), cap.bytes);
-            mount(u, budget, here, layer(size, true, None, None), &found.what, cut, read, &cap)?;
+            mount(u, budget, depth, here, layer(size, true, None, None), &found.what, cut, read, &cap)?;
             Ok(Some(size))
         }
         "cramfs" => {
@@ -564,7 +564,7 @@ fn open(
                     "identified, not opened (iotvet reads little-endian CramFS with classic block pointers)".into(),
                 ))
             };
-            mount(u, budget, here, layer(size, true, None, None), &what, None, read, &cap)?;
+            mount(u, budget, depth, here, layer(size, true, None, None), &what, None, read, &cap)?;
             Ok(Some(size))
         }
         "romfs" => {
@@ -572,7 +572,17 @@ fn open(
             let size = size.min(b.len());
             let cap = budget.cap(size as u64);
             let read = romfs::read(b.get(..size).unwrap_or_default(), cap.bytes);
-            mount(u, budget, here, layer(size, true, None, None), &format!("romfs \"{volume}\""), None, read, &cap)?;
+            mount(
+                u,
+                budget,
+                depth,
+                here,
+                layer(size, true, None, None),
+                &format!("romfs \"{volume}\""),
+                None,
+                read,
+                &cap,
+            )?;
             Ok(Some(size))
         }
         "cpio" => {
@@ -661,7 +671,7 @@ fn open(
                 .then(|| format!("; the filesystem says {} bytes, {} are there", sb.bytes_used, b.len()));
             let cap = budget.cap(size as u64);
             let read = squashfs::read(fs, &sb, cap.bytes);
-            mount(u, budget, here, layer(size, true, None, None), &what, cut, read, &cap)?;
+            mount(u, budget, depth, here, layer(size, true, None, None), &what, cut, read, &cap)?;
             Ok(Some(size))
         }
         "zip" => open_zip(b, offset, here, depth, u, budget),
@@ -676,6 +686,7 @@ fn open(
 fn mount(
     u: &mut Unpacked,
     budget: &mut Budget,
+    depth: usize,
     here: &str,
     mut shell: Layer,
     what: &str,
@@ -704,13 +715,37 @@ fn mount(
         u.warnings.push(format!("{here}: {damaged}"));
     }
     let files = read.entries.len();
+    // Images and archives kept as files — a default configuration as a .tar.gz, a second
+    // firmware image, a kernel's initramfs — are walked in their turn, beside the file (as a
+    // ZIP member's are, and as binwalk's `_NAME.extracted`). Only files that start with a format
+    // are: a magic in the middle of a program is chance.
+    let mut nested: Vec<(String, Vec<u8>)> = Vec::new();
     for e in read.entries {
+        if let Node::File { data, .. } = &e.node {
+            if nested.len() < MAX_NESTED && starts_with_format(data) {
+                if let Ok(clean) = tree::normalise(&e.path) {
+                    nested.push((clean, data.clone()));
+                }
+            }
+        }
         add(u, budget, here, &e.path, e.node)?;
     }
     shell.root = Some(here.to_owned());
     shell.note = Some(format!("{what}, {files} entries{}", cut.unwrap_or_default()));
     u.layers.push(shell);
+    for (path, data) in nested {
+        walk(&data, &format!("{here}/{path}.extracted"), depth + 1, u, budget)?;
+    }
     Ok(())
+}
+
+/// Files of a filesystem walked for what they hold, at most (the rest are listed as files).
+const MAX_NESTED: usize = 1_000;
+
+/// Whether `data` starts with one of the formats iotvet opens (its magic where the format
+/// puts it).
+fn starts_with_format(data: &[u8]) -> bool {
+    SIGNATURES.iter().any(|(_, magic, at)| data.get(*at..at + magic.len()) == Some(magic))
 }
 
 /// A ZIP archive (an update package, most often): its members are stored, and each member's

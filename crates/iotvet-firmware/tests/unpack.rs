@@ -425,3 +425,42 @@ fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
         want.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
     assert_eq!(got, want);
 }
+
+/// A default configuration kept as a compressed archive inside the root filesystem (a common
+/// vendor habit) is walked beside its file, and its evidence read: here a shadow file whose root
+/// password is on the default list. A program that merely holds a magic in its middle is not.
+#[test]
+fn an_archive_kept_as_a_file_in_the_filesystem_is_walked_and_read() {
+    use iotvet_firmware::build::{squashfs, Entry};
+    let defaults = gzip(&cpio(&[
+        ("etc/passwd", FILE, b"root:x:0:0:root:/root:/bin/sh\n"),
+        // "xc3511", MD5-crypt (the lab camera's).
+        ("etc/shadow", FILE, b"root:$1$iotvet$sFoZ7V3iXQqFH8OlwsdS6.:19000:0:99999:7:::\n"),
+    ]));
+    let mut program = b"\x7fELF".to_vec();
+    program.extend(gzip(b"not walked: the magic is not at the start"));
+    let rootfs = squashfs(vec![
+        Entry::File("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec()),
+        Entry::File("etc/defaults.cpio.gz", 0o644, defaults),
+        Entry::File("bin/tool", 0o755, program),
+    ])
+    .unwrap();
+    let u = unpack(&rootfs, &Limits::default()).unwrap();
+    let places: Vec<&str> = u.layers.iter().map(|l| l.place.as_str()).collect();
+    assert_eq!(
+        places,
+        [
+            "squashfs@0x0",
+            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0",
+            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0"
+        ]
+    );
+    let f = iotvet_firmware::analyze(&rootfs, "fw.sqfs", &Limits::default()).unwrap();
+    let nested: Vec<(&str, Option<&str>)> = f
+        .accounts
+        .iter()
+        .filter(|a| a.source.contains(".extracted"))
+        .map(|a| (a.hash.as_str(), a.found_in.as_deref()))
+        .collect();
+    assert_eq!(nested, [("md5-crypt", Some("the default-credential list"))], "{:#?}", f.accounts);
+}
