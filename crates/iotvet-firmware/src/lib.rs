@@ -591,6 +591,7 @@ fn open(
                 return Ok(None);
             }
             let root = here.to_owned();
+            let mut nested = Nested::default();
             for e in &entries {
                 let node = match e.mode & 0o170000 {
                     0o100000 => Node::File { data: e.data.to_vec(), mode: e.mode },
@@ -601,14 +602,17 @@ fn open(
                         continue;
                     }
                 };
+                nested.consider(&e.name, &node);
                 add(u, budget, &root, &e.name, node)?;
             }
             let note = truncated.then(|| "the archive is cut short".to_owned());
             u.layers.push(layer(len, true, Some(root), note));
+            nested.walk(here, depth, u, budget)?;
             Ok(Some(len))
         }
         "tar" => {
             let root = here.to_owned();
+            let mut nested = Nested::default();
             let mut archive = tar::Archive::new(b);
             let mut count = 0usize;
             let mut note = None;
@@ -643,6 +647,7 @@ fn open(
                     u.warnings.push(format!("{here}: {name} is a device, FIFO or other special entry: not created"));
                     continue;
                 };
+                nested.consider(&name, &node);
                 add(u, budget, &root, &name, node)?;
                 count += 1;
             }
@@ -651,6 +656,7 @@ fn open(
             }
             let len = b.len() - archive.into_inner().len();
             u.layers.push(layer(len, true, Some(root), note));
+            nested.walk(here, depth, u, budget)?;
             Ok(Some(len))
         }
         "squashfs" => {
@@ -719,28 +725,44 @@ fn mount(
     // firmware image, a kernel's initramfs — are walked in their turn, beside the file (as a
     // ZIP member's are, and as binwalk's `_NAME.extracted`). Only files that start with a format
     // are: a magic in the middle of a program is chance.
-    let mut nested: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut nested = Nested::default();
     for e in read.entries {
-        if let Node::File { data, .. } = &e.node {
-            if nested.len() < MAX_NESTED && starts_with_format(data) {
-                if let Ok(clean) = tree::normalise(&e.path) {
-                    nested.push((clean, data.clone()));
-                }
-            }
-        }
+        nested.consider(&e.path, &e.node);
         add(u, budget, here, &e.path, e.node)?;
     }
     shell.root = Some(here.to_owned());
     shell.note = Some(format!("{what}, {files} entries{}", cut.unwrap_or_default()));
     u.layers.push(shell);
-    for (path, data) in nested {
-        walk(&data, &format!("{here}/{path}.extracted"), depth + 1, u, budget)?;
-    }
-    Ok(())
+    nested.walk(here, depth, u, budget)
 }
 
-/// Files of a filesystem walked for what they hold, at most (the rest are listed as files).
+/// Files of a filesystem or archive walked for what they hold, at most (the rest are listed
+/// as files).
 const MAX_NESTED: usize = 1_000;
+
+/// The files of a filesystem or archive that start with a format of their own, to be walked
+/// beside them once the filesystem is stored.
+#[derive(Default)]
+struct Nested(Vec<(String, Vec<u8>)>);
+
+impl Nested {
+    fn consider(&mut self, path: &str, node: &Node) {
+        if let Node::File { data, .. } = node {
+            if self.0.len() < MAX_NESTED && starts_with_format(data) {
+                if let Ok(clean) = tree::normalise(path) {
+                    self.0.push((clean, data.clone()));
+                }
+            }
+        }
+    }
+
+    fn walk(self, here: &str, depth: usize, u: &mut Unpacked, budget: &mut Budget) -> Result<(), FirmwareError> {
+        for (path, data) in self.0 {
+            walk(&data, &format!("{here}/{path}.extracted"), depth + 1, u, budget)?;
+        }
+        Ok(())
+    }
+}
 
 /// Whether `data` starts with one of the formats iotvet opens (its magic where the format
 /// puts it).

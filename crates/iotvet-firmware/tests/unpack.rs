@@ -432,7 +432,10 @@ fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
 #[test]
 fn an_archive_kept_as_a_file_in_the_filesystem_is_walked_and_read() {
     use iotvet_firmware::build::{squashfs, Entry};
+    // In it, one more archive as a file: archives' files are walked as filesystems' are.
+    let more = gzip(&cpio(&[("etc/hosts", FILE, b"127.0.0.1 localhost\n")]));
     let defaults = gzip(&cpio(&[
+        ("etc/more.cpio.gz", FILE, &more),
         ("etc/passwd", FILE, b"root:x:0:0:root:/root:/bin/sh\n"),
         // "xc3511", MD5-crypt (the lab camera's).
         ("etc/shadow", FILE, b"root:$1$iotvet$sFoZ7V3iXQqFH8OlwsdS6.:19000:0:99999:7:::\n"),
@@ -452,7 +455,9 @@ fn an_archive_kept_as_a_file_in_the_filesystem_is_walked_and_read() {
         [
             "squashfs@0x0",
             "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0",
-            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0"
+            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0",
+            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0/etc/more.cpio.gz.extracted/gzip@0x0",
+            "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0/etc/more.cpio.gz.extracted/gzip@0x0/cpio@0x0"
         ]
     );
     let f = iotvet_firmware::analyze(&rootfs, "fw.sqfs", &Limits::default()).unwrap();
