@@ -31,7 +31,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 2] = [
+const MIGRATIONS: [(i64, &str, &str); 3] = [
     (
         1,
         "products, assessments and their judgements",
@@ -88,6 +88,17 @@ const MIGRATIONS: [(i64, &str, &str); 2] = [
             stored_at TEXT NOT NULL
         );",
     ),
+    (
+        3,
+        "each product's newest verdict kept on it, for the buyer's guide's pages",
+        "ALTER TABLE products ADD COLUMN overall TEXT NOT NULL DEFAULT 'unknown';
+        ALTER TABLE products ADD COLUMN last_assessed TEXT NOT NULL DEFAULT '';
+        UPDATE products SET
+            overall = COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
+            last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = products.id), '');
+        CREATE INDEX products_published ON products (published, vendor, model);",
+    ),
 ];
 
 /// The newest schema version this iotvet knows.
@@ -134,6 +145,16 @@ impl ProductInfo {
             },
         }
     }
+}
+
+/// The buyer's guide's search and filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuideFilter {
+    /// Words that must all be in the vendor, model or name.
+    pub q: String,
+    /// `meets`, `fails`, `unknown`, or empty for any.
+    pub verdict: String,
+    pub children_only: bool,
 }
 
 /// What `save` did.
@@ -329,6 +350,7 @@ impl Store {
                 ],
             )?;
             add_judgement(c, assessment_id, report)?;
+            refresh_product(c, product_id)?;
             Ok(Saved { product_id, assessment_id, new: true })
         })
     }
@@ -338,7 +360,7 @@ impl Store {
     pub fn rejudge(&mut self, judged_at: &str) -> Result<usize, StoreError> {
         let current = iotvet_core::catalog::rules_version();
         let stale = self.conn.query(
-            "SELECT a.id, a.case_json FROM assessments a
+            "SELECT a.id, a.case_json, a.product_id FROM assessments a
              WHERE NOT EXISTS (SELECT 1 FROM judgements j WHERE j.assessment_id = a.id AND j.rules_version = ?)
              ORDER BY a.id",
             &[current.as_str().into()],
@@ -349,7 +371,11 @@ impl Store {
             let case: CaseFile = serde_json::from_str(&json)
                 .map_err(|e| StoreError::Invalid(format!("stored assessment {id} no longer reads as a case: {e}")))?;
             let report = Report::new(case, judged_at.to_owned());
-            self.conn.transaction(|c| add_judgement(c, id, &report))?;
+            let product = row.get(2).map(Val::int).unwrap_or(0);
+            self.conn.transaction(|c| {
+                add_judgement(c, id, &report)?;
+                refresh_product(c, product)
+            })?;
             added += 1;
         }
         Ok(added)
@@ -365,14 +391,48 @@ impl Store {
         self.product_rows("WHERE p.published = 1", &[])
     }
 
+    /// One page of the published products that match: every word of `q` in the vendor, model
+    /// or name (any case), the overall verdict when given, children's products only when asked;
+    /// at most `limit` from `offset` on.
+    pub fn published_page(
+        &mut self,
+        filter: &GuideFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<ProductRow>, StoreError> {
+        let mut sql = String::from("WHERE p.published = 1");
+        let mut params: Vec<Val> = Vec::new();
+        for word in filter.q.split_whitespace().take(8) {
+            let escaped = word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            sql.push_str(" AND LOWER(p.vendor || ' ' || p.model || ' ' || p.name) LIKE ? ESCAPE '\\'");
+            params.push(format!("%{escaped}%").into());
+        }
+        if !filter.verdict.is_empty() {
+            sql.push_str(" AND p.overall = ?");
+            params.push(filter.verdict.as_str().into());
+        }
+        if filter.children_only {
+            sql.push_str(" AND p.for_children = 1");
+        }
+        sql.push_str(" ORDER BY p.vendor, p.model LIMIT ? OFFSET ?");
+        params.push(Val::Int(limit.clamp(0, 1000)));
+        params.push(Val::Int(offset.max(0)));
+        // The page is chosen first, then only its rows are counted (PostgreSQL computes a
+        // select list below LIMIT/OFFSET: the skipped rows' counts were computed too).
+        let page = format!("(SELECT * FROM products p {sql}) p ORDER BY p.vendor, p.model");
+        self.product_rows_from(&page, &params)
+    }
+
     fn product_rows(&mut self, filter: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
+        self.product_rows_from(&format!("products p {filter} ORDER BY p.vendor, p.model"), params)
+    }
+
+    /// Product rows `FROM source` (a table or a subquery named `p`, with its ordering).
+    fn product_rows_from(&mut self, source: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
         let sql = format!(
             "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
-                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id),
-                    COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
-                              WHERE a.product_id = p.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
-                    COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = p.id), '')
-             FROM products p {filter} ORDER BY p.vendor, p.model"
+                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed
+             FROM {source}"
         );
         let rows = self.conn.query(&sql, params)?;
         Ok(rows
@@ -408,10 +468,33 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// A product's newest assessment as a report (its newest judgement), with when it ran.
+    /// A product's newest assessment as a report (its newest judgement), with when it ran: one
+    /// query (the buyer's guide asks this on every product page).
     pub fn latest(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Report)>, StoreError> {
-        let Some(row) = self.assessments(product_id)?.into_iter().next() else { return Ok(None) };
-        Ok(self.report(row.id)?.map(|r| (row, r)))
+        let rows = self.conn.query(
+            "SELECT a.id, a.target, a.ran_by, a.ran_at, a.tool_version, a.case_json,
+                    j.judged_at, j.verdicts_json, j.findings_json, j.overall, j.rules_version,
+                    (SELECT COUNT(*) FROM judgements k WHERE k.assessment_id = a.id)
+             FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+             WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1",
+            &[Val::Int(product_id)],
+        )?;
+        let Some(r) = rows.first() else { return Ok(None) };
+        let text = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
+        let id = r.first().map(Val::int).unwrap_or(0);
+        let report = stored_report(id, &text(5), &text(6), &text(7), &text(8), &text(9), &text(4))?;
+        let row = AssessmentRow {
+            id,
+            product_id,
+            target: text(1),
+            ran_by: text(2),
+            ran_at: text(3),
+            tool_version: text(4),
+            judgements: r.get(11).map(Val::int).unwrap_or(0),
+            overall: text(9),
+            rules_version: text(10),
+        };
+        Ok(Some((row, report)))
     }
 
     /// A product's assessments, newest first, each with its newest judgement.
@@ -453,15 +536,45 @@ impl Store {
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
         let text = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
-        let bad = |e: serde_json::Error| StoreError::Invalid(format!("stored assessment {assessment_id}: {e}"));
-        let case: CaseFile = serde_json::from_str(&text(0)).map_err(bad)?;
-        let mut report = Report::new(case, text(1));
-        report.verdicts = serde_json::from_str(&text(2)).map_err(bad)?;
-        report.findings = serde_json::from_str(&text(3)).map_err(bad)?;
-        report.overall = serde_json::from_value(serde_json::Value::String(text(4))).map_err(bad)?;
-        report.tool.version = text(5);
-        Ok(Some(report))
+        stored_report(assessment_id, &text(0), &text(1), &text(2), &text(3), &text(4), &text(5)).map(Some)
     }
+}
+
+/// A stored case with a stored judgement, as the report they were (not judged again on read).
+fn stored_report(
+    assessment_id: i64,
+    case_json: &str,
+    judged_at: &str,
+    verdicts_json: &str,
+    findings_json: &str,
+    overall: &str,
+    tool_version: &str,
+) -> Result<Report, StoreError> {
+    let bad = |e: serde_json::Error| StoreError::Invalid(format!("stored assessment {assessment_id}: {e}"));
+    let case: CaseFile = serde_json::from_str(case_json).map_err(bad)?;
+    Ok(Report {
+        schema_version: iotvet_report::SCHEMA_VERSION,
+        tool: iotvet_report::ToolInfo { name: "iotvet".into(), version: tool_version.to_owned() },
+        generated_at: judged_at.to_owned(),
+        target: case.target.clone(),
+        overall: serde_json::from_value(serde_json::Value::String(overall.to_owned())).map_err(bad)?,
+        verdicts: serde_json::from_str(verdicts_json).map_err(bad)?,
+        findings: serde_json::from_str(findings_json).map_err(bad)?,
+        case,
+    })
+}
+
+/// Keeps a product's newest verdict and date on its row (what the guide lists and filters by).
+fn refresh_product(c: &mut Conn, product_id: i64) -> Result<(), StoreError> {
+    c.exec(
+        "UPDATE products SET
+            overall = COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
+            last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), '')
+         WHERE id = ?",
+        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
+    )?;
+    Ok(())
 }
 
 fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<(), StoreError> {

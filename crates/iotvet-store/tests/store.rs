@@ -95,11 +95,22 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     let old = fresh("old");
     let mut s = Store::open_upto(Some(&old), 1).unwrap();
     assert_eq!(s.schema_version().unwrap(), 1);
-    s.save(&first, &camera(), "analyst").unwrap();
+    // Rows as version 1 wrote them (this iotvet writes only the newest schema).
+    s.execute_raw(
+        "INSERT INTO products (vendor, model, created_at) VALUES ('Old', 'O-1', '2026-01-01T00:00:00Z');
+         INSERT INTO assessments (product_id, target, case_json, case_sha256, ran_by, ran_at, tool_version, stored_at)
+           VALUES (1, 'old', '{}', 'x', 'a', '2026-01-02T00:00:00Z', '0.0.9', '2026-01-02T00:00:00Z');
+         INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json)
+           VALUES (1, '0.0.9+old', '2026-01-02T00:00:00Z', 'fails', '{}', '[]');",
+    )
+    .unwrap();
     drop(s);
     let mut s = Store::open(Some(&old)).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(s.products().unwrap().len(), 1);
+    let kept = s.products().unwrap();
+    assert_eq!(kept.len(), 1);
+    // Version 3 keeps each product's newest verdict on it: filled in for the old rows.
+    assert_eq!((kept[0].overall.as_str(), kept[0].last_assessed.as_str()), ("fails", "2026-01-02T00:00:00Z"));
     // A register from a newer iotvet is not touched.
     s.execute_raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").unwrap();
     drop(s);

@@ -40,13 +40,20 @@ pub const ROUTES: [(&str, &str); 7] = [
 
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<Mutex<Store>>,
+    /// Connections to the register, taken in turn (SQLite in WAL mode and PostgreSQL both
+    /// serve readers side by side).
+    stores: Arc<Vec<Mutex<Store>>>,
+    next: Arc<std::sync::atomic::AtomicUsize>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
+/// Products on one page of the guide.
+pub const PAGE: i64 = 50;
+
 impl AppState {
-    /// The state of a server on `store`; an error only if a built-in template does not parse.
-    pub fn new(store: Store) -> Result<Self, minijinja::Error> {
+    /// The state of a server on `stores` (one or more connections to the same register); an
+    /// error only if a built-in template does not parse.
+    pub fn new(stores: Vec<Store>) -> Result<Self, minijinja::Error> {
         let mut env = minijinja::Environment::new();
         // Autoescape by file name: every template is HTML, so every value is escaped.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -57,7 +64,11 @@ impl AppState {
         ] {
             env.add_template(name, text)?;
         }
-        Ok(AppState { store: Arc::new(Mutex::new(store)), templates: Arc::new(env) })
+        Ok(AppState {
+            stores: Arc::new(stores.into_iter().map(Mutex::new).collect()),
+            next: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            templates: Arc::new(env),
+        })
     }
 }
 
@@ -100,8 +111,12 @@ async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, iotvet_store::StoreError> + Send + 'static,
 ) -> Result<T, Response> {
-    let store = state.store.clone();
+    let stores = state.stores.clone();
+    let turn = state.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let done = tokio::task::spawn_blocking(move || {
+        let Some(store) = stores.get(turn % stores.len().max(1)) else {
+            return Err(iotvet_store::StoreError::Invalid("no connection to the register".into()));
+        };
         let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     })
@@ -140,15 +155,27 @@ pub struct Filters {
     /// "1": children's products only.
     #[serde(default)]
     children: String,
+    /// The page, from 1.
+    #[serde(default)]
+    page: String,
 }
 
 impl Filters {
-    fn keep(&self, p: &ProductRow) -> bool {
-        let q = self.q.trim().to_lowercase();
-        let words = format!("{} {} {}", p.vendor, p.model, p.name).to_lowercase();
-        (q.is_empty() || q.split_whitespace().all(|w| words.contains(w)))
-            && (self.verdict.is_empty() || self.verdict == p.overall)
-            && (self.children != "1" || p.for_children)
+    fn of_guide(&self) -> iotvet_store::GuideFilter {
+        let verdict = if matches!(self.verdict.as_str(), "meets" | "fails" | "unknown") {
+            self.verdict.clone()
+        } else {
+            String::new()
+        };
+        iotvet_store::GuideFilter {
+            q: self.q.chars().take(200).collect(),
+            verdict,
+            children_only: self.children == "1",
+        }
+    }
+
+    fn page(&self) -> i64 {
+        self.page.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000)
     }
 }
 
@@ -172,9 +199,13 @@ fn product_json(p: &ProductRow) -> serde_json::Value {
     })
 }
 
-async fn published(state: &AppState, filters: Filters) -> Result<Vec<ProductRow>, Response> {
-    let all = with_store(state, |s| s.published()).await?;
-    Ok(all.into_iter().filter(|p| filters.keep(p)).collect())
+/// One page of the published products the filters keep, and whether there is a next page.
+async fn published(state: &AppState, filters: &Filters) -> Result<(Vec<ProductRow>, bool), Response> {
+    let (filter, page) = (filters.of_guide(), filters.page());
+    let mut rows = with_store(state, move |s| s.published_page(&filter, (page - 1) * PAGE, PAGE + 1)).await?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    Ok((rows, more))
 }
 
 fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
@@ -185,11 +216,26 @@ fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
 }
 
 async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
-    let (q, verdict, children) = (filters.q.clone(), filters.verdict.clone(), filters.children == "1");
-    let products = match published(&state, filters).await {
+    let (q, verdict, children, page) =
+        (filters.q.clone(), filters.verdict.clone(), filters.children == "1", filters.page());
+    let (products, more) = match published(&state, &filters).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    let link = |to: i64| {
+        let mut query = vec![format!("page={to}")];
+        for (k, v) in [("q", q.as_str()), ("verdict", verdict.as_str())] {
+            if !v.is_empty() {
+                query.push(format!("{k}={}", encode(v)));
+            }
+        }
+        if children {
+            query.push("children=1".into());
+        }
+        format!("/guide?{}", query.join("&"))
+    };
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = more.then(|| link(page + 1));
     let rows: Vec<minijinja::Value> = products
         .iter()
         .map(|p| {
@@ -203,8 +249,21 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
     render(
         &state,
         "guide.html",
-        minijinja::context! { products => rows, q => q, verdict => verdict, children => children },
+        minijinja::context! {
+            products => rows, q => q, verdict => verdict, children => children,
+            page => page, previous => previous, next => next,
+        },
     )
+}
+
+/// A query-string value percent-encoded (every byte but unreserved characters).
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A published product's newest assessment, guideline by guideline.
@@ -255,11 +314,13 @@ async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> 
 }
 
 async fn api_products(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
-    match published(&state, filters).await {
-        Ok(products) => {
-            axum::Json(serde_json::json!({ "products": products.iter().map(product_json).collect::<Vec<_>>() }))
-                .into_response()
-        }
+    match published(&state, &filters).await {
+        Ok((products, more)) => axum::Json(serde_json::json!({
+            "products": products.iter().map(product_json).collect::<Vec<_>>(),
+            "page": filters.page(),
+            "next_page": more.then(|| filters.page() + 1),
+        }))
+        .into_response(),
         Err(r) => r,
     }
 }

@@ -48,11 +48,17 @@ fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_doc
     let hidden = store.save(&report("plug", "2026-11-21T08:00:00Z"), &hidden_product, "analyst").unwrap();
     assert!(store.set_published(shown.product_id, true).unwrap());
     assert!(!store.set_published(999, true).unwrap());
+    // A page holds 50: 60 more published products make a second page.
+    for i in 0..60 {
+        let p = ProductInfo { vendor: "Zeta".into(), model: format!("Z-{i:02}"), ..Default::default() };
+        let saved = store.save(&report(&format!("z{i}"), "2026-11-22T08:00:00Z"), &p, "analyst").unwrap();
+        store.set_published(saved.product_id, true).unwrap();
+    }
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
-    rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(store).unwrap()));
+    rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(vec![store]).unwrap()));
 
     let (status, head, body) = get(port, "/guide");
     assert_eq!(status, 200);
@@ -68,6 +74,20 @@ fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_doc
     {
         assert!(head.contains(h), "{h}: {head}");
     }
+    let (_, _, body) = get(port, "/guide?q=zeta");
+    assert_eq!(body.matches("<li><a href=\"/guide/").count(), 50, "{body}");
+    // (minijinja escapes "/" too: the link reads "&#x2f;guide?page=2&amp;q=zeta".)
+    assert!(body.contains("guide?page=2&amp;q=zeta\" rel=\"next\">Next page"), "{body}");
+    let (_, _, body) = get(port, "/guide?q=zeta&page=2");
+    assert_eq!(body.matches("<li><a href=\"/guide/").count(), 10, "{body}");
+    assert!(body.contains("Z-59") && !body.contains("Next page"), "{body}");
+    let (_, _, body) = get(port, "/api/guide/products?q=z-0");
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["products"].as_array().unwrap().len(), 10, "Z-00 to Z-09: {list}");
+    assert_eq!(list["next_page"], serde_json::Value::Null);
+    // LIKE's wildcards are text in a search.
+    let (_, _, body) = get(port, "/guide?q=%25");
+    assert!(body.contains("No published product matches"), "{body}");
     let (_, _, body) = get(port, "/guide?q=secret");
     assert!(body.contains("No published product matches"), "{body}");
     let overall = shown_overall(port, shown.product_id);
@@ -108,7 +128,8 @@ fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_doc
     assert!(head.contains("application/json"));
     let list: serde_json::Value = serde_json::from_str(&body).unwrap();
     let products = list["products"].as_array().unwrap();
-    assert_eq!(products.len(), 1);
+    assert_eq!(products.len(), 50);
+    assert_eq!(list["next_page"], 2);
     for field in doc["components"]["schemas"]["Product"]["required"].as_array().unwrap() {
         assert!(products[0].get(field.as_str().unwrap()).is_some(), "{field}");
     }

@@ -609,6 +609,10 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Connections to the register, used in turn (PostgreSQL serves more side by side than
+    /// SQLite gains from).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    connections: u16,
 }
 
 #[derive(Args)]

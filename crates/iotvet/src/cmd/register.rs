@@ -190,10 +190,15 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
 
 /// `iotvet serve`: the buyer's guide on `--listen` until Ctrl-C.
 pub async fn serve(args: ServeArgs) -> Result<u8> {
-    let database = args.database.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(database.as_deref())).await??;
-    let location = store.location.clone();
-    let state = iotvet_web::AppState::new(store)?;
+    // Connections taken in turn: readers do not wait for one another (SQLite's WAL, or
+    // PostgreSQL's sessions).
+    let (database, connections) = (args.database.clone(), args.connections);
+    let stores = tokio::task::spawn_blocking(move || {
+        (0..connections).map(|_| Store::open(database.as_deref())).collect::<Result<Vec<_>, _>>()
+    })
+    .await??;
+    let location = stores.first().map(|s| s.location.clone()).unwrap_or_default();
+    let state = iotvet_web::AppState::new(stores)?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
