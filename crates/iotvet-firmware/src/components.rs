@@ -85,8 +85,6 @@ pub fn components(fs: &Fs) -> Vec<Component> {
         Some(_) => {}
         None => out.push(c),
     };
-    let finders: Vec<(memchr::memmem::Finder<'_>, &str, &str, &str)> =
-        MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(m), *n, *v, *p)).collect();
     for (inside, path, node) in fs.entries() {
         if let Some(c) = from_file_name(path) {
             add(c);
@@ -101,7 +99,7 @@ pub fn components(fs: &Fs) -> Vec<Component> {
         if data.len() > 32 << 20 {
             continue;
         }
-        for c in marked(data, &finders, |name| own_file(name, inside), path) {
+        for c in marked(data, |name| own_file(name, inside), path) {
             add(c);
         }
     }
@@ -109,13 +107,19 @@ pub fn components(fs: &Fs) -> Vec<Component> {
     out
 }
 
-type Finders<'a> = [(memchr::memmem::Finder<'a>, &'a str, &'a str, &'a str)];
+/// One searcher per marker, made once: (searcher, name, CPE vendor, CPE product).
+type Finder = (memchr::memmem::Finder<'static>, &'static str, &'static str, &'static str);
+
+fn finders() -> &'static [Finder] {
+    static FINDERS: std::sync::OnceLock<Vec<Finder>> = std::sync::OnceLock::new();
+    FINDERS.get_or_init(|| MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(*m), *n, *v, *p)).collect())
+}
 
 /// The version strings in `data` (each marker's first one followed by a version), `high`
 /// confidence where `own` says the bytes are the component's own.
-fn marked(data: &[u8], finders: &Finders<'_>, own: impl Fn(&str) -> bool, place: &str) -> Vec<Component> {
+fn marked(data: &[u8], own: impl Fn(&str) -> bool, place: &str) -> Vec<Component> {
     let mut out = Vec::new();
-    for (finder, name, vendor, product) in finders {
+    for (finder, name, vendor, product) in finders() {
         let marker = finder.needle();
         let mut from = 0;
         while let Some(p) = data.get(from..).and_then(|d| finder.find(d)) {
@@ -135,9 +139,7 @@ fn marked(data: &[u8], finders: &Finders<'_>, own: impl Fn(&str) -> bool, place:
 /// The components named in a decompressed stream that is not a filesystem — a Linux kernel
 /// (its "Linux version" banner is the kernel's own: `high`), an RTOS image — at `place`.
 pub fn in_blob(data: &[u8], place: &str) -> Vec<Component> {
-    let finders: Vec<(memchr::memmem::Finder<'_>, &str, &str, &str)> =
-        MARKERS.iter().map(|(m, n, v, p)| (memchr::memmem::Finder::new(m), *n, *v, *p)).collect();
-    marked(data, &finders, |name| name == "linux", &format!("{place} (decompressed)"))
+    marked(data, |name| name == "linux", &format!("{place} (decompressed)"))
 }
 
 /// Packages of an opkg or dpkg status file (`Package:` and `Version:` lines of each stanza).

@@ -30,6 +30,10 @@ pub(crate) fn be64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
+pub(crate) fn le64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
 pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     b.get(at..at + 4).map(|x| u32::from_le_bytes([x[0], x[1], x[2], x[3]]))
 }
@@ -177,7 +181,7 @@ pub fn matter_ota(b: &[u8]) -> Option<MatterOta> {
     if !b.starts_with(&MATTER_OTA_MAGIC) {
         return None;
     }
-    let total = usize::try_from(u64::from_le_bytes(b.get(4..12)?.try_into().ok()?)).ok()?;
+    let total = usize::try_from(le64(b, 4)?).ok()?;
     let header_len = le32(b, 12)? as usize;
     let fields = tlv_struct(b.get(16..16usize.checked_add(header_len)?)?)?;
     let int = |t: u8| {
@@ -569,12 +573,16 @@ pub struct Identified {
 /// UBI: erase blocks each starting with an erase-counter header `UBI#` (version 1); the
 /// erase-block size is the distance to the next header.
 pub fn ubi(b: &[u8]) -> Option<Identified> {
-    let (peb, blocks) = ubi_geometry(b)?;
+    ubi_geometry(b).map(|geometry| ubi_extent(b, geometry))
+}
+
+/// What a UBI image of that geometry is, and how far it spans in `b`.
+pub fn ubi_extent(b: &[u8], (peb, blocks): (usize, usize)) -> Identified {
     if blocks == 1 {
-        return Some(Identified { what: "UBI image, one erase block".into(), len: b.len() });
+        return Identified { what: "UBI image, one erase block".into(), len: b.len() };
     }
     let len = (blocks * peb).min(b.len());
-    Some(Identified { what: format!("UBI image, {blocks} erase blocks of {peb} bytes"), len })
+    Identified { what: format!("UBI image, {blocks} erase blocks of {peb} bytes"), len }
 }
 
 /// (erase-block size, erase blocks in a row) of a UBI image; one block is the whole of `b`.

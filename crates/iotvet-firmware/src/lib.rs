@@ -130,6 +130,8 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         keys.extend(credentials);
     }
     secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
+    // Components of decompressed streams (a kernel's banner), each once, unless a filesystem
+    // named them already.
     for c in &u.blob_components {
         if !components.iter().any(|k: &iotvet_core::firmware::Component| k.name == c.name && k.version == c.version) {
             components.push(c.clone());
@@ -383,11 +385,7 @@ fn open(
             };
             budget.take(out.len() as u64)?;
             u.layers.push(layer(consumed, true, None, cut));
-            for c in components::in_blob(&out, here) {
-                if !u.blob_components.iter().any(|k| k.name == c.name && k.version == c.version) {
-                    u.blob_components.push(c);
-                }
-            }
+            u.blob_components.extend(components::in_blob(&out, here));
             walk(&out, here, depth + 1, u, budget)?;
             Ok(Some(consumed))
         }
@@ -512,7 +510,8 @@ fn open(
             Ok(Some(found.len.max(1)))
         }
         "ubi" => {
-            let (Some(found), Some((peb, _))) = (formats::ubi(b), formats::ubi_geometry(b)) else { return Ok(None) };
+            let Some(geometry) = formats::ubi_geometry(b) else { return Ok(None) };
+            let (found, peb) = (formats::ubi_extent(b, geometry), geometry.0);
             let image = b.get(..found.len).unwrap_or_default();
             let cap = budget.cap(found.len as u64);
             let Some(volumes) = formats::ubi_volumes(image, peb, cap.bytes) else {

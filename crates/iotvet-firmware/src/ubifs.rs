@@ -11,20 +11,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::formats::le32;
+use crate::formats::{le16, le32, le64};
 use crate::tree::{Contents, Entry, Failure, Node};
 
 const MAGIC: u32 = 0x0610_1831;
 const BLOCK: usize = 4096;
 const ROOT: u64 = 1;
-
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    crate::formats::le16(b, at)
-}
-
-fn le64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
 
 /// A node's CRC: Linux's `crc32(0xffffffff, …)` without the final inversion, over everything
 /// after the magic and the CRC.

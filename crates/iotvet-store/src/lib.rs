@@ -167,7 +167,7 @@ pub struct Saved {
 }
 
 /// A product with its newest assessment's overall verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductRow {
     pub id: i64,
     pub vendor: String,
@@ -182,7 +182,7 @@ pub struct ProductRow {
 }
 
 /// One assessment of a product, with how it was last judged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AssessmentRow {
     pub id: i64,
     pub product_id: i64,
@@ -386,11 +386,6 @@ impl Store {
         self.product_rows("", &[])
     }
 
-    /// The products published in the buyer's guide.
-    pub fn published(&mut self) -> Result<Vec<ProductRow>, StoreError> {
-        self.product_rows("WHERE p.published = 1", &[])
-    }
-
     /// One page of the published products that match: every word of `q` in the vendor, model
     /// or name (any case), the overall verdict when given, children's products only when asked;
     /// at most `limit` from `offset` on.
@@ -436,19 +431,19 @@ impl Store {
         );
         let rows = self.conn.query(&sql, params)?;
         Ok(rows
-            .into_iter()
+            .iter()
             .map(|r| {
-                let v = |i: usize| r.get(i).cloned().unwrap_or(Val::Int(0));
+                let c = Columns(r);
                 ProductRow {
-                    id: v(0).int(),
-                    vendor: v(1).text(),
-                    model: v(2).text(),
-                    name: v(3).text(),
-                    for_children: v(4).int() != 0,
-                    published: v(5).int() != 0,
-                    assessments: v(6).int(),
-                    overall: v(7).text(),
-                    last_assessed: v(8).text(),
+                    id: c.int(0),
+                    vendor: c.text(1),
+                    model: c.text(2),
+                    name: c.text(3),
+                    for_children: c.int(4) != 0,
+                    published: c.int(5) != 0,
+                    assessments: c.int(6),
+                    overall: c.text(7),
+                    last_assessed: c.text(8),
                 }
             })
             .collect())
@@ -471,29 +466,19 @@ impl Store {
     /// A product's newest assessment as a report (its newest judgement), with when it ran: one
     /// query (the buyer's guide asks this on every product page).
     pub fn latest(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Report)>, StoreError> {
+        // The columns of `assessments`, then the case and the judgement's texts.
         let rows = self.conn.query(
-            "SELECT a.id, a.target, a.ran_by, a.ran_at, a.tool_version, a.case_json,
-                    j.judged_at, j.verdicts_json, j.findings_json, j.overall, j.rules_version,
-                    (SELECT COUNT(*) FROM judgements k WHERE k.assessment_id = a.id)
+            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version,
+                    (SELECT COUNT(*) FROM judgements k WHERE k.assessment_id = a.id), j.overall, j.rules_version,
+                    a.case_json, j.judged_at, j.verdicts_json, j.findings_json
              FROM assessments a JOIN judgements j ON j.assessment_id = a.id
              WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1",
             &[Val::Int(product_id)],
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
-        let text = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
-        let id = r.first().map(Val::int).unwrap_or(0);
-        let report = stored_report(id, &text(5), &text(6), &text(7), &text(8), &text(9), &text(4))?;
-        let row = AssessmentRow {
-            id,
-            product_id,
-            target: text(1),
-            ran_by: text(2),
-            ran_at: text(3),
-            tool_version: text(4),
-            judgements: r.get(11).map(Val::int).unwrap_or(0),
-            overall: text(9),
-            rules_version: text(10),
-        };
+        let (row, c) = (assessment_row(r), Columns(r));
+        let report =
+            stored_report(row.id, &c.text(9), &c.text(10), &c.text(11), &c.text(12), &row.overall, &row.tool_version)?;
         Ok(Some((row, report)))
     }
 
@@ -507,23 +492,7 @@ impl Store {
              FROM assessments a WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC",
             &[Val::Int(product_id)],
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let v = |i: usize| r.get(i).cloned().unwrap_or(Val::Int(0));
-                AssessmentRow {
-                    id: v(0).int(),
-                    product_id: v(1).int(),
-                    target: v(2).text(),
-                    ran_by: v(3).text(),
-                    ran_at: v(4).text(),
-                    tool_version: v(5).text(),
-                    judgements: v(6).int(),
-                    overall: v(7).text(),
-                    rules_version: v(8).text(),
-                }
-            })
-            .collect())
+        Ok(rows.iter().map(|r| assessment_row(r)).collect())
     }
 
     /// A stored assessment as a report: its case with its newest judgement.
@@ -535,8 +504,38 @@ impl Store {
             &[Val::Int(assessment_id)],
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
-        let text = |i: usize| r.get(i).map(Val::text).unwrap_or_default();
-        stored_report(assessment_id, &text(0), &text(1), &text(2), &text(3), &text(4), &text(5)).map(Some)
+        let c = Columns(r);
+        stored_report(assessment_id, &c.text(0), &c.text(1), &c.text(2), &c.text(3), &c.text(4), &c.text(5)).map(Some)
+    }
+}
+
+/// A row's columns by position (a missing one reads as 0 or empty).
+struct Columns<'a>(&'a [Val]);
+
+impl Columns<'_> {
+    fn int(&self, i: usize) -> i64 {
+        self.0.get(i).map(Val::int).unwrap_or(0)
+    }
+
+    fn text(&self, i: usize) -> String {
+        self.0.get(i).map(Val::text).unwrap_or_default()
+    }
+}
+
+/// An assessment row from its first nine columns: id, product, target, who, when, iotvet's
+/// version, judgements, newest overall, its rules version.
+fn assessment_row(r: &[Val]) -> AssessmentRow {
+    let c = Columns(r);
+    AssessmentRow {
+        id: c.int(0),
+        product_id: c.int(1),
+        target: c.text(2),
+        ran_by: c.text(3),
+        ran_at: c.text(4),
+        tool_version: c.text(5),
+        judgements: c.int(6),
+        overall: c.text(7),
+        rules_version: c.text(8),
     }
 }
 

@@ -39,6 +39,10 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     let first = report("cam.lab", "2026-11-01T10:00:00Z");
     let a = s.save(&first, &camera(), "analyst@lab").unwrap();
     assert!(a.new);
+    // The older assessment's judgement made to differ: the product must show the newer one's.
+    assert_ne!(first.overall, iotvet_core::Overall::Meets);
+    s.execute_raw(&format!("UPDATE judgements SET overall = 'meets' WHERE assessment_id = {}", a.assessment_id))
+        .unwrap();
     let again = s.save(&first, &camera(), "analyst@lab").unwrap();
     assert_eq!((again.new, again.assessment_id, again.product_id), (false, a.assessment_id, a.product_id));
     let b = s.save(&report("cam.lab", "2026-11-20T10:00:00Z"), &camera(), "ci").unwrap();

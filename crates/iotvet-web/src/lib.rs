@@ -223,16 +223,15 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
         Err(r) => return r,
     };
     let link = |to: i64| {
-        let mut query = vec![format!("page={to}")];
-        for (k, v) in [("q", q.as_str()), ("verdict", verdict.as_str())] {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("page", &to.to_string());
+        for (k, v) in [("q", q.as_str()), ("verdict", verdict.as_str()), ("children", if children { "1" } else { "" })]
+        {
             if !v.is_empty() {
-                query.push(format!("{k}={}", encode(v)));
+                query.append_pair(k, v);
             }
         }
-        if children {
-            query.push("children=1".into());
-        }
-        format!("/guide?{}", query.join("&"))
+        format!("/guide?{}", query.finish())
     };
     let previous = (page > 1).then(|| link(page - 1));
     let next = more.then(|| link(page + 1));
@@ -254,16 +253,6 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
             page => page, previous => previous, next => next,
         },
     )
-}
-
-/// A query-string value percent-encoded (every byte but unreserved characters).
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A published product's newest assessment, guideline by guideline.

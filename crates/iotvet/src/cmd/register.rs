@@ -100,17 +100,7 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
         RegisterCommand::List => {
             let products = store.products()?;
             if json {
-                let list: Vec<serde_json::Value> = products
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({
-                            "id": p.id, "vendor": p.vendor, "model": p.model, "name": p.name,
-                            "for_children": p.for_children, "published": p.published,
-                            "assessments": p.assessments, "overall": p.overall, "last_assessed": p.last_assessed,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "products": list }))?);
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "products": products }))?);
             } else if products.is_empty() {
                 println!(
                     "The register {} holds no product yet (iotvet import REPORT.json, or assess --store).",
@@ -138,20 +128,8 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
                 bail!("no assessment of product {product} in the register {}", store.location);
             }
             if json {
-                let list: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|a| {
-                        serde_json::json!({
-                            "id": a.id, "target": a.target, "ran_by": a.ran_by, "ran_at": a.ran_at,
-                            "tool_version": a.tool_version, "judgements": a.judgements,
-                            "overall": a.overall, "rules_version": a.rules_version,
-                        })
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({ "product": product, "assessments": list }))?
-                );
+                let shown = serde_json::json!({ "product": product, "assessments": rows });
+                println!("{}", serde_json::to_string_pretty(&shown)?);
             } else {
                 for a in &rows {
                     println!(
