@@ -508,8 +508,8 @@ pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
     let (c, s) = first_bytes(flow);
     let (protocol, encrypted, identified_by) = classify(flow, c, s);
     let mut seen = FlowSeen {
-        client: flow.client.to_string(),
-        server: flow.server.to_string(),
+        client: crate::hosts::addr_text(flow.client),
+        server: crate::hosts::addr_text(flow.server),
         transport: if flow.udp { iotvet_core::case::Transport::Udp } else { iotvet_core::case::Transport::Tcp },
         protocol: protocol.to_owned(),
         encrypted,
@@ -582,7 +582,7 @@ pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
                 for (_, d) in &flow.to_client.datagrams {
                     if let Some(h) = http::parse_head(d) {
                         if let Some(server) = h.header("server") {
-                            names.push((flow.server.ip().to_string(), server.to_owned(), "ssdp"));
+                            names.push((crate::hosts::ip_text(flow.server.ip()), server.to_owned(), "ssdp"));
                         }
                     }
                 }
@@ -631,7 +631,7 @@ pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
             // A registration or refresh names its sender.
             for (_, d) in &flow.to_server.datagrams {
                 if let Some((name, 5 | 8 | 9)) = netbios_name(d) {
-                    names.push((flow.client.ip().to_string(), name, "netbios"));
+                    names.push((crate::hosts::ip_text(flow.client.ip()), name, "netbios"));
                 }
             }
         }
@@ -639,7 +639,7 @@ pub fn inspect(flow: &Flow, certs: &mut Certs) -> Inspected {
             for (_, d) in flow.to_server.datagrams.iter().chain(&flow.to_client.datagrams) {
                 for r in dns::parse(d).map(|m| m.answers).unwrap_or_default() {
                     if let dns::RData::A(ip) = r.data {
-                        names.push((ip.to_string(), r.name.clone(), "mdns"));
+                        names.push((crate::hosts::ip_text(ip.into()), r.name.clone(), "mdns"));
                     }
                 }
             }

@@ -602,8 +602,8 @@ fn read_dns(payload: &[u8], packet: u64, seen: &mut Vec<DnsSeen>, dns_names: &mu
         m.answers
             .iter()
             .filter_map(|r| match &r.data {
-                RData::A(ip) => Some(ip.to_string()),
-                RData::Aaaa(ip) => Some(ip.to_string()),
+                RData::A(ip) => Some(hosts::ip_text(IpAddr::V4(*ip))),
+                RData::Aaaa(ip) => Some(hosts::ip_text(IpAddr::V6(*ip))),
                 RData::Name(n) => Some(n.clone()),
                 _ => None,
             })
