@@ -122,7 +122,13 @@ fn tls_of(hello: Option<&ClientHello>, transport: Fp) -> FlowTls {
     if let Some(h) = hello {
         t.sni = h.sni.clone();
         t.client_versions = h.offered_versions().into_iter().map(version_name).collect();
-        t.weak_client_suites = h.cipher_suites.iter().map(|c| suite_name(*c)).filter(|n| weak_suite(n)).collect();
+        // Named only when weak (a ClientHello offers dozens; an unknown code is never weak).
+        t.weak_client_suites = h
+            .cipher_suites
+            .iter()
+            .filter(|c| tls::suite_str(**c).is_some_and(weak_suite))
+            .map(|c| suite_name(*c))
+            .collect();
         t.alpn = h.alpn.clone();
         t.ja3 = Some(fingerprint::ja3(h));
         t.ja4 = Some(fingerprint::ja4(h, transport));

@@ -15,12 +15,14 @@ const FILES: [&str; 6] = [".bin", ".img", ".pkg", ".trx", ".fw", ".swu"];
 /// Whether a name or path has one of the words as a whole token (`ota.vendor.com`, `/fw/`,
 /// `firmware_check`), not inside another word (`photo`, `rotate`).
 fn has_word(text: &str) -> Option<&'static str> {
-    let lower = text.to_ascii_lowercase();
-    let tokens: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
-    WORDS
-        .iter()
-        .copied()
-        .find(|w| tokens.iter().any(|t| *t == *w || (w.len() > 3 && (t.starts_with(w) || t.ends_with(w)))))
+    // Compared in place, case-insensitively: every flow with a name comes through here.
+    let tokens = || text.split(|c: char| !c.is_ascii_alphanumeric()).map(str::as_bytes);
+    let starts = |t: &[u8], w: &[u8]| t.get(..w.len()).is_some_and(|h| h.eq_ignore_ascii_case(w));
+    let ends = |t: &[u8], w: &[u8]| t.len() >= w.len() && t[t.len() - w.len()..].eq_ignore_ascii_case(w);
+    WORDS.iter().copied().find(|w| {
+        let w_ = w.as_bytes();
+        tokens().any(|t| t.eq_ignore_ascii_case(w_) || (w.len() > 3 && (starts(t, w_) || ends(t, w_))))
+    })
 }
 
 pub fn looks_like_update(f: &FlowSeen) -> Option<String> {
@@ -63,5 +65,8 @@ mod tests {
         assert_eq!(has_word("/firmware_v2.bin"), Some("firmware"));
         assert_eq!(has_word("/photos/rotate"), None);
         assert_eq!(has_word("updates.example"), Some("update"));
+        assert_eq!(has_word("Cloud.MyUPDATE.example"), Some("update"));
+        assert_eq!(has_word("OTA-eu.example"), Some("ota"));
+        assert_eq!(has_word("FWUpdate"), Some("update"));
     }
 }

@@ -562,10 +562,15 @@ pub fn read_answer(bytes: &[u8]) -> HelloAnswer {
     }
 }
 
+/// rustls's name of a cipher suite (TLS 1.3's with its `TLS13_` prefix), without allocating.
+pub fn suite_str(code: u16) -> Option<&'static str> {
+    rustls::CipherSuite::from(code).as_str()
+}
+
 /// The IANA name of a cipher suite, if it has one (rustls's registry; TLS 1.3's `TLS13_` prefix
 /// mapped back to IANA's `TLS_`).
 pub fn suite_name(code: u16) -> Option<String> {
-    let name = rustls::CipherSuite::from(code).as_str()?;
+    let name = suite_str(code)?;
     Some(name.strip_prefix("TLS13_").map(|rest| format!("TLS_{rest}")).unwrap_or_else(|| name.to_owned()))
 }
 
