@@ -69,13 +69,24 @@ def run(cmd, timeout=600, cwd=None):
         return str(e)
 
 
+STREAMS = ("gzip@", "xz@", "lzma@", "bzip2@", "zstd@", "lz4@")
+
+
 def compare(ours, theirs):
-    """(both, only ours, only theirs): ours matched to theirs by path suffix and content."""
+    """(both, only ours, only theirs): ours matched to theirs by path suffix and content. A
+    stream's decompressed bytes (iotvet's `FORMAT@OFFSET/NAME`) by content alone: each tool
+    names them its own way (binwalk by offset, unblob by format)."""
     by_digest = {}
     for path, digest in theirs.items():
         by_digest.setdefault(digest, []).append(path)
     both, only_ours, roots = 0, [], set()
     for path, digest in ours.items():
+        if path.startswith(STREAMS):
+            if digest in by_digest:
+                both += 1
+            else:
+                only_ours.append(path)
+            continue
         hit = [p for p in by_digest.get(digest, []) if p == path or p.endswith(os.sep + path)]
         if hit:
             both += 1
@@ -110,8 +121,10 @@ def main():
         run([bin_, "firmware", image, "--out", mine])
         ours = {}
         for place, files in iotvet_filesystems(mine).items():
+            last = os.path.basename(place)
             for rel, d in files.items():
-                ours[rel] = d
+                # A stream's decompressed bytes: kept by the stream's place (`lzma@0x20400/…`).
+                ours[os.path.join(last, rel) if last.startswith(STREAMS) else rel] = d
         for peer in peers:
             theirs_dir = os.path.join(work, f"{name}.{peer}")
             os.makedirs(theirs_dir, exist_ok=True)

@@ -378,15 +378,28 @@ fn open(
         }
         stream if streams::KINDS.contains(&stream) => {
             let cap = budget.cap(b.len() as u64);
-            let (out, consumed, cut) = match streams::decode(format, b, cap.bytes) {
+            let (out, consumed, cut, name) = match streams::decode(format, b, cap.bytes) {
                 streams::Outcome::NotThere => return Ok(None),
                 streams::Outcome::OverCap => return Err(cap.exceeded(here)),
-                streams::Outcome::Done { out, consumed, cut } => (out, consumed, cut),
+                streams::Outcome::Done { out, consumed, cut, name } => (out, consumed, cut, name),
             };
             budget.take(out.len() as u64)?;
             u.layers.push(layer(consumed, true, None, cut));
             u.blob_components.extend(components::in_blob(&out, here));
             walk(&out, here, depth + 1, u, budget)?;
+            // The decompressed bytes are kept as a file beside what was found in them (as
+            // binwalk and unblob keep them): a kernel, a configuration that was gzipped. Named
+            // as the gzip header names it, else `decompressed`; counted in the budget above.
+            let name = name
+                .and_then(|n| n.rsplit('/').next().map(str::to_owned))
+                .filter(|n| tree::normalise(n).is_ok_and(|c| !c.contains('/')))
+                .unwrap_or_else(|| "decompressed".to_owned());
+            if let Err(refused) = u.tree.insert(here, &name, Node::File { data: out, mode: 0o644 }) {
+                u.warnings.push(format!("{here}: {refused}: not stored"));
+            }
+            if u.tree.len() > budget.limits.max_files {
+                return Err(FirmwareError::TooManyFiles(budget.limits.max_files));
+            }
             Ok(Some(consumed))
         }
         "arcadyan" => {

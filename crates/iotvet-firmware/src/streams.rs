@@ -16,15 +16,22 @@ pub enum Outcome {
     NotThere,
     /// It would unpack to more than the cap.
     OverCap,
-    /// Its bytes, the input bytes it spanned, and why it stopped early if it did.
-    Done { out: Vec<u8>, consumed: usize, cut: Option<String> },
+    /// Its bytes, the input bytes it spanned, why it stopped early if it did, and the file
+    /// name its header records (gzip's, when the compressor kept it).
+    Done { out: Vec<u8>, consumed: usize, cut: Option<String>, name: Option<String> },
 }
 
 /// Decodes the `kind` stream at the start of `b`, producing at most `cap` bytes.
 pub fn decode(kind: &str, b: &[u8], cap: u64) -> Outcome {
     let mut rest = b;
+    let mut name = None;
     let (out, err) = match kind {
-        "gzip" => drain(flate2::bufread::GzDecoder::new(&mut rest), cap),
+        "gzip" => {
+            let mut gz = flate2::bufread::GzDecoder::new(&mut rest);
+            let drained = drain(&mut gz, cap);
+            name = gz.header().and_then(|h| h.filename()).map(|n| String::from_utf8_lossy(n).into_owned());
+            drained
+        }
         "xz" => drain(liblzma::bufread::XzDecoder::new(&mut rest), cap),
         "lzma" => {
             if !lzma_header_plausible(b) {
@@ -56,7 +63,7 @@ pub fn decode(kind: &str, b: &[u8], cap: u64) -> Outcome {
         return Outcome::NotThere;
     }
     let consumed = b.len() - rest.len();
-    Outcome::Done { out, consumed, cut: err.map(|e| format!("stream cut short: {e}")) }
+    Outcome::Done { out, consumed, cut: err.map(|e| format!("stream cut short: {e}")), name }
 }
 
 /// Reads a decoder to its end, or one byte past the cap.
@@ -120,7 +127,7 @@ fn lz4_legacy(b: &[u8], cap: u64) -> Outcome {
     if out.is_empty() {
         return Outcome::NotThere;
     }
-    Outcome::Done { out, consumed: at, cut }
+    Outcome::Done { out, consumed: at, cut, name: None }
 }
 
 #[cfg(test)]

@@ -37,7 +37,16 @@ fn tp_link_mr3020_vendor_lzma_squashfs_gives_its_accounts_and_no_telnetd() {
     let lzma: Vec<(&str, bool)> =
         f.image.layers.iter().filter(|l| l.format == "lzma").map(|l| (l.place.as_str(), l.opened)).collect();
     assert_eq!(lzma, [("uimage@0x3c80/lzma@0x0", true), ("lzma@0x20400", true)]);
-    assert_eq!(f.files, 444, "444 regular files");
+    // The root filesystem's 444 regular files, and the two streams' decompressed bytes kept as
+    // files (binwalk and unblob keep them too).
+    assert_eq!(f.files, 446, "444 regular files + 2 decompressed streams");
+    let bytes = corpus("images/tp-link_tl-mr3020_v1_3.17.2_build150921_up_boot.bin").unwrap_or_default();
+    let u = iotvet_firmware::unpack(&bytes, &Limits::default()).expect("unpacks");
+    let kernel = match u.tree.get("lzma@0x20400/decompressed") {
+        Some(iotvet_firmware::Node::File { data, .. }) => data.len(),
+        other => panic!("the kernel as a file: {:?}", other.is_some()),
+    };
+    assert_eq!(kernel, 2_581_428, "the kernel's size as the README gives it");
     let account = |n: &str| f.accounts.iter().find(|a| a.name == n).unwrap_or_else(|| panic!("{n}: {:?}", f.accounts));
     assert_eq!(f.accounts.len(), 13);
     for uid0 in ["root", "Admin"] {

@@ -30,9 +30,36 @@ fn a_root_filesystem_in_a_gzip_in_a_uimage_is_read_in_memory() {
         Some(Node::File { mode, .. }) => assert_eq!(*mode, 0o755),
         other => panic!("{other:?}"),
     }
-    assert_eq!(u.tree.files(), 3);
+    // The cpio's three regular files, and the gzip's decompressed bytes (the cpio archive).
+    assert_eq!(u.tree.files(), 4);
+    assert_eq!(u.tree.read("uimage@0x64/gzip@0x0", "decompressed"), Some(&rootfs[..]));
     assert_eq!(u.size, image.len() as u64);
     assert_eq!(u.sha256.len(), 64);
+}
+
+#[test]
+fn a_gzip_stream_is_kept_as_the_file_its_header_names() {
+    use std::io::Write;
+    let gz = |name: &[u8]| {
+        let mut w = flate2::GzBuilder::new().filename(name).write(Vec::new(), flate2::Compression::fast());
+        w.write_all(b"option telnet 1\n").unwrap();
+        w.finish().unwrap()
+    };
+    let mut image = gz(b"default.cfg");
+    image.extend(vec![0u8; 64]);
+    // A name that would climb out of the output folder is not used.
+    let at = image.len();
+    image.extend(gz(b"../../etc/evil"));
+    let u = unpack(&image, &Limits::default()).unwrap();
+    assert_eq!(u.tree.read("gzip@0x0", "default.cfg"), Some(&b"option telnet 1\n"[..]));
+    let second = format!("gzip@{at:#x}");
+    assert_eq!(
+        u.tree.read(&second, "evil"),
+        Some(&b"option telnet 1\n"[..]),
+        "{:?}",
+        u.tree.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    assert_eq!(u.tree.files(), 2);
 }
 
 #[test]
@@ -184,7 +211,7 @@ fn accounts_and_boot_services_are_read_from_the_filesystem() {
     assert_eq!(services.len(), 2, "{services:?}");
     assert!(services.iter().any(|(n, s)| *n == "telnetd" && s.ends_with("etc/inittab")));
     assert!(services.iter().any(|(n, s)| *n == "dropbear" && s.ends_with("etc/init.d/S50dropbear")));
-    assert_eq!(f.files, 8);
+    assert_eq!(f.files, 9, "the cpio's 8 files and the gzip's decompressed bytes");
     assert_eq!(f.image.layers.len(), 3);
     let components: Vec<(&str, &str, Option<&str>, &str)> = f
         .components
