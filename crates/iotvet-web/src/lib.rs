@@ -45,6 +45,8 @@ pub struct AppState {
     stores: Arc<Vec<Mutex<Store>>>,
     next: Arc<std::sync::atomic::AtomicUsize>,
     templates: Arc<minijinja::Environment<'static>>,
+    /// Time a register call may take (`Limits::query`).
+    query_timeout: std::time::Duration,
 }
 
 /// Products on one page of the guide.
@@ -68,6 +70,7 @@ impl AppState {
             stores: Arc::new(stores.into_iter().map(Mutex::new).collect()),
             next: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             templates: Arc::new(env),
+            query_timeout: Limits::default().query,
         })
     }
 }
@@ -87,9 +90,63 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until the process ends.
+/// How a server treats its connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once; more wait in the kernel's queue until one ends.
+    pub connections: usize,
+    /// Time a client has to send a request's head (the request line and headers), and to
+    /// start its next request on a kept-alive connection: a client that trickles bytes or
+    /// sits idle cannot hold a connection.
+    pub head: std::time::Duration,
+    /// Time the register has to answer one request's query; past it the request gets a 503
+    /// (a database locked by a long write, a PostgreSQL server gone quiet).
+    pub query: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connections: 1024,
+            head: std::time::Duration::from_secs(10),
+            query: std::time::Duration::from_secs(15),
+        }
+    }
+}
+
+/// Serves `router` on `listener` until the process ends, with the default limits.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    serve_with(listener, state, Limits::default()).await
+}
+
+/// Serves `router` on `listener` until the process ends. Each connection is hyper's HTTP/1.1
+/// with a head-read timeout and a 64 KiB cap on what it buffers; a failed accept (out of file
+/// descriptors) pauses the loop instead of ending it.
+pub async fn serve_with(listener: tokio::net::TcpListener, mut state: AppState, limits: Limits) -> std::io::Result<()> {
+    state.query_timeout = limits.query;
+    let app = router(state);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else { return Ok(()) };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.head)
+                .max_buf_size(64 * 1024)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            // A client that goes away mid-request is its own business.
+            let _ = connection.await;
+        });
+    }
 }
 
 async fn security_headers(mut r: Response) -> Response {
@@ -106,32 +163,43 @@ async fn security_headers(mut r: Response) -> Response {
     r
 }
 
-/// Runs a register call on the blocking pool (the drivers are synchronous).
+/// Runs a register call on the blocking pool (the drivers are synchronous), within the query
+/// time limit; an error says why the register could not answer.
 async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, iotvet_store::StoreError> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, String> {
     let stores = state.stores.clone();
     let turn = state.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let done = tokio::task::spawn_blocking(move || {
+    let call = tokio::task::spawn_blocking(move || {
         let Some(store) = stores.get(turn % stores.len().max(1)) else {
             return Err(iotvet_store::StoreError::Invalid("no connection to the register".into()));
         };
         let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
-    })
-    .await;
-    match done {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(unavailable(&e.to_string())),
-        Err(_) => Err(unavailable("the request failed")),
+    });
+    match tokio::time::timeout(state.query_timeout, call).await {
+        Ok(Ok(Ok(v))) => Ok(v),
+        Ok(Ok(Err(e))) => Err(e.to_string()),
+        Ok(Err(_)) => Err("the request failed".into()),
+        Err(_) => Err(format!("the register did not answer within {} s", state.query_timeout.as_secs())),
     }
 }
 
+/// The API's answer when the register cannot be read.
 fn unavailable(why: &str) -> Response {
     let body = serde_json::json!({ "error": "the register cannot be read just now", "detail": why });
     (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
+
+/// A page's answer when the register cannot be read: a page, not JSON (the reason is not
+/// shown to the public; the server's log has it).
+fn unavailable_page(why: &str) -> Response {
+    eprintln!("iotvet serve: the register could not be read: {why}");
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "30")], Html(ERROR_503.to_owned())).into_response()
+}
+
+const ERROR_503: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Try again soon — iotvet buyer's guide</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main><h1>Try again soon</h1><p>The buyer's guide cannot be read just now. Please try again in a minute.</p></main></body></html>";
 
 fn not_found_page() -> Response {
     (StatusCode::NOT_FOUND, Html(ERROR_404.to_owned())).into_response()
@@ -200,7 +268,7 @@ fn product_json(p: &ProductRow) -> serde_json::Value {
 }
 
 /// One page of the published products the filters keep, and whether there is a next page.
-async fn published(state: &AppState, filters: &Filters) -> Result<(Vec<ProductRow>, bool), Response> {
+async fn published(state: &AppState, filters: &Filters) -> Result<(Vec<ProductRow>, bool), String> {
     let (filter, page) = (filters.of_guide(), filters.page());
     let mut rows = with_store(state, move |s| s.published_page(&filter, (page - 1) * PAGE, PAGE + 1)).await?;
     let more = rows.len() as i64 > PAGE;
@@ -220,7 +288,7 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
         (filters.q.clone(), filters.verdict.clone(), filters.children == "1", filters.page());
     let (products, more) = match published(&state, &filters).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(why) => return unavailable_page(&why),
     };
     let link = |to: i64| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -259,7 +327,7 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
 async fn published_product(
     state: &AppState,
     id: i64,
-) -> Result<Option<(ProductRow, iotvet_store::AssessmentRow, iotvet_report::Report)>, Response> {
+) -> Result<Option<(ProductRow, iotvet_store::AssessmentRow, iotvet_report::Report)>, String> {
     with_store(state, move |s| {
         let Some(p) = s.product(id)?.filter(|p| p.published) else { return Ok(None) };
         Ok(s.latest(id)?.map(|(a, r)| (p, a, r)))
@@ -285,7 +353,7 @@ async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> 
     let (p, a, report) = match published_product(&state, id).await {
         Ok(Some(x)) => x,
         Ok(None) => return not_found_page(),
-        Err(r) => return r,
+        Err(why) => return unavailable_page(&why),
     };
     let rows: Vec<minijinja::Value> = guidelines(&report)
         .into_iter()
@@ -310,7 +378,7 @@ async fn api_products(State(state): State<AppState>, Query(filters): Query<Filte
             "next_page": more.then(|| filters.page() + 1),
         }))
         .into_response(),
-        Err(r) => r,
+        Err(why) => unavailable(&why),
     }
 }
 
@@ -326,6 +394,6 @@ async fn api_product(State(state): State<AppState>, Path(id): Path<String>) -> R
             axum::Json(v).into_response()
         }
         Ok(None) => not_found_json(),
-        Err(r) => r,
+        Err(why) => unavailable(&why),
     }
 }

@@ -150,3 +150,52 @@ fn shown_overall(port: u16, id: i64) -> String {
     let (_, _, body) = get(port, &format!("/api/guide/products/{id}"));
     serde_json::from_str::<serde_json::Value>(&body).unwrap()["overall"].as_str().unwrap_or_default().to_owned()
 }
+
+#[test]
+fn slow_clients_are_cut_off_and_a_broken_register_gets_an_error_page_while_the_server_serves_on() {
+    let dir = std::env::temp_dir().join(format!("iotvet-web-faults-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("register.sqlite");
+    let mut store = Store::open(Some(db.to_str().unwrap())).unwrap();
+    let product = ProductInfo { vendor: "Acme".into(), model: "C-1".into(), ..Default::default() };
+    let saved = store.save(&report("cam", "2026-11-20T08:00:00Z"), &product, "analyst").unwrap();
+    store.set_published(saved.product_id, true).unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let limits = iotvet_web::Limits { head: std::time::Duration::from_secs(1), ..Default::default() };
+    rt.spawn(iotvet_web::serve_with(listener, iotvet_web::AppState::new(vec![store]).unwrap(), limits));
+    assert_eq!(get(port, "/guide").0, 200);
+
+    // A client that sends half a request head, and one that sends nothing: each connection is
+    // closed once the head timeout passes, not held.
+    for half in ["GET /guide HTTP/1.1\r\nHost: loc", ""] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(8))).unwrap();
+        s.write_all(half.as_bytes()).unwrap();
+        let started = std::time::Instant::now();
+        let mut rest = Vec::new();
+        let read = s.read_to_end(&mut rest);
+        let waited = started.elapsed();
+        assert!(read.is_ok(), "{half:?}: the server closed the connection (not the client's timeout): {read:?}");
+        assert!(waited < std::time::Duration::from_secs(5), "{half:?}: held {waited:?}");
+    }
+
+    // The register broken under the server (its products table gone): the pages answer with an
+    // error page, the API with a JSON error, and the server goes on serving what it can.
+    let mut other = Store::open(Some(db.to_str().unwrap())).unwrap();
+    other.execute_raw("PRAGMA foreign_keys = OFF; DROP TABLE products").unwrap();
+    let (status, head, body) = get(port, "/guide");
+    assert_eq!(status, 503, "{body}");
+    assert!(head.contains("content-type: text/html") && body.contains("Try again soon"), "{head}{body}");
+    assert!(!body.contains("products"), "the reason stays in the server's log: {body}");
+    let (status, _, body) = get(port, &format!("/api/guide/products/{}", saved.product_id));
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("\"error\""), "{body}");
+    assert_eq!(get(port, "/static/site.css").0, 200);
+    assert_eq!(get(port, "/api/openapi.json").0, 200);
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+}
