@@ -6,7 +6,10 @@
 //! the same versioned migrations for both, applied at open, each in its own transaction.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod db;
+
+pub use accounts::{Role, User};
 
 use std::path::PathBuf;
 
@@ -31,7 +34,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 3] = [
+const MIGRATIONS: [(i64, &str, &str); 4] = [
     (
         1,
         "products, assessments and their judgements",
@@ -98,6 +101,32 @@ const MIGRATIONS: [(i64, &str, &str); 3] = [
                                 WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
             last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = products.id), '');
         CREATE INDEX products_published ON products (published, vendor, model);",
+    ),
+    (
+        4,
+        "accounts with roles, their sessions and API tokens (secrets stored as SHA-256 only)",
+        "CREATE TABLE users (
+            id {id},
+            name TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL,
+            disabled {int} NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            user_id {int} NOT NULL REFERENCES users(id),
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at {int} NOT NULL
+        );
+        CREATE TABLE api_tokens (
+            id {id},
+            user_id {int} NOT NULL REFERENCES users(id),
+            token_sha256 TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );",
     ),
 ];
 
@@ -267,6 +296,16 @@ impl Store {
     #[doc(hidden)]
     pub fn execute_raw(&mut self, sql: &str) -> Result<(), StoreError> {
         self.conn.batch(sql)
+    }
+
+    /// The first column of a query's first row as text (tests).
+    #[doc(hidden)]
+    pub fn raw_text(&mut self, sql: &str) -> String {
+        self.conn
+            .query(sql, &[])
+            .ok()
+            .and_then(|rows| rows.first().and_then(|r| r.first()).map(Val::text))
+            .unwrap_or_default()
     }
 
     /// The schema version the register is at.

@@ -48,6 +48,8 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     let b = s.save(&report("cam.lab", "2026-11-20T10:00:00Z"), &camera(), "ci").unwrap();
     assert!(b.new && b.assessment_id != a.assessment_id && b.product_id == a.product_id);
 
+    accounts(&mut s);
+
     let products = s.products().unwrap();
     assert_eq!(products.len(), 1);
     assert_eq!(
@@ -119,6 +121,49 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     s.execute_raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").unwrap();
     drop(s);
     assert!(matches!(Store::open(Some(&old)), Err(StoreError::NewerSchema { found: 99, .. })));
+}
+
+/// Accounts, sessions and tokens: passwords checked by their Argon2id hash, secrets kept only
+/// as digests, disabled accounts shut out.
+fn accounts(s: &mut Store) {
+    use iotvet_store::Role;
+    let id = s.add_user("ana", "correct horse battery", Role::Analyst).unwrap();
+    assert!(matches!(s.add_user("ana", "another long password", Role::Viewer), Err(StoreError::Invalid(_))));
+    assert!(matches!(s.add_user("bob", "short", Role::Viewer), Err(StoreError::Invalid(_))), "too short");
+    assert!(matches!(s.add_user("<b>", "a long enough password", Role::Viewer), Err(StoreError::Invalid(_))));
+    s.add_user("vic", "viewer's long password", Role::Viewer).unwrap();
+    let users = s.users().unwrap();
+    assert_eq!(
+        users.iter().map(|(u, _)| (u.name.as_str(), u.role)).collect::<Vec<_>>(),
+        [("ana", Role::Analyst), ("vic", Role::Viewer)]
+    );
+    let hash = s.raw_text("SELECT password_hash FROM users WHERE name = 'ana'");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert_eq!(s.check_password("ana", "correct horse battery").unwrap().map(|u| u.id), Some(id));
+    assert_eq!(s.check_password("ana", "correct horse batterY").unwrap(), None);
+    assert_eq!(s.check_password("nobody", "correct horse battery").unwrap(), None);
+
+    let ana = s.check_password("ana", "correct horse battery").unwrap().unwrap();
+    let (token, csrf) = s.new_session(&ana).unwrap();
+    assert_ne!(token, csrf);
+    assert_eq!(s.session(&token).unwrap(), Some((ana.clone(), csrf.clone())));
+    assert_eq!(s.session("forged").unwrap(), None);
+    // Only the digest is stored.
+    assert_eq!(s.raw_text(&format!("SELECT COUNT(*) FROM sessions WHERE token_sha256 = '{token}'")), "0");
+    let api = s.new_api_token("ana", "ci").unwrap();
+    assert_eq!(s.token_user(&api).unwrap(), Some(ana.clone()));
+    // A session past its time is over.
+    s.execute_raw("UPDATE sessions SET expires_at = 0").unwrap();
+    assert_eq!(s.session(&token).unwrap(), None);
+    let (token, _) = s.new_session(&ana).unwrap();
+    assert_eq!(s.raw_text("SELECT COUNT(*) FROM sessions"), "1", "expired sessions removed");
+    // A disabled account's sessions and tokens stop working.
+    assert!(s.set_disabled("ana", true).unwrap());
+    assert_eq!((s.session(&token).unwrap(), s.token_user(&api).unwrap()), (None, None));
+    assert_eq!(s.check_password("ana", "correct horse battery").unwrap(), None);
+    s.set_disabled("ana", false).unwrap();
+    s.end_session(&token).unwrap();
+    assert_eq!(s.session(&token).unwrap(), None, "signed out");
 }
 
 struct TempDir(PathBuf);
