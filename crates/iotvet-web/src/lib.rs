@@ -17,25 +17,54 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use iotvet_core::Guideline;
-use iotvet_store::{ProductRow, Store};
+use iotvet_store::{ProductRow, Role, Store};
+
+mod auth;
+mod register;
+
+pub use auth::{Access, Peer};
 use serde::Deserialize;
 
 /// The OpenAPI 3.1 document of the API.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 const CSS: &str = include_str!("../templates/site.css");
 
-/// Every route: (method, path as OpenAPI writes it). The router is built from the same paths.
-pub const ROUTES: [(&str, &str); 7] = [
-    ("GET", "/"),
-    ("GET", "/guide"),
-    ("GET", "/guide/{id}"),
-    ("GET", "/static/site.css"),
-    ("GET", "/api/openapi.json"),
-    ("GET", "/api/guide/products"),
-    ("GET", "/api/guide/products/{id}"),
+/// A route: its method, its path as OpenAPI writes it, and who may use it. The router is
+/// built from the same paths, and `auth::guard` refuses any routed request whose route is not
+/// in `ROUTES` with the access it asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
+    Route { method, path, access }
+}
+
+const VIEWER: Access = Access::Signed(Role::Viewer);
+const ANALYST: Access = Access::Signed(Role::Analyst);
+
+/// Every route.
+pub const ROUTES: [Route; 14] = [
+    route("GET", "/", Access::Public),
+    route("GET", "/guide", Access::Public),
+    route("GET", "/guide/{id}", Access::Public),
+    route("GET", "/static/site.css", Access::Public),
+    route("GET", "/api/openapi.json", Access::Public),
+    route("GET", "/api/guide/products", Access::Public),
+    route("GET", "/api/guide/products/{id}", Access::Public),
+    route("GET", "/login", Access::Public),
+    route("POST", "/login", Access::Public),
+    route("POST", "/logout", VIEWER),
+    route("GET", "/register", VIEWER),
+    route("GET", "/register/{id}", VIEWER),
+    route("POST", "/register/{id}/publish", ANALYST),
+    route("GET", "/api/products", VIEWER),
 ];
 
 #[derive(Clone)]
@@ -47,6 +76,8 @@ pub struct AppState {
     templates: Arc<minijinja::Environment<'static>>,
     /// Time a register call may take (`Limits::query`).
     query_timeout: std::time::Duration,
+    /// Failed sign-ins, by address and by name.
+    failures: Arc<auth::Failures>,
 }
 
 /// Products on one page of the guide.
@@ -63,6 +94,10 @@ impl AppState {
             ("base.html", include_str!("../templates/base.html")),
             ("guide.html", include_str!("../templates/guide.html")),
             ("product.html", include_str!("../templates/product.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            ("message.html", include_str!("../templates/message.html")),
+            ("register.html", include_str!("../templates/register.html")),
+            ("register_product.html", include_str!("../templates/register_product.html")),
         ] {
             env.add_template(name, text)?;
         }
@@ -71,6 +106,7 @@ impl AppState {
             next: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             templates: Arc::new(env),
             query_timeout: Limits::default().query,
+            failures: Arc::default(),
         })
     }
 }
@@ -85,6 +121,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }))
         .route("/api/guide/products", get(api_products))
         .route("/api/guide/products/{id}", get(api_product))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/register", get(register::list))
+        .route("/register/{id}", get(register::product))
+        .route("/register/{id}/publish", post(register::publish))
+        .route("/api/products", get(register::api_list))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(|| async { not_found_page() })
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -128,14 +171,16 @@ pub async fn serve_with(listener: tokio::net::TcpListener, mut state: AppState, 
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections.max(1)));
     loop {
         let Ok(slot) = slots.clone().acquire_owned().await else { return Ok(()) };
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(_) => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        // The peer's address for the sign-in limits.
+        let service =
+            hyper_util::service::TowerToHyperService::new(app.clone().layer(axum::Extension(Peer(peer.ip()))));
         tokio::spawn(async move {
             let _slot = slot;
             let connection = hyper::server::conn::http1::Builder::new()
@@ -165,7 +210,7 @@ async fn security_headers(mut r: Response) -> Response {
 
 /// Runs a register call on the blocking pool (the drivers are synchronous), within the query
 /// time limit; an error says why the register could not answer.
-async fn with_store<T: Send + 'static>(
+pub(crate) async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, iotvet_store::StoreError> + Send + 'static,
 ) -> Result<T, String> {
@@ -187,21 +232,28 @@ async fn with_store<T: Send + 'static>(
 }
 
 /// The API's answer when the register cannot be read.
-fn unavailable(why: &str) -> Response {
+pub(crate) fn unavailable(why: &str) -> Response {
     let body = serde_json::json!({ "error": "the register cannot be read just now", "detail": why });
     (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 /// A page's answer when the register cannot be read: a page, not JSON (the reason is not
 /// shown to the public; the server's log has it).
-fn unavailable_page(why: &str) -> Response {
+pub(crate) fn unavailable_page(why: &str) -> Response {
     eprintln!("iotvet serve: the register could not be read: {why}");
     (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "30")], Html(ERROR_503.to_owned())).into_response()
 }
 
+/// A short page of its own: a title and one sentence (the guard's refusals).
+pub(crate) fn message_page(state: &AppState, status: StatusCode, title: &str, text: &str) -> Response {
+    let mut r = render(state, "message.html", minijinja::context! { title => title, text => text });
+    *r.status_mut() = status;
+    r
+}
+
 const ERROR_503: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Try again soon — iotvet buyer's guide</title><link rel=\"stylesheet\" href=\"/static/site.css\"></head><body><main><h1>Try again soon</h1><p>The buyer's guide cannot be read just now. Please try again in a minute.</p></main></body></html>";
 
-fn not_found_page() -> Response {
+pub(crate) fn not_found_page() -> Response {
     (StatusCode::NOT_FOUND, Html(ERROR_404.to_owned())).into_response()
 }
 
@@ -229,6 +281,19 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// A link to page `to` of `base` with the same search and filters.
+    fn link(&self, base: &str, to: i64) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("page", &to.to_string());
+        let children = if self.children == "1" { "1" } else { "" };
+        for (k, v) in [("q", self.q.as_str()), ("verdict", self.verdict.as_str()), ("children", children)] {
+            if !v.is_empty() {
+                query.append_pair(k, v);
+            }
+        }
+        format!("{base}?{}", query.finish())
+    }
+
     fn of_guide(&self) -> iotvet_store::GuideFilter {
         let verdict = if matches!(self.verdict.as_str(), "meets" | "fails" | "unknown") {
             self.verdict.clone()
@@ -239,6 +304,7 @@ impl Filters {
             q: self.q.chars().take(200).collect(),
             verdict,
             children_only: self.children == "1",
+            unpublished_too: false,
         }
     }
 
@@ -276,7 +342,7 @@ async fn published(state: &AppState, filters: &Filters) -> Result<(Vec<ProductRo
     Ok((rows, more))
 }
 
-fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
+pub(crate) fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
     match state.templates.get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => Html(html).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be made").into_response(),
@@ -290,17 +356,7 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
         Ok(p) => p,
         Err(why) => return unavailable_page(&why),
     };
-    let link = |to: i64| {
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("page", &to.to_string());
-        for (k, v) in [("q", q.as_str()), ("verdict", verdict.as_str()), ("children", if children { "1" } else { "" })]
-        {
-            if !v.is_empty() {
-                query.append_pair(k, v);
-            }
-        }
-        format!("/guide?{}", query.finish())
-    };
+    let link = |to: i64| filters.link("/guide", to);
     let previous = (page > 1).then(|| link(page - 1));
     let next = more.then(|| link(page + 1));
     let rows: Vec<minijinja::Value> = products

@@ -115,10 +115,14 @@ fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_doc
     let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let documented: std::collections::BTreeSet<&str> = paths.keys().map(String::as_str).collect();
-    let routed: std::collections::BTreeSet<&str> = iotvet_web::ROUTES.iter().map(|(_, p)| *p).collect();
+    let routed: std::collections::BTreeSet<&str> = iotvet_web::ROUTES.iter().map(|r| r.path).collect();
     assert_eq!(documented, routed, "every route documented, nothing documented that is not routed");
-    for (method, path) in iotvet_web::ROUTES {
-        assert_eq!(method, "GET");
+    for r in iotvet_web::ROUTES {
+        assert!(paths[r.path].get(r.method.to_lowercase()).is_some(), "{} {} documented", r.method, r.path);
+    }
+    // The public pages and API answer anyone (the signed-in ones: the accounts test).
+    for r in iotvet_web::ROUTES.iter().filter(|r| r.access == iotvet_web::Access::Public && r.method == "GET") {
+        let path = r.path;
         let url = path.replace("{id}", &shown.product_id.to_string());
         let (status, _, _) = get(port, &url);
         let answers = paths[path]["get"]["responses"].as_object().unwrap();
@@ -139,7 +143,7 @@ fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_doc
     assert_eq!(detail["vendor"], hostile.vendor.as_str(), "JSON keeps the name as it is");
 
     // Nothing else answers.
-    for path in ["/admin", "/api/products", "/guide/1/edit", "/../etc/passwd"] {
+    for path in ["/admin", "/api/users", "/guide/1/edit", "/../etc/passwd"] {
         assert_eq!(get(port, path).0, 404, "{path}");
     }
     drop(rt);
@@ -196,6 +200,207 @@ fn slow_clients_are_cut_off_and_a_broken_register_gets_an_error_page_while_the_s
     assert!(body.contains("\"error\""), "{body}");
     assert_eq!(get(port, "/static/site.css").0, 200);
     assert_eq!(get(port, "/api/openapi.json").0, 200);
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// (status, headers in lower case, body) of any request.
+fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method != "GET" {
+        head.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    write!(s, "{head}\r\n{body}").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// A cookie the response sets: (value, its attributes in lower case).
+fn set_cookie(head: &str, name: &str) -> Option<(String, String)> {
+    head.lines().filter_map(|l| l.strip_prefix("set-cookie: ")).find_map(|c| {
+        let rest = c.strip_prefix(&format!("{name}="))?;
+        let (value, attrs) = rest.split_once(';').unwrap_or((rest, ""));
+        Some((value.to_owned(), attrs.to_owned()))
+    })
+}
+
+fn field(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("{name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Signs in through the form: (status, the session token set, the response head as sent).
+fn sign_in(port: u16, name: &str, password: &str, planted: Option<&str>) -> (u16, Option<String>, String) {
+    let (_, head, body) = request(port, "GET", "/login", &[], "");
+    let token = field(&body, "login");
+    let (login_cookie, _) = set_cookie(&head, "iotvet_login").expect("the sign-in form's cookie");
+    assert_eq!(login_cookie, token.to_ascii_lowercase());
+    let mut cookie = format!("iotvet_login={token}");
+    if let Some(p) = planted {
+        cookie.push_str(&format!("; iotvet_session={p}"));
+    }
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", name)
+        .append_pair("password", password)
+        .append_pair("login", &token)
+        .finish();
+    let (status, head, _) = raw_request(port, "POST", "/login", &[("Cookie", &cookie)], &form);
+    // Header names in any case; the value as sent.
+    let prefix = "set-cookie: iotvet_session=";
+    let session = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with(prefix))
+        .map(|l| l[prefix.len()..].split(';').next().unwrap_or_default().to_owned());
+    (status, session.filter(|s| !s.is_empty()), head)
+}
+
+/// `request`, its head as sent (cookie values keep their case).
+fn raw_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len()));
+    write!(s, "{head}\r\n{body}").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+#[test]
+fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_their_csrf_token() {
+    use iotvet_store::Role;
+    let dir = std::env::temp_dir().join(format!("iotvet-web-accounts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("register.sqlite");
+    let mut store = Store::open(Some(db.to_str().unwrap())).unwrap();
+    store.add_user("ana", "analyst's long password", Role::Analyst).unwrap();
+    store.add_user("vic", "viewer's long password", Role::Viewer).unwrap();
+    let api = store.new_api_token("vic", "ci").unwrap();
+    let hostile = ProductInfo { vendor: "<script>x()</script>".into(), model: "M-1".into(), ..Default::default() };
+    let product = store.save(&report("cam", "2026-11-20T08:00:00Z"), &hostile, "ana").unwrap().product_id;
+
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(vec![store]).unwrap()));
+    let url = |path: &str| path.replace("{id}", &product.to_string());
+
+    // Every route that needs an account refuses a request without one: pages send to the
+    // sign-in page, the API answers 401. Enumerated from ROUTES: a new route is checked too.
+    let signed: Vec<&iotvet_web::Route> =
+        iotvet_web::ROUTES.iter().filter(|r| r.access != iotvet_web::Access::Public).collect();
+    assert!(signed.len() >= 5);
+    for r in &signed {
+        let (status, head, _) = request(port, r.method, &url(r.path), &[], "csrf=x&publish=1");
+        if r.path.starts_with("/api/") {
+            assert_eq!(status, 401, "{} {}", r.method, r.path);
+        } else {
+            assert_eq!((status, head.contains("location: /login")), (303, true), "{} {}", r.method, r.path);
+        }
+        // A forged session is no session.
+        let (status, _, _) = request(port, r.method, &url(r.path), &[("Cookie", "iotvet_session=forged")], "");
+        assert!(status == 303 || status == 401, "{} {}: {status}", r.method, r.path);
+    }
+    let unpublished = |port| get(port, &format!("/guide/{product}")).0 == 404;
+    assert!(unpublished(port), "nothing was published by the anonymous requests");
+
+    // Signing in: the cookie's flags, a new token whatever was planted before.
+    let (status, vic, head) = sign_in(port, "vic", "viewer's long password", Some("planted-by-an-attacker"));
+    assert_eq!(status, 303, "{head}");
+    let vic = vic.expect("a session cookie");
+    assert_ne!(vic, "planted-by-an-attacker");
+    let flags =
+        head.to_ascii_lowercase().lines().find(|l| l.starts_with("set-cookie: iotvet_session=")).unwrap().to_owned();
+    for flag in ["httponly", "secure", "samesite=strict", "path=/"] {
+        assert!(flags.contains(flag), "{flag}: {flags}");
+    }
+    let vic_cookie = format!("iotvet_session={vic}");
+    let (status, _, page) = request(port, "GET", "/register", &[("Cookie", &vic_cookie)], "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("&lt;script&gt;x()") && !page.contains("<script>"), "hostile names are text: {page}");
+    let csrf = field(&page, "csrf");
+    assert_eq!(request(port, "GET", &format!("/register/{product}"), &[("Cookie", &vic_cookie)], "").0, 200);
+    // A viewer may not publish, even with the right CSRF token.
+    let (status, _, _) = request(
+        port,
+        "POST",
+        &format!("/register/{product}/publish"),
+        &[("Cookie", &vic_cookie)],
+        &format!("csrf={csrf}&publish=1"),
+    );
+    assert_eq!(status, 403);
+    assert!(unpublished(port));
+
+    // An analyst may, with the session's CSRF token and only with it.
+    let (_, ana, _) = sign_in(port, "ana", "analyst's long password", None);
+    let ana_cookie = format!("iotvet_session={}", ana.unwrap());
+    let (_, _, page) = request(port, "GET", &format!("/register/{product}"), &[("Cookie", &ana_cookie)], "");
+    let ana_csrf = field(&page, "csrf");
+    for body in ["publish=1".to_owned(), format!("csrf={csrf}&publish=1"), "csrf=&publish=1".to_owned()] {
+        let (status, _, _) =
+            request(port, "POST", &format!("/register/{product}/publish"), &[("Cookie", &ana_cookie)], &body);
+        assert_eq!(status, 403, "{body}");
+        assert!(unpublished(port), "{body}");
+    }
+    let (status, head, _) = request(
+        port,
+        "POST",
+        &format!("/register/{product}/publish"),
+        &[("Cookie", &ana_cookie)],
+        &format!("csrf={ana_csrf}&publish=1"),
+    );
+    assert_eq!((status, head.contains(&format!("location: /register/{product}"))), (303, true));
+    assert!(!unpublished(port), "published: its guide page is public now");
+
+    // Machines: an API token as a bearer token; the list holds unpublished products too.
+    let (status, _, body) = request(port, "GET", "/api/products", &[("Authorization", &format!("Bearer {api}"))], "");
+    assert_eq!(status, 200, "{body}");
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["products"][0]["vendor"], "<script>x()</script>");
+    assert_eq!(request(port, "GET", "/api/products", &[("Authorization", "Bearer iotvet_wrong")], "").0, 401);
+
+    // Signing out ends the session (with its CSRF token; without, refused).
+    assert_eq!(request(port, "POST", "/logout", &[("Cookie", &vic_cookie)], "").0, 403);
+    assert_eq!(request(port, "POST", "/logout", &[("Cookie", &vic_cookie)], &format!("csrf={csrf}")).0, 303);
+    assert_eq!(request(port, "GET", "/register", &[("Cookie", &vic_cookie)], "").0, 303, "signed out");
+
+    // Wrong passwords: refused, then blocked for the name, even with the right password.
+    let (status, session, _) = sign_in(port, "vic", "not the password at all", None);
+    assert_eq!((status, session), (401, None));
+    for _ in 0..10 {
+        sign_in(port, "vic", "not the password at all", None);
+    }
+    let (status, session, _) = sign_in(port, "vic", "viewer's long password", None);
+    assert_eq!((status, session), (429, None));
+    // The sign-in form's token must match its cookie (a form posted from elsewhere).
+    let (status, _, _) = raw_request(
+        port,
+        "POST",
+        "/login",
+        &[("Cookie", "iotvet_login=abc")],
+        "name=ana&password=analyst%27s+long+password&login=abd",
+    );
+    assert_eq!(status, 403);
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -599,6 +599,36 @@ pub enum RegisterCommand {
         /// The product's id (from `list`).
         product: i64,
     },
+    /// Accounts of the signed-in register (`iotvet serve`): add, list, disable, API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add an account. Its password is read from the first line of standard input (at least
+    /// 12 characters), so it appears in no command line or shell history.
+    Add {
+        /// 1–64 letters, digits, '.', '_', '-' or '@'.
+        name: String,
+        /// viewer (reads the register), analyst (also publishes), admin.
+        #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
+        role: String,
+    },
+    /// Every account with its role.
+    List,
+    /// Stop an account: its sessions and API tokens stop working.
+    Disable { name: String },
+    /// Let a disabled account in again.
+    Enable { name: String },
+    /// Make an API token for an account (a manufacturer's CI, a bench): printed once, stored
+    /// only as its SHA-256; send it as `Authorization: Bearer TOKEN`.
+    Token {
+        name: String,
+        /// What the token is for.
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
 }
 
 #[derive(Args)]

@@ -1130,6 +1130,29 @@ fn register_holds_the_demo(dir: &std::path::Path) {
     let o = iotvet(&["register", "--database", other, "publish", "999"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no product 999"), "{}", stderr(&o));
+    // Accounts: the password from standard input, never the command line.
+    let add = |name: &str, password: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_iotvet"))
+            .args(["register", "--database", other, "user", "add", name, "--role", "analyst"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = add("ana", "a long enough password");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = add("bob", "short");
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("at least 12 characters"), "{}", stderr(&o));
+    let o = iotvet(&["register", "--database", other, "user", "token", "ana", "--label", "ci"]);
+    assert!(stdout(&o).trim().starts_with("iotvet_") && stderr(&o).contains("shown this once"), "{}", stderr(&o));
+    let o = iotvet(&["register", "--database", other, "user", "list", "-f", "json"]);
+    let users: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(users["users"], serde_json::json!([{"id": 1, "name": "ana", "role": "analyst", "disabled": false}]));
     let o = iotvet(&["register", "--database", other, "rejudge"]);
     assert!(stdout(&o).starts_with("0 stored assessments judged again"), "{}", stdout(&o));
     std::fs::write(dir.join("not-a-case.json"), b"{\"hello\": 1}").unwrap();

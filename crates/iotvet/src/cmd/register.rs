@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 use iotvet_report::Report;
 use iotvet_store::{ProductInfo, Store};
 
-use crate::{ImportArgs, RegisterArgs, RegisterCommand, ServeArgs, StoreArgs};
+use crate::{ImportArgs, RegisterArgs, RegisterCommand, ServeArgs, StoreArgs, UserCommand};
 
 /// A file given to `import` is read up to this size.
 const MAX_CASE: u64 = 256 << 20;
@@ -122,6 +122,7 @@ pub fn run(args: RegisterArgs) -> Result<u8> {
                 }
             }
         }
+        RegisterCommand::User(command) => return user(&mut store, command, json),
         RegisterCommand::Show { product } => {
             let rows = store.assessments(product)?;
             if rows.is_empty() {
@@ -185,6 +186,52 @@ pub async fn serve(args: ServeArgs) -> Result<u8> {
     tokio::select! {
         served = iotvet_web::serve(listener, state) => served?,
         _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(0)
+}
+
+/// `iotvet register user ...`.
+fn user(store: &mut Store, command: UserCommand, json: bool) -> Result<u8> {
+    match command {
+        UserCommand::Add { name, role } => {
+            let role = iotvet_store::Role::parse(&role).context("the role is viewer, analyst or admin")?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let id = store.add_user(&name, password, role)?;
+            println!("iotvet: account {name} ({}) added to the register {} as {id}", role.as_str(), store.location);
+        }
+        UserCommand::List => {
+            let users = store.users()?;
+            if json {
+                let rows: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|(u, disabled)| serde_json::json!({ "id": u.id, "name": u.name, "role": u.role, "disabled": disabled }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "users": rows }))?);
+            } else {
+                for (u, disabled) in users {
+                    println!("{:<24} {:<8}{}", u.name, u.role.as_str(), if disabled { " (disabled)" } else { "" });
+                }
+            }
+        }
+        UserCommand::Disable { name } => {
+            if !store.set_disabled(&name, true)? {
+                bail!("there is no account named {name}");
+            }
+            println!("iotvet: account {name} disabled");
+        }
+        UserCommand::Enable { name } => {
+            if !store.set_disabled(&name, false)? {
+                bail!("there is no account named {name}");
+            }
+            println!("iotvet: account {name} enabled");
+        }
+        UserCommand::Token { name, label } => {
+            let token = store.new_api_token(&name, &label)?;
+            eprintln!("iotvet: API token for {name} ({label}); it is shown this once:");
+            println!("{token}");
+        }
     }
     Ok(0)
 }
