@@ -92,6 +92,19 @@ impl Report {
     }
 
     /// Reads a saved JSON report, checking its schema version before anything else.
+    /// A saved report (`iotvet assess -f json`, report.json) or a bare case file, from its
+    /// JSON text: a case file is judged now (`generated_at`). What `iotvet import` and the
+    /// register's upload both read.
+    pub fn from_saved(text: &str, generated_at: String) -> Result<Self, ReportError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
+        if value.get("schema_version").is_some() {
+            return Self::from_json(text);
+        }
+        let case: CaseFile = serde_json::from_value(value)
+            .map_err(|e| ReportError::Malformed(format!("neither an iotvet report nor a case file: {e}")))?;
+        Ok(Self::new(case, generated_at))
+    }
+
     pub fn from_json(text: &str) -> Result<Self, ReportError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
         match value.get("schema_version") {

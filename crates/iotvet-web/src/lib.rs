@@ -50,7 +50,7 @@ const VIEWER: Access = Access::Signed(Role::Viewer);
 const ANALYST: Access = Access::Signed(Role::Analyst);
 
 /// Every route.
-pub const ROUTES: [Route; 14] = [
+pub const ROUTES: [Route; 19] = [
     route("GET", "/", Access::Public),
     route("GET", "/guide", Access::Public),
     route("GET", "/guide/{id}", Access::Public),
@@ -64,7 +64,12 @@ pub const ROUTES: [Route; 14] = [
     route("GET", "/register", VIEWER),
     route("GET", "/register/{id}", VIEWER),
     route("POST", "/register/{id}/publish", ANALYST),
+    route("GET", "/register/{id}/compare", VIEWER),
+    route("GET", "/register/assessments/{id}/{file}", VIEWER),
     route("GET", "/api/products", VIEWER),
+    route("POST", "/api/assessments", ANALYST),
+    route("GET", "/api/assessments/{id}", VIEWER),
+    route("GET", "/api/compare", VIEWER),
 ];
 
 #[derive(Clone)]
@@ -98,6 +103,7 @@ impl AppState {
             ("message.html", include_str!("../templates/message.html")),
             ("register.html", include_str!("../templates/register.html")),
             ("register_product.html", include_str!("../templates/register_product.html")),
+            ("compare.html", include_str!("../templates/compare.html")),
         ] {
             env.add_template(name, text)?;
         }
@@ -126,7 +132,12 @@ pub fn router(state: AppState) -> Router {
         .route("/register", get(register::list))
         .route("/register/{id}", get(register::product))
         .route("/register/{id}/publish", post(register::publish))
+        .route("/register/{id}/compare", get(register::compare_page))
+        .route("/register/assessments/{id}/{file}", get(register::download))
         .route("/api/products", get(register::api_list))
+        .route("/api/assessments", post(register::upload))
+        .route("/api/assessments/{id}", get(register::api_assessment))
+        .route("/api/compare", get(register::api_compare))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(|| async { not_found_page() })
         .layer(axum::middleware::map_response(security_headers))

@@ -62,6 +62,7 @@ pub async fn product(
         minijinja::context! {
             id => p.id, vendor => p.vendor, model => p.model, overall => p.overall, published => p.published,
             assessments => history, csrf => me.csrf, may_publish => me.user.role >= Role::Analyst,
+            files => iotvet_report::Format::ALL.iter().map(|f| f.file_name()).collect::<Vec<_>>(),
         },
     )
 }
@@ -88,4 +89,163 @@ pub async fn api_list(State(state): State<AppState>, Query(filters): Query<Filte
         .into_response(),
         Err(why) => unavailable(&why),
     }
+}
+
+/// A case file or saved report uploaded, at most (a capture's or firmware's case is large,
+/// never this large).
+const CASE_CAP: usize = 64 << 20;
+
+/// What an upload says about its product, when the case's declaration does not (or to
+/// override it).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    vendor: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+}
+
+fn api_error(status: StatusCode, why: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": why }))).into_response()
+}
+
+/// Stores an uploaded case file or saved report as an assessment (analyst or above; a
+/// manufacturer's CI with its API token). Read whole before anything is stored, stored in one
+/// transaction, answered 201 only once it is committed.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(me): Extension<Signed>,
+    Query(q): Query<UploadQuery>,
+    body: axum::body::Body,
+) -> Response {
+    let Ok(bytes) = axum::body::to_bytes(body, CASE_CAP).await else {
+        return api_error(StatusCode::PAYLOAD_TOO_LARGE, "the upload is larger than 64 MiB (or was cut short)");
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "the upload is not UTF-8 JSON");
+    };
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let report = match iotvet_report::Report::from_saved(text, now) {
+        Ok(r) => r,
+        Err(e) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    let mut product = iotvet_store::ProductInfo::of_case(&report.case);
+    if let Some(v) = q.vendor {
+        product.vendor = v;
+    }
+    if let Some(m) = q.model {
+        product.model = m.clone();
+        product.name = m;
+    }
+    if let Some(c) = q.category {
+        product.category = c;
+    }
+    let overall = report.overall.as_str();
+    let by = me.user.name.clone();
+    let saved = with_store(&state, move |s| match s.save(&report, &product, &by) {
+        Ok(saved) => Ok(Ok(saved)),
+        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
+        Err(e) => Err(e),
+    })
+    .await;
+    match saved {
+        Ok(Ok(saved)) => (
+            if saved.new { StatusCode::CREATED } else { StatusCode::OK },
+            axum::Json(serde_json::json!({
+                "product_id": saved.product_id, "assessment_id": saved.assessment_id,
+                "new": saved.new, "overall": overall,
+            })),
+        )
+            .into_response(),
+        Ok(Err(why)) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &why),
+        Err(why) => unavailable(&why),
+    }
+}
+
+/// One assessment's report (its newest judgement).
+async fn report_of(state: &AppState, id: i64) -> Result<Option<iotvet_report::Report>, String> {
+    with_store(state, move |s| s.report(id)).await
+}
+
+/// An assessment's report as JSON.
+pub async fn api_assessment(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return api_error(StatusCode::NOT_FOUND, "no such assessment") };
+    match report_of(&state, id).await {
+        Ok(Some(r)) => axum::Json(r).into_response(),
+        Ok(None) => api_error(StatusCode::NOT_FOUND, "no such assessment"),
+        Err(why) => unavailable(&why),
+    }
+}
+
+/// The two assessments of a comparison.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Pair {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// What changed from one assessment to another: findings new, gone and changed, verdicts
+/// changed (`iotvet_core::gate::compare`, as `iotvet diff` shows it), as the diff's JSON.
+async fn comparison(state: &AppState, pair: &Pair) -> Result<Option<serde_json::Value>, String> {
+    let (Ok(from), Ok(to)) = (pair.from.parse::<i64>(), pair.to.parse::<i64>()) else { return Ok(None) };
+    let (Some(old), Some(new)) = (report_of(state, from).await?, report_of(state, to).await?) else { return Ok(None) };
+    let c = iotvet_core::gate::compare(&old.assessment(), &new.assessment());
+    let json = iotvet_report::diff::render(&c, &old, &new, iotvet_report::Format::Json).map_err(|e| e.to_string())?;
+    serde_json::from_str(&json).map(Some).map_err(|e| e.to_string())
+}
+
+pub async fn api_compare(State(state): State<AppState>, Query(pair): Query<Pair>) -> Response {
+    match comparison(&state, &pair).await {
+        Ok(Some(v)) => axum::Json(v).into_response(),
+        Ok(None) => api_error(StatusCode::NOT_FOUND, "give two assessments that exist: ?from=ID&to=ID"),
+        Err(why) => unavailable(&why),
+    }
+}
+
+pub async fn compare_page(State(state): State<AppState>, Path(id): Path<String>, Query(pair): Query<Pair>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return not_found_page() };
+    // Both assessments must be this product's.
+    let history = match with_store(&state, move |s| s.assessments(id)).await {
+        Ok(h) => h,
+        Err(why) => return unavailable_page(&why),
+    };
+    let ours = |a: &str| history.iter().any(|h| h.id.to_string() == a);
+    if !ours(&pair.from) || !ours(&pair.to) {
+        return not_found_page();
+    }
+    match comparison(&state, &pair).await {
+        Ok(Some(v)) => render(&state, "compare.html", minijinja::context! { id => id, d => v }),
+        Ok(None) => not_found_page(),
+        Err(why) => unavailable_page(&why),
+    }
+}
+
+/// An assessment's report as a file in one of the five formats (`report.html`, `report.json`,
+/// `report.md`, `report.sarif`, `report.txt`), downloaded rather than shown: a report is a
+/// document of its own, not a page of this site.
+pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(String, String)>) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return not_found_page() };
+    let Some(format) = iotvet_report::Format::ALL.into_iter().find(|f| f.file_name() == file) else {
+        return not_found_page();
+    };
+    let report = match report_of(&state, id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return not_found_page(),
+        Err(why) => return unavailable_page(&why),
+    };
+    let Ok(text) = iotvet_report::render(&report, format, false) else {
+        return unavailable_page("the report could not be rendered");
+    };
+    let kind = match format {
+        iotvet_report::Format::Json | iotvet_report::Format::Sarif => "application/json",
+        iotvet_report::Format::Html => "text/html; charset=utf-8",
+        iotvet_report::Format::Markdown => "text/markdown; charset=utf-8",
+        iotvet_report::Format::Terminal => "text/plain; charset=utf-8",
+    };
+    let disposition = format!("attachment; filename=\"assessment-{id}-{file}\"");
+    ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
 }

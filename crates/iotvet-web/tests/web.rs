@@ -303,7 +303,7 @@ fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
     rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(vec![store]).unwrap()));
-    let url = |path: &str| path.replace("{id}", &product.to_string());
+    let url = |path: &str| path.replace("{id}", &product.to_string()).replace("{file}", "report.json");
 
     // Every route that needs an account refuses a request without one: pages send to the
     // sign-in page, the API answers 401. Enumerated from ROUTES: a new route is checked too.
@@ -401,6 +401,129 @@ fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_
         "name=ana&password=analyst%27s+long+password&login=abd",
     );
     assert_eq!(status, 403);
+    drop(rt);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// (status, body) of a POST of `body` as JSON with a bearer token. A server that answers
+/// before the body is all sent (an upload over the cap) may close early: what it said counts.
+fn post_json(port: u16, path: &str, token: &str, body: &[u8]) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body));
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), body.to_owned())
+}
+
+#[test]
+fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_download() {
+    use iotvet_store::Role;
+    let dir = std::env::temp_dir().join(format!("iotvet-web-upload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("register.sqlite");
+    let mut store = Store::open(Some(db.to_str().unwrap())).unwrap();
+    store.add_user("ci", "the CI account's password", Role::Analyst).unwrap();
+    store.add_user("vic", "viewer's long password", Role::Viewer).unwrap();
+    let ci = store.new_api_token("ci", "firmware builds").unwrap();
+    let vic = store.new_api_token("vic", "dashboard").unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(iotvet_web::serve(listener, iotvet_web::AppState::new(vec![store]).unwrap()));
+    let products = |port| {
+        let (_, _, body) = request(port, "GET", "/api/products", &[("Authorization", &format!("Bearer {vic}"))], "");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["products"].as_array().unwrap().len()
+    };
+
+    let first = serde_json::to_vec(&report("cam", "2026-11-20T08:00:00Z")).unwrap();
+    let q = "/api/assessments?vendor=Acme&model=C-1";
+    // A viewer may not upload.
+    assert_eq!(post_json(port, q, &vic, &first).0, 403);
+    // Bad uploads: a clear error, nothing stored.
+    let mut newer: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    newer["schema_version"] = 99.into();
+    let long = format!("/api/assessments?vendor={}&model=C-1", "x".repeat(10_000));
+    for (path, body, status, says) in [
+        (q, b"not json".to_vec(), 422, "not an iotvet report"),
+        (q, b"{\"hello\": 1}".to_vec(), 422, "neither an iotvet report nor a case file"),
+        (q, serde_json::to_vec(&newer).unwrap(), 422, "schema version"),
+        (long.as_str(), first.clone(), 422, "at most 200 characters"),
+        (q, vec![b' '; (64 << 20) + 1], 413, "64 mib"),
+    ] {
+        let (got, answer) = post_json(port, path, &ci, &body);
+        assert_eq!(got, status, "{answer}");
+        assert!(answer.to_lowercase().contains(says), "{says}: {answer}");
+    }
+    assert_eq!(products(port), 0, "nothing stored by a refused upload");
+    assert_eq!(get(port, "/static/site.css").0, 200, "the server serves on");
+
+    // Two assessments of one product; the same case again adds nothing.
+    let (status, body) = post_json(port, q, &ci, &first);
+    assert_eq!(status, 201, "{body}");
+    let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let second = serde_json::to_vec(&report("cam", "2026-11-25T08:00:00Z")).unwrap();
+    let (status, body) = post_json(port, q, &ci, &second);
+    assert_eq!(status, 201, "{body}");
+    let b: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["product_id"], b["product_id"]);
+    let (status, body) = post_json(port, q, &ci, &first);
+    assert_eq!((status, serde_json::from_str::<serde_json::Value>(&body).unwrap()["new"].clone()), (200, false.into()));
+    assert_eq!(products(port), 1);
+
+    let bearer = format!("Bearer {vic}");
+    let (aid, bid, pid) =
+        (a["assessment_id"].as_i64().unwrap(), b["assessment_id"].as_i64().unwrap(), a["product_id"].as_i64().unwrap());
+    let (status, _, body) =
+        request(port, "GET", &format!("/api/compare?from={aid}&to={bid}"), &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200, "{body}");
+    let diff: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (diff["old"]["generated_at"].as_str(), diff["new"]["generated_at"].as_str()),
+        (Some("2026-11-20T08:00:00Z"), Some("2026-11-25T08:00:00Z"))
+    );
+    assert_eq!(request(port, "GET", "/api/compare?from=1&to=999", &[("Authorization", &bearer)], "").0, 404);
+    let (status, _, body) = request(port, "GET", &format!("/api/assessments/{bid}"), &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["generated_at"], "2026-11-25T08:00:00Z");
+
+    // In the signed-in register: the comparison page and each report's five files.
+    let (_, session, _) = sign_in(port, "vic", "viewer's long password", None);
+    let cookie = format!("iotvet_session={}", session.unwrap());
+    let (status, _, page) = request(port, "GET", &format!("/register/{pid}"), &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/register/assessments/{aid}/report.sarif")) && page.contains("Compare"), "{page}");
+    let (status, _, page) =
+        request(port, "GET", &format!("/register/{pid}/compare?from={aid}&to={bid}"), &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("What changed") && page.contains("2026-11-25T08:00:00Z"), "{page}");
+    // An assessment of another product is not compared under this one.
+    assert_eq!(
+        request(port, "GET", &format!("/register/{}/compare?from={aid}&to={bid}", pid + 1), &[("Cookie", &cookie)], "")
+            .0,
+        404
+    );
+    for file in ["report.txt", "report.json", "report.sarif", "report.md", "report.html"] {
+        let (status, head, body) =
+            request(port, "GET", &format!("/register/assessments/{aid}/{file}"), &[("Cookie", &cookie)], "");
+        assert_eq!(status, 200, "{file}");
+        assert!(
+            head.contains(&format!("content-disposition: attachment; filename=\"assessment-{aid}-{file}\"")),
+            "{head}"
+        );
+        assert!(!body.is_empty(), "{file}");
+    }
+    assert_eq!(
+        request(port, "GET", &format!("/register/assessments/{aid}/report.exe"), &[("Cookie", &cookie)], "").0,
+        404
+    );
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -618,12 +618,19 @@ pub enum UserCommand {
     /// Every account with its role.
     List,
     /// Stop an account: its sessions and API tokens stop working.
-    Disable { name: String },
+    Disable {
+        /// The account's name.
+        name: String,
+    },
     /// Let a disabled account in again.
-    Enable { name: String },
+    Enable {
+        /// The account's name.
+        name: String,
+    },
     /// Make an API token for an account (a manufacturer's CI, a bench): printed once, stored
     /// only as its SHA-256; send it as `Authorization: Bearer TOKEN`.
     Token {
+        /// The account's name.
         name: String,
         /// What the token is for.
         #[arg(long, default_value = "api")]

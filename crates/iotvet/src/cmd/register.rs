@@ -68,14 +68,7 @@ fn read_report(path: &std::path::Path) -> Result<Report> {
         bail!("{} is {size} bytes: larger than the 256 MiB a case file is read up to", path.display());
     }
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {} as text", path.display()))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    if value.get("schema_version").is_some() {
-        return Report::from_json(&text).with_context(|| format!("{} is not an iotvet report", path.display()));
-    }
-    let case: iotvet_core::CaseFile = serde_json::from_value(value)
-        .with_context(|| format!("{} is neither an iotvet report nor a case file", path.display()))?;
-    Ok(Report::new(case, iotvet_net::now_rfc3339()))
+    Report::from_saved(&text, iotvet_net::now_rfc3339()).with_context(|| format!("{} is not usable", path.display()))
 }
 
 pub fn import(args: ImportArgs) -> Result<u8> {
