@@ -8,8 +8,10 @@
 
 mod accounts;
 mod db;
+mod jobs;
 
 pub use accounts::{random_token, Role, User, MIN_PASSWORD, SESSION_SECONDS};
+pub use jobs::{Job, JobRequest, MAX_ATTEMPTS};
 
 use std::path::PathBuf;
 
@@ -34,7 +36,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 4] = [
+const MIGRATIONS: [(i64, &str, &str); 5] = [
     (
         1,
         "products, assessments and their judgements",
@@ -127,6 +129,28 @@ const MIGRATIONS: [(i64, &str, &str); 4] = [
             label TEXT NOT NULL,
             created_at TEXT NOT NULL
         );",
+    ),
+    (
+        5,
+        "assessment jobs for the test benches' workers",
+        "CREATE TABLE jobs (
+            id {id},
+            target TEXT NOT NULL,
+            ports TEXT NOT NULL DEFAULT '',
+            udp_ports TEXT NOT NULL DEFAULT '',
+            vendor TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            requested_by TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued',
+            worker TEXT NOT NULL DEFAULT '',
+            lease_until {int} NOT NULL DEFAULT 0,
+            attempts {int} NOT NULL DEFAULT 0,
+            finished_at TEXT NOT NULL DEFAULT '',
+            assessment_id {int} REFERENCES assessments(id),
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX jobs_by_state ON jobs (state, id);",
     ),
 ];
 
@@ -340,60 +364,8 @@ impl Store {
     /// Stores an assessment (its case and the judgement the report carries) under its product,
     /// made if new. The very same case stored twice is stored once.
     pub fn save(&mut self, report: &Report, product: &ProductInfo, ran_by: &str) -> Result<Saved, StoreError> {
-        if product.vendor.trim().is_empty() || product.model.trim().is_empty() {
-            return Err(StoreError::Invalid("a product needs a vendor and a model".into()));
-        }
-        if product.vendor.chars().count() > 200
-            || product.model.chars().count() > 200
-            || product.name.chars().count() > 500
-        {
-            return Err(StoreError::Invalid("vendor and model are at most 200 characters, a name 500".into()));
-        }
-        let case_json = serde_json::to_string(&report.case).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let sha: String = sha2::Sha256::digest(case_json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        let stored_at = now();
-        self.conn.transaction(|c| {
-            let found = c.query("SELECT id FROM products WHERE vendor = ? AND model = ?", &[
-                product.vendor.as_str().into(),
-                product.model.as_str().into(),
-            ])?;
-            let product_id = match found.first().and_then(|r| r.first()) {
-                Some(id) => id.int(),
-                None => c.insert(
-                    "INSERT INTO products (vendor, model, name, category, for_children, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    &[
-                        product.vendor.as_str().into(),
-                        product.model.as_str().into(),
-                        product.name.as_str().into(),
-                        product.category.as_str().into(),
-                        product.for_children.into(),
-                        stored_at.as_str().into(),
-                    ],
-                )?,
-            };
-            let known = c.query("SELECT id FROM assessments WHERE case_sha256 = ?", &[sha.as_str().into()])?;
-            if let Some(id) = known.first().and_then(|r| r.first()) {
-                return Ok(Saved { product_id, assessment_id: id.int(), new: false });
-            }
-            let assessment_id = c.insert(
-                "INSERT INTO assessments (product_id, target, firmware_version, case_json, case_sha256, ran_by, ran_at, tool_version, stored_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                &[
-                    Val::Int(product_id),
-                    report.case.target.name.as_str().into(),
-                    product.firmware_version.as_str().into(),
-                    case_json.as_str().into(),
-                    sha.as_str().into(),
-                    ran_by.into(),
-                    report.case.created_at.as_str().into(),
-                    report.tool.version.as_str().into(),
-                    stored_at.as_str().into(),
-                ],
-            )?;
-            add_judgement(c, assessment_id, report)?;
-            refresh_product(c, product_id)?;
-            Ok(Saved { product_id, assessment_id, new: true })
-        })
+        let prepared = Prepared::new(report, product, ran_by)?;
+        self.conn.transaction(|c| prepared.save(c))
     }
 
     /// Judges every stored case with the current rules where its newest judgement came from
@@ -547,6 +519,79 @@ impl Store {
         let Some(r) = rows.first() else { return Ok(None) };
         let c = Columns(r);
         stored_report(assessment_id, &c.text(0), &c.text(1), &c.text(2), &c.text(3), &c.text(4), &c.text(5)).map(Some)
+    }
+}
+
+/// An assessment checked and encoded, ready to be stored inside a transaction (`save`, and a
+/// job's completion, which stores it only while the job is still its worker's).
+pub(crate) struct Prepared<'a> {
+    report: &'a Report,
+    product: &'a ProductInfo,
+    ran_by: &'a str,
+    case_json: String,
+    sha: String,
+}
+
+impl<'a> Prepared<'a> {
+    pub(crate) fn new(report: &'a Report, product: &'a ProductInfo, ran_by: &'a str) -> Result<Self, StoreError> {
+        if product.vendor.trim().is_empty() || product.model.trim().is_empty() {
+            return Err(StoreError::Invalid("a product needs a vendor and a model".into()));
+        }
+        if product.vendor.chars().count() > 200
+            || product.model.chars().count() > 200
+            || product.name.chars().count() > 500
+        {
+            return Err(StoreError::Invalid("vendor and model are at most 200 characters, a name 500".into()));
+        }
+        let case_json = serde_json::to_string(&report.case).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let sha: String = sha2::Sha256::digest(case_json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Prepared { report, product, ran_by, case_json, sha })
+    }
+
+    /// Stores it through `c`, which is inside a transaction.
+    pub(crate) fn save(&self, c: &mut Conn) -> Result<Saved, StoreError> {
+        let (report, product) = (self.report, self.product);
+        let stored_at = now();
+        let found = c.query(
+            "SELECT id FROM products WHERE vendor = ? AND model = ?",
+            &[product.vendor.as_str().into(), product.model.as_str().into()],
+        )?;
+        let product_id = match found.first().and_then(|r| r.first()) {
+            Some(id) => id.int(),
+            None => c.insert(
+                "INSERT INTO products (vendor, model, name, category, for_children, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                &[
+                    product.vendor.as_str().into(),
+                    product.model.as_str().into(),
+                    product.name.as_str().into(),
+                    product.category.as_str().into(),
+                    product.for_children.into(),
+                    stored_at.as_str().into(),
+                ],
+            )?,
+        };
+        let known = c.query("SELECT id FROM assessments WHERE case_sha256 = ?", &[self.sha.as_str().into()])?;
+        if let Some(id) = known.first().and_then(|r| r.first()) {
+            return Ok(Saved { product_id, assessment_id: id.int(), new: false });
+        }
+        let assessment_id = c.insert(
+            "INSERT INTO assessments (product_id, target, firmware_version, case_json, case_sha256, ran_by, ran_at, tool_version, stored_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                Val::Int(product_id),
+                report.case.target.name.as_str().into(),
+                product.firmware_version.as_str().into(),
+                self.case_json.as_str().into(),
+                self.sha.as_str().into(),
+                self.ran_by.into(),
+                report.case.created_at.as_str().into(),
+                report.tool.version.as_str().into(),
+                stored_at.as_str().into(),
+            ],
+        )?;
+        add_judgement(c, assessment_id, report)?;
+        refresh_product(c, product_id)?;
+        Ok(Saved { product_id, assessment_id, new: true })
     }
 }
 

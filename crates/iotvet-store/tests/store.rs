@@ -31,6 +31,7 @@ fn camera() -> ProductInfo {
 
 /// The whole suite, on a fresh database at `url`, and `fresh()` for more fresh databases.
 fn suite(fresh: &dyn Fn(&str) -> String) {
+    jobs(&fresh("jobs"));
     let url = fresh("main");
     let mut s = Store::open(Some(&url)).unwrap();
     assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
@@ -164,6 +165,79 @@ fn accounts(s: &mut Store) {
     s.set_disabled("ana", false).unwrap();
     s.end_session(&token).unwrap();
     assert_eq!(s.session(&token).unwrap(), None, "signed out");
+}
+
+/// Jobs: claimed with a lease, renewed, taken again when the lease runs out, completed once by
+/// the worker that holds them, failed after too many attempts; many workers at once each take
+/// a different job.
+fn jobs(url: &str) {
+    use iotvet_store::JobRequest;
+    let mut s = Store::open(Some(url)).unwrap();
+    let req = |t: &str| JobRequest {
+        target: t.into(),
+        ports: "22,80".into(),
+        udp_ports: "none".into(),
+        vendor: "Acme".into(),
+        model: "J-1".into(),
+    };
+    for bad in [
+        JobRequest { target: "10.0.0.0/8".into(), ..Default::default() },
+        JobRequest { target: "cam; rm -rf /".into(), ..Default::default() },
+        JobRequest { ports: "22 --out /etc".into(), ..req("cam.lab") },
+    ] {
+        assert!(matches!(s.queue(&bad, "ana"), Err(StoreError::Invalid(_))), "{bad:?}");
+    }
+    let (j1, j2) = (s.queue(&req("127.0.0.1"), "ana").unwrap(), s.queue(&req("127.0.0.2"), "ana").unwrap());
+    let a = s.claim("w1", 60).unwrap().unwrap();
+    assert_eq!((a.id, a.attempts, a.state.as_str(), a.request.ports.as_str()), (j1, 1, "running", "22,80"));
+    assert_eq!(s.claim("w2", 60).unwrap().unwrap().id, j2);
+    assert_eq!(s.claim("w3", 60).unwrap(), None, "nothing left");
+    assert!(s.heartbeat(j1, "w1", 60).unwrap());
+    assert!(!s.heartbeat(j1, "w2", 60).unwrap(), "not w2's");
+    // w2 dies: its lease runs out and w3 takes the job.
+    s.execute_raw(&format!("UPDATE jobs SET lease_until = 0 WHERE id = {j2}")).unwrap();
+    let c = s.claim("w3", 60).unwrap().unwrap();
+    assert_eq!((c.id, c.attempts), (j2, 2));
+    let r = report("127.0.0.2", "2026-11-26T01:00:00Z");
+    let p = ProductInfo { vendor: "Acme".into(), model: "J-1".into(), ..Default::default() };
+    let assessments = |s: &mut Store| s.raw_text("SELECT COUNT(*) FROM assessments");
+    assert_eq!(s.complete(j2, "w2", &r, &p).unwrap(), None, "the old worker's late result is not stored");
+    assert_eq!(assessments(&mut s), "0");
+    let saved = s.complete(j2, "w3", &r, &p).unwrap().expect("stored");
+    let done = s.job(j2).unwrap().unwrap();
+    assert_eq!((done.state.as_str(), done.assessment_id), ("done", Some(saved.assessment_id)));
+    assert_eq!(s.complete(j2, "w3", &r, &p).unwrap(), None, "completed once");
+    assert_eq!(assessments(&mut s), "1");
+    assert!(s.give_up(j1, "w1", "refused", "127.0.0.1 is not in this bench's allow-list").unwrap());
+    assert_eq!(s.job(j1).unwrap().unwrap().state, "refused");
+    // A job that stops every worker that takes it is failed after MAX_ATTEMPTS.
+    let j3 = s.queue(&req("127.0.0.3"), "ana").unwrap();
+    for w in 0..iotvet_store::MAX_ATTEMPTS {
+        assert_eq!(s.claim(&format!("dies-{w}"), 60).unwrap().map(|j| j.id), Some(j3));
+        s.execute_raw(&format!("UPDATE jobs SET lease_until = 0 WHERE id = {j3}")).unwrap();
+    }
+    assert_eq!(s.claim("w4", 60).unwrap(), None);
+    assert_eq!(s.job(j3).unwrap().unwrap().state, "failed");
+    // Four workers on their own connections at once: forty jobs, each taken once.
+    let queued: Vec<i64> = (0..40).map(|i| s.queue(&req(&format!("127.0.1.{i}")), "ana").unwrap()).collect();
+    let taken: Vec<i64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                scope.spawn(move || {
+                    let mut mine = Store::open(Some(url)).unwrap();
+                    let mut got = Vec::new();
+                    while let Some(j) = mine.claim(&format!("bench-{w}"), 60).unwrap() {
+                        got.push(j.id);
+                    }
+                    got
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut sorted = taken.clone();
+    sorted.sort();
+    assert_eq!(sorted, queued, "every job taken exactly once");
 }
 
 struct TempDir(PathBuf);
