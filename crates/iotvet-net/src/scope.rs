@@ -196,3 +196,80 @@ mod tests {
         assert!(t[0].address.is_loopback());
     }
 }
+
+/// The addresses a test bench may probe (`iotvet worker --allow`): CIDR blocks and single
+/// addresses. What a register user asks a bench to assess must lie inside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList(Vec<(IpAddr, u8)>);
+
+impl AllowList {
+    /// Parses `127.77.0.0/24`, `192.0.2.7`, `2001:db8::/64` (one each).
+    pub fn parse(specs: &[String]) -> Result<Self, ScopeError> {
+        let mut out = Vec::new();
+        for spec in specs {
+            let syntax = |reason: &str| ScopeError::Syntax { target: spec.clone(), reason: reason.into() };
+            let (base, len) = match spec.trim().split_once('/') {
+                Some((b, l)) => (b, Some(l)),
+                None => (spec.trim(), None),
+            };
+            let ip: IpAddr = base.parse().map_err(|_| syntax("an allowed block is an address or a CIDR block"))?;
+            let ip = ip.to_canonical();
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let len = match len {
+                Some(l) => l
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|l| *l <= max)
+                    .ok_or_else(|| syntax("a prefix length past the address's"))?,
+                None => max,
+            };
+            out.push((ip, len));
+        }
+        Ok(AllowList(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` lies in one of the blocks.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|(base, len)| match (base, ip) {
+            (IpAddr::V4(b), IpAddr::V4(a)) => {
+                let mask = if *len == 0 { 0 } else { u32::MAX << (32 - u32::from(*len)) };
+                u32::from(*b) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(b), IpAddr::V6(a)) => {
+                let mask = if *len == 0 { 0 } else { u128::MAX << (128 - u32::from(*len)) };
+                u128::from(*b) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod allow_tests {
+    use super::*;
+
+    #[test]
+    fn an_allow_list_holds_its_blocks_and_nothing_else() {
+        let list = AllowList::parse(&["127.77.0.0/24".into(), "192.0.2.7".into(), "2001:db8::/32".into()]).unwrap();
+        for (ip, yes) in [
+            ("127.77.0.30", true),
+            ("127.77.1.30", false),
+            ("192.0.2.7", true),
+            ("192.0.2.8", false),
+            ("::ffff:127.77.0.9", true),
+            ("2001:db8:1::5", true),
+            ("2001:db9::5", false),
+            ("10.0.0.1", false),
+        ] {
+            assert_eq!(list.allows(ip.parse().unwrap()), yes, "{ip}");
+        }
+        assert!(AllowList::parse(&["127.0.0.0/33".into()]).is_err());
+        assert!(AllowList::parse(&["example.com".into()]).is_err());
+        assert!(!AllowList::default().allows("127.0.0.1".parse().unwrap()), "empty allows nothing");
+    }
+}

@@ -128,6 +128,12 @@ enum Command {
     /// Serve the buyer's guide (published products, plain HTML) and its JSON API from the
     /// register.
     Serve(ServeArgs),
+    /// A test bench's worker: takes assessments requested in the register (`iotvet queue`, the
+    /// register's pages and API), runs them on targets its allow-list permits, and stores the
+    /// results.
+    Worker(WorkerArgs),
+    /// Ask for an assessment: a job in the register that a bench's worker takes.
+    Queue(QueueArgs),
     /// The register: products with their verdicts, a product's assessment history, judging
     /// stored cases again with the current rules.
     Register(RegisterArgs),
@@ -653,6 +659,53 @@ pub struct ServeArgs {
 }
 
 #[derive(Args)]
+pub struct WorkerArgs {
+    /// The register (a shared PostgreSQL for several benches; see `iotvet import --help`).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// Addresses this bench may probe: a CIDR block or an address (repeatable; required). A job
+    /// whose target lies outside is refused, whoever asked.
+    #[arg(long, value_name = "CIDR", required = true)]
+    allow: Vec<String>,
+    /// This worker's name in the register (default: the host's name and the process id).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Seconds a job stays this worker's without a heartbeat; past it another worker takes it.
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = clap::value_parser!(i64).range(2..=3600))]
+    lease: i64,
+    /// Seconds between looks for a job when none is waiting.
+    #[arg(long, value_name = "S", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    poll: u64,
+    /// Seconds one assessment may take before it is stopped and its job failed.
+    #[arg(long, value_name = "S", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(10..=86400))]
+    job_timeout: u64,
+    /// Stop when no job is waiting (for a cron job or a test) instead of waiting for more.
+    #[arg(long)]
+    until_idle: bool,
+}
+
+#[derive(Args)]
+pub struct QueueArgs {
+    /// The device: one IP address or host name.
+    target: String,
+    /// The register (see `iotvet import --help`).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// Ports to scan (as `assess --ports`).
+    #[arg(long, short = 'p', value_name = "SPEC", default_value = "")]
+    ports: String,
+    /// UDP ports to ask, or `none` (as `assess --udp-ports`).
+    #[arg(long, value_name = "SPEC", default_value = "")]
+    udp_ports: String,
+    /// The product's vendor in the register.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    vendor: String,
+    /// The product's model in the register.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    model: String,
+}
+
+#[derive(Args)]
 pub struct FirmwareArgs {
     /// The firmware image.
     image: PathBuf,
@@ -795,6 +848,8 @@ fn main() -> ExitCode {
             Command::Import(a) => cmd::register::import(a),
             Command::Register(a) => cmd::register::run(a),
             Command::Serve(a) => cmd::register::serve(a).await,
+            Command::Worker(a) => cmd::worker::worker(a).await,
+            Command::Queue(a) => cmd::worker::queue(a),
             Command::Vulndb(a) => cmd::vulndb::run(a),
             Command::Sbom(a) => cmd::sbom::run(a),
             Command::Traffic(a) => cmd::traffic::run(a),

@@ -23,6 +23,7 @@ pub mod tls;
 pub mod traffic;
 pub mod vet;
 pub mod vulndb;
+pub mod worker;
 
 impl ProbeArgs {
     pub fn device_probe(&self) -> Result<DeviceProbe> {
