@@ -50,7 +50,7 @@ const VIEWER: Access = Access::Signed(Role::Viewer);
 const ANALYST: Access = Access::Signed(Role::Analyst);
 
 /// Every route.
-pub const ROUTES: [Route; 19] = [
+pub const ROUTES: [Route; 23] = [
     route("GET", "/", Access::Public),
     route("GET", "/guide", Access::Public),
     route("GET", "/guide/{id}", Access::Public),
@@ -70,6 +70,10 @@ pub const ROUTES: [Route; 19] = [
     route("POST", "/api/assessments", ANALYST),
     route("GET", "/api/assessments/{id}", VIEWER),
     route("GET", "/api/compare", VIEWER),
+    route("GET", "/register/jobs", VIEWER),
+    route("POST", "/register/jobs", ANALYST),
+    route("GET", "/api/jobs", VIEWER),
+    route("POST", "/api/jobs", ANALYST),
 ];
 
 #[derive(Clone)]
@@ -104,6 +108,7 @@ impl AppState {
             ("register.html", include_str!("../templates/register.html")),
             ("register_product.html", include_str!("../templates/register_product.html")),
             ("compare.html", include_str!("../templates/compare.html")),
+            ("jobs.html", include_str!("../templates/jobs.html")),
         ] {
             env.add_template(name, text)?;
         }
@@ -138,6 +143,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assessments", post(register::upload))
         .route("/api/assessments/{id}", get(register::api_assessment))
         .route("/api/compare", get(register::api_compare))
+        .route("/register/jobs", get(register::jobs_page).post(register::request_job))
+        .route("/api/jobs", get(register::api_jobs).post(register::api_queue))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(|| async { not_found_page() })
         .layer(axum::middleware::map_response(security_headers))

@@ -249,3 +249,76 @@ pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(Str
     let disposition = format!("attachment; filename=\"assessment-{id}-{file}\"");
     ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
 }
+
+/// Jobs listed on a page or by the API, newest first.
+const JOBS_SHOWN: i64 = 100;
+
+/// Queues a job; Err with a reason a person can act on.
+async fn queue(state: &AppState, request: iotvet_store::JobRequest, by: String) -> Result<Result<i64, String>, String> {
+    with_store(state, move |s| match s.queue(&request, &by) {
+        Ok(id) => Ok(Ok(id)),
+        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
+        Err(e) => Err(e),
+    })
+    .await
+}
+
+pub async fn jobs_page(State(state): State<AppState>, Extension(me): Extension<Signed>) -> Response {
+    match with_store(&state, |s| s.jobs(JOBS_SHOWN)).await {
+        Ok(jobs) => render(
+            &state,
+            "jobs.html",
+            minijinja::context! { jobs => jobs, csrf => me.csrf, may_request => me.user.role >= Role::Analyst },
+        ),
+        Err(why) => unavailable_page(&why),
+    }
+}
+
+/// The register's form asking for an assessment (analyst or above).
+pub async fn request_job(
+    State(state): State<AppState>,
+    Extension(me): Extension<Signed>,
+    body: axum::body::Bytes,
+) -> Response {
+    let field = |n: &str| form_field(&body, n).unwrap_or_default().trim().to_owned();
+    let request = iotvet_store::JobRequest {
+        target: field("target"),
+        ports: field("ports"),
+        udp_ports: field("udp_ports"),
+        vendor: field("vendor"),
+        model: field("model"),
+    };
+    match queue(&state, request, me.user.name).await {
+        Ok(Ok(_)) => (StatusCode::SEE_OTHER, [(header::LOCATION, "/register/jobs")]).into_response(),
+        Ok(Err(why)) => crate::message_page(&state, StatusCode::UNPROCESSABLE_ENTITY, "Not queued", &why),
+        Err(why) => unavailable_page(&why),
+    }
+}
+
+pub async fn api_jobs(State(state): State<AppState>) -> Response {
+    match with_store(&state, |s| s.jobs(JOBS_SHOWN)).await {
+        Ok(jobs) => axum::Json(serde_json::json!({ "jobs": jobs })).into_response(),
+        Err(why) => unavailable(&why),
+    }
+}
+
+/// Asks for an assessment by the API (analyst or above): `{"target": …, "ports": …}`.
+pub async fn api_queue(
+    State(state): State<AppState>,
+    Extension(me): Extension<Signed>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<iotvet_store::JobRequest>(&body) else {
+        return api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a job is JSON: {\"target\": ADDRESS, \"ports\": …, \"udp_ports\": …, \"vendor\": …, \"model\": …}",
+        );
+    };
+    match queue(&state, request, me.user.name).await {
+        Ok(Ok(id)) => {
+            (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id, "state": "queued" }))).into_response()
+        }
+        Ok(Err(why)) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &why),
+        Err(why) => unavailable(&why),
+    }
+}

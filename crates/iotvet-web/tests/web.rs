@@ -371,6 +371,12 @@ fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_
     );
     assert_eq!((status, head.contains(&format!("location: /register/{product}"))), (303, true));
     assert!(!unpublished(port), "published: its guide page is public now");
+    // The analyst asks for an assessment from the jobs page's form.
+    let form = format!("csrf={ana_csrf}&target=127.77.0.30&ports=2222&udp_ports=none&vendor=Lab&model=hub");
+    let (status, head, _) = request(port, "POST", "/register/jobs", &[("Cookie", &ana_cookie)], &form);
+    assert_eq!((status, head.contains("location: /register/jobs")), (303, true), "{head}");
+    let (_, _, page) = request(port, "GET", "/register/jobs", &[("Cookie", &ana_cookie)], "");
+    assert!(page.contains("127.77.0.30") && page.contains("Ask for an assessment"), "{page}");
 
     // Machines: an API token as a bearer token; the list holds unpublished products too.
     let (status, _, body) = request(port, "GET", "/api/products", &[("Authorization", &format!("Bearer {api}"))], "");
@@ -524,6 +530,28 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
         request(port, "GET", &format!("/register/assessments/{aid}/report.exe"), &[("Cookie", &cookie)], "").0,
         404
     );
+
+    // Jobs for the benches: asked by an analyst's token, refused for a viewer and for what is
+    // not one host; listed for a viewer.
+    let job =
+        br#"{"target": "127.77.0.30", "ports": "2222,8443", "udp_ports": "none", "vendor": "Lab", "model": "hub"}"#;
+    assert_eq!(post_json(port, "/api/jobs", &vic, job).0, 403);
+    let (status, body) = post_json(port, "/api/jobs", &ci, job);
+    assert_eq!(status, 201, "{body}");
+    for bad in [&br#"{"target": "10.0.0.0/8"}"#[..], br#"{"target": "x", "ports": "1; rm"}"#, b"[]"] {
+        assert_eq!(post_json(port, "/api/jobs", &ci, bad).0, 422, "{}", String::from_utf8_lossy(bad));
+    }
+    let (status, _, body) = request(port, "GET", "/api/jobs", &[("Authorization", &bearer)], "");
+    assert_eq!(status, 200);
+    let jobs: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (jobs["jobs"][0]["state"].as_str(), jobs["jobs"][0]["requested_by"].as_str()),
+        (Some("queued"), Some("ci"))
+    );
+    let (status, _, page) = request(port, "GET", "/register/jobs", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("127.77.0.30") && !page.contains("Ask for an assessment"), "a viewer sees no form: {page}");
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
 }
