@@ -5,7 +5,7 @@
 //! request through only with the access that table gives it — a route missing from the table
 //! is refused, so a new route cannot be left open by forgetting a check. Forms sent with a
 //! session cookie must carry the session's CSRF token (checked here too, for every method but
-//! GET); a bearer token is not sent by browsers on their own, so API calls with one need none.
+//! GET: a form field, or `?csrf=` in the action URL of a file upload); a bearer token is not sent by browsers on their own, so API calls with one need none.
 //! Cookies are `HttpOnly; Secure; SameSite=Strict` (browsers treat `http://localhost` as
 //! secure; elsewhere serve behind TLS). Signing in makes a new session token every time, so a
 //! token planted before sign-in is never adopted (session fixation).
@@ -128,8 +128,20 @@ pub async fn guard(State(state): State<AppState>, matched: Option<MatchedPath>, 
         return refused(&state, api, StatusCode::FORBIDDEN, "Your account's role may not do this.");
     }
     let mut req = req;
+    // A file upload's form carries its token in its action URL (`?csrf=`): its body is a large
+    // multipart stream, read by its handler, not here.
+    let in_query = req.uri().query().and_then(|q| form_field(q.as_bytes(), "csrf"));
     if method != Method::GET && method != Method::HEAD {
-        if let Some(csrf) = &signed.csrf {
+        if let (Some(csrf), Some(given)) = (&signed.csrf, &in_query) {
+            if !same(given, csrf) {
+                return refused(
+                    &state,
+                    api,
+                    StatusCode::FORBIDDEN,
+                    "The form has expired or did not come from this site: go back, reload the page and send it again.",
+                );
+            }
+        } else if let Some(csrf) = &signed.csrf {
             let (parts, body) = req.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, FORM_CAP).await else {
                 return refused(&state, api, StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.");

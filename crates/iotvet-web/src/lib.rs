@@ -50,7 +50,7 @@ const VIEWER: Access = Access::Signed(Role::Viewer);
 const ANALYST: Access = Access::Signed(Role::Analyst);
 
 /// Every route.
-pub const ROUTES: [Route; 23] = [
+pub const ROUTES: [Route; 25] = [
     route("GET", "/", Access::Public),
     route("GET", "/guide", Access::Public),
     route("GET", "/guide/{id}", Access::Public),
@@ -70,6 +70,8 @@ pub const ROUTES: [Route; 23] = [
     route("POST", "/api/assessments", ANALYST),
     route("GET", "/api/assessments/{id}", VIEWER),
     route("GET", "/api/compare", VIEWER),
+    route("GET", "/register/upload", ANALYST),
+    route("POST", "/register/upload", ANALYST),
     route("GET", "/register/jobs", VIEWER),
     route("POST", "/register/jobs", ANALYST),
     route("GET", "/api/jobs", VIEWER),
@@ -109,6 +111,7 @@ impl AppState {
             ("register_product.html", include_str!("../templates/register_product.html")),
             ("compare.html", include_str!("../templates/compare.html")),
             ("jobs.html", include_str!("../templates/jobs.html")),
+            ("upload.html", include_str!("../templates/upload.html")),
         ] {
             env.add_template(name, text)?;
         }
@@ -143,6 +146,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/assessments", post(register::upload))
         .route("/api/assessments/{id}", get(register::api_assessment))
         .route("/api/compare", get(register::api_compare))
+        .route(
+            "/register/upload",
+            get(register::upload_page)
+                .post(register::upload_form)
+                .layer(axum::extract::DefaultBodyLimit::max(register::CASE_CAP + 64 * 1024)),
+        )
         .route("/register/jobs", get(register::jobs_page).post(register::request_job))
         .route("/api/jobs", get(register::api_jobs).post(register::api_queue))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))

@@ -93,7 +93,7 @@ pub async fn api_list(State(state): State<AppState>, Query(filters): Query<Filte
 
 /// A case file or saved report uploaded, at most (a capture's or firmware's case is large,
 /// never this large).
-const CASE_CAP: usize = 64 << 20;
+pub(crate) const CASE_CAP: usize = 64 << 20;
 
 /// What an upload says about its product, when the case's declaration does not (or to
 /// override it).
@@ -107,8 +107,49 @@ pub struct UploadQuery {
     category: Option<String>,
 }
 
-fn api_error(status: StatusCode, why: &str) -> Response {
+pub(crate) fn api_error(status: StatusCode, why: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": why }))).into_response()
+}
+
+/// Stores an uploaded case file or saved report as an assessment: (whether it is new, what was
+/// stored), or the status and reason it was refused with (nothing stored then).
+async fn store_case(
+    state: &AppState,
+    bytes: &[u8],
+    q: UploadQuery,
+    by: String,
+) -> Result<(bool, serde_json::Value), (StatusCode, String)> {
+    let refuse = |why: &str| (StatusCode::UNPROCESSABLE_ENTITY, why.to_owned());
+    let text = std::str::from_utf8(bytes).map_err(|_| refuse("the upload is not UTF-8 JSON"))?;
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let report = iotvet_report::Report::from_saved(text, now).map_err(|e| refuse(&e.to_string()))?;
+    let mut product = iotvet_store::ProductInfo::of_case(&report.case);
+    if let Some(v) = q.vendor.filter(|v| !v.trim().is_empty()) {
+        product.vendor = v;
+    }
+    if let Some(m) = q.model.filter(|m| !m.trim().is_empty()) {
+        product.model = m.clone();
+        product.name = m;
+    }
+    if let Some(c) = q.category.filter(|c| !c.trim().is_empty()) {
+        product.category = c;
+    }
+    let overall = report.overall.as_str();
+    let saved = with_store(state, move |s| match s.save(&report, &product, &by) {
+        Ok(saved) => Ok(Ok(saved)),
+        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
+        Err(e) => Err(e),
+    })
+    .await
+    .map_err(|why| (StatusCode::SERVICE_UNAVAILABLE, why))?
+    .map_err(|why| refuse(&why))?;
+    Ok((
+        saved.new,
+        serde_json::json!({
+            "product_id": saved.product_id, "assessment_id": saved.assessment_id,
+            "new": saved.new, "overall": overall,
+        }),
+    ))
 }
 
 /// Stores an uploaded case file or saved report as an assessment (analyst or above; a
@@ -123,44 +164,74 @@ pub async fn upload(
     let Ok(bytes) = axum::body::to_bytes(body, CASE_CAP).await else {
         return api_error(StatusCode::PAYLOAD_TOO_LARGE, "the upload is larger than 64 MiB (or was cut short)");
     };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return api_error(StatusCode::UNPROCESSABLE_ENTITY, "the upload is not UTF-8 JSON");
+    match store_case(&state, &bytes, q, me.user.name).await {
+        Ok((new, stored)) => {
+            (if new { StatusCode::CREATED } else { StatusCode::OK }, axum::Json(stored)).into_response()
+        }
+        Err((StatusCode::SERVICE_UNAVAILABLE, why)) => unavailable(&why),
+        Err((status, why)) => api_error(status, &why),
+    }
+}
+
+/// The register's upload form (analyst or above); its token rides in the action URL.
+pub async fn upload_page(State(state): State<AppState>, Extension(me): Extension<Signed>) -> Response {
+    render(&state, "upload.html", minijinja::context! { csrf => me.csrf })
+}
+
+/// The upload form's multipart body: `case` (the file), `vendor`, `model`, `category`.
+pub async fn upload_form(
+    State(state): State<AppState>,
+    Extension(me): Extension<Signed>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut case = None;
+    let mut q = UploadQuery::default();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return crate::message_page(
+                    &state,
+                    e.status(),
+                    "Not stored",
+                    &format!("The upload could not be read: {}", e.body_text()),
+                )
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else {
+            return crate::message_page(
+                &state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Not stored",
+                "The file is larger than 64 MiB.",
+            );
+        };
+        let text = || Some(String::from_utf8_lossy(&bytes).trim().to_owned());
+        match name.as_str() {
+            "case" => case = Some(bytes.clone()),
+            "vendor" => q.vendor = text(),
+            "model" => q.model = text(),
+            "category" => q.category = text(),
+            _ => {}
+        }
+    }
+    let Some(case) = case.filter(|c| !c.is_empty()) else {
+        return crate::message_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not stored",
+            "Choose a report or case file to upload.",
+        );
     };
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let report = match iotvet_report::Report::from_saved(text, now) {
-        Ok(r) => r,
-        Err(e) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-    };
-    let mut product = iotvet_store::ProductInfo::of_case(&report.case);
-    if let Some(v) = q.vendor {
-        product.vendor = v;
-    }
-    if let Some(m) = q.model {
-        product.model = m.clone();
-        product.name = m;
-    }
-    if let Some(c) = q.category {
-        product.category = c;
-    }
-    let overall = report.overall.as_str();
-    let by = me.user.name.clone();
-    let saved = with_store(&state, move |s| match s.save(&report, &product, &by) {
-        Ok(saved) => Ok(Ok(saved)),
-        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
-        Err(e) => Err(e),
-    })
-    .await;
-    match saved {
-        Ok(Ok(saved)) => (
-            if saved.new { StatusCode::CREATED } else { StatusCode::OK },
-            axum::Json(serde_json::json!({
-                "product_id": saved.product_id, "assessment_id": saved.assessment_id,
-                "new": saved.new, "overall": overall,
-            })),
-        )
-            .into_response(),
-        Ok(Err(why)) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &why),
-        Err(why) => unavailable(&why),
+    match store_case(&state, &case, q, me.user.name).await {
+        Ok((_, stored)) => {
+            let product = stored["product_id"].as_i64().unwrap_or(0);
+            (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/register/{product}"))]).into_response()
+        }
+        Err((StatusCode::SERVICE_UNAVAILABLE, why)) => unavailable_page(&why),
+        Err((status, why)) => crate::message_page(&state, status, "Not stored", &why),
     }
 }
 
