@@ -118,8 +118,8 @@ fn an_analyst_signs_in_uploads_compares_and_publishes_and_the_guide_shows_it_sig
                          "--window-size=1100,1300", format!("--user-data-dir={}", dir.join("profile").display())],
             }),
         );
-        let c = ClientBuilder::rustls()
-            .expect("a WebDriver client")
+        let http = hyper_util::client::legacy::connect::HttpConnector::new();
+        let c = ClientBuilder::new(http)
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{driver_port}"))
             .await
