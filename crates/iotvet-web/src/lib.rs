@@ -360,9 +360,15 @@ fn product_json(p: &ProductRow) -> serde_json::Value {
     })
 }
 
-/// One page of the published products the filters keep, and whether there is a next page.
-async fn published(state: &AppState, filters: &Filters) -> Result<(Vec<ProductRow>, bool), String> {
-    let (filter, page) = (filters.of_guide(), filters.page());
+/// One page of the products the filters keep — the published ones, or all of them for the
+/// signed-in register — and whether there is a next page.
+pub(crate) async fn page_of(
+    state: &AppState,
+    filters: &Filters,
+    unpublished_too: bool,
+) -> Result<(Vec<ProductRow>, bool), String> {
+    let (mut filter, page) = (filters.of_guide(), filters.page());
+    filter.unpublished_too = unpublished_too;
     let mut rows = with_store(state, move |s| s.published_page(&filter, (page - 1) * PAGE, PAGE + 1)).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
@@ -379,7 +385,7 @@ pub(crate) fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Res
 async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
     let (q, verdict, children, page) =
         (filters.q.clone(), filters.verdict.clone(), filters.children == "1", filters.page());
-    let (products, more) = match published(&state, &filters).await {
+    let (products, more) = match page_of(&state, &filters, false).await {
         Ok(p) => p,
         Err(why) => return unavailable_page(&why),
     };
@@ -454,7 +460,7 @@ async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> 
 }
 
 async fn api_products(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
-    match published(&state, &filters).await {
+    match page_of(&state, &filters, false).await {
         Ok((products, more)) => axum::Json(serde_json::json!({
             "products": products.iter().map(product_json).collect::<Vec<_>>(),
             "page": filters.page(),

@@ -9,23 +9,14 @@ use axum::Extension;
 use iotvet_store::Role;
 
 use crate::auth::{form_field, Signed};
-use crate::{not_found_page, render, unavailable, unavailable_page, with_store, AppState, Filters, PAGE};
-
-async fn page_of(state: &AppState, filters: &Filters) -> Result<(Vec<iotvet_store::ProductRow>, bool), String> {
-    let (mut filter, page) = (filters.of_guide(), filters.page());
-    filter.unpublished_too = true;
-    let mut rows = with_store(state, move |s| s.published_page(&filter, (page - 1) * PAGE, PAGE + 1)).await?;
-    let more = rows.len() as i64 > PAGE;
-    rows.truncate(PAGE as usize);
-    Ok((rows, more))
-}
+use crate::{not_found_page, page_of, render, unavailable, unavailable_page, with_store, AppState, Filters};
 
 pub async fn list(
     State(state): State<AppState>,
     Extension(me): Extension<Signed>,
     Query(filters): Query<Filters>,
 ) -> Response {
-    let (products, more) = match page_of(&state, &filters).await {
+    let (products, more) = match page_of(&state, &filters, true).await {
         Ok(x) => x,
         Err(why) => return unavailable_page(&why),
     };
@@ -49,11 +40,14 @@ pub async fn product(
     Path(id): Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found_page() };
-    let found = with_store(&state, move |s| Ok(s.product(id)?.map(|p| (p, s.assessments(id))))).await;
+    let found = with_store(&state, move |s| match s.product(id)? {
+        Some(p) => Ok(Some((p, s.assessments(id)?))),
+        None => Ok(None),
+    })
+    .await;
     let (p, history) = match found {
-        Ok(Some((p, Ok(h)))) => (p, h),
+        Ok(Some(x)) => x,
         Ok(None) => return not_found_page(),
-        Ok(Some((_, Err(e)))) => return unavailable_page(&e.to_string()),
         Err(why) => return unavailable_page(&why),
     };
     render(
@@ -80,7 +74,7 @@ pub async fn publish(State(state): State<AppState>, Path(id): Path<String>, body
 
 /// Every product as JSON (an API token's or a session's account, viewer or above).
 pub async fn api_list(State(state): State<AppState>, Query(filters): Query<Filters>) -> Response {
-    match page_of(&state, &filters).await {
+    match page_of(&state, &filters, true).await {
         Ok((products, more)) => axum::Json(serde_json::json!({
             "products": products,
             "page": filters.page(),
