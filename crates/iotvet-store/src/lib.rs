@@ -36,7 +36,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 5] = [
+const MIGRATIONS: [(i64, &str, &str); 6] = [
     (
         1,
         "products, assessments and their judgements",
@@ -152,6 +152,19 @@ const MIGRATIONS: [(i64, &str, &str); 5] = [
         );
         CREATE INDEX jobs_by_state ON jobs (state, id);",
     ),
+    (
+        6,
+        "each judgement's and each product's verdict per guideline, for the register's filters",
+        "ALTER TABLE judgements ADD COLUMN verdict_line TEXT NOT NULL DEFAULT '';
+        UPDATE judgements SET verdict_line = 'MS-1=' || CASE WHEN verdicts_json LIKE '%\"MS-1\":{\"verdict\":\"fail\"%' THEN 'fail' WHEN verdicts_json LIKE '%\"MS-1\":{\"verdict\":\"pass\"%' THEN 'pass' ELSE 'unknown' END
+            || ' ' || 'MS-2=' || CASE WHEN verdicts_json LIKE '%\"MS-2\":{\"verdict\":\"fail\"%' THEN 'fail' WHEN verdicts_json LIKE '%\"MS-2\":{\"verdict\":\"pass\"%' THEN 'pass' ELSE 'unknown' END
+            || ' ' || 'MS-3=' || CASE WHEN verdicts_json LIKE '%\"MS-3\":{\"verdict\":\"fail\"%' THEN 'fail' WHEN verdicts_json LIKE '%\"MS-3\":{\"verdict\":\"pass\"%' THEN 'pass' ELSE 'unknown' END
+            || ' ' || 'MS-4=' || CASE WHEN verdicts_json LIKE '%\"MS-4\":{\"verdict\":\"fail\"%' THEN 'fail' WHEN verdicts_json LIKE '%\"MS-4\":{\"verdict\":\"pass\"%' THEN 'pass' ELSE 'unknown' END
+            || ' ' || 'MS-5=' || CASE WHEN verdicts_json LIKE '%\"MS-5\":{\"verdict\":\"fail\"%' THEN 'fail' WHEN verdicts_json LIKE '%\"MS-5\":{\"verdict\":\"pass\"%' THEN 'pass' ELSE 'unknown' END;
+        ALTER TABLE products ADD COLUMN verdicts TEXT NOT NULL DEFAULT '';
+        UPDATE products SET verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '');",
+    ),
 ];
 
 /// The newest schema version this iotvet knows.
@@ -210,6 +223,12 @@ pub struct GuideFilter {
     pub children_only: bool,
     /// Unpublished products too (the signed-in register, not the guide).
     pub unpublished_too: bool,
+    /// Only products whose newest verdict fails this guideline (`MS-3`).
+    pub fails: Option<iotvet_core::Guideline>,
+    /// Only this vendor's products (exactly).
+    pub vendor: String,
+    /// Only products not assessed since this time (RFC 3339), or never.
+    pub not_assessed_since: String,
 }
 
 /// What `save` did.
@@ -234,6 +253,8 @@ pub struct ProductRow {
     /// `meets`, `fails` or `unknown` by the newest judgement of the newest assessment.
     pub overall: String,
     pub last_assessed: String,
+    /// The newest judgement's verdict per guideline: `MS-1=fail MS-2=pass …`.
+    pub verdicts: String,
 }
 
 /// One assessment of a product, with how it was last judged.
@@ -422,6 +443,18 @@ impl Store {
         if filter.children_only {
             sql.push_str(" AND p.for_children = 1");
         }
+        if let Some(g) = filter.fails {
+            sql.push_str(" AND p.verdicts LIKE ?");
+            params.push(format!("%{}=fail%", g.id()).into());
+        }
+        if !filter.vendor.is_empty() {
+            sql.push_str(" AND p.vendor = ?");
+            params.push(filter.vendor.as_str().into());
+        }
+        if !filter.not_assessed_since.is_empty() {
+            sql.push_str(" AND p.last_assessed < ?");
+            params.push(filter.not_assessed_since.as_str().into());
+        }
         sql.push_str(" ORDER BY p.vendor, p.model LIMIT ? OFFSET ?");
         params.push(Val::Int(limit.clamp(0, 1000)));
         params.push(Val::Int(offset.max(0)));
@@ -439,7 +472,7 @@ impl Store {
     fn product_rows_from(&mut self, source: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
         let sql = format!(
             "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
-                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed
+                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed, p.verdicts
              FROM {source}"
         );
         let rows = self.conn.query(&sql, params)?;
@@ -457,6 +490,7 @@ impl Store {
                     assessments: c.int(6),
                     overall: c.text(7),
                     last_assessed: c.text(8),
+                    verdicts: c.text(9),
                 }
             })
             .collect())
@@ -655,18 +689,30 @@ fn refresh_product(c: &mut Conn, product_id: i64) -> Result<(), StoreError> {
         "UPDATE products SET
             overall = COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
-            last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), '')
+            last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), ''),
+            verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '')
          WHERE id = ?",
-        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
+        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
     )?;
     Ok(())
+}
+
+/// A judgement's verdict per guideline in one line, `MS-1=fail MS-2=pass …`: what the
+/// register's filters search (the product keeps its newest judgement's).
+pub fn verdict_line(report: &Report) -> String {
+    iotvet_core::Guideline::ALL
+        .iter()
+        .map(|g| format!("{}={}", g.id(), report.verdicts.get(g).map(|v| v.verdict.as_str()).unwrap_or("unknown")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<(), StoreError> {
     // Maps of strings and numbers: they always serialise.
     let json = |v: Result<String, serde_json::Error>| v.unwrap_or_default();
     c.exec(
-        "INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json, verdict_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
         &[
             Val::Int(assessment_id),
             iotvet_core::catalog::rules_version().into(),
@@ -674,6 +720,7 @@ fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<()
             report.overall.as_str().into(),
             json(serde_json::to_string(&report.verdicts)).into(),
             json(serde_json::to_string(&report.findings)).into(),
+            verdict_line(report).into(),
         ],
     )?;
     Ok(())

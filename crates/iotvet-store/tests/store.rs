@@ -108,7 +108,8 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
          INSERT INTO assessments (product_id, target, case_json, case_sha256, ran_by, ran_at, tool_version, stored_at)
            VALUES (1, 'old', '{}', 'x', 'a', '2026-01-02T00:00:00Z', '0.0.9', '2026-01-02T00:00:00Z');
          INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json)
-           VALUES (1, '0.0.9+old', '2026-01-02T00:00:00Z', 'fails', '{}', '[]');",
+           VALUES (1, '0.0.9+old', '2026-01-02T00:00:00Z', 'fails',
+                   '{\"MS-1\":{\"verdict\":\"pass\",\"reason\":\"r\"},\"MS-3\":{\"verdict\":\"fail\",\"reason\":\"r\"}}', '[]');",
     )
     .unwrap();
     drop(s);
@@ -118,6 +119,16 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     assert_eq!(kept.len(), 1);
     // Version 3 keeps each product's newest verdict on it: filled in for the old rows.
     assert_eq!((kept[0].overall.as_str(), kept[0].last_assessed.as_str()), ("fails", "2026-01-02T00:00:00Z"));
+    // Version 6 keeps its verdict per guideline, read from the stored judgement.
+    assert_eq!(kept[0].verdicts, "MS-1=pass MS-2=unknown MS-3=fail MS-4=unknown MS-5=unknown");
+    let only = |s: &mut Store, f: iotvet_store::GuideFilter| s.published_page(&f, 0, 10).unwrap().len();
+    let all = iotvet_store::GuideFilter { unpublished_too: true, ..Default::default() };
+    assert_eq!(only(&mut s, iotvet_store::GuideFilter { fails: Some(iotvet_core::Guideline::Ms3), ..all.clone() }), 1);
+    assert_eq!(only(&mut s, iotvet_store::GuideFilter { fails: Some(iotvet_core::Guideline::Ms1), ..all.clone() }), 0);
+    assert_eq!(only(&mut s, iotvet_store::GuideFilter { vendor: "Old".into(), ..all.clone() }), 1);
+    assert_eq!(only(&mut s, iotvet_store::GuideFilter { vendor: "old".into(), ..all.clone() }), 0);
+    let stale = |since: &str| iotvet_store::GuideFilter { not_assessed_since: since.into(), ..all.clone() };
+    assert_eq!((only(&mut s, stale("2026-02-01T00:00:00Z")), only(&mut s, stale("2026-01-01T00:00:00Z"))), (1, 0));
     // A register from a newer iotvet is not touched.
     s.execute_raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").unwrap();
     drop(s);

@@ -305,6 +305,15 @@ pub struct Filters {
     /// The page, from 1.
     #[serde(default)]
     page: String,
+    /// The register only: products failing this guideline (`MS-3`).
+    #[serde(default)]
+    fails: String,
+    /// The register only: this vendor's products.
+    #[serde(default)]
+    vendor: String,
+    /// The register only: products not assessed for this many days.
+    #[serde(default)]
+    stale: String,
 }
 
 impl Filters {
@@ -313,7 +322,10 @@ impl Filters {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("page", &to.to_string());
         let children = if self.children == "1" { "1" } else { "" };
-        for (k, v) in [("q", self.q.as_str()), ("verdict", self.verdict.as_str()), ("children", children)] {
+        let register =
+            [("fails", self.fails.as_str()), ("vendor", self.vendor.as_str()), ("stale", self.stale.as_str())];
+        let guide = [("q", self.q.as_str()), ("verdict", self.verdict.as_str()), ("children", children)];
+        for (k, v) in guide.into_iter().chain(register.into_iter().filter(|_| base == "/register")) {
             if !v.is_empty() {
                 query.append_pair(k, v);
             }
@@ -332,6 +344,24 @@ impl Filters {
             verdict,
             children_only: self.children == "1",
             unpublished_too: false,
+            ..Default::default()
+        }
+    }
+
+    /// The register's filters: the guide's, and failing a guideline, a vendor, not assessed
+    /// for N days.
+    fn of_register(&self) -> iotvet_store::GuideFilter {
+        let days = self.stale.trim().parse::<u64>().ok().filter(|d| *d > 0 && *d <= 36_500);
+        let since = days.map(|d| {
+            let then = std::time::SystemTime::now() - std::time::Duration::from_secs(d * 86_400);
+            humantime::format_rfc3339_seconds(then).to_string()
+        });
+        iotvet_store::GuideFilter {
+            unpublished_too: true,
+            fails: Guideline::ALL.into_iter().find(|g| g.id() == self.fails),
+            vendor: self.vendor.chars().take(200).collect(),
+            not_assessed_since: since.unwrap_or_default(),
+            ..self.of_guide()
         }
     }
 
@@ -367,8 +397,8 @@ pub(crate) async fn page_of(
     filters: &Filters,
     unpublished_too: bool,
 ) -> Result<(Vec<ProductRow>, bool), String> {
-    let (mut filter, page) = (filters.of_guide(), filters.page());
-    filter.unpublished_too = unpublished_too;
+    let filter = if unpublished_too { filters.of_register() } else { filters.of_guide() };
+    let page = filters.page();
     let mut rows = with_store(state, move |s| s.published_page(&filter, (page - 1) * PAGE, PAGE + 1)).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);

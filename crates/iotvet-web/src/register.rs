@@ -26,7 +26,14 @@ pub async fn list(
         "register.html",
         minijinja::context! {
             user => me.user.name, role => me.user.role.as_str(), csrf => me.csrf,
-            products => products, q => filters.q, verdict => filters.verdict, children => filters.children == "1",
+            products => products.iter().map(|p| minijinja::context! {
+                id => p.id, vendor => p.vendor, model => p.model, overall => p.overall, published => p.published,
+                assessments => p.assessments, last_assessed => p.last_assessed,
+                guidelines => p.verdicts.split_whitespace().filter_map(|v| v.split_once('=')).collect::<Vec<_>>(),
+            }).collect::<Vec<_>>(),
+            q => filters.q, verdict => filters.verdict, children => filters.children == "1",
+            fails => filters.fails, vendor => filters.vendor, stale => filters.stale,
+            guideline_ids => iotvet_core::Guideline::ALL.iter().map(|g| g.id()).collect::<Vec<_>>(),
             page => page,
             previous => (page > 1).then(|| filters.link("/register", page - 1)),
             next => more.then(|| filters.link("/register", page + 1)),

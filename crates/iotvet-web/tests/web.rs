@@ -483,6 +483,19 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
     let (status, body) = post_json(port, q, &ci, &first);
     assert_eq!((status, serde_json::from_str::<serde_json::Value>(&body).unwrap()["new"].clone()), (200, false.into()));
     assert_eq!(products(port), 1);
+    // The register's filters: vendor, not assessed for N days, failing a guideline.
+    let count = |query: &str| {
+        let (_, _, body) =
+            request(port, "GET", &format!("/api/products?{query}"), &[("Authorization", &format!("Bearer {vic}"))], "");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["products"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!((count("vendor=Acme"), count("vendor=Other"), count("vendor=acme")), (1, 0, 0));
+    assert_eq!((count("stale=1"), count("stale=3650")), (1, 0), "assessed 2026-11-25");
+    assert_eq!(
+        (count("fails=MS-3"), count("fails=MS-9")),
+        (0, 1),
+        "no failing verdict; an unknown guideline is no filter"
+    );
 
     let bearer = format!("Bearer {vic}");
     let (aid, bid, pid) =
