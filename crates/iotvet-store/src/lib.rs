@@ -510,23 +510,24 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// A product's newest assessment as a report (its newest judgement), with when it ran: one
-    /// query (the buyer's guide asks this on every product page).
-    pub fn latest(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Report)>, StoreError> {
-        // The columns of `assessments`, then the case and the judgement's texts.
+    /// A product's newest assessment with its newest judgement's verdicts only — what the
+    /// buyer's guide shows. The case and the findings are not read: on PostgreSQL they are
+    /// large values stored apart and decompressed on every read (the product page's p99 was
+    /// 61 ms with them).
+    pub fn latest_verdicts(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Verdicts)>, StoreError> {
         let rows = self.conn.query(
             "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version,
                     (SELECT COUNT(*) FROM judgements k WHERE k.assessment_id = a.id), j.overall, j.rules_version,
-                    a.case_json, j.judged_at, j.verdicts_json, j.findings_json
+                    j.verdicts_json
              FROM assessments a JOIN judgements j ON j.assessment_id = a.id
              WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1",
             &[Val::Int(product_id)],
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
-        let (row, c) = (assessment_row(r), Columns(r));
-        let report =
-            stored_report(row.id, &c.text(9), &c.text(10), &c.text(11), &c.text(12), &row.overall, &row.tool_version)?;
-        Ok(Some((row, report)))
+        let row = assessment_row(r);
+        let verdicts = serde_json::from_str(&Columns(r).text(9))
+            .map_err(|e| StoreError::Invalid(format!("stored assessment {}: {e}", row.id)))?;
+        Ok(Some((row, verdicts)))
     }
 
     /// A product's assessments, newest first, each with its newest judgement.
@@ -628,6 +629,9 @@ impl<'a> Prepared<'a> {
         Ok(Saved { product_id, assessment_id, new: true })
     }
 }
+
+/// A judgement's verdict on each guideline.
+pub type Verdicts = std::collections::BTreeMap<iotvet_core::Guideline, iotvet_core::Verdict>;
 
 /// A row's columns by position (a missing one reads as 0 or empty).
 struct Columns<'a>(&'a [Val]);

@@ -20,7 +20,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use iotvet_core::Guideline;
-use iotvet_store::{ProductRow, Role, Store};
+use iotvet_store::{ProductRow, Role, Store, Verdicts};
 
 mod auth;
 mod register;
@@ -446,19 +446,19 @@ async fn guide(State(state): State<AppState>, Query(filters): Query<Filters>) ->
 async fn published_product(
     state: &AppState,
     id: i64,
-) -> Result<Option<(ProductRow, iotvet_store::AssessmentRow, iotvet_report::Report)>, String> {
+) -> Result<Option<(ProductRow, iotvet_store::AssessmentRow, Verdicts)>, String> {
     with_store(state, move |s| {
         let Some(p) = s.product(id)?.filter(|p| p.published) else { return Ok(None) };
-        Ok(s.latest(id)?.map(|(a, r)| (p, a, r)))
+        Ok(s.latest_verdicts(id)?.map(|(a, v)| (p, a, v)))
     })
     .await
 }
 
-fn guidelines(report: &iotvet_report::Report) -> Vec<(Guideline, String, String)> {
+fn guidelines(verdicts: &Verdicts) -> Vec<(Guideline, String, String)> {
     Guideline::ALL
         .iter()
         .map(|g| {
-            let v = report.verdicts.get(g);
+            let v = verdicts.get(g);
             let word = v.map(|v| v.verdict.as_str()).unwrap_or("unknown").to_owned();
             let why =
                 v.map(|v| if v.summary.is_empty() { v.reason.clone() } else { v.summary.clone() }).unwrap_or_default();
@@ -469,12 +469,12 @@ fn guidelines(report: &iotvet_report::Report) -> Vec<(Guideline, String, String)
 
 async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found_page() };
-    let (p, a, report) = match published_product(&state, id).await {
+    let (p, a, verdicts) = match published_product(&state, id).await {
         Ok(Some(x)) => x,
         Ok(None) => return not_found_page(),
         Err(why) => return unavailable_page(&why),
     };
-    let rows: Vec<minijinja::Value> = guidelines(&report)
+    let rows: Vec<minijinja::Value> = guidelines(&verdicts)
         .into_iter()
         .map(|(g, word, why)| minijinja::context! { id => g.id(), name => g.name(), verdict => word, why => why })
         .collect();
@@ -482,8 +482,8 @@ async fn product_page(State(state): State<AppState>, Path(id): Path<String>) -> 
         &state,
         "product.html",
         minijinja::context! {
-            vendor => p.vendor, model => p.model, name => p.name, overall => report.overall.as_str(),
-            words => overall_words(report.overall.as_str()), date => date_of(&a.ran_at), guidelines => rows,
+            vendor => p.vendor, model => p.model, name => p.name, overall => a.overall,
+            words => overall_words(&a.overall), date => date_of(&a.ran_at), guidelines => rows,
             for_children => p.for_children,
         },
     )
@@ -504,9 +504,9 @@ async fn api_products(State(state): State<AppState>, Query(filters): Query<Filte
 async fn api_product(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found_json() };
     match published_product(&state, id).await {
-        Ok(Some((p, _, report))) => {
+        Ok(Some((p, _, verdicts))) => {
             let mut v = product_json(&p);
-            v["guidelines"] = guidelines(&report)
+            v["guidelines"] = guidelines(&verdicts)
                 .into_iter()
                 .map(|(g, word, why)| serde_json::json!({ "id": g.id(), "name": g.name(), "verdict": word, "reason": why }))
                 .collect();
