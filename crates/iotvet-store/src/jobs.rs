@@ -9,7 +9,7 @@
 //! once. A job that has been taken `MAX_ATTEMPTS` times without finishing is failed.
 
 use crate::db::Val;
-use crate::{now, Columns, Prepared, Saved, Store, StoreError};
+use crate::{now, unix_now, Columns, Prepared, Saved, Store, StoreError};
 
 /// Times a job may be taken before it is failed (a job that kills its workers).
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -91,10 +91,6 @@ fn job_row(r: &[Val]) -> Job {
         assessment_id: Some(c.int(12)).filter(|id| *id > 0),
         note: c.text(13),
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 impl Store {

@@ -192,6 +192,22 @@ pub struct ProductInfo {
 }
 
 impl ProductInfo {
+    /// The same product with what a user or a job gave on top (blank: kept); a model given
+    /// names the product too.
+    pub fn given(mut self, vendor: &str, model: &str, category: &str) -> Self {
+        if !vendor.trim().is_empty() {
+            self.vendor = vendor.to_owned();
+        }
+        if !model.trim().is_empty() {
+            self.model = model.to_owned();
+            self.name = model.to_owned();
+        }
+        if !category.trim().is_empty() {
+            self.category = category.to_owned();
+        }
+        self
+    }
+
     /// From the case's declaration when it has one, else named after the target.
     pub fn of_case(case: &CaseFile) -> Self {
         match &case.declaration {
@@ -290,6 +306,16 @@ fn without_password(url: &str) -> String {
         },
         _ => url.to_owned(),
     }
+}
+
+/// Seconds since the epoch (leases and session expiry).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// The SHA-256 of a text in hex: a case's identity, a token as stored.
+fn sha256_hex(text: &str) -> String {
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn now() -> String {
@@ -579,7 +605,7 @@ impl<'a> Prepared<'a> {
             return Err(StoreError::Invalid("vendor and model are at most 200 characters, a name 500".into()));
         }
         let case_json = serde_json::to_string(&report.case).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let sha: String = sha2::Sha256::digest(case_json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let sha = sha256_hex(&case_json);
         Ok(Prepared { report, product, ran_by, case_json, sha })
     }
 

@@ -103,6 +103,7 @@ impl AppState {
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         for (name, text) in [
             ("base.html", include_str!("../templates/base.html")),
+            ("filters.html", include_str!("../templates/filters.html")),
             ("guide.html", include_str!("../templates/guide.html")),
             ("product.html", include_str!("../templates/product.html")),
             ("login.html", include_str!("../templates/login.html")),
@@ -205,9 +206,14 @@ pub async fn serve_with(listener: tokio::net::TcpListener, mut state: AppState, 
                 continue;
             }
         };
-        // The peer's address for the sign-in limits.
-        let service =
-            hyper_util::service::TowerToHyperService::new(app.clone().layer(axum::Extension(Peer(peer.ip()))));
+        // Each request carries the peer's address (the sign-in limits read it); the router is
+        // shared, not layered again for every connection.
+        let (app, ip) = (app.clone(), peer.ip());
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(Peer(ip));
+            // A router is always ready: `call` needs no `poll_ready` first.
+            tower_service::Service::call(&mut app.clone(), req)
+        });
         tokio::spawn(async move {
             let _slot = slot;
             let connection = hyper::server::conn::http1::Builder::new()
@@ -256,6 +262,20 @@ pub(crate) async fn with_store<T: Send + 'static>(
         Ok(Err(_)) => Err("the request failed".into()),
         Err(_) => Err(format!("the register did not answer within {} s", state.query_timeout.as_secs())),
     }
+}
+
+/// `with_store` for a call whose `StoreError::Invalid` is the user's to mend (a bad upload, a
+/// bad job): `Ok(Err(why))` for it, `Err` when the register itself failed.
+pub(crate) async fn with_store_checked<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, iotvet_store::StoreError> + Send + 'static,
+) -> Result<Result<T, String>, String> {
+    with_store(state, move |s| match f(s) {
+        Ok(v) => Ok(Ok(v)),
+        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
+        Err(e) => Err(e),
+    })
+    .await
 }
 
 /// The API's answer when the register cannot be read.

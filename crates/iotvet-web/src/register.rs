@@ -9,7 +9,9 @@ use axum::Extension;
 use iotvet_store::Role;
 
 use crate::auth::{form_field, Signed};
-use crate::{not_found_page, page_of, render, unavailable, unavailable_page, with_store, AppState, Filters};
+use crate::{
+    not_found_page, page_of, render, unavailable, unavailable_page, with_store, with_store_checked, AppState, Filters,
+};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -124,26 +126,16 @@ async fn store_case(
     let text = std::str::from_utf8(bytes).map_err(|_| refuse("the upload is not UTF-8 JSON"))?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let report = iotvet_report::Report::from_saved(text, now).map_err(|e| refuse(&e.to_string()))?;
-    let mut product = iotvet_store::ProductInfo::of_case(&report.case);
-    if let Some(v) = q.vendor.filter(|v| !v.trim().is_empty()) {
-        product.vendor = v;
-    }
-    if let Some(m) = q.model.filter(|m| !m.trim().is_empty()) {
-        product.model = m.clone();
-        product.name = m;
-    }
-    if let Some(c) = q.category.filter(|c| !c.trim().is_empty()) {
-        product.category = c;
-    }
+    let product = iotvet_store::ProductInfo::of_case(&report.case).given(
+        q.vendor.as_deref().unwrap_or_default(),
+        q.model.as_deref().unwrap_or_default(),
+        q.category.as_deref().unwrap_or_default(),
+    );
     let overall = report.overall.as_str();
-    let saved = with_store(state, move |s| match s.save(&report, &product, &by) {
-        Ok(saved) => Ok(Ok(saved)),
-        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
-        Err(e) => Err(e),
-    })
-    .await
-    .map_err(|why| (StatusCode::SERVICE_UNAVAILABLE, why))?
-    .map_err(|why| refuse(&why))?;
+    let saved = with_store_checked(state, move |s| s.save(&report, &product, &by))
+        .await
+        .map_err(|why| (StatusCode::SERVICE_UNAVAILABLE, why))?
+        .map_err(|why| refuse(&why))?;
     Ok((
         saved.new,
         serde_json::json!({
@@ -327,12 +319,7 @@ const JOBS_SHOWN: i64 = 100;
 
 /// Queues a job; Err with a reason a person can act on.
 async fn queue(state: &AppState, request: iotvet_store::JobRequest, by: String) -> Result<Result<i64, String>, String> {
-    with_store(state, move |s| match s.queue(&request, &by) {
-        Ok(id) => Ok(Ok(id)),
-        Err(iotvet_store::StoreError::Invalid(why)) => Ok(Err(why)),
-        Err(e) => Err(e),
-    })
-    .await
+    with_store_checked(state, move |s| s.queue(&request, &by)).await
 }
 
 pub async fn jobs_page(State(state): State<AppState>, Extension(me): Extension<Signed>) -> Response {

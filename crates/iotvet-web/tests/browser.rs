@@ -4,11 +4,13 @@
 //! signed out. Screenshots of each step are saved under the target folder (the path is
 //! printed).
 
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::report;
 use fantoccini::{Client, ClientBuilder, Locator};
-use iotvet_report::Report;
 use iotvet_store::{Role, Store};
 
 struct Kill(Child);
@@ -18,15 +20,6 @@ impl Drop for Kill {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn report(target: &str, created_at: &str) -> Report {
-    let case = serde_json::from_value(serde_json::json!({
-        "target": {"name": target, "address": "127.0.0.1"},
-        "created_at": created_at,
-    }))
-    .unwrap();
-    Report::new(case, created_at.to_owned())
 }
 
 fn installed(tool: &str) -> bool {

@@ -2,33 +2,12 @@
 //! products are shown, hostile names are text, every documented route answers as documented
 //! and nothing else answers.
 
+mod common;
+
 use std::io::{Read, Write};
 
-use iotvet_report::Report;
+use common::{get, post_json, raw_request, report, request};
 use iotvet_store::{ProductInfo, Store};
-
-fn report(target: &str, created_at: &str) -> Report {
-    let case = serde_json::from_value(serde_json::json!({
-        "target": {"name": target, "address": "127.0.0.1"},
-        "created_at": created_at,
-    }))
-    .unwrap();
-    Report::new(case, created_at.to_owned())
-}
-
-/// (status, headers, body) of a GET on the server at `port`.
-fn get(port: u16, path: &str) -> (u16, String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    // Chunked bodies: the test reads the text as is (every page here is small).
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
 
 #[test]
 fn the_buyers_guide_shows_published_products_only_and_every_route_answers_as_documented() {
@@ -204,29 +183,6 @@ fn slow_clients_are_cut_off_and_a_broken_register_gets_an_error_page_while_the_s
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// (status, headers in lower case, body) of any request.
-fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if method != "GET" {
-        head.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    write!(s, "{head}\r\n{body}").unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
-
 /// A cookie the response sets: (value, its attributes in lower case).
 fn set_cookie(head: &str, name: &str) -> Option<(String, String)> {
     head.lines().filter_map(|l| l.strip_prefix("set-cookie: ")).find_map(|c| {
@@ -265,24 +221,6 @@ fn sign_in(port: u16, name: &str, password: &str, planted: Option<&str>) -> (u16
         .find(|l| l.to_ascii_lowercase().starts_with(prefix))
         .map(|l| l[prefix.len()..].split(';').next().unwrap_or_default().to_owned());
     (status, session.filter(|s| !s.is_empty()), head)
-}
-
-/// `request`, its head as sent (cookie values keep their case).
-fn raw_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len()));
-    write!(s, "{head}\r\n{body}").unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
 }
 
 #[test]
@@ -409,23 +347,6 @@ fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_
     assert_eq!(status, 403);
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// (status, body) of a POST of `body` as JSON with a bearer token. A server that answers
-/// before the body is all sent (an upload over the cap) may close early: what it said counts.
-fn post_json(port: u16, path: &str, token: &str, body: &[u8]) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body));
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), body.to_owned())
 }
 
 #[test]

@@ -138,14 +138,7 @@ fn one(
     let _ = std::fs::remove_dir_all(&out);
     let text = read.context("the assessment wrote no report")?;
     let report = iotvet_report::Report::from_json(&text)?;
-    let mut product = ProductInfo::of_case(&report.case);
-    if !job.request.vendor.is_empty() {
-        product.vendor = job.request.vendor.clone();
-    }
-    if !job.request.model.is_empty() {
-        product.model = job.request.model.clone();
-        product.name = job.request.model.clone();
-    }
+    let product = ProductInfo::of_case(&report.case).given(&job.request.vendor, &job.request.model, "");
     Ok(match store.complete(job.id, name, &report, &product)? {
         Some(saved) => format!(
             "done: assessment {} of product {} ({})",
