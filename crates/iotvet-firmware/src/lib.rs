@@ -116,18 +116,22 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         // Each filesystem without those found inside it (a ZIP's root holds the SquashFS of
         // its firmware.bin): every file is read once, under its own filesystem.
         let fs = tree::Fs::new(&u.tree, root, &roots);
-        // The text scan for tokens and passwords reads every text file: on the second core,
-        // beside the other readers (together about as long).
-        let credentials = std::thread::scope(|scope| {
-            let scan = scope.spawn(|| secrets::credentials(&fs));
+        // The text scan for tokens and passwords reads every text file, the longest reader:
+        // the second core starts on it at once, this one joins it when the others are done.
+        let scan = secrets::CredentialScan::new(&fs);
+        let parts = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| scan.work());
             accounts.extend(evidence::accounts(&fs, &tries));
             boot_services.extend(evidence::boot_services(&fs));
             components.extend(components::components(&fs));
             updates.extend(update::update(&fs));
             keys.extend(secrets::secrets(&fs));
-            scan.join().unwrap_or_default()
+            let mine = scan.work();
+            // A scan thread that failed: its files are scanned here.
+            let theirs = helper.join().unwrap_or_else(|_| scan.work());
+            [mine, theirs]
         });
-        keys.extend(credentials);
+        keys.extend(scan.finish(parts));
     }
     secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
     // Components of decompressed streams (a kernel's banner), each once, unless a filesystem
@@ -176,13 +180,18 @@ pub fn unpack(image: &[u8], limits: &Limits) -> Result<Unpacked, FirmwareError> 
     if image.is_empty() {
         return Err(FirmwareError::Empty);
     }
-    let mut u = Unpacked {
-        size: image.len() as u64,
-        sha256: sha2::Sha256::digest(image).iter().map(|b| format!("{b:02x}")).collect(),
-        ..Unpacked::default()
-    };
+    let sha256 = || -> String { sha2::Sha256::digest(image).iter().map(|b| format!("{b:02x}")).collect() };
+    let mut u = Unpacked { size: image.len() as u64, ..Unpacked::default() };
     let mut budget = Budget { limits: *limits, bytes: 0 };
-    walk(image, "", 0, &mut u, &mut budget)?;
+    // The image's digest (a few milliseconds per 10 MB) beside the walk, whose start — finding
+    // and parsing the first format — is on one core.
+    let walked = std::thread::scope(|scope| {
+        let digest = scope.spawn(sha256);
+        let walked = walk(image, "", 0, &mut u, &mut budget);
+        u.sha256 = digest.join().unwrap_or_else(|_| sha256());
+        walked
+    });
+    walked?;
     Ok(u)
 }
 

@@ -174,8 +174,12 @@ fn patterns() -> &'static Option<Patterns> {
             .iter()
             .map(|(what, re)| regex::Regex::new(re).ok().map(|r| (*what, r)))
             .collect::<Option<Vec<_>>>()?;
+        // Leftmost matches let the search skip ahead with SIMD (the standard semantics walk
+        // every byte); a literal hidden inside another's match would follow a word character,
+        // where its format's leading boundary cannot match anyway.
         let any_token = aho_corasick::AhoCorasick::builder()
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(TOKEN_LITERALS.iter().map(|(l, _)| *l))
             .ok()?;
         Some(Patterns {
@@ -187,13 +191,72 @@ fn patterns() -> &'static Option<Patterns> {
     })
 }
 
+/// Most findings kept from one image's text files.
+const MAX_CREDENTIALS: usize = 500;
+
 /// The tokens and passwords written into the text files of the filesystem at `root`.
 pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
-    let Some(p) = patterns() else { return vec![] };
+    let scan = CredentialScan::new(fs);
+    let part = scan.work();
+    scan.finish([part])
+}
+
+/// The text-file scan for tokens and passwords, shared by any number of threads: each takes
+/// the next run of files until none are left (`work`), and `finish` puts what they found back
+/// in the files' order. The result is the same as one thread's.
+pub struct CredentialScan<'a> {
+    files: Vec<(&'a String, &'a [u8])>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+/// What one thread found: (index of the file, what was in it).
+pub type CredentialPart = Vec<(usize, Vec<SecretFound>)>;
+
+impl<'a> CredentialScan<'a> {
+    /// Files a thread takes at a time.
+    const RUN: usize = 16;
+
+    pub fn new(fs: &Fs<'a>) -> Self {
+        let files = fs
+            .entries()
+            .filter_map(|(_, path, node)| match node {
+                Node::File { data, .. } if text_file(path, data) => Some((path, data.as_slice())),
+                _ => None,
+            })
+            .collect();
+        Self { files, next: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// Scans runs of files until every file is taken.
+    pub fn work(&self) -> CredentialPart {
+        let mut got = Vec::new();
+        let Some(p) = patterns() else { return got };
+        loop {
+            let from = self.next.fetch_add(Self::RUN, std::sync::atomic::Ordering::Relaxed);
+            let Some(run) = self.files.get(from..) else { return got };
+            for (i, (path, data)) in run.iter().take(Self::RUN).enumerate() {
+                let found = credentials_in(p, path, data);
+                if !found.is_empty() {
+                    got.push((from + i, found));
+                }
+            }
+        }
+    }
+
+    /// Every thread's findings, in the files' order, at most `MAX_CREDENTIALS`.
+    pub fn finish(&self, parts: impl IntoIterator<Item = CredentialPart>) -> Vec<SecretFound> {
+        let mut all: Vec<(usize, Vec<SecretFound>)> = parts.into_iter().flatten().collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().flat_map(|(_, found)| found).take(MAX_CREDENTIALS).collect()
+    }
+}
+
+/// The tokens and passwords in one text file.
+fn credentials_in(p: &Patterns, path: &str, data: &[u8]) -> Vec<SecretFound> {
     let mut out: Vec<SecretFound> = Vec::new();
     let mut push = |kind: &str, detail: String, source: &str, value: &str| {
         let fp = fingerprint(value.as_bytes());
-        if out.len() < 500 && !out.iter().any(|s| s.fingerprint == fp && s.source == source) {
+        if out.len() < MAX_CREDENTIALS && !out.iter().any(|s| s.fingerprint == fp) {
             out.push(SecretFound {
                 kind: kind.into(),
                 detail,
@@ -205,63 +268,57 @@ pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
             });
         }
     };
-    for (_, path, node) in fs.entries() {
-        let Node::File { data, .. } = node else { continue };
-        if !text_file(path, data) {
-            continue;
+    let text = String::from_utf8_lossy(data);
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
+    // In program source an unquoted value is a name or an expression, not a literal.
+    let source = matches!(ext.as_str(), "py" | "pl" | "pm" | "lua" | "rb" | "tcl" | "c" | "h");
+    let mut formats = [false; TOKEN_FORMATS.len()];
+    for m in p.any_token.find_iter(text.as_bytes()) {
+        if let Some(slot) = TOKEN_LITERALS.get(m.pattern().as_usize()).and_then(|(_, f)| formats.get_mut(*f)) {
+            *slot = true;
         }
-        let text = String::from_utf8_lossy(data);
-        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
-        // In program source an unquoted value is a name or an expression, not a literal.
-        let source = matches!(ext.as_str(), "py" | "pl" | "pm" | "lua" | "rb" | "tcl" | "c" | "h");
-        let mut formats = [false; TOKEN_FORMATS.len()];
-        for m in p.any_token.find_iter(text.as_bytes()) {
-            if let Some(slot) = TOKEN_LITERALS.get(m.pattern().as_usize()).and_then(|(_, f)| formats.get_mut(*f)) {
-                *slot = true;
-            }
-            if formats.iter().all(|f| *f) {
-                break;
-            }
+        if formats.iter().all(|f| *f) {
+            break;
         }
-        for (i, _) in formats.iter().enumerate().filter(|(_, on)| **on) {
-            let Some((what, re)) = p.tokens.get(i) else { continue };
-            for m in re.captures_iter(&text).take(16) {
-                let value = m.get(1).or_else(|| m.get(0)).map(|v| v.as_str()).unwrap_or_default();
-                if *what == "URL with a password" && placeholder(value) {
-                    continue;
-                }
-                push("token", (*what).to_owned(), path, value);
-            }
-        }
-        // Web pages and scripts run in the browser hold form fields and labels, not settings:
-        // only tokens are looked for there.
-        if web {
-            continue;
-        }
-        if path.contains("etc/config/") {
-            for m in p.uci.captures_iter(&text).take(64) {
-                let (Some(name), Some(value)) = (m.get(1), m.get(2)) else { continue };
-                if !placeholder(value.as_str()) {
-                    push("password", format!("a literal assigned to \"{}\"", name.as_str()), path, value.as_str());
-                }
-            }
-        }
-        for m in p.assignment.captures_iter(&text).take(256) {
-            let (Some(whole), Some(value)) = (m.get(0), m.get(1)) else { continue };
-            let Some(from) = assignment_name(&text, whole.start()) else { continue };
-            let quoted = value
-                .start()
-                .checked_sub(1)
-                .and_then(|q| text.as_bytes().get(q))
-                .is_some_and(|q| matches!(q, b'"' | b'\''));
-            if placeholder(value.as_str()) || in_comment(&text, whole.start()) || (source && !quoted) {
+    }
+    for (i, _) in formats.iter().enumerate().filter(|(_, on)| **on) {
+        let Some((what, re)) = p.tokens.get(i) else { continue };
+        for m in re.captures_iter(&text).take(16) {
+            let value = m.get(1).or_else(|| m.get(0)).map(|v| v.as_str()).unwrap_or_default();
+            if *what == "URL with a password" && placeholder(value) {
                 continue;
             }
-            let word = whole.as_str().find(['"', '\'', ' ', '\t', '=', ':', '>']).unwrap_or(0);
-            let name = text.get(from..whole.start() + word).unwrap_or_default();
-            push("password", format!("a literal assigned to \"{name}\""), path, value.as_str());
+            push("token", (*what).to_owned(), path, value);
         }
+    }
+    // Web pages and scripts run in the browser hold form fields and labels, not settings:
+    // only tokens are looked for there.
+    if web {
+        return out;
+    }
+    if path.contains("etc/config/") {
+        for m in p.uci.captures_iter(&text).take(64) {
+            let (Some(name), Some(value)) = (m.get(1), m.get(2)) else { continue };
+            if !placeholder(value.as_str()) {
+                push("password", format!("a literal assigned to \"{}\"", name.as_str()), path, value.as_str());
+            }
+        }
+    }
+    for m in p.assignment.captures_iter(&text).take(256) {
+        let (Some(whole), Some(value)) = (m.get(0), m.get(1)) else { continue };
+        let Some(from) = assignment_name(&text, whole.start()) else { continue };
+        let quoted = value
+            .start()
+            .checked_sub(1)
+            .and_then(|q| text.as_bytes().get(q))
+            .is_some_and(|q| matches!(q, b'"' | b'\''));
+        if placeholder(value.as_str()) || in_comment(&text, whole.start()) || (source && !quoted) {
+            continue;
+        }
+        let word = whole.as_str().find(['"', '\'', ' ', '\t', '=', ':', '>']).unwrap_or(0);
+        let name = text.get(from..whole.start() + word).unwrap_or_default();
+        push("password", format!("a literal assigned to \"{name}\""), path, value.as_str());
     }
     out
 }
