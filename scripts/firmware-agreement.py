@@ -60,10 +60,10 @@ def iotvet_filesystems(out_dir):
     return fs
 
 
-def run(cmd, timeout=600, cwd=None):
+def run(cmd, timeout=600, cwd=None, env=None):
     try:
         return subprocess.run(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, cwd=cwd
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, cwd=cwd, env=env
         ).returncode
     except (FileNotFoundError, subprocess.TimeoutExpired) as e:
         return str(e)
@@ -98,6 +98,36 @@ def compare(ours, theirs):
     return both, only_ours, only_theirs
 
 
+# unblob extracts SquashFS with sasquatch (unsquashfs with vendor LZMA patches, not packaged by
+# Debian or PyPI). Where it is missing, this stand-in runs Debian's unsquashfs instead, which is
+# what sasquatch is built from: the same files for standard SquashFS (4.0 little-endian, and
+# 1.x-3.x of either byte order); vendor LZMA variants and big-endian 4.0 fail, as without it.
+SASQUATCH_STANDIN = """#!/usr/bin/env python3
+import subprocess, sys
+if sys.argv[0].endswith("v4be"):
+    sys.exit("sasquatch stand-in: big-endian SquashFS 4.0 needs the real sasquatch")
+args = [a for a in sys.argv[1:] if a not in ("-le", "-be", "-no-exit-code")]
+subprocess.run(["unsquashfs"] + args)
+"""
+
+
+def unblob_env(work):
+    """unblob's environment: sasquatch's stand-in first on PATH when sasquatch is missing."""
+    env = dict(os.environ)
+    if shutil.which("sasquatch") or not shutil.which("unsquashfs"):
+        return env
+    bindir = os.path.join(work, "bin")
+    os.makedirs(bindir, exist_ok=True)
+    for name in ("sasquatch", "sasquatch-v4be"):
+        path = os.path.join(bindir, name)
+        with open(path, "w") as f:
+            f.write(SASQUATCH_STANDIN)
+        os.chmod(path, 0o755)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    print("firmware-agreement: sasquatch is not installed: unblob runs Debian's unsquashfs in its place")
+    return env
+
+
 def main():
     images = sys.argv[1:]
     bin_ = iotvet_bin()
@@ -114,6 +144,7 @@ def main():
             images.append(camera)
     peers = [t for t in ("binwalk", "unblob") if shutil.which(t)]
     print(f"firmware-agreement: {len(images)} images; peers: {', '.join(peers) or 'none installed'}")
+    env = unblob_env(work) if "unblob" in peers else None
     total = {p: [0, 0, 0] for p in peers}
     for image in images:
         name = os.path.basename(image)
@@ -133,7 +164,7 @@ def main():
                 rc = run(["binwalk", "-q", "-Me", *root, "-C", theirs_dir, image])
             else:
                 # unblob writes unblob.log into its working folder: the scratch folder, not the repository.
-                rc = run(["unblob", "-e", theirs_dir, image], cwd=work)
+                rc = run(["unblob", "-e", theirs_dir, image], cwd=work, env=env)
             theirs = files_under(theirs_dir)
             both, only_ours, only_theirs = compare(ours, theirs)
             total[peer][0] += both

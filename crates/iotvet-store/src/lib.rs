@@ -36,7 +36,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 6] = [
+const MIGRATIONS: [(i64, &str, &str); 7] = [
     (
         1,
         "products, assessments and their judgements",
@@ -165,6 +165,19 @@ const MIGRATIONS: [(i64, &str, &str); 6] = [
         UPDATE products SET verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '');",
     ),
+    (
+        7,
+        "each judgement's and each product's retailer checklist status (children's products)",
+        "ALTER TABLE judgements ADD COLUMN checklist TEXT NOT NULL DEFAULT '';
+        UPDATE judgements SET checklist = CASE
+            WHEN findings_json LIKE '%\"check\":\"priv.children-checklist\",\"guideline\":\"MS-5\",\"status\":\"fail\"%' THEN 'fail'
+            WHEN findings_json LIKE '%\"check\":\"priv.children-checklist\",\"guideline\":\"MS-5\",\"status\":\"pass\"%' THEN 'pass'
+            WHEN findings_json LIKE '%\"check\":\"priv.children-checklist\",%' THEN 'unknown'
+            ELSE '' END;
+        ALTER TABLE products ADD COLUMN checklist TEXT NOT NULL DEFAULT '';
+        UPDATE products SET checklist = COALESCE((SELECT j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '');",
+    ),
 ];
 
 /// The newest schema version this iotvet knows.
@@ -271,6 +284,9 @@ pub struct ProductRow {
     pub last_assessed: String,
     /// The newest judgement's verdict per guideline: `MS-1=fail MS-2=pass …`.
     pub verdicts: String,
+    /// The newest judgement's retailer checklist status (`pass`, `fail`, `unknown`), empty
+    /// where it does not apply.
+    pub checklist: String,
 }
 
 /// One assessment of a product, with how it was last judged.
@@ -498,7 +514,8 @@ impl Store {
     fn product_rows_from(&mut self, source: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
         let sql = format!(
             "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
-                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed, p.verdicts
+                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed, p.verdicts,
+                    p.checklist
              FROM {source}"
         );
         let rows = self.conn.query(&sql, params)?;
@@ -517,6 +534,7 @@ impl Store {
                     overall: c.text(7),
                     last_assessed: c.text(8),
                     verdicts: c.text(9),
+                    checklist: c.text(10),
                 }
             })
             .collect())
@@ -721,9 +739,11 @@ fn refresh_product(c: &mut Conn, product_id: i64) -> Result<(), StoreError> {
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
             last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), ''),
             verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), ''),
+            checklist = COALESCE((SELECT j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '')
          WHERE id = ?",
-        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
+        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
     )?;
     Ok(())
 }
@@ -738,11 +758,22 @@ pub fn verdict_line(report: &Report) -> String {
         .join(" ")
 }
 
+/// The retailer checklist's status in a judgement (`pass`, `fail`, `unknown`), or empty where
+/// it does not apply (not a children's product).
+pub fn checklist_status(report: &Report) -> &'static str {
+    report
+        .findings
+        .iter()
+        .find(|f| f.check == iotvet_core::catalog::ids::CHILDREN_CHECKLIST)
+        .map(|f| f.status.as_str())
+        .unwrap_or("")
+}
+
 fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<(), StoreError> {
     // Maps of strings and numbers: they always serialise.
     let json = |v: Result<String, serde_json::Error>| v.unwrap_or_default();
     c.exec(
-        "INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json, verdict_line) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json, verdict_line, checklist) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         &[
             Val::Int(assessment_id),
             iotvet_core::catalog::rules_version().into(),
@@ -751,6 +782,7 @@ fn add_judgement(c: &mut Conn, assessment_id: i64, report: &Report) -> Result<()
             json(serde_json::to_string(&report.verdicts)).into(),
             json(serde_json::to_string(&report.findings)).into(),
             verdict_line(report).into(),
+            checklist_status(report).into(),
         ],
     )?;
     Ok(())

@@ -51,8 +51,29 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
 
     accounts(&mut s);
 
+    // The retailer checklist: a children's product whose declared answers fail it shows
+    // `fail`, the same product answering safely `pass`; other products nothing.
+    let toy = |created_at: &str, strangers: bool| {
+        let mut c = case("toy.lab", created_at);
+        c.declaration = Some(
+            serde_json::from_value(serde_json::json!({
+                "product": {"name": "Talking bear", "vendor": "Toys", "for_children": true},
+                "children": {"collects_childrens_data": false, "parents_can_delete_data": true,
+                             "data_encrypted_at_rest_and_in_transit": true, "strangers_can_contact_child": strangers},
+            }))
+            .unwrap(),
+        );
+        Report::new(c, created_at.to_owned())
+    };
+    let bear = ProductInfo { vendor: "Toys".into(), model: "Bear".into(), for_children: true, ..Default::default() };
+    let t = s.save(&toy("2026-11-02T00:00:00Z", true), &bear, "x").unwrap();
+    assert_eq!(s.product(t.product_id).unwrap().unwrap().checklist, "fail");
+    s.save(&toy("2026-11-03T00:00:00Z", false), &bear, "x").unwrap();
+    assert_eq!(s.product(t.product_id).unwrap().unwrap().checklist, "pass", "the newest assessment's");
+    assert_eq!(s.product(a.product_id).unwrap().unwrap().checklist, "", "not a children's product");
+
     let products = s.products().unwrap();
-    assert_eq!(products.len(), 1);
+    assert_eq!(products.len(), 2);
     assert_eq!(
         (products[0].vendor.as_str(), products[0].model.as_str(), products[0].assessments),
         ("Example Cams", "EC-100", 2)
@@ -75,7 +96,7 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     // Judging again with other rules adds a judgement; the old one stays.
     assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 0, "judged by these rules already");
     s.execute_raw("UPDATE judgements SET rules_version = '0.0.1+old'").unwrap();
-    assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 2);
+    assert_eq!(s.rejudge("2026-11-25T00:00:00Z").unwrap(), 4, "every stored assessment");
     assert!(s
         .assessments(a.product_id)
         .unwrap()
@@ -95,7 +116,7 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     assert!(matches!(s.save(&report("l", "2026-11-22T00:00:00Z"), &long, "x"), Err(StoreError::Invalid(_))));
     let empty = ProductInfo { vendor: " ".into(), ..camera() };
     assert!(matches!(s.save(&report("e", "2026-11-22T00:00:00Z"), &empty, "x"), Err(StoreError::Invalid(_))));
-    assert_eq!(s.products().unwrap().len(), 2, "nothing stored half-way");
+    assert_eq!(s.products().unwrap().len(), 3, "nothing stored half-way");
     drop(s);
 
     // Migrations, up from the first: a register made at version 1 keeps its data at the newest.
@@ -109,7 +130,8 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
            VALUES (1, 'old', '{}', 'x', 'a', '2026-01-02T00:00:00Z', '0.0.9', '2026-01-02T00:00:00Z');
          INSERT INTO judgements (assessment_id, rules_version, judged_at, overall, verdicts_json, findings_json)
            VALUES (1, '0.0.9+old', '2026-01-02T00:00:00Z', 'fails',
-                   '{\"MS-1\":{\"verdict\":\"pass\",\"reason\":\"r\"},\"MS-3\":{\"verdict\":\"fail\",\"reason\":\"r\"}}', '[]');",
+                   '{\"MS-1\":{\"verdict\":\"pass\",\"reason\":\"r\"},\"MS-3\":{\"verdict\":\"fail\",\"reason\":\"r\"}}',
+                   '[{\"check\":\"priv.children-checklist\",\"guideline\":\"MS-5\",\"status\":\"fail\"}]');",
     )
     .unwrap();
     drop(s);
@@ -121,6 +143,8 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     assert_eq!((kept[0].overall.as_str(), kept[0].last_assessed.as_str()), ("fails", "2026-01-02T00:00:00Z"));
     // Version 6 keeps its verdict per guideline, read from the stored judgement.
     assert_eq!(kept[0].verdicts, "MS-1=pass MS-2=unknown MS-3=fail MS-4=unknown MS-5=unknown");
+    // Version 7 keeps its retailer checklist status, read from the stored findings.
+    assert_eq!(kept[0].checklist, "fail");
     let only = |s: &mut Store, f: iotvet_store::GuideFilter| s.published_page(&f, 0, 10).unwrap().len();
     let all = iotvet_store::GuideFilter { unpublished_too: true, ..Default::default() };
     assert_eq!(only(&mut s, iotvet_store::GuideFilter { fails: Some(iotvet_core::Guideline::Ms3), ..all.clone() }), 1);

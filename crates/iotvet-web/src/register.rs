@@ -31,6 +31,7 @@ pub async fn list(
             products => products.iter().map(|p| minijinja::context! {
                 id => p.id, vendor => p.vendor, model => p.model, overall => p.overall, published => p.published,
                 assessments => p.assessments, last_assessed => p.last_assessed,
+                checklist => p.checklist, for_children => p.for_children,
                 guidelines => p.verdicts.split_whitespace().filter_map(|v| v.split_once('=')).collect::<Vec<_>>(),
             }).collect::<Vec<_>>(),
             q => filters.q, verdict => filters.verdict, children => filters.children == "1",
@@ -64,6 +65,7 @@ pub async fn product(
         "register_product.html",
         minijinja::context! {
             id => p.id, vendor => p.vendor, model => p.model, overall => p.overall, published => p.published,
+            checklist => p.checklist, for_children => p.for_children,
             assessments => history, csrf => me.csrf, may_publish => me.user.role >= Role::Analyst,
             files => iotvet_report::Format::ALL.iter().map(|f| f.file_name()).collect::<Vec<_>>(),
         },

@@ -276,6 +276,8 @@ fn every_register_route_refuses_the_anonymous_and_the_wrong_role_and_forms_need_
     let (status, _, page) = request(port, "GET", "/register", &[("Cookie", &vic_cookie)], "");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("&lt;script&gt;x()") && !page.contains("<script>"), "hostile names are text: {page}");
+    // The retailer checklist's column: this product is not a children's product.
+    assert!(page.contains("Retailer checklist</th>") && page.contains("<td>not a children's product</td>"), "{page}");
     let csrf = field(&page, "csrf");
     assert_eq!(request(port, "GET", &format!("/register/{product}"), &[("Cookie", &vic_cookie)], "").0, 200);
     // A viewer may not publish, even with the right CSRF token.
