@@ -20,8 +20,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// the system allows it, and the kernel then zeroes 2 MiB at the first touch of each: in the
 /// traffic reader, whose flows' buffers come and go, that zeroing was a tenth of its time, and
 /// 4 KiB pages cut the run's system time by half and its peak memory by a fifth (BENCHMARKS.md).
-/// A short-lived tool gains nothing from huge pages' fewer TLB misses — except where it fills
-/// much memory once and keeps it (`iotvet firmware`, below).
+/// A short-lived tool gains nothing from huge pages' fewer TLB misses. Tried for `iotvet
+/// firmware`, which fills a tree of tens of MB once: 0.10 s instead of 0.15 s on a quiet
+/// machine, but 0.2–0.3 s in runs alternated with binwalk (2 MiB zeroed per fault, peak memory
+/// 165 MB instead of 117 MB), so 4 KiB pages here too.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
@@ -819,13 +821,8 @@ pub struct ChecksArgs {
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
+    no_huge_pages();
     let cli = Cli::parse();
-    // Taking a firmware image apart fills a tree of tens of MB once and keeps it: there huge
-    // pages spare the kernel a fault per 4 KiB (system time 0.08 → 0.02 s, the whole analysis
-    // 0.16 → 0.12 s on the benchmark image; BENCHMARKS.md).
-    if !matches!(cli.command, Command::Firmware(_)) {
-        no_huge_pages();
-    }
     output::configure(output::Settings { quiet: cli.quiet, color: cli.color });
     let level = match std::env::var("IOTVET_LOG").as_deref() {
         Ok("trace") => tracing::Level::TRACE,
