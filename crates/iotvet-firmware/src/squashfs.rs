@@ -231,12 +231,13 @@ struct Direct<'a> {
     compressor: backhand::compression::Compressor,
 }
 
-/// What a reading thread keeps between files: the block being inflated, and the last fragment
-/// blocks it inflated (neighbouring files share them).
+/// What a reading thread keeps between files: the block being inflated, the last fragment
+/// blocks it inflated (neighbouring files share them), and its inflater for gzip blocks.
 #[derive(Default)]
 struct Scratch {
     block: Vec<u8>,
     fragments: std::collections::VecDeque<(usize, Vec<u8>)>,
+    inflater: Option<libdeflater::Decompressor>,
 }
 
 /// Fragment blocks a thread keeps.
@@ -263,20 +264,35 @@ impl<'a> Direct<'a> {
 
     /// The stored block at `start`, `size` as the table says it (its high bit: stored as it
     /// is), inflated into `into` (emptied first).
-    fn block(&self, start: u64, size: backhand::DataSize, into: &mut Vec<u8>) -> Result<(), String> {
+    fn block(
+        &self,
+        start: u64,
+        size: backhand::DataSize,
+        into: &mut Vec<u8>,
+        inflater: &mut Option<libdeflater::Decompressor>,
+    ) -> Result<(), String> {
         use backhand::compression::CompressionAction as _;
         let len = size.size() as usize;
         let packed = usize::try_from(start)
             .ok()
             .and_then(|s| self.image.get(s..s.checked_add(len)?))
             .ok_or_else(|| format!("a block at {start} of {len} bytes is past the filesystem's end"))?;
-        into.clear();
         if len > self.block_size {
             return Err(format!("a block at {start} says {len} bytes, more than a block"));
         }
         if size.uncompressed() {
+            into.clear();
             into.extend_from_slice(packed);
+        } else if self.compressor == backhand::compression::Compressor::Gzip {
+            // Into a block's room (zero-filled once per buffer: a full block leaves none to fill).
+            into.resize(self.block_size, 0);
+            let n = inflater
+                .get_or_insert_with(libdeflater::Decompressor::new)
+                .zlib_decompress(packed, into)
+                .map_err(|e| format!("a block at {start}: {e}"))?;
+            into.truncate(n);
         } else {
+            into.clear();
             into.reserve(self.block_size);
             LZO.decompress(packed, into, self.compressor).map_err(|e| format!("a block at {start}: {e}"))?;
         }
@@ -313,7 +329,7 @@ impl<'a> Direct<'a> {
                 data.resize(data.len() + left.min(self.block_size), 0);
                 continue;
             }
-            self.block(at, *size, &mut scratch.block)?;
+            self.block(at, *size, &mut scratch.block, &mut scratch.inflater)?;
             data.extend_from_slice(scratch.block.get(..left.min(scratch.block.len())).unwrap_or_default());
             at += u64::from(size.size());
         }
@@ -331,7 +347,7 @@ impl<'a> Direct<'a> {
             } else {
                 Vec::new()
             };
-            self.block(fragment.start, fragment.size, &mut block)?;
+            self.block(fragment.start, fragment.size, &mut block, &mut scratch.inflater)?;
             scratch.fragments.push_back((index, block));
         }
         let Some((_, block)) = scratch.fragments.iter().find(|(i, _)| *i == index) else {
