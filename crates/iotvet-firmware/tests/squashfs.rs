@@ -86,7 +86,8 @@ fn stored_blocks_holes_and_fragments_read_back_byte_for_byte() {
     let dir = temp("layout");
     let root = rootfs(&dir.0);
     // A sparse file: 1 MiB of hole, then data, then another hole at its end.
-    let sparse = std::fs::OpenOptions::new().create(true).write(true).open(root.join("www/sparse.img")).unwrap();
+    let sparse =
+        std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(root.join("www/sparse.img")).unwrap();
     std::os::unix::fs::FileExt::write_at(&sparse, b"after the hole", 1 << 20).unwrap();
     sparse.set_len(3 << 20).unwrap();
     // Forty small files whose tails share fragment blocks, of sizes around a block's.
