@@ -36,7 +36,7 @@ pub enum StoreError {
 
 /// The schema, one migration at a time: (version, what it adds, SQL written for SQLite with
 /// `{id}`, `{int}` and `{blob}` for the types PostgreSQL spells otherwise).
-const MIGRATIONS: [(i64, &str, &str); 7] = [
+const MIGRATIONS: [(i64, &str, &str); 8] = [
     (
         1,
         "products, assessments and their judgements",
@@ -177,6 +177,12 @@ const MIGRATIONS: [(i64, &str, &str); 7] = [
         ALTER TABLE products ADD COLUMN checklist TEXT NOT NULL DEFAULT '';
         UPDATE products SET checklist = COALESCE((SELECT j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = products.id ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '');",
+    ),
+    (
+        8,
+        "each product's number of assessments on its row (lists counted them for every row shown)",
+        "ALTER TABLE products ADD COLUMN assessment_count {int} NOT NULL DEFAULT 0;
+        UPDATE products SET assessment_count = (SELECT COUNT(*) FROM assessments a WHERE a.product_id = products.id);",
     ),
 ];
 
@@ -352,7 +358,7 @@ impl Store {
             Some(url) if is_postgres(url) => {
                 let client = postgres::Client::connect(url, postgres::NoTls)
                     .map_err(|e| StoreError::Open(without_password(url), e.to_string()))?;
-                (Conn::Postgres(Box::new(client)), without_password(url))
+                (Conn::Postgres(Box::new(db::Pg::new(client))), without_password(url))
             }
             other => {
                 let path = match other {
@@ -500,10 +506,7 @@ impl Store {
         sql.push_str(" ORDER BY p.vendor, p.model LIMIT ? OFFSET ?");
         params.push(Val::Int(limit.clamp(0, 1000)));
         params.push(Val::Int(offset.max(0)));
-        // The page is chosen first, then only its rows are counted (PostgreSQL computes a
-        // select list below LIMIT/OFFSET: the skipped rows' counts were computed too).
-        let page = format!("(SELECT * FROM products p {sql}) p ORDER BY p.vendor, p.model");
-        self.product_rows_from(&page, &params)
+        self.product_rows_from(&format!("products p {sql}"), &params)
     }
 
     fn product_rows(&mut self, filter: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
@@ -514,7 +517,7 @@ impl Store {
     fn product_rows_from(&mut self, source: &str, params: &[Val]) -> Result<Vec<ProductRow>, StoreError> {
         let sql = format!(
             "SELECT p.id, p.vendor, p.model, p.name, p.for_children, p.published,
-                    (SELECT COUNT(*) FROM assessments a WHERE a.product_id = p.id), p.overall, p.last_assessed, p.verdicts,
+                    p.assessment_count, p.overall, p.last_assessed, p.verdicts,
                     p.checklist
              FROM {source}"
         );
@@ -738,12 +741,20 @@ fn refresh_product(c: &mut Conn, product_id: i64) -> Result<(), StoreError> {
             overall = COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
             last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), ''),
+            assessment_count = (SELECT COUNT(*) FROM assessments a WHERE a.product_id = ?),
             verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), ''),
             checklist = COALESCE((SELECT j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
                                 WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '')
          WHERE id = ?",
-        &[Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id), Val::Int(product_id)],
+        &[
+            Val::Int(product_id),
+            Val::Int(product_id),
+            Val::Int(product_id),
+            Val::Int(product_id),
+            Val::Int(product_id),
+            Val::Int(product_id),
+        ],
     )?;
     Ok(())
 }

@@ -145,6 +145,8 @@ fn suite(fresh: &dyn Fn(&str) -> String) {
     assert_eq!(kept[0].verdicts, "MS-1=pass MS-2=unknown MS-3=fail MS-4=unknown MS-5=unknown");
     // Version 7 keeps its retailer checklist status, read from the stored findings.
     assert_eq!(kept[0].checklist, "fail");
+    // Version 8 keeps its number of assessments.
+    assert_eq!(kept[0].assessments, 1);
     let only = |s: &mut Store, f: iotvet_store::GuideFilter| s.published_page(&f, 0, 10).unwrap().len();
     let all = iotvet_store::GuideFilter { unpublished_too: true, ..Default::default() };
     assert_eq!(only(&mut s, iotvet_store::GuideFilter { fails: Some(iotvet_core::Guideline::Ms3), ..all.clone() }), 1);

@@ -67,7 +67,7 @@ pub async fn product(
             id => p.id, vendor => p.vendor, model => p.model, overall => p.overall, published => p.published,
             checklist => p.checklist, for_children => p.for_children,
             assessments => history, csrf => me.csrf, may_publish => me.user.role >= Role::Analyst,
-            files => iotvet_report::Format::ALL.iter().map(|f| f.file_name()).collect::<Vec<_>>(),
+            files => iotvet_report::Format::ALL.iter().map(|f| f.file_name()).collect::<Vec<_>>(), sbom => SBOM_FILE,
         },
     )
 }
@@ -293,15 +293,42 @@ pub async fn compare_page(State(state): State<AppState>, Path(id): Path<String>,
 /// An assessment's report as a file in one of the five formats (`report.html`, `report.json`,
 /// `report.md`, `report.sarif`, `report.txt`), downloaded rather than shown: a report is a
 /// document of its own, not a page of this site.
+/// Also the SBOM of an assessment with a firmware image (`sbom.cdx.json`, CycloneDX, as
+/// `iotvet firmware --sbom` writes it, with the vulnerabilities matched).
 pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(String, String)>) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found_page() };
-    let Some(format) = iotvet_report::Format::ALL.into_iter().find(|f| f.file_name() == file) else {
+    let format = iotvet_report::Format::ALL.into_iter().find(|f| f.file_name() == file);
+    if format.is_none() && file != SBOM_FILE {
         return not_found_page();
-    };
+    }
     let report = match report_of(&state, id).await {
         Ok(Some(r)) => r,
         Ok(None) => return not_found_page(),
         Err(why) => return unavailable_page(&why),
+    };
+    let disposition = format!("attachment; filename=\"assessment-{id}-{file}\"");
+    let Some(format) = format else {
+        let Some(section) = &report.case.firmware else {
+            return crate::message_page(
+                &state,
+                StatusCode::NOT_FOUND,
+                "No SBOM",
+                "This assessment has no firmware image, so no list of components: an SBOM comes with an assessment made with --firmware.",
+            );
+        };
+        let mut bom = iotvet_report::cyclonedx::bom(section);
+        if let Some(v) = &report.case.vulnerabilities {
+            iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, section, v);
+        }
+        let text = serde_json::to_string_pretty(&bom).unwrap_or_default() + "\n";
+        return (
+            [
+                (header::CONTENT_TYPE, "application/vnd.cyclonedx+json".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            text,
+        )
+            .into_response();
     };
     let Ok(text) = iotvet_report::render(&report, format, false) else {
         return unavailable_page("the report could not be rendered");
@@ -312,9 +339,11 @@ pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(Str
         iotvet_report::Format::Markdown => "text/markdown; charset=utf-8",
         iotvet_report::Format::Terminal => "text/plain; charset=utf-8",
     };
-    let disposition = format!("attachment; filename=\"assessment-{id}-{file}\"");
     ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
 }
+
+/// The download name of an assessment's SBOM.
+const SBOM_FILE: &str = "sbom.cdx.json";
 
 /// Jobs listed on a page or by the API, newest first.
 const JOBS_SHOWN: i64 = 100;

@@ -466,6 +466,32 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
         request(port, "GET", &format!("/register/assessments/{aid}/report.exe"), &[("Cookie", &cookie)], "").0,
         404
     );
+    // The SBOM of an assessment with a firmware image; none for one without.
+    let (status, _, body) =
+        request(port, "GET", &format!("/register/assessments/{aid}/sbom.cdx.json"), &[("Cookie", &cookie)], "");
+    assert!(status == 404 && body.contains("no firmware image"), "{status} {body}");
+    let mut with_firmware = serde_json::to_value(report("cam", "2026-11-26T08:00:00Z")).unwrap();
+    with_firmware["case"]["firmware"] = serde_json::json!({
+        "provenance": {"collector": "iotvet-firmware", "tool_version": "0", "started_at": "2026-11-26T08:00:00Z",
+                       "finished_at": "2026-11-26T08:00:00Z"},
+        "image": {"file": "fw.bin", "size": 1, "sha256": "00", "layers": []},
+        "files": 1,
+        "components": [{"name": "busybox", "version": "1.36.1", "purl": "pkg:generic/busybox@1.36.1",
+                        "cpe": "cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*", "evidence": "e", "confidence": "high"}],
+    });
+    let (status, body) =
+        post_json(port, "/api/assessments?vendor=Acme&model=F-1", &ci, &serde_json::to_vec(&with_firmware).unwrap());
+    assert_eq!(status, 201, "{body}");
+    let fid = serde_json::from_str::<serde_json::Value>(&body).unwrap()["assessment_id"].as_i64().unwrap();
+    let (status, head, body) =
+        request(port, "GET", &format!("/register/assessments/{fid}/sbom.cdx.json"), &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("application/vnd.cyclonedx+json"), "{head}");
+    let bom: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (bom["bomFormat"].as_str(), bom["components"][0]["name"].as_str()),
+        (Some("CycloneDX"), Some("busybox"))
+    );
 
     // Jobs for the benches: asked by an analyst's token, refused for a viewer and for what is
     // not one host; listed for a viewer.
