@@ -295,7 +295,14 @@ pub async fn compare_page(State(state): State<AppState>, Path(id): Path<String>,
 /// document of its own, not a page of this site.
 /// Also the SBOM of an assessment with a firmware image (`sbom.cdx.json`, CycloneDX, as
 /// `iotvet firmware --sbom` writes it, with the vulnerabilities matched).
-pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(String, String)>) -> Response {
+/// With `?view=1` the HTML, text and Markdown reports are shown in the browser instead: the HTML
+/// report under a policy of its own (its inline style allowed, nothing else; sandboxed, so
+/// the evidence in it cannot act as this site).
+pub async fn download(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+    Query(how): Query<ViewQuery>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found_page() };
     let format = iotvet_report::Format::ALL.into_iter().find(|f| f.file_name() == file);
     if format.is_none() && file != SBOM_FILE {
@@ -333,13 +340,33 @@ pub async fn download(State(state): State<AppState>, Path((id, file)): Path<(Str
     let Ok(text) = iotvet_report::render(&report, format, false) else {
         return unavailable_page("the report could not be rendered");
     };
+    let view = how.view.is_some();
     let kind = match format {
         iotvet_report::Format::Json | iotvet_report::Format::Sarif => "application/json",
         iotvet_report::Format::Html => "text/html; charset=utf-8",
+        // Browsers download text/markdown; shown, it is text.
+        iotvet_report::Format::Markdown if view => "text/plain; charset=utf-8",
         iotvet_report::Format::Markdown => "text/markdown; charset=utf-8",
         iotvet_report::Format::Terminal => "text/plain; charset=utf-8",
     };
-    ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, disposition)], text).into_response()
+    let mut response =
+        ([(header::CONTENT_TYPE, kind.to_owned()), (header::CONTENT_DISPOSITION, disposition)], text).into_response();
+    if view {
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("inline"));
+        h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(REPORT_POLICY));
+    }
+    response
+}
+
+/// The HTML report's own policy when shown: its inline style, nothing else, in a sandbox.
+const REPORT_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; sandbox";
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ViewQuery {
+    #[serde(default)]
+    view: Option<String>,
 }
 
 /// The download name of an assessment's SBOM.

@@ -466,6 +466,18 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
         request(port, "GET", &format!("/register/assessments/{aid}/report.exe"), &[("Cookie", &cookie)], "").0,
         404
     );
+    // Shown in the browser: inline, the HTML report under its own sandboxed policy.
+    let (status, head, body) =
+        request(port, "GET", &format!("/register/assessments/{aid}/report.html?view=1"), &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-disposition: inline") && body.contains("<style"), "{head}");
+    let policy = head.lines().find(|l| l.starts_with("content-security-policy:")).unwrap_or_default().to_owned();
+    assert!(
+        policy.contains("style-src 'unsafe-inline'") && policy.ends_with("sandbox") && !policy.contains("script"),
+        "{policy}"
+    );
+    let (_, head, _) = request(port, "GET", &format!("/register/{pid}"), &[("Cookie", &cookie)], "");
+    assert!(head.contains("style-src 'self'"), "the site's own pages keep the site's policy: {head}");
     // The SBOM of an assessment with a firmware image; none for one without.
     let (status, _, body) =
         request(port, "GET", &format!("/register/assessments/{aid}/sbom.cdx.json"), &[("Cookie", &cookie)], "");
