@@ -304,6 +304,8 @@ pub struct AssessmentRow {
     pub ran_by: String,
     pub ran_at: String,
     pub tool_version: String,
+    /// The firmware version the assessment was of, where its uploader or runner said.
+    pub firmware_version: String,
     pub judgements: i64,
     pub overall: String,
     pub rules_version: String,
@@ -563,7 +565,7 @@ impl Store {
     /// 61 ms with them).
     pub fn latest_verdicts(&mut self, product_id: i64) -> Result<Option<(AssessmentRow, Verdicts)>, StoreError> {
         let rows = self.conn.query(
-            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version,
+            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version, a.firmware_version,
                     (SELECT COUNT(*) FROM judgements k WHERE k.assessment_id = a.id), j.overall, j.rules_version,
                     j.verdicts_json
              FROM assessments a JOIN judgements j ON j.assessment_id = a.id
@@ -572,7 +574,7 @@ impl Store {
         )?;
         let Some(r) = rows.first() else { return Ok(None) };
         let row = assessment_row(r);
-        let verdicts = serde_json::from_str(&Columns(r).text(9))
+        let verdicts = serde_json::from_str(&Columns(r).text(10))
             .map_err(|e| StoreError::Invalid(format!("stored assessment {}: {e}", row.id)))?;
         Ok(Some((row, verdicts)))
     }
@@ -580,7 +582,7 @@ impl Store {
     /// A product's assessments, newest first, each with its newest judgement.
     pub fn assessments(&mut self, product_id: i64) -> Result<Vec<AssessmentRow>, StoreError> {
         let rows = self.conn.query(
-            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version,
+            "SELECT a.id, a.product_id, a.target, a.ran_by, a.ran_at, a.tool_version, a.firmware_version,
                     (SELECT COUNT(*) FROM judgements j WHERE j.assessment_id = a.id),
                     COALESCE((SELECT j.overall FROM judgements j WHERE j.assessment_id = a.id ORDER BY j.id DESC LIMIT 1), 'unknown'),
                     COALESCE((SELECT j.rules_version FROM judgements j WHERE j.assessment_id = a.id ORDER BY j.id DESC LIMIT 1), '')
@@ -622,8 +624,11 @@ impl<'a> Prepared<'a> {
         if product.vendor.chars().count() > 200
             || product.model.chars().count() > 200
             || product.name.chars().count() > 500
+            || product.firmware_version.chars().count() > 200
         {
-            return Err(StoreError::Invalid("vendor and model are at most 200 characters, a name 500".into()));
+            return Err(StoreError::Invalid(
+                "vendor, model and firmware version are at most 200 characters, a name 500".into(),
+            ));
         }
         let case_json = serde_json::to_string(&report.case).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let sha = sha256_hex(&case_json);
@@ -704,9 +709,10 @@ fn assessment_row(r: &[Val]) -> AssessmentRow {
         ran_by: c.text(3),
         ran_at: c.text(4),
         tool_version: c.text(5),
-        judgements: c.int(6),
-        overall: c.text(7),
-        rules_version: c.text(8),
+        firmware_version: c.text(6),
+        judgements: c.int(7),
+        overall: c.text(8),
+        rules_version: c.text(9),
     }
 }
 

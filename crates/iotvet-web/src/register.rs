@@ -110,6 +110,9 @@ pub struct UploadQuery {
     model: Option<String>,
     #[serde(default)]
     category: Option<String>,
+    /// The firmware version the case is of (a manufacturer's CI uploads each build's).
+    #[serde(default)]
+    firmware_version: Option<String>,
 }
 
 pub(crate) fn api_error(status: StatusCode, why: &str) -> Response {
@@ -128,11 +131,14 @@ async fn store_case(
     let text = std::str::from_utf8(bytes).map_err(|_| refuse("the upload is not UTF-8 JSON"))?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let report = iotvet_report::Report::from_saved(text, now).map_err(|e| refuse(&e.to_string()))?;
-    let product = iotvet_store::ProductInfo::of_case(&report.case).given(
+    let mut product = iotvet_store::ProductInfo::of_case(&report.case).given(
         q.vendor.as_deref().unwrap_or_default(),
         q.model.as_deref().unwrap_or_default(),
         q.category.as_deref().unwrap_or_default(),
     );
+    if let Some(version) = q.firmware_version.filter(|v| !v.trim().is_empty()) {
+        product.firmware_version = version.trim().to_owned();
+    }
     let overall = report.overall.as_str();
     let saved = with_store_checked(state, move |s| s.save(&report, &product, &by))
         .await
@@ -209,6 +215,7 @@ pub async fn upload_form(
             "vendor" => q.vendor = text(),
             "model" => q.model = text(),
             "category" => q.category = text(),
+            "firmware_version" => q.firmware_version = text(),
             _ => {}
         }
     }

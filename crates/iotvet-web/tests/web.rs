@@ -491,10 +491,15 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
         "components": [{"name": "busybox", "version": "1.36.1", "purl": "pkg:generic/busybox@1.36.1",
                         "cpe": "cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*", "evidence": "e", "confidence": "high"}],
     });
-    let (status, body) =
-        post_json(port, "/api/assessments?vendor=Acme&model=F-1", &ci, &serde_json::to_vec(&with_firmware).unwrap());
+    let (status, body) = post_json(
+        port,
+        "/api/assessments?vendor=Acme&model=F-1&firmware_version=2.4.1-build.77",
+        &ci,
+        &serde_json::to_vec(&with_firmware).unwrap(),
+    );
     assert_eq!(status, 201, "{body}");
-    let fid = serde_json::from_str::<serde_json::Value>(&body).unwrap()["assessment_id"].as_i64().unwrap();
+    let stored = serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    let (fid, fpid) = (stored["assessment_id"].as_i64().unwrap(), stored["product_id"].as_i64().unwrap());
     let (status, head, body) =
         request(port, "GET", &format!("/register/assessments/{fid}/sbom.cdx.json"), &[("Cookie", &cookie)], "");
     assert_eq!(status, 200, "{body}");
@@ -504,6 +509,9 @@ fn an_upload_is_stored_whole_or_not_at_all_and_two_assessments_compare_and_downl
         (bom["bomFormat"].as_str(), bom["components"][0]["name"].as_str()),
         (Some("CycloneDX"), Some("busybox"))
     );
+    // The firmware version the upload named is in the product's history.
+    let (_, _, page) = request(port, "GET", &format!("/register/{fpid}"), &[("Cookie", &cookie)], "");
+    assert!(page.contains("<td>2.4.1-build.77</td>"), "{page}");
 
     // Jobs for the benches: asked by an analyst's token, refused for a viewer and for what is
     // not one host; listed for a viewer.
