@@ -1,6 +1,6 @@
 //! The register in a real browser: headless Chromium driven through chromedriver (W3C
 //! WebDriver). An analyst signs in, uploads two assessments of a camera from the page, sees
-//! its verdict, compares the two, publishes it, and the buyer's guide shows it to someone
+//! its verdict, compares the two (the newer with a finding the older lacks), publishes it, and the buyer's guide shows it to someone
 //! signed out. Screenshots of each step are saved under the target folder (the path is
 //! printed).
 
@@ -76,7 +76,20 @@ fn an_analyst_signs_in_uploads_compares_and_publishes_and_the_guide_shows_it_sig
         .enumerate()
         .map(|(i, at)| {
             let path = dir.join(format!("report-{i}.json"));
-            std::fs::write(&path, serde_json::to_vec(&report("cam.lab", at)).unwrap()).unwrap();
+            let mut r = report("cam.lab", at);
+            if i == 1 {
+                // The newer one declares a children's product whose checklist answers fail:
+                // a finding the older one does not have.
+                r.case.declaration = Some(
+                    serde_json::from_value(serde_json::json!({
+                        "product": {"name": "EC-100", "vendor": "Example Cams", "for_children": true},
+                        "children": {"strangers_can_contact_child": true},
+                    }))
+                    .unwrap(),
+                );
+                r = iotvet_report::Report::new(r.case, (*at).to_owned());
+            }
+            std::fs::write(&path, serde_json::to_vec(&r).unwrap()).unwrap();
             path
         })
         .collect();
@@ -149,7 +162,8 @@ fn an_analyst_signs_in_uploads_compares_and_publishes_and_the_guide_shows_it_sig
         click(&c, "form[action$='/compare'] button").await;
         let page = page_with(&c, "What changed").await;
         assert!(c.current_url().await.unwrap().path().ends_with("/compare"));
-        assert!(page.contains("What changed") && page.contains("Nothing changed"), "{page}");
+        assert!(page.contains("New findings") && !page.contains("Nothing changed"), "{page}");
+        assert!(page.contains("checklist"), "the new finding named: {page}");
         shot(&c, &shots, "3-compare.png").await;
 
         // Published in the buyer's guide.
