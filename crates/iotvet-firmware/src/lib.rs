@@ -119,7 +119,7 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         // The text scan for tokens and passwords reads every text file, the longest reader:
         // the second core starts on it at once, this one joins it when the others are done.
         let scan = secrets::CredentialScan::new(&fs);
-        let parts = std::thread::scope(|scope| {
+        let credentials = std::thread::scope(|scope| {
             let helper = scope.spawn(|| scan.work());
             accounts.extend(evidence::accounts(&fs, &tries));
             boot_services.extend(evidence::boot_services(&fs));
@@ -127,11 +127,13 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
             updates.extend(update::update(&fs));
             keys.extend(secrets::secrets(&fs));
             let mine = scan.work();
-            // A scan thread that failed: its files are scanned here.
-            let theirs = helper.join().unwrap_or_else(|_| scan.work());
-            [mine, theirs]
+            match helper.join() {
+                Ok(theirs) => scan.finish([mine, theirs]),
+                // A scan thread that failed took files with it: the whole scan again, here.
+                Err(_) => secrets::credentials(&fs),
+            }
         });
-        keys.extend(scan.finish(parts));
+        keys.extend(credentials);
     }
     secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
     // Components of decompressed streams (a kernel's banner), each once, unless a filesystem

@@ -141,6 +141,16 @@ pub fn bom(section: &FirmwareSection) -> Value {
     })
 }
 
+/// The section's SBOM with the vulnerabilities matched to its components, where they were
+/// looked up: what `iotvet firmware --sbom` writes and the register serves.
+pub fn bom_with_vulnerabilities(section: &FirmwareSection, v: Option<&iotvet_core::vulns::VulnSection>) -> Value {
+    let mut out = bom(section);
+    if let Some(v) = v {
+        add_vulnerabilities(&mut out, section, v);
+    }
+    out
+}
+
 /// Adds the known vulnerabilities of the BOM's components (CycloneDX's `vulnerabilities`, the
 /// form VEX takes): each match with its source, CVSS rating, the component it affects, iotvet's
 /// matching rule and KEV dates as properties, and the analysis state `in_triage` — a match by

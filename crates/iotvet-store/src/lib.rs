@@ -740,25 +740,30 @@ fn stored_report(
     })
 }
 
-/// Keeps a product's newest verdict and date on its row (what the guide lists and filters by).
+/// Keeps a product's newest judgement (overall, per guideline, the retailer checklist), its
+/// newest date and its number of assessments on its row (what the guide and the register list
+/// and filter by).
 fn refresh_product(c: &mut Conn, product_id: i64) -> Result<(), StoreError> {
+    let newest = c.query(
+        "SELECT j.overall, j.verdict_line, j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
+         WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1",
+        &[Val::Int(product_id)],
+    )?;
+    let (overall, verdicts, checklist) = match newest.first() {
+        Some(r) => (Columns(r).text(0), Columns(r).text(1), Columns(r).text(2)),
+        None => ("unknown".to_owned(), String::new(), String::new()),
+    };
+    let counted =
+        c.query("SELECT COUNT(*), MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?", &[Val::Int(product_id)])?;
+    let (count, last) = counted.first().map(|r| (Columns(r).int(0), Columns(r).text(1))).unwrap_or_default();
     c.exec(
-        "UPDATE products SET
-            overall = COALESCE((SELECT j.overall FROM assessments a JOIN judgements j ON j.assessment_id = a.id
-                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), 'unknown'),
-            last_assessed = COALESCE((SELECT MAX(a.ran_at) FROM assessments a WHERE a.product_id = ?), ''),
-            assessment_count = (SELECT COUNT(*) FROM assessments a WHERE a.product_id = ?),
-            verdicts = COALESCE((SELECT j.verdict_line FROM assessments a JOIN judgements j ON j.assessment_id = a.id
-                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), ''),
-            checklist = COALESCE((SELECT j.checklist FROM assessments a JOIN judgements j ON j.assessment_id = a.id
-                                WHERE a.product_id = ? ORDER BY a.ran_at DESC, a.id DESC, j.id DESC LIMIT 1), '')
-         WHERE id = ?",
+        "UPDATE products SET overall = ?, last_assessed = ?, assessment_count = ?, verdicts = ?, checklist = ? WHERE id = ?",
         &[
-            Val::Int(product_id),
-            Val::Int(product_id),
-            Val::Int(product_id),
-            Val::Int(product_id),
-            Val::Int(product_id),
+            overall.into(),
+            last.into(),
+            Val::Int(count),
+            verdicts.into(),
+            checklist.into(),
             Val::Int(product_id),
         ],
     )?;

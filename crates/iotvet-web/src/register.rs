@@ -330,10 +330,7 @@ pub async fn download(
                 "This assessment has no firmware image, so no list of components: an SBOM comes with an assessment made with --firmware.",
             );
         };
-        let mut bom = iotvet_report::cyclonedx::bom(section);
-        if let Some(v) = &report.case.vulnerabilities {
-            iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, section, v);
-        }
+        let bom = iotvet_report::cyclonedx::bom_with_vulnerabilities(section, report.case.vulnerabilities.as_ref());
         let text = serde_json::to_string_pretty(&bom).unwrap_or_default() + "\n";
         return (
             [

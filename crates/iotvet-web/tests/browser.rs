@@ -187,7 +187,10 @@ fn an_analyst_signs_in_uploads_compares_and_publishes_and_the_guide_shows_it_sig
 
         // Signed out, the guide shows it; the register does not.
         click(&c, "a[href='/register']").await;
-        page_with(&c, "Sign out").await;
+        assert_eq!(path_becomes(&c, "/register").await, "/register");
+        let page = page_with(&c, "Sign out").await;
+        // The newer assessment's failing checklist answers, in the register's list.
+        assert!(page.contains("\">fail</span></td>"), "the checklist column says fail: {page}");
         click(&c, "form[action='/logout'] button").await;
         assert_eq!(path_becomes(&c, "/guide").await, "/guide");
         page_with(&c, "Products").await;

@@ -117,8 +117,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
     let (db, thresholds) = crate::cmd::vulndb::settings(&args.vulns)?;
     let vulnerabilities = crate::cmd::vulndb::of_firmware(&section, &db, thresholds)?;
     if let Some(file) = &args.sbom {
-        let mut bom = iotvet_report::cyclonedx::bom(&section);
-        iotvet_report::cyclonedx::add_vulnerabilities(&mut bom, &section, &vulnerabilities);
+        let bom = iotvet_report::cyclonedx::bom_with_vulnerabilities(&section, Some(&vulnerabilities));
         std::fs::write(file, serde_json::to_string_pretty(&bom)? + "\n")
             .with_context(|| format!("writing the SBOM to {}", file.display()))?;
         crate::output::progress(&format!(
