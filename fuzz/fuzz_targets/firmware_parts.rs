@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = ext::read(data, cap);
     }
     if let Some(sb) = squashfs::superblock(data) {
-        let _ = squashfs::read(data, &sb, cap);
+        let _ = squashfs::read(data, &sb, cap, iotvet_firmware::Kept::All);
     }
     if let Some((first, rest)) = data.split_first() {
         let kind = streams::KINDS[usize::from(*first) % streams::KINDS.len()];

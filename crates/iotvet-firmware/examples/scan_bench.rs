@@ -11,11 +11,25 @@ fn main() {
     };
     let bytes = std::fs::read(&path).unwrap_or_default();
     let t = Instant::now();
-    let Ok(u) = iotvet_firmware::unpack(&bytes, &iotvet_firmware::Limits::default()) else {
+    let Ok(u) = iotvet_firmware::unpack(&bytes, &iotvet_firmware::Limits::for_analysis()) else {
         eprintln!("does not unpack");
         std::process::exit(1);
     };
     println!("unpack: {:?}", t.elapsed());
+    let kept: Vec<usize> = u
+        .tree
+        .iter()
+        .filter_map(|(_, n)| match n {
+            iotvet_firmware::Node::File { data, .. } if !data.is_empty() => Some(data.len()),
+            _ => None,
+        })
+        .collect();
+    println!(
+        "bytes kept for the evidence: {} of {} (in {} files)",
+        kept.iter().sum::<usize>(),
+        u.tree.bytes(),
+        kept.len()
+    );
     let t = Instant::now();
     let section = iotvet_firmware::section_of(&u, &path, String::new());
     println!("evidence, all readers as `iotvet firmware` runs them: {:?} ({} files)", t.elapsed(), section.files);

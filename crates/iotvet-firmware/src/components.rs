@@ -77,7 +77,11 @@ fn component(name: &str, version: &str, vendor: &str, product: &str, evidence: S
     }
 }
 
-/// The components of the filesystem at `root`.
+/// Where package databases are, inside a filesystem.
+pub const PACKAGE_DATABASES: [&str; 3] = ["usr/lib/opkg/status", "var/lib/dpkg/status", "var/lib/opkg/status"];
+
+/// The components of the filesystem at `root`: from the version strings each file's bytes
+/// held when they were read (`marks`), its name and the package databases.
 pub fn components(fs: &Fs) -> Vec<Component> {
     let mut out: Vec<Component> = Vec::new();
     let mut add = |c: Component| match out.iter_mut().find(|x| x.name == c.name && x.version == c.version) {
@@ -89,17 +93,14 @@ pub fn components(fs: &Fs) -> Vec<Component> {
         if let Some(c) = from_file_name(path) {
             add(c);
         }
-        let Node::File { data, .. } = node else { continue };
-        if inside == "usr/lib/opkg/status" || inside == "var/lib/dpkg/status" || inside == "var/lib/opkg/status" {
+        let Node::File { data, marks, .. } = node else { continue };
+        if PACKAGE_DATABASES.contains(&inside) {
             for c in packages(data, path) {
                 add(c);
             }
             continue;
         }
-        if data.len() > 32 << 20 {
-            continue;
-        }
-        for c in marked(data, |name| own_file(name, inside), path) {
+        for c in named(marks, |name| own_file(name, inside), path) {
             add(c);
         }
     }
@@ -120,11 +121,26 @@ fn markers() -> Option<&'static aho_corasick::AhoCorasick> {
         .as_ref()
 }
 
-/// The version strings in `data` (each marker's first one followed by a version), `high`
-/// confidence where `own` says the bytes are the component's own. One pass finds every marker
-/// (a substring search of each file per marker was a fifth of an analysis); no marker's end
-/// is the start of another, so the leftmost matches miss none.
-fn marked(data: &[u8], own: impl Fn(&str) -> bool, place: &str) -> Vec<Component> {
+/// A version string found in a file's bytes: the marker (its index in `MARKERS`) and the
+/// version after it.
+pub type Mark = (u8, String);
+
+/// Files over this size are not read for version strings.
+const MAX_MARKED: usize = 32 << 20;
+
+/// The version strings of a file (none when it is over 32 MiB).
+pub fn marks(data: &[u8]) -> Vec<Mark> {
+    if data.len() > MAX_MARKED {
+        return vec![];
+    }
+    marks_in(data)
+}
+
+/// The version strings in `data`, each marker's first one followed by a version, in the
+/// markers' order (two markers can name one component). One pass finds every marker (a
+/// substring search of each file per marker was a fifth of an analysis); no marker's end is
+/// the start of another, so the leftmost matches miss none.
+fn marks_in(data: &[u8]) -> Vec<Mark> {
     let Some(markers) = markers() else { return vec![] };
     let mut found: [Option<String>; MARKERS.len()] = Default::default();
     let mut left = MARKERS.len();
@@ -138,13 +154,18 @@ fn marked(data: &[u8], own: impl Fn(&str) -> bool, place: &str) -> Vec<Component
             }
         }
     }
-    // In the markers' order (two markers can name one component).
+    found.into_iter().enumerate().filter_map(|(i, v)| Some((u8::try_from(i).ok()?, v?))).collect()
+}
+
+/// The components the version strings of a file at `place` name, `high` confidence where
+/// `own` says the bytes are the component's own.
+fn named(marks: &[Mark], own: impl Fn(&str) -> bool, place: &str) -> Vec<Component> {
     let mut out = Vec::new();
-    for ((marker, name, vendor, product), v) in MARKERS.iter().zip(found) {
-        let Some(v) = v else { continue };
+    for (i, v) in marks {
+        let Some((marker, name, vendor, product)) = MARKERS.get(usize::from(*i)) else { continue };
         let confidence = if own(name) { "high" } else { "medium" };
         let how = format!("the string \"{}{v}\" in {place}", String::from_utf8_lossy(marker));
-        out.push(component(name, &v, vendor, product, how, confidence));
+        out.push(component(name, v, vendor, product, how, confidence));
     }
     out
 }
@@ -152,12 +173,12 @@ fn marked(data: &[u8], own: impl Fn(&str) -> bool, place: &str) -> Vec<Component
 /// The components named in a decompressed stream that is not a filesystem — a Linux kernel
 /// (its "Linux version" banner is the kernel's own: `high`), an RTOS image — at `place`.
 pub fn in_blob(data: &[u8], place: &str) -> Vec<Component> {
-    marked(data, |name| name == "linux", &format!("{place} (decompressed)"))
+    named(&marks_in(data), |name| name == "linux", &format!("{place} (decompressed)"))
 }
 
 /// Packages of an opkg or dpkg status file (`Package:` and `Version:` lines of each stanza).
 fn packages(data: &[u8], path: &str) -> Vec<Component> {
-    let text = String::from_utf8_lossy(data);
+    let text = crate::tree::text(data);
     let mut out = Vec::new();
     for stanza in text.split("\n\n").take(20_000) {
         let field = |key: &str| stanza.lines().find_map(|l| l.strip_prefix(key)).map(|v| v.trim().to_owned());

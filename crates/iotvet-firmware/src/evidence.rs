@@ -81,7 +81,7 @@ pub fn accounts(fs: &Fs, tries: &[(String, &'static str)]) -> Vec<AccountSeen> {
         })
     };
     let mut out = Vec::new();
-    for line in String::from_utf8_lossy(passwd).lines().take(10_000) {
+    for line in crate::tree::text(passwd).lines().take(10_000) {
         let f: Vec<&str> = line.split(':').collect();
         let [name, field, uid, _gid, _gecos, _home, shell] = f.as_slice() else { continue };
         let (field, source) = match (*field, shadow_of(name)) {
@@ -249,7 +249,7 @@ pub fn boot_services(fs: &Fs) -> Vec<BootService> {
     let mut out: Vec<BootService> = Vec::new();
     for (_, path, node) in fs.entries().filter(|(inside, _, _)| start_files(inside)) {
         let Node::File { data, .. } = node else { continue };
-        for line in String::from_utf8_lossy(data).lines() {
+        for line in crate::tree::text(data).lines() {
             let line = line.trim();
             if line.starts_with('#') || line.is_empty() {
                 continue;
@@ -315,7 +315,7 @@ fn config(fs: &Fs, args: &[String], flag: &str, defaults: &[&str]) -> Option<(St
         let data = fs.read(&p)?;
         Some((p, data))
     })?;
-    let text = String::from_utf8_lossy(data).into_owned();
+    let text = crate::tree::text(data);
     let lines = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or_default().trim().to_owned())

@@ -38,7 +38,10 @@ pub fn extract(tree: &Tree, dir: &Path) -> std::io::Result<Written> {
         }
         let done = match node {
             Node::Dir => std::fs::create_dir_all(&to).map(|()| written.dirs += 1),
-            Node::File { data, mode } => write_file(&to, data, *mode).map(|()| {
+            Node::File { data, size, .. } if data.len() as u64 != *size => {
+                Err(std::io::Error::other("its bytes were not kept (an analysis keeps only what its evidence reads)"))
+            }
+            Node::File { data, mode, .. } => write_file(&to, data, *mode).map(|()| {
                 written.files += 1;
                 written.bytes += data.len() as u64;
             }),

@@ -29,7 +29,7 @@ pub mod ubifs;
 pub mod update;
 pub mod yaffs2;
 
-pub use tree::{Node, Tree};
+pub use tree::{Kept, Node, Tree};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -40,11 +40,21 @@ pub struct Limits {
     pub max_depth: usize,
     /// A compressed stream may not grow past this many times its own size.
     pub max_ratio: u64,
+    /// Which files' bytes the tree keeps: all of them (to write them out), or only what the
+    /// evidence readers look at (an analysis: programs are read on arrival and let go).
+    pub kept: tree::Kept,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_bytes: 1 << 30, max_files: 200_000, max_depth: 8, max_ratio: 200 }
+        Self { max_bytes: 1 << 30, max_files: 200_000, max_depth: 8, max_ratio: 200, kept: tree::Kept::All }
+    }
+}
+
+impl Limits {
+    /// The default limits for an analysis: only the bytes evidence needs are kept.
+    pub fn for_analysis() -> Self {
+        Self { kept: tree::Kept::Evidence, ..Self::default() }
     }
 }
 
@@ -183,7 +193,7 @@ pub fn unpack(image: &[u8], limits: &Limits) -> Result<Unpacked, FirmwareError> 
         return Err(FirmwareError::Empty);
     }
     let sha256 = || -> String { sha2::Sha256::digest(image).iter().map(|b| format!("{b:02x}")).collect() };
-    let mut u = Unpacked { size: image.len() as u64, ..Unpacked::default() };
+    let mut u = Unpacked { size: image.len() as u64, tree: Tree::new(limits.kept), ..Unpacked::default() };
     let mut budget = Budget { limits: *limits, bytes: 0 };
     // The image's digest (a few milliseconds per 10 MB) beside the walk, whose start — finding
     // and parsing the first format — is on one core.
@@ -405,7 +415,7 @@ fn open(
                 .and_then(|n| n.rsplit('/').next().map(str::to_owned))
                 .filter(|n| tree::normalise(n).is_ok_and(|c| !c.contains('/')))
                 .unwrap_or_else(|| "decompressed".to_owned());
-            if let Err(refused) = u.tree.insert(here, &name, Node::File { data: out, mode: 0o644 }) {
+            if let Err(refused) = u.tree.insert(here, &name, Node::file(out, 0o644)) {
                 u.warnings.push(format!("{here}: {refused}: not stored"));
             }
             if u.tree.len() > budget.limits.max_files {
@@ -617,7 +627,7 @@ fn open(
             let mut nested = Nested::default();
             for e in &entries {
                 let node = match e.mode & 0o170000 {
-                    0o100000 => Node::File { data: e.data.to_vec(), mode: e.mode },
+                    0o100000 => Node::file(e.data.to_vec(), e.mode),
                     0o120000 => Node::Symlink(String::from_utf8_lossy(e.data).into_owned()),
                     0o040000 => Node::Dir,
                     _ => {
@@ -656,7 +666,7 @@ fn open(
                     if entry.read_to_end(&mut data).is_err() {
                         note = Some(format!("{name} is cut short"));
                     }
-                    Node::File { data, mode }
+                    Node::file(data, mode)
                 } else if kind.is_symlink() {
                     let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
                     Node::Symlink(target.unwrap_or_default())
@@ -699,7 +709,7 @@ fn open(
             let cut = (sb.bytes_used > b.len() as u64)
                 .then(|| format!("; the filesystem says {} bytes, {} are there", sb.bytes_used, b.len()));
             let cap = budget.cap(size as u64);
-            let read = squashfs::read(fs, &sb, cap.bytes);
+            let read = squashfs::read(fs, &sb, cap.bytes, budget.limits.kept);
             mount(u, budget, depth, here, layer(size, true, None, None), &what, cut, read, &cap)?;
             Ok(Some(size))
         }
@@ -789,7 +799,7 @@ impl Nested {
 
 /// Whether `data` starts with one of the formats iotvet opens (its magic where the format
 /// puts it).
-fn starts_with_format(data: &[u8]) -> bool {
+pub(crate) fn starts_with_format(data: &[u8]) -> bool {
     SIGNATURES.iter().any(|(_, magic, at)| data.get(*at..at + magic.len()) == Some(magic))
 }
 
@@ -834,7 +844,7 @@ fn open_zip(
             if let Err(e) = read {
                 u.warnings.push(format!("{here}: {name}: {e}"));
             }
-            Node::File { data, mode }
+            Node::file(data, mode)
         };
         members.push((name, node));
     }
@@ -866,8 +876,8 @@ fn open_zip(
 }
 
 fn add(u: &mut Unpacked, budget: &mut Budget, root: &str, name: &str, node: Node) -> Result<(), FirmwareError> {
-    if let Node::File { data, .. } = &node {
-        budget.take(data.len() as u64)?;
+    if let Node::File { size, .. } = &node {
+        budget.take(*size)?;
     }
     match u.tree.insert(root, name, node) {
         Ok(_) => {}

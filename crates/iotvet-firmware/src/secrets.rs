@@ -115,7 +115,9 @@ fn placeholder(v: &str) -> bool {
         || l.chars().all(|c| c == 'x' || c == '*')
 }
 
-fn text_file(path: &str, data: &[u8]) -> bool {
+/// Whether a file is read for tokens and passwords: a text file by its name or place, of at
+/// most 256 KiB, not a program.
+pub(crate) fn text_file(path: &str, data: &[u8]) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let ext = file.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let by_name = matches!(
@@ -268,7 +270,7 @@ fn credentials_in(p: &Patterns, path: &str, data: &[u8]) -> Vec<SecretFound> {
             });
         }
     };
-    let text = String::from_utf8_lossy(data);
+    let text = crate::tree::text(data);
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let web = matches!(ext.as_str(), "js" | "htm" | "html" | "asp" | "php" | "cgi" | "css");
     // In program source an unquoted value is a name or an expression, not a literal.
@@ -475,7 +477,7 @@ pub fn secrets(fs: &Fs) -> Vec<SecretFound> {
         if memchr::memmem::find(data, b"-----BEGIN ").is_none() {
             continue;
         }
-        let text = String::from_utf8_lossy(data);
+        let text = crate::tree::text(data);
         for (label, body) in pem_blocks(data) {
             if PRIVATE.contains(&label.as_str()) {
                 let encrypted = label.starts_with("ENCRYPTED") || text.contains("Proc-Type: 4,ENCRYPTED");

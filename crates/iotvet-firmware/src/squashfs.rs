@@ -10,7 +10,7 @@
 
 use std::io::Read as _;
 
-use crate::tree::{Contents, Entry, Failure, Node};
+use crate::tree::{self, Contents, Entry, Failure, Kept, Node};
 
 /// The superblock fields the walk needs before opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,7 @@ pub fn compression_name(id: u16) -> &'static str {
 
 /// Reads every entry of the SquashFS 4.0 filesystem `b` (exactly its `bytes_used`), taking at
 /// most `budget` bytes of file content.
-pub fn read(b: &[u8], sb: &Superblock, budget: u64) -> Result<Contents, Failure> {
+pub fn read(b: &[u8], sb: &Superblock, budget: u64, kept: Kept) -> Result<Contents, Failure> {
     if sb.major != 4 {
         return Err(Failure::Unreadable(format!(
             "SquashFS {}.{}: identified, not opened (iotvet reads version 4)",
@@ -89,7 +89,8 @@ pub fn read(b: &[u8], sb: &Superblock, budget: u64) -> Result<Contents, Failure>
         };
         backhand::kind::Kind::from_target(target).map_err(Failure::Unreadable)?
     };
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_kind(b, kind, sb.compression, budget)));
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_kind(b, kind, sb.compression, budget, kept)));
     caught.unwrap_or_else(|_| Err(Failure::Unreadable("the SquashFS reader failed on this filesystem".into())))
 }
 
@@ -123,7 +124,13 @@ impl backhand::compression::CompressionAction for WithLzo {
     }
 }
 
-fn read_kind(b: &[u8], kind: backhand::kind::Kind, compression: u16, budget: u64) -> Result<Contents, Failure> {
+fn read_kind(
+    b: &[u8],
+    kind: backhand::kind::Kind,
+    compression: u16,
+    budget: u64,
+    kept: Kept,
+) -> Result<Contents, Failure> {
     let fs = backhand::FilesystemReader::from_reader_with_offset_and_kind(std::io::Cursor::new(b), 0, kind)
         .map_err(|e| Failure::Unreadable(format!("SquashFS 4.0 does not open: {e}")))?;
     let mut out = Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() };
@@ -135,8 +142,8 @@ fn read_kind(b: &[u8], kind: backhand::kind::Kind, compression: u16, budget: u64
         let mode = u32::from(node.header.permissions);
         match &node.inner {
             backhand::InnerNode::File(file) => {
-                files.push((out.entries.len(), file));
-                out.entries.push(Entry { path, node: Node::File { data: Vec::new(), mode } });
+                files.push((out.entries.len(), tree::normalise(&path).unwrap_or_default(), mode, file));
+                out.entries.push(Entry { path, node: Node::file(Vec::new(), mode) });
             }
             backhand::InnerNode::Symlink(link) => {
                 out.entries.push(Entry { path, node: Node::Symlink(link.link.to_string_lossy().into_owned()) })
@@ -149,30 +156,34 @@ fn read_kind(b: &[u8], kind: backhand::kind::Kind, compression: u16, budget: u64
     let direct = Direct::new(b, &fs, compression);
     let left = std::sync::atomic::AtomicU64::new(budget);
     let over = std::sync::atomic::AtomicBool::new(false);
-    let read_one = |file: &backhand::SquashfsFileReader, scratch: &mut Scratch| -> (Vec<u8>, Option<String>) {
+    // A file's bytes go into the thread's buffer (`bytes`, reused from file to file), are read
+    // for version strings there and copied out only if the tree keeps them: most of an image
+    // is programs, whose bytes an analysis lets go, and a buffer reused needs no fresh pages.
+    let read_one = |file: &backhand::SquashfsFileReader, bytes: &mut Vec<u8>, scratch: &mut Scratch| {
         let room = left.load(std::sync::atomic::Ordering::Relaxed);
-        let (data, err) = match &direct {
-            Some(direct) => direct.file(file, room.saturating_add(1), scratch),
+        let want = u64::try_from(file.file_len()).unwrap_or(u64::MAX).min(room.saturating_add(1));
+        let want = usize::try_from(want).unwrap_or(usize::MAX);
+        let mut n = 0;
+        let err = match &direct {
+            Some(direct) => direct.fill(file, want, bytes, &mut n, scratch).err(),
             None => {
-                // Sized once: growing by doubling copied every large file several times.
-                let want = u64::try_from(file.file_len()).unwrap_or(u64::MAX).min(room.saturating_add(1));
-                let mut data = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
-                let err = fs.file(file).reader().take(room.saturating_add(1)).read_to_end(&mut data).err();
-                (data, err.map(|e| e.to_string()))
+                bytes.clear();
+                let err = fs.file(file).reader().take(want as u64).read_to_end(bytes).err();
+                n = bytes.len();
+                err.map(|e| e.to_string())
             }
         };
-        let n = data.len() as u64;
         if left
             .fetch_update(std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed, |l| {
-                l.checked_sub(n)
+                l.checked_sub(n as u64)
             })
             .is_err()
         {
             over.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        (data, err)
+        (n, err)
     };
-    type Read = Vec<(usize, (Vec<u8>, Option<String>))>;
+    type Read = Vec<(usize, Node, Option<String>)>;
     // Each thread takes the next run of files in the tree's order: neighbours share fragment
     // blocks, which each thread keeps a few of (files dealt alternately had both threads
     // inflate nearly every fragment block).
@@ -185,12 +196,15 @@ fn read_kind(b: &[u8], kind: backhand::kind::Kind, compression: u16, budget: u64
                 scope.spawn(move || {
                     let mut got = Vec::new();
                     let mut scratch = Scratch::default();
+                    let mut bytes = Vec::new();
                     while let Some(run) = files.get(next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed)..) {
-                        for (at, file) in run.iter().take(RUN) {
+                        for (at, inside, mode, file) in run.iter().take(RUN) {
                             if over.load(std::sync::atomic::Ordering::Relaxed) {
                                 return got;
                             }
-                            got.push((*at, read_one(file, &mut scratch)));
+                            let (n, err) = read_one(file, &mut bytes, &mut scratch);
+                            let data = bytes.get(..n).unwrap_or_default();
+                            got.push((*at, Node::file_from(inside, data, *mode, kept), err));
                         }
                     }
                     got
@@ -206,12 +220,12 @@ fn read_kind(b: &[u8], kind: backhand::kind::Kind, compression: u16, budget: u64
     if over.load(std::sync::atomic::Ordering::Relaxed) {
         return Err(Failure::OverBudget);
     }
-    for (at, (data, err)) in halves.into_iter().flatten() {
-        if let Some(Entry { path, node: Node::File { data: slot, .. } }) = out.entries.get_mut(at) {
+    for (at, node, err) in halves.into_iter().flatten() {
+        if let Some(Entry { path, node: slot }) = out.entries.get_mut(at) {
             if let Some(e) = err {
                 out.damaged.push(format!("{path}: {e}"));
             }
-            *slot = data;
+            *slot = node;
         }
     }
     Ok(out)
@@ -231,11 +245,12 @@ struct Direct<'a> {
     compressor: backhand::compression::Compressor,
 }
 
-/// What a reading thread keeps between files: the block being inflated, the last fragment
-/// blocks it inflated (neighbouring files share them), and its inflater for gzip blocks.
+/// What a reading thread keeps between files: the vector other compressors than gzip append a
+/// block to, the last fragment blocks it inflated (neighbouring files share them), and its
+/// inflater for gzip blocks.
 #[derive(Default)]
 struct Scratch {
-    block: Vec<u8>,
+    spare: Vec<u8>,
     fragments: std::collections::VecDeque<(usize, Vec<u8>)>,
     inflater: Option<libdeflater::Decompressor>,
 }
@@ -263,14 +278,16 @@ impl<'a> Direct<'a> {
     }
 
     /// The stored block at `start`, `size` as the table says it (its high bit: stored as it
-    /// is), inflated into `into` (emptied first).
-    fn block(
+    /// is), inflated into `out` (a block's room); how many bytes it holds. Gzip is inflated
+    /// straight into `out`; the other compressors append to a vector, `spare`, copied from.
+    fn block_into(
         &self,
         start: u64,
         size: backhand::DataSize,
-        into: &mut Vec<u8>,
+        out: &mut [u8],
         inflater: &mut Option<libdeflater::Decompressor>,
-    ) -> Result<(), String> {
+        spare: &mut Vec<u8>,
+    ) -> Result<usize, String> {
         use backhand::compression::CompressionAction as _;
         let len = size.size() as usize;
         let packed = usize::try_from(start)
@@ -280,60 +297,68 @@ impl<'a> Direct<'a> {
         if len > self.block_size {
             return Err(format!("a block at {start} says {len} bytes, more than a block"));
         }
+        let too_big = |n: usize| format!("a block at {start} unpacks to {n} bytes, more than a block");
         if size.uncompressed() {
-            into.clear();
-            into.extend_from_slice(packed);
+            out.get_mut(..len).ok_or_else(|| too_big(len))?.copy_from_slice(packed);
+            Ok(len)
         } else if self.compressor == backhand::compression::Compressor::Gzip {
-            // Into a block's room (zero-filled once per buffer: a full block leaves none to fill).
-            into.resize(self.block_size, 0);
-            let n = inflater
+            inflater
                 .get_or_insert_with(libdeflater::Decompressor::new)
-                .zlib_decompress(packed, into)
-                .map_err(|e| format!("a block at {start}: {e}"))?;
-            into.truncate(n);
+                .zlib_decompress(packed, out)
+                .map_err(|e| format!("a block at {start}: {e}"))
         } else {
-            into.clear();
-            into.reserve(self.block_size);
-            LZO.decompress(packed, into, self.compressor).map_err(|e| format!("a block at {start}: {e}"))?;
+            spare.clear();
+            spare.reserve(self.block_size);
+            LZO.decompress(packed, spare, self.compressor).map_err(|e| format!("a block at {start}: {e}"))?;
+            out.get_mut(..spare.len()).ok_or_else(|| too_big(spare.len()))?.copy_from_slice(spare);
+            Ok(spare.len())
         }
-        if into.len() > self.block_size {
-            return Err(format!("a block at {start} unpacks to {} bytes, more than a block", into.len()));
-        }
-        Ok(())
     }
 
-    /// The file's bytes, at most `cap` of them, and what was wrong with it if anything was.
-    fn file(&self, file: &backhand::SquashfsFileReader, cap: u64, scratch: &mut Scratch) -> (Vec<u8>, Option<String>) {
-        let len = u64::try_from(file.file_len()).unwrap_or(u64::MAX);
-        let mut data = Vec::with_capacity(usize::try_from(len.min(cap)).unwrap_or(0));
-        let err = self.fill(file, len.min(cap), &mut data, scratch).err();
-        (data, err)
-    }
-
+    /// The file's bytes, `want` of them at most, written at the start of `buf`; `written` says
+    /// how many, also when a damaged block stops the file. `buf` is the reading thread's: it
+    /// grows to hold a file and a block more and never shrinks, so its pages are touched once
+    /// and blocks are inflated into it in place (into a block of its own and copied onto the
+    /// file, every byte was written twice, and every file's room zero-filled first).
     fn fill(
         &self,
         file: &backhand::SquashfsFileReader,
-        want: u64,
-        data: &mut Vec<u8>,
+        want: usize,
+        buf: &mut Vec<u8>,
+        written: &mut usize,
         scratch: &mut Scratch,
     ) -> Result<(), String> {
-        let want = usize::try_from(want).map_err(|e| e.to_string())?;
+        let Scratch { spare, fragments, inflater } = scratch;
+        let block_size = self.block_size;
+        // Room for a block at `n`: grown by doubling, at most to the file and a block (a hostile
+        // length is not allocated before its blocks are there).
+        let grow = |buf: &mut Vec<u8>, n: usize| {
+            let end = n + block_size;
+            if buf.len() < end {
+                buf.resize(end.max(buf.len().saturating_mul(2)).min(want.saturating_add(block_size)), 0);
+            }
+        };
+        let mut n = 0;
         let mut at = file.blocks_start();
         for size in file.block_sizes() {
-            let left = want - data.len();
+            *written = n;
+            let left = want - n;
             if left == 0 {
                 return Ok(());
             }
+            grow(buf, n);
+            let room = buf.get_mut(n..n + block_size).ok_or("no room for a block")?;
             if size.size() == 0 {
                 // A hole: a block of zeros, nothing stored.
-                data.resize(data.len() + left.min(self.block_size), 0);
+                room.fill(0);
+                n += left.min(block_size);
                 continue;
             }
-            self.block(at, *size, &mut scratch.block, &mut scratch.inflater)?;
-            data.extend_from_slice(scratch.block.get(..left.min(scratch.block.len())).unwrap_or_default());
+            n += self.block_into(at, *size, room, inflater, spare)?.min(left);
             at += u64::from(size.size());
         }
-        let left = want - data.len();
+        *written = n;
+        let left = want - n;
         if left == 0 {
             return Ok(());
         }
@@ -341,21 +366,26 @@ impl<'a> Direct<'a> {
         let Some(fragment) = self.fragments.get(index) else {
             return Err(format!("{left} bytes missing (no fragment {index})"));
         };
-        if !scratch.fragments.iter().any(|(i, _)| *i == index) {
-            let mut block = if scratch.fragments.len() >= KEPT_FRAGMENTS {
-                scratch.fragments.pop_front().map(|(_, b)| b).unwrap_or_default()
+        if !fragments.iter().any(|(i, _)| *i == index) {
+            let mut block = if fragments.len() >= KEPT_FRAGMENTS {
+                fragments.pop_front().map(|(_, b)| b).unwrap_or_default()
             } else {
                 Vec::new()
             };
-            self.block(fragment.start, fragment.size, &mut block, &mut scratch.inflater)?;
-            scratch.fragments.push_back((index, block));
+            block.resize(block_size, 0);
+            let got = self.block_into(fragment.start, fragment.size, &mut block, inflater, spare)?;
+            block.truncate(got);
+            fragments.push_back((index, block));
         }
-        let Some((_, block)) = scratch.fragments.iter().find(|(i, _)| *i == index) else {
+        let Some((_, block)) = fragments.iter().find(|(i, _)| *i == index) else {
             return Err(format!("fragment {index} not read"));
         };
         let from = file.block_offset() as usize;
         let tail = from.checked_add(left).and_then(|end| block.get(from..end));
-        data.extend_from_slice(tail.ok_or_else(|| format!("the file's end is past its fragment block {index}"))?);
+        let tail = tail.ok_or_else(|| format!("the file's end is past its fragment block {index}"))?;
+        grow(buf, n);
+        buf.get_mut(n..n + left).ok_or("no room for the file's end")?.copy_from_slice(tail);
+        *written = n + left;
         Ok(())
     }
 }

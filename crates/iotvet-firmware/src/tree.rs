@@ -5,14 +5,82 @@
 //! it; a file "written through" a link is just another path here. No device nodes, set-uid
 //! bits or hard links exist: an entry is a file (its bytes and permission bits without the
 //! set-id ones), a link, or a directory.
+//!
+//! A file's version strings are read as it arrives, while its bytes are at hand (`Node::file`).
+//! Its bytes are then kept whole (`Kept::All`: for `--out`, and for looking at them), or only
+//! where an evidence reader will look at them (`Kept::Evidence`, see `needed`): a program's
+//! bytes, most of an image, are read once on arrival and let go, so an analysis holds the
+//! image's text and little else.
 
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    File { data: Vec<u8>, mode: u32 },
+    File {
+        /// The bytes, unless the tree let them go (`Kept::Evidence`): then empty, and `size` is
+        /// what the file held.
+        data: Vec<u8>,
+        mode: u32,
+        size: u64,
+        /// The version strings in the bytes (`components::marks`), read on arrival.
+        marks: Vec<crate::components::Mark>,
+    },
     Symlink(String),
     Dir,
+}
+
+/// Which files' bytes a tree keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Kept {
+    /// Every file's: to write them out (`iotvet firmware --out`) or look at them.
+    #[default]
+    All,
+    /// Those an evidence reader looks at (`needed`); every other file keeps its size, mode and
+    /// version strings.
+    Evidence,
+}
+
+impl Kept {
+    /// Whether a file at `inside` (its path inside its filesystem) with these bytes keeps them.
+    pub fn keeps(self, inside: &str, data: &[u8]) -> bool {
+        self == Kept::All || needed(inside, data)
+    }
+}
+
+/// Files over this size are read by no evidence reader but the package databases' and the
+/// version strings' (read on arrival).
+const MAX_READ: usize = 1 << 20;
+
+/// Whether an evidence reader will look at these bytes after the files are stored: each
+/// reader's own test, or one that takes in more — a file that starts with a format (walked for
+/// what it holds), a package database (`components`), and of at most 1 MiB: what the token and
+/// password scan reads (`secrets::text_file`), what the update reader reads (`update::reads`),
+/// anything under `etc/` (accounts, boot scripts, daemons' configurations), a PEM block or a
+/// dropbear host key (`secrets`).
+pub fn needed(inside: &str, data: &[u8]) -> bool {
+    if crate::starts_with_format(data) || crate::components::PACKAGE_DATABASES.contains(&inside) {
+        return true;
+    }
+    if data.len() > MAX_READ {
+        return false;
+    }
+    let file = inside.rsplit('/').next().unwrap_or(inside);
+    inside.starts_with("etc/")
+        || inside.contains("/etc/")
+        || crate::secrets::text_file(inside, data)
+        || crate::update::reads(inside, data)
+        || (file.starts_with("dropbear_") && file.ends_with("_host_key"))
+        || memchr::memmem::find(data, b"-----BEGIN ").is_some()
+}
+
+/// A file's bytes as text: borrowed when they are UTF-8 (checked at the speed of
+/// `str::from_utf8`, which skips ASCII by words; `String::from_utf8_lossy` walks every byte
+/// and was a twentieth of an analysis), else with U+FFFD for what is not.
+pub fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
 }
 
 /// One entry of a filesystem a reader opened, as the tree takes it.
@@ -39,13 +107,28 @@ pub enum Failure {
 }
 
 impl Node {
+    /// A file as a reader found it, its version strings read now.
+    pub fn file(data: Vec<u8>, mode: u32) -> Node {
+        let marks = crate::components::marks(&data);
+        Node::File { size: data.len() as u64, data, mode, marks }
+    }
+
+    /// A file read into a buffer its reader keeps (`inside`: its path inside its filesystem):
+    /// its version strings read now, its bytes copied out only if `kept` keeps them.
+    pub fn file_from(inside: &str, data: &[u8], mode: u32, kept: Kept) -> Node {
+        let marks = crate::components::marks(data);
+        let size = data.len() as u64;
+        let data = if kept.keeps(inside, data) { data.to_vec() } else { Vec::new() };
+        Node::File { data, mode, size, marks }
+    }
+
     /// A file's bytes as a regular file, or as a link's target (filesystems store a symbolic
     /// link's target as its data).
     pub fn file_or_link(link: bool, data: Vec<u8>, mode: u32) -> Node {
         if link {
             Node::Symlink(String::from_utf8_lossy(&data).into_owned())
         } else {
-            Node::File { data, mode }
+            Node::file(data, mode)
         }
     }
 }
@@ -63,6 +146,7 @@ pub enum Refused {
 pub struct Tree {
     nodes: BTreeMap<String, Node>,
     bytes: u64,
+    kept: Kept,
 }
 
 /// A path made relative to the image's root, or why it cannot be.
@@ -82,20 +166,30 @@ pub fn normalise(path: &str) -> Result<String, Refused> {
 }
 
 impl Tree {
+    /// An empty tree that keeps the files' bytes `kept` says.
+    pub fn new(kept: Kept) -> Self {
+        Self { kept, ..Self::default() }
+    }
+
     /// Stores an entry under `prefix` (the place of its archive in the tree, "" for the root).
     pub fn insert(&mut self, prefix: &str, path: &str, node: Node) -> Result<String, Refused> {
         let path = normalise(path)?;
-        let full = if prefix.is_empty() { path } else { format!("{prefix}/{path}") };
         let node = match node {
             // Permission bits only: set-uid, set-gid and sticky dropped, types decided here.
-            Node::File { data, mode } => Node::File { data, mode: mode & 0o777 },
+            Node::File { data, mode, size, marks } => Node::File {
+                data: if self.kept.keeps(&path, &data) { data } else { Vec::new() },
+                mode: mode & 0o777,
+                size,
+                marks,
+            },
             other => other,
         };
-        if let Node::File { data, .. } = &node {
-            self.bytes += data.len() as u64;
+        let full = if prefix.is_empty() { path } else { format!("{prefix}/{path}") };
+        if let Node::File { size, .. } = &node {
+            self.bytes += size;
         }
-        if let Some(Node::File { data, .. }) = self.nodes.insert(full.clone(), node) {
-            self.bytes -= data.len() as u64;
+        if let Some(Node::File { size, .. }) = self.nodes.insert(full.clone(), node) {
+            self.bytes -= size;
         }
         Ok(full)
     }
@@ -121,7 +215,7 @@ impl Tree {
         self.nodes.is_empty()
     }
 
-    /// Bytes of all files held.
+    /// Bytes of all files, by their sizes (kept or not).
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
@@ -222,13 +316,13 @@ mod tests {
         assert!(matches!(normalise("../../etc/passwd"), Err(Refused::Escapes(_))));
         assert!(matches!(normalise("a/../../b"), Err(Refused::Escapes(_))));
         let mut t = Tree::default();
-        t.insert("fs", "etc/shadow.real", Node::File { data: b"root:x".to_vec(), mode: 0o4755 }).unwrap();
+        t.insert("fs", "etc/shadow.real", Node::file(b"root:x".to_vec(), 0o4755)).unwrap();
         t.insert("fs", "etc/shadow", Node::Symlink("/etc/shadow.real".into())).unwrap();
         t.insert("fs", "escape", Node::Symlink("../../../../host/etc/passwd".into())).unwrap();
         assert_eq!(t.read("fs", "etc/shadow"), Some(&b"root:x"[..]));
         // A link that climbs out stops at the filesystem's root.
         assert_eq!(t.read("fs", "escape"), None);
-        assert_eq!(t.get("fs/etc/shadow.real"), Some(&Node::File { data: b"root:x".to_vec(), mode: 0o755 }));
+        assert_eq!(t.get("fs/etc/shadow.real"), Some(&Node::file(b"root:x".to_vec(), 0o755)));
         // A loop of links ends.
         t.insert("fs", "a", Node::Symlink("b".into())).unwrap();
         t.insert("fs", "b", Node::Symlink("a".into())).unwrap();

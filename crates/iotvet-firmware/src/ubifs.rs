@@ -193,7 +193,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                         }
                     }
                     data.resize(size, 0);
-                    out.entries.push(Entry { path: full, node: Node::File { data, mode: inode.mode & 0o7777 } });
+                    out.entries.push(Entry { path: full, node: Node::file(data, inode.mode & 0o7777) });
                 }
                 _ => out.special.push(full),
             }

@@ -81,10 +81,10 @@ pub fn update(fs: &Fs) -> Vec<UpdateSeen> {
             }
         }
         let Node::File { data, .. } = node else { continue };
-        if data.len() > 1 << 20 || !is_text(data) || !url_place(inside, data) {
+        if !reads(inside, data) {
             continue;
         }
-        let text = String::from_utf8_lossy(data);
+        let text = crate::tree::text(data);
         // A line says what its URL is for in a script or a configuration (a file under etc/ or a
         // program folder, or with a #! line); in a library's documentation every word meets
         // every other, so there only the URL itself counts.
@@ -111,6 +111,12 @@ pub fn update(fs: &Fs) -> Vec<UpdateSeen> {
         }
     }
     out
+}
+
+/// Whether a file is read for update addresses and switches: text of at most 1 MiB where a
+/// device's own addresses are written (`url_place`).
+pub(crate) fn reads(inside: &str, data: &[u8]) -> bool {
+    data.len() <= 1 << 20 && is_text(data) && url_place(inside, data)
 }
 
 /// Where a device's own update addresses are written: its configuration (`etc/`), its programs
@@ -166,6 +172,10 @@ fn urls(line: &str) -> Vec<&str> {
 
 /// `auto_update=1`, `AUTO_UPGRADE="yes"`, `autoupdate: true` and the like.
 fn auto_update_on(line: &str) -> bool {
+    // Every such switch's name has "auto" in it: most lines are passed over without a copy.
+    if !line.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"auto")) {
+        return false;
+    }
     let l = line.to_ascii_lowercase().replace(['"', '\''], "");
     let Some((key, value)) = l.split_once(['=', ':']) else { return false };
     let key: String = key.trim().chars().filter(|c| c.is_ascii_alphanumeric()).collect();

@@ -73,7 +73,7 @@ fn one_rsa_key_in_five_forms_has_one_fingerprint_and_is_known_from_another_image
     assert!(String::from_utf8_lossy(&files[2].1).contains("OPENSSH PRIVATE KEY"));
     let entries: Vec<(&str, u32, &[u8])> = files.iter().map(|(n, b)| (*n, FILE, b.as_slice())).collect();
     let image = cpio(&entries);
-    let f = iotvet_firmware::analyze(&image, "a.cpio", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&image, "a.cpio", &Limits::for_analysis()).unwrap();
     let fp = |name: &str| {
         f.secrets.iter().find(|s| s.source.ends_with(name)).map(|s| s.fingerprint.clone()).unwrap_or_default()
     };
@@ -89,7 +89,7 @@ fn one_rsa_key_in_five_forms_has_one_fingerprint_and_is_known_from_another_image
 
     // A second image with the same key (as PKCS#8 only), compared with the first's report.
     let second = cpio(&[("etc/ssl/device.key", FILE, &files[1].1)]);
-    let mut g = iotvet_firmware::analyze(&second, "b.cpio", &Limits::default()).unwrap();
+    let mut g = iotvet_firmware::analyze(&second, "b.cpio", &Limits::for_analysis()).unwrap();
     let mut known = KnownKeys::default();
     assert_eq!(known.add_firmware(&f), 6);
     known.mark(&mut g.secrets, &g.image.sha256);
@@ -105,7 +105,7 @@ fn one_rsa_key_in_five_forms_has_one_fingerprint_and_is_known_from_another_image
 fn a_published_key_is_recognised_and_a_list_is_read() {
     // The lab camera's key is published in iotvet's own source.
     let image = iotvet_firmware::build::lab_camera_image().unwrap();
-    let f = iotvet_firmware::analyze(&image, "cam.zip", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&image, "cam.zip", &Limits::for_analysis()).unwrap();
     let key = f.secrets.iter().find(|s| s.kind == "private-key").unwrap();
     assert!(key.known.as_deref().unwrap_or_default().contains("iotvet's lab camera"), "{key:#?}");
 

@@ -131,7 +131,7 @@ fn a_squashfs_in_a_uimage_gives_its_evidence() {
     }
     let mut firmware = vec![0u8; 512];
     firmware.extend(iotvet_firmware::build::uimage(&std::fs::read(&image).unwrap(), "rootfs"));
-    let f = iotvet_firmware::analyze(&firmware, "fw.bin", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&firmware, "fw.bin", &Limits::for_analysis()).unwrap();
     let places: Vec<&str> = f.image.layers.iter().map(|l| l.place.as_str()).collect();
     assert_eq!(places, ["uimage@0x200", "uimage@0x200/squashfs@0x0"]);
     let root_account = f.accounts.iter().find(|a| a.name == "root").unwrap();

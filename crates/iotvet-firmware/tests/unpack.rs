@@ -192,7 +192,7 @@ pub fn camera_rootfs() -> Vec<u8> {
 #[test]
 fn accounts_and_boot_services_are_read_from_the_filesystem() {
     let image = uimage(&gzip(&camera_rootfs()), "camera");
-    let f = iotvet_firmware::analyze(&image, "camera.img", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&image, "camera.img", &Limits::for_analysis()).unwrap();
     let accounts: Vec<(&str, &str, Option<&str>, bool)> =
         f.accounts.iter().map(|a| (a.name.as_str(), a.hash.as_str(), a.password.as_deref(), a.can_log_in())).collect();
     assert_eq!(
@@ -242,7 +242,7 @@ fn the_update_mechanism_is_read_from_agents_urls_keys_and_switches() {
         // A library's documentation: download URLs that say nothing of the device.
         ("usr/lib/python3.11/pydoc.py", FILE, b"# https://www.python.org/download/releases/2.3/mro/\nsee https://www.python.org/download/releases/ for updates\n"),
     ]);
-    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::for_analysis()).unwrap();
     let got: Vec<(&str, &str, bool)> =
         f.update.iter().map(|u| (u.kind.as_str(), u.detail.as_str(), u.plaintext)).collect();
     assert_eq!(
@@ -263,7 +263,7 @@ fn the_update_mechanism_is_read_from_agents_urls_keys_and_switches() {
 #[test]
 fn the_lab_cameras_package_is_a_squashfs_in_a_uimage_in_a_zip_with_its_findings() {
     let image = iotvet_firmware::build::lab_camera_image().unwrap();
-    let f = iotvet_firmware::analyze(&image, "lab-camera.zip", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&image, "lab-camera.zip", &Limits::for_analysis()).unwrap();
     let chain: Vec<(&str, &str, bool)> =
         f.image.layers.iter().map(|l| (l.format.as_str(), l.place.as_str(), l.opened)).collect();
     assert_eq!(
@@ -309,7 +309,7 @@ fn keys_and_certificates_are_named_by_fingerprint_and_junk_pem_is_no_panic() {
         ("etc/ssl/junk.pem", FILE, b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n-----BEGIN X"),
         ("www/readme.txt", FILE, b"-----BEGIN PRIVATE KEY----- with no end"),
     ]);
-    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::for_analysis()).unwrap();
     let got: Vec<(&str, &str, bool)> =
         f.secrets.iter().map(|s| (s.kind.as_str(), s.detail.as_str(), s.encrypted)).collect();
     assert_eq!(
@@ -350,7 +350,7 @@ fn where_services_listen_is_read_from_their_options_and_configuration() {
         ("etc/mosquitto/mosquitto.conf", FILE, b"listener 8883\ncertfile /etc/m.crt\nlistener 1883 127.0.0.1\n"),
         ("etc/miniupnpd.conf", FILE, b"listening_ip=br-lan\n"),
     ]);
-    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::for_analysis()).unwrap();
     let of =
         |name: &str| f.boot_services.iter().find(|s| s.name == name).map(|s| s.listens.clone()).unwrap_or_default();
     let l = |address: Option<&str>, port: Option<u16>, tls: bool, from: &str| Listen {
@@ -427,7 +427,7 @@ fn tokens_and_passwords_in_text_files_are_found_and_placeholders_are_not() {
         ("www/login.html", FILE, b"<input type=\"password\" name=\"password\" value=\"\">"),
         ("usr/bin/camd", FILE, b"\x7fELF\x00\x00password=inbinary123"),
     ]);
-    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&rootfs, "fw.cpio", &Limits::for_analysis()).unwrap();
     let mut got: Vec<(String, String, String)> = f
         .secrets
         .iter()
@@ -487,7 +487,7 @@ fn an_archive_kept_as_a_file_in_the_filesystem_is_walked_and_read() {
             "squashfs@0x0/etc/defaults.cpio.gz.extracted/gzip@0x0/cpio@0x0/etc/more.cpio.gz.extracted/gzip@0x0/cpio@0x0"
         ]
     );
-    let f = iotvet_firmware::analyze(&rootfs, "fw.sqfs", &Limits::default()).unwrap();
+    let f = iotvet_firmware::analyze(&rootfs, "fw.sqfs", &Limits::for_analysis()).unwrap();
     let nested: Vec<(&str, Option<&str>)> = f
         .accounts
         .iter()

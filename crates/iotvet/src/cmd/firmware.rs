@@ -29,11 +29,13 @@ struct Output<'a> {
 }
 
 /// Reads and takes apart an image (passwords found masked unless `show_secrets`); the tree
-/// too, for `--out`.
+/// too, with every file's bytes if `out` (to write them out), else only those the evidence
+/// needed.
 fn take_apart(
     image: &Path,
     show_secrets: bool,
     known_keys: &[PathBuf],
+    out: bool,
 ) -> Result<(FirmwareSection, iotvet_firmware::Unpacked)> {
     let known = known_keys_of(known_keys)?;
     let size = std::fs::metadata(image).with_context(|| format!("cannot read {}", image.display()))?.len();
@@ -43,8 +45,8 @@ fn take_apart(
     let bytes = std::fs::read(image).with_context(|| format!("cannot read {}", image.display()))?;
     let name = image.display().to_string();
     let started_at = iotvet_net::now_rfc3339();
-    let unpacked = iotvet_firmware::unpack(&bytes, &iotvet_firmware::Limits::default())
-        .with_context(|| format!("taking {name} apart"))?;
+    let limits = if out { iotvet_firmware::Limits::default() } else { iotvet_firmware::Limits::for_analysis() };
+    let unpacked = iotvet_firmware::unpack(&bytes, &limits).with_context(|| format!("taking {name} apart"))?;
     let mut section = iotvet_firmware::section_of(&unpacked, &name, started_at);
     known.mark(&mut section.secrets, &section.image.sha256);
     if !show_secrets {
@@ -60,7 +62,7 @@ fn take_apart(
 
 /// The firmware section `assess --firmware IMAGE` adds to the case.
 pub fn for_assess(image: &Path, known_keys: &[PathBuf]) -> Result<FirmwareSection> {
-    Ok(take_apart(image, false, known_keys)?.0)
+    Ok(take_apart(image, false, known_keys, false)?.0)
 }
 
 /// A known-keys file is read up to this size.
@@ -97,7 +99,7 @@ pub fn run(args: FirmwareArgs) -> Result<u8> {
         "terminal" => false,
         other => bail!("unknown format '{other}' for firmware (use terminal or json)"),
     };
-    let (section, unpacked) = take_apart(&args.image, args.show_secrets, &args.known_keys)?;
+    let (section, unpacked) = take_apart(&args.image, args.show_secrets, &args.known_keys, args.out.is_some())?;
     let name = args.image.display().to_string();
     if let Some(dir) = &args.out {
         let w = iotvet_firmware::extract::extract(&unpacked.tree, dir)
