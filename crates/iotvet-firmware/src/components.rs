@@ -93,14 +93,14 @@ pub fn components(fs: &Fs) -> Vec<Component> {
         if let Some(c) = from_file_name(path) {
             add(c);
         }
-        let Node::File { data, marks, .. } = node else { continue };
+        let Node::File { data, facts, .. } = node else { continue };
         if PACKAGE_DATABASES.contains(&inside) {
             for c in packages(data, path) {
                 add(c);
             }
             continue;
         }
-        for c in named(marks, |name| own_file(name, inside), path) {
+        for c in named(&facts.marks, |name| own_file(name, inside), path) {
             add(c);
         }
     }

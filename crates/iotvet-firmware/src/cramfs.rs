@@ -63,7 +63,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                     if let Some(why) = damage {
                         out.damaged.push(format!("{full}: {why}"));
                     }
-                    let node = Node::file_or_link(kind == 0o120000, data, child.mode & 0o7777);
+                    let node = Node::file_or_link(kind == 0o120000, &full, data, child.mode & 0o7777);
                     out.entries.push(Entry { path: full, node });
                 }
                 _ => out.special.push(full),

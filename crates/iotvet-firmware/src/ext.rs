@@ -63,7 +63,9 @@ fn read_owned(b: Vec<u8>, budget: u64) -> Result<Contents, Failure> {
             } else if kind.is_regular_file() {
                 left = left.checked_sub(meta.len()).ok_or(Failure::OverBudget)?;
                 match fs.read(&path) {
-                    Ok(data) => out.entries.push(Entry { path: shown, node: Node::file(data, u32::from(meta.mode())) }),
+                    Ok(data) => {
+                        out.entries.push(Entry { node: Node::file(&shown, data, u32::from(meta.mode())), path: shown })
+                    }
                     Err(e) => out.damaged.push(format!("{shown}: {e}")),
                 }
             } else {

@@ -169,7 +169,7 @@ pub fn read(b: &[u8], big: bool, budget: u64) -> Result<Contents, Failure> {
                             "{full}: a piece compressed with LZMA or another scheme iotvet does not read"
                         ));
                     }
-                    let node = Node::file_or_link(kind == 0o120000, data, inode.mode & 0o7777);
+                    let node = Node::file_or_link(kind == 0o120000, &full, data, inode.mode & 0o7777);
                     out.entries.push(Entry { path: full, node });
                 }
                 _ => out.special.push(full),

@@ -126,24 +126,12 @@ pub fn section_of(u: &Unpacked, file: &str, started_at: String) -> iotvet_core::
         // Each filesystem without those found inside it (a ZIP's root holds the SquashFS of
         // its firmware.bin): every file is read once, under its own filesystem.
         let fs = tree::Fs::new(&u.tree, root, &roots);
-        // The text scan for tokens and passwords reads every text file, the longest reader:
-        // the second core starts on it at once, this one joins it when the others are done.
-        let scan = secrets::CredentialScan::new(&fs);
-        let credentials = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| scan.work());
-            accounts.extend(evidence::accounts(&fs, &tries));
-            boot_services.extend(evidence::boot_services(&fs));
-            components.extend(components::components(&fs));
-            updates.extend(update::update(&fs));
-            keys.extend(secrets::secrets(&fs));
-            let mine = scan.work();
-            match helper.join() {
-                Ok(theirs) => scan.finish([mine, theirs]),
-                // A scan thread that failed took files with it: the whole scan again, here.
-                Err(_) => secrets::credentials(&fs),
-            }
-        });
-        keys.extend(credentials);
+        accounts.extend(evidence::accounts(&fs, &tries));
+        boot_services.extend(evidence::boot_services(&fs));
+        components.extend(components::components(&fs));
+        updates.extend(update::update(&fs));
+        keys.extend(secrets::secrets(&fs));
+        keys.extend(secrets::credentials(&fs));
     }
     secrets::KnownKeys::published().mark(&mut keys, &u.sha256);
     // Components of decompressed streams (a kernel's banner), each once, unless a filesystem
@@ -415,7 +403,7 @@ fn open(
                 .and_then(|n| n.rsplit('/').next().map(str::to_owned))
                 .filter(|n| tree::normalise(n).is_ok_and(|c| !c.contains('/')))
                 .unwrap_or_else(|| "decompressed".to_owned());
-            if let Err(refused) = u.tree.insert(here, &name, Node::file(out, 0o644)) {
+            if let Err(refused) = u.tree.insert(here, &name, Node::file(&name, out, 0o644)) {
                 u.warnings.push(format!("{here}: {refused}: not stored"));
             }
             if u.tree.len() > budget.limits.max_files {
@@ -627,7 +615,7 @@ fn open(
             let mut nested = Nested::default();
             for e in &entries {
                 let node = match e.mode & 0o170000 {
-                    0o100000 => Node::file(e.data.to_vec(), e.mode),
+                    0o100000 => Node::file(&e.name, e.data.to_vec(), e.mode),
                     0o120000 => Node::Symlink(String::from_utf8_lossy(e.data).into_owned()),
                     0o040000 => Node::Dir,
                     _ => {
@@ -666,7 +654,7 @@ fn open(
                     if entry.read_to_end(&mut data).is_err() {
                         note = Some(format!("{name} is cut short"));
                     }
-                    Node::file(data, mode)
+                    Node::file(&name, data, mode)
                 } else if kind.is_symlink() {
                     let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
                     Node::Symlink(target.unwrap_or_default())
@@ -844,7 +832,7 @@ fn open_zip(
             if let Err(e) = read {
                 u.warnings.push(format!("{here}: {name}: {e}"));
             }
-            Node::file(data, mode)
+            Node::file(&name, data, mode)
         };
         members.push((name, node));
     }

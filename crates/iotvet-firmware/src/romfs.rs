@@ -58,7 +58,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                         out.damaged.push(format!("{full}: its data runs past the filesystem"));
                     }
                     left = left.checked_sub(data.len() as u64).ok_or(Failure::OverBudget)?;
-                    let node = Node::file_or_link(kind == 3, data, mode);
+                    let node = Node::file_or_link(kind == 3, &full, data, mode);
                     out.entries.push(Entry { path: full, node });
                 }
                 _ => out.special.push(full),

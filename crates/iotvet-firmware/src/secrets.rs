@@ -115,8 +115,8 @@ fn placeholder(v: &str) -> bool {
         || l.chars().all(|c| c == 'x' || c == '*')
 }
 
-/// Whether a file is read for tokens and passwords: a text file by its name or place, of at
-/// most 256 KiB, not a program.
+/// Whether a file at `path` (inside its filesystem) is read for tokens and passwords: a text
+/// file by its name or place, of at most 256 KiB, not a program.
 pub(crate) fn text_file(path: &str, data: &[u8]) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let ext = file.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
@@ -141,8 +141,8 @@ pub(crate) fn text_file(path: &str, data: &[u8]) -> bool {
             | "htm"
             | "html"
             | "cgi"
-    ) || path.contains("/etc/")
-        || path.contains("etc/config/")
+    ) || path.starts_with("etc/")
+        || path.contains("/etc/")
         || data.starts_with(b"#!");
     by_name && data.len() <= 256 * 1024 && !data.starts_with(b"\x7fELF") && !data.iter().take(512).any(|c| *c == 0)
 }
@@ -196,60 +196,26 @@ fn patterns() -> &'static Option<Patterns> {
 /// Most findings kept from one image's text files.
 const MAX_CREDENTIALS: usize = 500;
 
-/// The tokens and passwords written into the text files of the filesystem at `root`.
+/// The tokens and passwords written into the text files of the filesystem at `root`, as each
+/// file's facts hold them (read as it arrived), in the files' order, named by their place in
+/// the image.
 pub fn credentials(fs: &Fs) -> Vec<SecretFound> {
-    let scan = CredentialScan::new(fs);
-    let part = scan.work();
-    scan.finish([part])
+    fs.entries()
+        .filter_map(|(_, path, node)| match node {
+            Node::File { facts, .. } => Some((path, &facts.credentials)),
+            _ => None,
+        })
+        .flat_map(|(path, found)| found.iter().map(move |s| SecretFound { source: path.clone(), ..s.clone() }))
+        .take(MAX_CREDENTIALS)
+        .collect()
 }
 
-/// The text-file scan for tokens and passwords, shared by any number of threads: each takes
-/// the next run of files until none are left (`work`), and `finish` puts what they found back
-/// in the files' order. The result is the same as one thread's.
-pub struct CredentialScan<'a> {
-    files: Vec<(&'a String, &'a [u8])>,
-    next: std::sync::atomic::AtomicUsize,
-}
-
-/// What one thread found: (index of the file, what was in it).
-pub type CredentialPart = Vec<(usize, Vec<SecretFound>)>;
-
-impl<'a> CredentialScan<'a> {
-    /// Files a thread takes at a time.
-    const RUN: usize = 16;
-
-    pub fn new(fs: &Fs<'a>) -> Self {
-        let files = fs
-            .entries()
-            .filter_map(|(_, path, node)| match node {
-                Node::File { data, .. } if text_file(path, data) => Some((path, data.as_slice())),
-                _ => None,
-            })
-            .collect();
-        Self { files, next: std::sync::atomic::AtomicUsize::new(0) }
-    }
-
-    /// Scans runs of files until every file is taken.
-    pub fn work(&self) -> CredentialPart {
-        let mut got = Vec::new();
-        let Some(p) = patterns() else { return got };
-        loop {
-            let from = self.next.fetch_add(Self::RUN, std::sync::atomic::Ordering::Relaxed);
-            let Some(run) = self.files.get(from..) else { return got };
-            for (i, (path, data)) in run.iter().take(Self::RUN).enumerate() {
-                let found = credentials_in(p, path, data);
-                if !found.is_empty() {
-                    got.push((from + i, found));
-                }
-            }
-        }
-    }
-
-    /// Every thread's findings, in the files' order, at most `MAX_CREDENTIALS`.
-    pub fn finish(&self, parts: impl IntoIterator<Item = CredentialPart>) -> Vec<SecretFound> {
-        let mut all: Vec<(usize, Vec<SecretFound>)> = parts.into_iter().flatten().collect();
-        all.sort_by_key(|(i, _)| *i);
-        all.into_iter().flat_map(|(_, found)| found).take(MAX_CREDENTIALS).collect()
+/// The tokens and passwords in a file at `inside` (its path inside its filesystem), if it is a
+/// text file they are looked for in.
+pub fn credentials_of(inside: &str, data: &[u8]) -> Vec<SecretFound> {
+    match patterns() {
+        Some(p) if text_file(inside, data) => credentials_in(p, inside, data),
+        _ => Vec::new(),
     }
 }
 

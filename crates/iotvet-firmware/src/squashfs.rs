@@ -143,7 +143,8 @@ fn read_kind(
         match &node.inner {
             backhand::InnerNode::File(file) => {
                 files.push((out.entries.len(), tree::normalise(&path).unwrap_or_default(), mode, file));
-                out.entries.push(Entry { path, node: Node::file(Vec::new(), mode) });
+                let node = Node::file(&path, Vec::new(), mode);
+                out.entries.push(Entry { path, node });
             }
             backhand::InnerNode::Symlink(link) => {
                 out.entries.push(Entry { path, node: Node::Symlink(link.link.to_string_lossy().into_owned()) })

@@ -22,11 +22,27 @@ pub enum Node {
         data: Vec<u8>,
         mode: u32,
         size: u64,
-        /// The version strings in the bytes (`components::marks`), read on arrival.
-        marks: Vec<crate::components::Mark>,
+        /// What the bytes say, read on arrival.
+        facts: Facts,
     },
     Symlink(String),
     Dir,
+}
+
+/// What a file's bytes say, read once as the file arrives, while they are at hand (in the
+/// SquashFS reader, on the thread that inflated them): the version strings in them
+/// (`components::marks`) and the tokens and passwords written in them
+/// (`secrets::credentials_of`, by the file's path inside its filesystem).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub marks: Vec<crate::components::Mark>,
+    pub credentials: Vec<iotvet_core::firmware::SecretFound>,
+}
+
+impl Facts {
+    pub fn of(inside: &str, data: &[u8]) -> Self {
+        Self { marks: crate::components::marks(data), credentials: crate::secrets::credentials_of(inside, data) }
+    }
 }
 
 /// Which files' bytes a tree keeps.
@@ -107,28 +123,29 @@ pub enum Failure {
 }
 
 impl Node {
-    /// A file as a reader found it, its version strings read now.
-    pub fn file(data: Vec<u8>, mode: u32) -> Node {
-        let marks = crate::components::marks(&data);
-        Node::File { size: data.len() as u64, data, mode, marks }
+    /// A file as a reader found it at `path` (inside its filesystem or archive), its facts
+    /// read now.
+    pub fn file(path: &str, data: Vec<u8>, mode: u32) -> Node {
+        let facts = Facts::of(&normalise(path).unwrap_or_default(), &data);
+        Node::File { size: data.len() as u64, data, mode, facts }
     }
 
-    /// A file read into a buffer its reader keeps (`inside`: its path inside its filesystem):
-    /// its version strings read now, its bytes copied out only if `kept` keeps them.
+    /// A file read into a buffer its reader keeps (`inside`: its path inside its filesystem,
+    /// normalised): its facts read now, its bytes copied out only if `kept` keeps them.
     pub fn file_from(inside: &str, data: &[u8], mode: u32, kept: Kept) -> Node {
-        let marks = crate::components::marks(data);
+        let facts = Facts::of(inside, data);
         let size = data.len() as u64;
         let data = if kept.keeps(inside, data) { data.to_vec() } else { Vec::new() };
-        Node::File { data, mode, size, marks }
+        Node::File { data, mode, size, facts }
     }
 
     /// A file's bytes as a regular file, or as a link's target (filesystems store a symbolic
     /// link's target as its data).
-    pub fn file_or_link(link: bool, data: Vec<u8>, mode: u32) -> Node {
+    pub fn file_or_link(link: bool, path: &str, data: Vec<u8>, mode: u32) -> Node {
         if link {
             Node::Symlink(String::from_utf8_lossy(&data).into_owned())
         } else {
-            Node::file(data, mode)
+            Node::file(path, data, mode)
         }
     }
 }
@@ -176,11 +193,11 @@ impl Tree {
         let path = normalise(path)?;
         let node = match node {
             // Permission bits only: set-uid, set-gid and sticky dropped, types decided here.
-            Node::File { data, mode, size, marks } => Node::File {
+            Node::File { data, mode, size, facts } => Node::File {
                 data: if self.kept.keeps(&path, &data) { data } else { Vec::new() },
                 mode: mode & 0o777,
                 size,
-                marks,
+                facts,
             },
             other => other,
         };
@@ -316,13 +333,13 @@ mod tests {
         assert!(matches!(normalise("../../etc/passwd"), Err(Refused::Escapes(_))));
         assert!(matches!(normalise("a/../../b"), Err(Refused::Escapes(_))));
         let mut t = Tree::default();
-        t.insert("fs", "etc/shadow.real", Node::file(b"root:x".to_vec(), 0o4755)).unwrap();
+        t.insert("fs", "etc/shadow.real", Node::file("etc/shadow.real", b"root:x".to_vec(), 0o4755)).unwrap();
         t.insert("fs", "etc/shadow", Node::Symlink("/etc/shadow.real".into())).unwrap();
         t.insert("fs", "escape", Node::Symlink("../../../../host/etc/passwd".into())).unwrap();
         assert_eq!(t.read("fs", "etc/shadow"), Some(&b"root:x"[..]));
         // A link that climbs out stops at the filesystem's root.
         assert_eq!(t.read("fs", "escape"), None);
-        assert_eq!(t.get("fs/etc/shadow.real"), Some(&Node::file(b"root:x".to_vec(), 0o755)));
+        assert_eq!(t.get("fs/etc/shadow.real"), Some(&Node::file("etc/shadow.real", b"root:x".to_vec(), 0o755)));
         // A loop of links ends.
         t.insert("fs", "a", Node::Symlink("b".into())).unwrap();
         t.insert("fs", "b", Node::Symlink("a".into())).unwrap();

@@ -166,9 +166,9 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                         dirs.push((full, inum));
                     }
                 }
-                0o120000 => {
-                    out.entries.push(Entry { path: full, node: Node::file_or_link(true, inode.inline.clone(), 0) })
-                }
+                0o120000 => out
+                    .entries
+                    .push(Entry { node: Node::file_or_link(true, &full, inode.inline.clone(), 0), path: full }),
                 0o100000 => {
                     let size = usize::try_from(inode.size).unwrap_or(usize::MAX);
                     left = left.checked_sub(inode.size).ok_or(Failure::OverBudget)?;
@@ -193,7 +193,7 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                         }
                     }
                     data.resize(size, 0);
-                    out.entries.push(Entry { path: full, node: Node::file(data, inode.mode & 0o7777) });
+                    out.entries.push(Entry { node: Node::file(&full, data, inode.mode & 0o7777), path: full });
                 }
                 _ => out.special.push(full),
             }

@@ -116,7 +116,8 @@ pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
                     out.damaged.push(format!("{path}: data chunks are missing"));
                 }
                 left = left.checked_sub(data.len() as u64).ok_or(Failure::OverBudget)?;
-                out.entries.push(Entry { path, node: Node::file(data, h.mode & 0o7777) });
+                let node = Node::file(&path, data, h.mode & 0o7777);
+                out.entries.push(Entry { path, node });
             }
             _ => out.special.push(path),
         }
