@@ -23,6 +23,7 @@ pub mod jffs2;
 pub mod romfs;
 pub mod secrets;
 pub mod squashfs;
+pub mod squashfs2;
 pub mod streams;
 pub mod tree;
 pub mod ubifs;

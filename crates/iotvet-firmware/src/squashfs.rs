@@ -1,7 +1,8 @@
 //! SquashFS 4.0 read from memory with backhand: little- and big-endian, gzip, xz, lz4, zstd,
 //! standard LZMA and the vendor LZMA variants (TP-Link's bare 5-byte headers and the like, which
-//! stock `unsquashfs` refuses; backhand finds their parameters by search). Other versions (2.x,
-//! 3.x: older big-endian gateways) are identified with their offset and size, not opened.
+//! stock `unsquashfs` refuses; backhand finds their parameters by search). 2.x is read by
+//! `squashfs2`; 1.x and 3.x are identified with their offset and size, not opened (backhand
+//! reads 3.0, but no 3.x image was at hand to check it against `unsquashfs`).
 //!
 //! backhand parses the whole directory tree before a file is read; every file's bytes are then
 //! read through a cap (the image's remaining byte budget), so a lying size in an inode cannot
@@ -18,7 +19,7 @@ pub struct Superblock {
     pub big_endian: bool,
     pub major: u16,
     pub minor: u16,
-    /// 1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd.
+    /// 1 gzip, 2 lzma, 3 lzo, 4 xz, 5 lz4, 6 zstd; 0 before 4.0 (each block says which).
     pub compression: u16,
     /// The filesystem's length in bytes (bounded by the bytes there are).
     pub bytes_used: u64,
@@ -50,7 +51,7 @@ pub fn superblock(b: &[u8]) -> Option<Superblock> {
         let x: [u8; 4] = b.get(8..12)?.try_into().ok()?;
         u64::from(if big_endian { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) })
     };
-    Some(Superblock { big_endian, major, minor, compression: if major == 4 { u16_at(20)? } else { 1 }, bytes_used })
+    Some(Superblock { big_endian, major, minor, compression: if major == 4 { u16_at(20)? } else { 0 }, bytes_used })
 }
 
 pub fn compression_name(id: u16) -> &'static str {
@@ -61,6 +62,7 @@ pub fn compression_name(id: u16) -> &'static str {
         4 => "xz",
         5 => "lz4",
         6 => "zstd",
+        0 => "zlib or LZMA",
         _ => "unknown compression",
     }
 }
@@ -68,9 +70,16 @@ pub fn compression_name(id: u16) -> &'static str {
 /// Reads every entry of the SquashFS 4.0 filesystem `b` (exactly its `bytes_used`), taking at
 /// most `budget` bytes of file content.
 pub fn read(b: &[u8], sb: &Superblock, budget: u64, kept: Kept) -> Result<Contents, Failure> {
+    if sb.major == 2 {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::squashfs2::read(b, sb.big_endian, budget, kept)
+        }));
+        return caught
+            .unwrap_or_else(|_| Err(Failure::Unreadable("the SquashFS 2.x reader failed on this filesystem".into())));
+    }
     if sb.major != 4 {
         return Err(Failure::Unreadable(format!(
-            "SquashFS {}.{}: identified, not opened (iotvet reads version 4)",
+            "SquashFS {}.{}: identified, not opened (iotvet reads versions 2 and 4)",
             sb.major, sb.minor
         )));
     }
