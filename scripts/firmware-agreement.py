@@ -129,7 +129,8 @@ def unblob_env(work):
 
 
 def main():
-    images = sys.argv[1:]
+    # Absolute: unblob runs in the scratch folder (its log goes there), not here.
+    images = [os.path.abspath(i) for i in sys.argv[1:]]
     bin_ = iotvet_bin()
     work = tempfile.mkdtemp(prefix="iotvet-fw-agree-")
     if not images:

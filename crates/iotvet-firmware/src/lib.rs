@@ -3,8 +3,8 @@
 //! CRCs checked), gzip, cpio (newc, crc, odc), tar — and every file lands in an in-memory tree
 //! (`tree`) that never touches the disk and keeps every path inside the image. Limits on total
 //! bytes, file count, nesting depth and expansion ratio stop decompression bombs and cyclic
-//! nesting with a clear error. What is found but not opened yet (SquashFS, ZIP, xz, …) is
-//! listed with its offset and size.
+//! nesting with a clear error. What is found but not opened (a format iotvet has no reader
+//! for, a filesystem too damaged to read) is listed with its offset and size, and why.
 #![forbid(unsafe_code)]
 
 use std::io::Read;
