@@ -774,9 +774,9 @@ fn jffs2_crc(b: &[u8]) -> u32 {
 }
 
 /// YAFFS2 has no magic number: it is recognised by an object header (type file or directory,
-/// parent 1 — the root —, the unused checksum 0xffff, a printable name) and, after its page,
-/// spare-area tags naming chunk 0 of an object. Page sizes tried: 2048 + 64 and 4096 + 128,
-/// then 512 + 16. It spans the chunks up to the first fully erased one.
+/// parent 1 — the root —, the unused checksum 0xffff, a printable name) and a flash layout whose
+/// spare-area tags hold together (`yaffs2::layout`). It spans the chunks up to the first fully
+/// erased one.
 pub fn yaffs2(b: &[u8]) -> Option<Identified> {
     let header_ok = |h: &[u8]| -> bool {
         let name = h.get(10..10 + 256).map(c_name).unwrap_or_default();
@@ -788,24 +788,13 @@ pub fn yaffs2(b: &[u8]) -> Option<Identified> {
     if !header_ok(b) || le32(b, 4) != Some(1) {
         return None;
     }
-    for (page, spare) in [(2048usize, 64usize), (4096, 128), (512, 16)] {
-        // Packed tags 2: sequence number, object id, chunk id 0 for a header.
-        let tags = b.get(page..page + 16)?;
-        let (seq, obj, chunk) = (le32(tags, 0)?, le32(tags, 4)?, le32(tags, 8)?);
-        if !(0x1000..0xefff_ff00).contains(&seq) || obj & 0x0fff_ffff == 0 || chunk != 0 {
-            continue;
-        }
-        let stride = page + spare;
-        let mut chunks = 0usize;
-        while b.get(chunks * stride..(chunks + 1) * stride).is_some_and(|c| c.iter().any(|x| *x != 0xff)) {
-            chunks += 1;
-        }
-        return Some(Identified {
-            what: format!("YAFFS2, pages of {page} bytes + {spare} spare, {chunks} chunks"),
-            len: chunks * stride,
-        });
-    }
-    None
+    let l = crate::yaffs2::layout(b)?;
+    let chunks = l.chunks(b);
+    let marker = if l.tags > 0 { format!(", tags after a {}-byte bad-block marker", l.tags) } else { String::new() };
+    Some(Identified {
+        what: format!("YAFFS2, pages of {} bytes + {} spare{marker}, {chunks} chunks", l.page, l.spare),
+        len: chunks * (l.page + l.spare),
+    })
 }
 
 /// The ext2/3/4 superblock (1024 bytes in, magic 0xef53): generation and size.

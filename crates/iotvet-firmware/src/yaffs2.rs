@@ -5,8 +5,13 @@
 //! data chunk's number from 1) and the byte count. An object header holds the type (file,
 //! symlink, directory, hard link, special), the parent object, the name (256 bytes), the mode
 //! and the file size; object 1 is the root. For each object the header and each data chunk with
-//! the highest sequence number count. Pages of 2048 + 64 and 4096 + 128 bytes with the tags at
-//! the spare's start (as mkyaffs2image writes them) are read.
+//! the highest sequence number count.
+//!
+//! The flash layout is found, not assumed (`layout`): pages of 512 bytes to 16 KiB, spare areas
+//! of the sizes NAND chips have, and the tags at the spare's start (as mkyaffs2image writes them)
+//! or after its two-byte bad-block marker (as many NAND drivers lay the spare out: unyaffs's
+//! `-b`). A layout is taken when the first chunk's tags name an object header and every other
+//! chunk of the first sixteen that is not erased has tags that hold together.
 
 use std::collections::HashMap;
 
@@ -23,25 +28,82 @@ struct Header {
     alias: String,
 }
 
+/// Where a YAFFS2 image's chunks and tags are: page and spare sizes, and the tags' place in the
+/// spare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub page: usize,
+    pub spare: usize,
+    pub tags: usize,
+}
+
+/// Page sizes tried, the most common first.
+const PAGES: [usize; 6] = [2048, 4096, 512, 1024, 8192, 16384];
+/// Spare sizes tried after a page's usual one (a 32nd of it).
+const SPARES: [usize; 10] = [16, 32, 64, 128, 224, 256, 436, 448, 640, 1024];
+
+/// The layout of the YAFFS2 image at the start of `b`, if one holds (see the module's notes).
+pub fn layout(b: &[u8]) -> Option<Layout> {
+    for page in PAGES {
+        let usual = page / 32;
+        let spares = std::iter::once(usual).chain(SPARES.into_iter().filter(move |s| *s != usual && *s < page));
+        for spare in spares {
+            for tags in [0, 2] {
+                let l = Layout { page, spare, tags };
+                if tags + 16 <= spare && l.holds(b) {
+                    return Some(l);
+                }
+            }
+        }
+    }
+    None
+}
+
+impl Layout {
+    fn stride(self) -> usize {
+        self.page + self.spare
+    }
+
+    /// The packed tags of a chunk: sequence number, object id, chunk id, byte count.
+    fn tags(self, chunk: &[u8]) -> Option<(u32, u32, u32, u32)> {
+        let t = chunk.get(self.page + self.tags..self.page + self.tags + 16)?;
+        Some((le32(t, 0)?, le32(t, 4)?, le32(t, 8)?, le32(t, 12)?))
+    }
+
+    /// Whether the image's first chunks read as this layout's: the first an object header, the
+    /// rest (of sixteen, erased ones passed over) with a sequence number, an object id and
+    /// either a header's type or a byte count within the page.
+    fn holds(self, b: &[u8]) -> bool {
+        let plausible = |chunk: &[u8], first: bool| -> bool {
+            let Some((seq, obj, id, n)) = self.tags(chunk) else { return false };
+            let obj = obj & 0x0fff_ffff;
+            let header = id == 0 || id & 0x8000_0000 != 0;
+            (0x1000..0xefff_ff00).contains(&seq)
+                && (1..0x40000).contains(&obj)
+                && if header { matches!(le32(chunk, 0), Some(1..=5)) } else { !first && n as usize <= self.page }
+        };
+        let mut chunks = b.chunks_exact(self.stride()).take(16).filter(|c| c.iter().any(|x| *x != 0xff));
+        chunks.next().is_some_and(|first| plausible(first, true)) && chunks.all(|c| plausible(c, false))
+    }
+
+    /// Chunks up to the first fully erased one.
+    pub fn chunks(self, b: &[u8]) -> usize {
+        b.chunks_exact(self.stride()).take_while(|c| c.iter().any(|x| *x != 0xff)).count()
+    }
+}
+
 /// Reads every entry of the YAFFS2 image `b`, taking at most `budget` bytes of file content.
 pub fn read(b: &[u8], budget: u64) -> Result<Contents, Failure> {
-    let (page, spare) = [(2048usize, 64usize), (4096, 128)]
-        .into_iter()
-        .find(|(p, _)| le32(b, *p + 8) == Some(0) && le32(b, 4) == Some(1))
-        .ok_or_else(|| Failure::Unreadable("YAFFS2 with a page size other than 2048 or 4096 bytes".into()))?;
-    let stride = page + spare;
+    let l = layout(b).ok_or_else(|| Failure::Unreadable("no flash layout iotvet knows holds for its chunks".into()))?;
+    let (page, stride) = (l.page, l.stride());
     let mut headers: HashMap<u32, Header> = HashMap::new();
     // (object, chunk) → (sequence, bytes)
     let mut chunks: HashMap<(u32, u32), (u32, &[u8])> = HashMap::new();
     for chunk in b.chunks_exact(stride) {
-        let (Some(data), Some(tags)) = (chunk.get(..page), chunk.get(page..page + 16)) else { continue };
         if chunk.iter().all(|x| *x == 0xff) {
             continue;
         }
-        let (Some(seq), Some(obj), Some(id), Some(n)) = (le32(tags, 0), le32(tags, 4), le32(tags, 8), le32(tags, 12))
-        else {
-            continue;
-        };
+        let (Some(data), Some((seq, obj, id, n))) = (chunk.get(..page), l.tags(chunk)) else { continue };
         let obj = obj & 0x0fff_ffff;
         if id == 0 || id & 0x8000_0000 != 0 {
             let name = data.get(10..266).map(c_name);

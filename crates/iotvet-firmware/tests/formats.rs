@@ -372,6 +372,64 @@ fn the_binwalk_vectors_give_what_binwalk_finds() {
         .starts_with("YAFFS2, pages of 2048 bytes + 64 spare, 60 chunks, 13 entries"));
 }
 
+/// YAFFS2 laid out as other NAND parts lay it out — larger spare areas, the tags after the
+/// spare's two-byte bad-block marker — made from binwalk's vector chunk by chunk: the same 13
+/// files, and the same as unyaffs reads from each (`-b` for the marker).
+#[test]
+fn yaffs2_in_other_flash_layouts_gives_the_same_files() {
+    let yaffs = vector("yaffs2.bin");
+    let files = |u: &iotvet_firmware::Unpacked| -> Vec<(String, Vec<u8>)> {
+        u.tree
+            .iter()
+            .filter_map(|(p, n)| match n {
+                Node::File { data, .. } => {
+                    Some((p.split_once('/').map_or(p.as_str(), |(_, r)| r).to_owned(), data.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let want = files(&unpack(&yaffs, &Limits::default()).unwrap());
+    assert_eq!(want.len(), 13);
+    for (spare, at) in [(64, 2), (128, 0), (128, 2), (224, 2)] {
+        let mut image = Vec::new();
+        for chunk in yaffs.chunks_exact(2112) {
+            image.extend_from_slice(&chunk[..2048]);
+            let mut area = vec![0xff; spare];
+            area[at..at + 16].copy_from_slice(&chunk[2048..2064]);
+            image.extend_from_slice(&area);
+        }
+        let u = unpack(&image, &Limits::default()).unwrap();
+        let note = u.layers[0].note.clone().unwrap_or_default();
+        let marker = if at > 0 { ", tags after a 2-byte bad-block marker" } else { "" };
+        assert!(note.starts_with(&format!("YAFFS2, pages of 2048 bytes + {spare} spare{marker}, 60 chunks")), "{note}");
+        assert!(u.warnings.is_empty(), "{:?}", u.warnings);
+        assert_eq!(files(&u), want, "spare {spare}, tags at {at}");
+        // unyaffs (Debian) on the same image: every file the same.
+        let dir = temp(&format!("yaffs-{spare}-{at}"));
+        let img = dir.0.join("image.yaffs2");
+        std::fs::write(&img, &image).unwrap();
+        let spare_arg = spare.to_string();
+        let mut args = vec!["-c", "2", "-s", spare_arg.as_str()];
+        if at > 0 {
+            args.push("-b");
+        }
+        let out = dir.0.join("out");
+        let (img_arg, out_arg) = (img.display().to_string(), out.display().to_string());
+        args.extend([img_arg.as_str(), out_arg.as_str()]);
+        if tool("unyaffs", &args, b"").is_none() {
+            continue;
+        }
+        for (path, data) in &want {
+            assert_eq!(
+                std::fs::read(out.join(path)).ok().as_ref(),
+                Some(data),
+                "unyaffs, spare {spare}, tags at {at}: {path}"
+            );
+        }
+    }
+}
+
 /// binwalk's Matter OTA vector: the header's TLV read (vendor, product, version string), the
 /// payload's SHA-256 checked against the header's digest, and a payload changed after signing
 /// is a warning.
