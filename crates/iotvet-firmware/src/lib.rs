@@ -583,7 +583,7 @@ fn open(
                 cramfs::read(fs, cap.bytes)
             } else {
                 Err(tree::Failure::Unreadable(
-                    "identified, not opened (iotvet reads little-endian CramFS with classic block pointers)".into(),
+                    "identified, not opened (iotvet reads CramFS with the classic block pointers, not the extended ones)".into(),
                 ))
             };
             mount(u, budget, depth, here, layer(size, true, None, None), &what, None, read, &cap)?;

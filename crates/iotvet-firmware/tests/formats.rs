@@ -142,6 +142,13 @@ fn cramfs_romfs_ext2_ext4_and_sparse_images_are_read() {
     let u = unpack(&cram, &Limits::default()).unwrap();
     assert_eq!(places(&u), ["cramfs@0x0"]);
     assert_rootfs(&u, "cramfs", "CramFS, little-endian");
+    // Big-endian, as MIPS and PowerPC devices have it: the same files.
+    let Some(cram) = made(&dir.0, "mkfs.cramfs", &["-N", "big", r, &format!("{d}/b.cramfs")], "b.cramfs") else {
+        return;
+    };
+    let u = unpack(&cram, &Limits::default()).unwrap();
+    assert_eq!(places(&u), ["cramfs@0x0"]);
+    assert_rootfs(&u, "cramfs", "CramFS, big-endian");
 
     let Some(rom) = made(&dir.0, "genromfs", &["-d", r, "-f", &format!("{d}/r.romfs"), "-V", "iotvet"], "r.romfs")
     else {
