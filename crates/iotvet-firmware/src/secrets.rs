@@ -117,7 +117,7 @@ fn placeholder(v: &str) -> bool {
 
 /// Whether a file at `path` (inside its filesystem) is read for tokens and passwords: a text
 /// file by its name or place, of at most 256 KiB, not a program.
-pub(crate) fn text_file(path: &str, data: &[u8]) -> bool {
+fn text_file(path: &str, data: &[u8]) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     let ext = file.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let by_name = matches!(

@@ -6,11 +6,11 @@
 //! bits or hard links exist: an entry is a file (its bytes and permission bits without the
 //! set-id ones), a link, or a directory.
 //!
-//! A file's version strings are read as it arrives, while its bytes are at hand (`Node::file`).
-//! Its bytes are then kept whole (`Kept::All`: for `--out`, and for looking at them), or only
-//! where an evidence reader will look at them (`Kept::Evidence`, see `needed`): a program's
-//! bytes, most of an image, are read once on arrival and let go, so an analysis holds the
-//! image's text and little else.
+//! A file's facts — its version strings, the tokens and passwords written in it — are read as
+//! it arrives, while its bytes are at hand (`Node::file`, `Facts`). Its bytes are then kept whole
+//! (`Kept::All`: for `--out`, and for looking at them), or only where an evidence reader will
+//! look at them later (`Kept::Evidence`, see `needed`): a program's bytes, most of an image, are
+//! read once on arrival and let go, so an analysis holds its configuration and little else.
 
 use std::collections::BTreeMap;
 
@@ -51,8 +51,8 @@ pub enum Kept {
     /// Every file's: to write them out (`iotvet firmware --out`) or look at them.
     #[default]
     All,
-    /// Those an evidence reader looks at (`needed`); every other file keeps its size, mode and
-    /// version strings.
+    /// Those an evidence reader looks at after the files are stored (`needed`); every other
+    /// file keeps its size, mode and facts.
     Evidence,
 }
 
@@ -69,10 +69,10 @@ const MAX_READ: usize = 1 << 20;
 
 /// Whether an evidence reader will look at these bytes after the files are stored: each
 /// reader's own test, or one that takes in more — a file that starts with a format (walked for
-/// what it holds), a package database (`components`), and of at most 1 MiB: what the token and
-/// password scan reads (`secrets::text_file`), what the update reader reads (`update::reads`),
-/// anything under `etc/` (accounts, boot scripts, daemons' configurations), a PEM block or a
-/// dropbear host key (`secrets`).
+/// what it holds), a package database (`components`), and of at most 1 MiB: what the update
+/// reader reads (`update::reads`), anything under `etc/` (accounts, boot scripts, daemons'
+/// configurations), a PEM block or a dropbear host key (`secrets`). The version strings and the
+/// tokens and passwords are read on arrival (`Facts`): their files need not stay.
 pub fn needed(inside: &str, data: &[u8]) -> bool {
     if crate::starts_with_format(data) || crate::components::PACKAGE_DATABASES.contains(&inside) {
         return true;
@@ -83,7 +83,6 @@ pub fn needed(inside: &str, data: &[u8]) -> bool {
     let file = inside.rsplit('/').next().unwrap_or(inside);
     inside.starts_with("etc/")
         || inside.contains("/etc/")
-        || crate::secrets::text_file(inside, data)
         || crate::update::reads(inside, data)
         || (file.starts_with("dropbear_") && file.ends_with("_host_key"))
         || memchr::memmem::find(data, b"-----BEGIN ").is_some()
