@@ -71,9 +71,8 @@ pub fn compression_name(id: u16) -> &'static str {
 /// most `budget` bytes of file content.
 pub fn read(b: &[u8], sb: &Superblock, budget: u64, kept: Kept) -> Result<Contents, Failure> {
     if sb.major == 2 {
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::squashfs2::read(b, sb.big_endian, budget, kept)
-        }));
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::squashfs2::read(b, sb.big_endian, budget)));
         return caught
             .unwrap_or_else(|_| Err(Failure::Unreadable("the SquashFS 2.x reader failed on this filesystem".into())));
     }
@@ -152,8 +151,8 @@ fn read_kind(
         match &node.inner {
             backhand::InnerNode::File(file) => {
                 files.push((out.entries.len(), tree::normalise(&path).unwrap_or_default(), mode, file));
-                let node = Node::file(&path, Vec::new(), mode);
-                out.entries.push(Entry { path, node });
+                // Its place in the listing: the reading threads make its node.
+                out.entries.push(Entry { path, node: Node::Dir });
             }
             backhand::InnerNode::Symlink(link) => {
                 out.entries.push(Entry { path, node: Node::Symlink(link.link.to_string_lossy().into_owned()) })
@@ -241,8 +240,8 @@ fn read_kind(
     Ok(out)
 }
 
-/// A file's bytes read straight from the image with backhand's file table: each block inflated
-/// into a buffer the thread keeps, then appended to the file. backhand's own file reader does
+/// A file's bytes read straight from the image with backhand's file table, each block inflated
+/// in place into the reading thread's buffer (`fill`). backhand's own file reader does
 /// more per block — copies the packed bytes out of the image under a lock, zero-fills the
 /// caller's buffer before copying into it — and keeps every fragment block it inflates for as
 /// long as the filesystem is open (39 MB on the benchmark image). Not for LZMA, whose vendor

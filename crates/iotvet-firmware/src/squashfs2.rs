@@ -17,7 +17,8 @@
 //! first byte. Fragments (tails of files packed together) are not read: such a file is listed
 //! as damaged, with why. Directories are walked from the root once each, at most 64 deep.
 
-use crate::tree::{Contents, Entry, Failure, Kept, Node};
+use crate::formats::{be64, le64, u16_in, u32_in};
+use crate::tree::{Contents, Entry, Failure, Node};
 
 /// Inode types.
 const DIR: u32 = 1;
@@ -76,20 +77,9 @@ struct Superblock {
 }
 
 fn superblock(b: &[u8], big_endian: bool) -> Option<Superblock> {
-    let u32_at = |at: usize| -> Option<u32> {
-        let x: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-        Some(if big_endian { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) })
-    };
-    let at = |at: usize| u32_at(at).and_then(|v| usize::try_from(v).ok());
+    let at = |at: usize| u32_in(b, at, big_endian).and_then(|v| usize::try_from(v).ok());
     let (inode_table, directory_table) = (at(20)?, at(24)?);
-    let root = {
-        let x: [u8; 8] = b.get(43..51)?.try_into().ok()?;
-        if big_endian {
-            u64::from_be_bytes(x)
-        } else {
-            u64::from_le_bytes(x)
-        }
-    };
+    let root = if big_endian { be64(b, 43)? } else { le64(b, 43)? };
     let block_size = at(51)?;
     // The tables that may follow the directory table: uids, gids, fragments; else the end.
     let directory_end = [at(12)?, at(16)?, at(59)?, at(8)?]
@@ -129,7 +119,8 @@ fn unpack(packed: &[u8], want: Option<usize>, max: usize) -> Result<Vec<u8>, Str
             let length = want.map_or(u64::MAX, |n| n as u64);
             let head = packed.get(..5).unwrap_or_default();
             let input = [head, &length.to_le_bytes(), packed.get(5..).unwrap_or_default()].concat();
-            let stream = liblzma::stream::Stream::new_lzma_decoder(64 << 20).map_err(|e| format!("LZMA: {e}"))?;
+            let stream = liblzma::stream::Stream::new_lzma_decoder(crate::streams::LZMA_MEMLIMIT)
+                .map_err(|e| format!("LZMA: {e}"))?;
             let mut out = Vec::new();
             let read =
                 liblzma::bufread::XzDecoder::new_stream(&input[..], stream).take(max as u64 + 1).read_to_end(&mut out);
@@ -159,8 +150,7 @@ impl Table {
         let mut t = Table { bytes: Vec::new(), starts: std::collections::HashMap::new() };
         let mut at = from;
         while at + 2 <= to {
-            let h: [u8; 2] = b.get(at..at + 2).and_then(|h| h.try_into().ok()).ok_or("a table past the end")?;
-            let h = if big_endian { u16::from_be_bytes(h) } else { u16::from_le_bytes(h) };
+            let h = u16_in(b, at, big_endian).ok_or("a table past the end")?;
             let len = usize::from(h & 0x7fff);
             let packed = b.get(at + 2..at + 2 + len).ok_or("a metadata block past the end")?;
             t.starts.insert(at - from, t.bytes.len());
@@ -186,14 +176,13 @@ struct Reader<'a> {
     sb: Superblock,
     inodes: Table,
     dirs: Table,
-    kept: Kept,
     left: u64,
     out: Contents,
     seen: std::collections::HashSet<(usize, usize)>,
 }
 
 /// Reads every entry of the SquashFS 2.x filesystem `b`, at most `budget` bytes of file content.
-pub fn read(b: &[u8], big_endian: bool, budget: u64, kept: Kept) -> Result<Contents, Failure> {
+pub fn read(b: &[u8], big_endian: bool, budget: u64) -> Result<Contents, Failure> {
     let sb = superblock(b, big_endian).ok_or_else(|| Failure::Unreadable("its superblock does not hold".into()))?;
     let unreadable = |what: &str, e: String| Failure::Unreadable(format!("its {what} does not read: {e}"));
     let inodes =
@@ -206,7 +195,6 @@ pub fn read(b: &[u8], big_endian: bool, budget: u64, kept: Kept) -> Result<Conte
         sb,
         inodes,
         dirs,
-        kept,
         left: budget,
         out: Contents { entries: Vec::new(), special: Vec::new(), damaged: Vec::new() },
         seen: std::collections::HashSet::new(),
@@ -321,8 +309,7 @@ impl Reader<'_> {
                 if let Some(why) = damage {
                     self.out.damaged.push(format!("{path}: {why}"));
                 }
-                let inside = crate::tree::normalise(&path).unwrap_or_default();
-                self.out.entries.push(Entry { node: Node::file_from(&inside, &data, mode, self.kept), path });
+                self.out.entries.push(Entry { node: Node::file(&path, data, mode), path });
                 Ok(())
             }
             _ => {
@@ -340,10 +327,9 @@ impl Reader<'_> {
         let mut data = Vec::with_capacity(size.min(self.b.len().saturating_mul(200)));
         let mut at = start as usize;
         for i in 0..blocks {
-            let Some(x) = list.get(i * 4..i * 4 + 4).and_then(|x| <[u8; 4]>::try_from(x).ok()) else {
+            let Some(entry) = u32_in(list, i * 4, self.sb.big_endian) else {
                 return Ok((data, Some("its block list runs past the inode table".into())));
             };
-            let entry = if self.sb.big_endian { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) };
             let len = (entry & !STORED) as usize;
             let want = (size - data.len()).min(block_size);
             let Some(packed) = self.b.get(at..at + len) else {

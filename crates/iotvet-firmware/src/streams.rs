@@ -74,7 +74,7 @@ fn drain(reader: impl Read, cap: u64) -> (Vec<u8>, Option<std::io::Error>) {
 }
 
 /// The memory the LZMA decoder may use (its dictionary): 256 MiB, past any firmware's.
-const LZMA_MEMLIMIT: u64 = 256 << 20;
+pub(crate) const LZMA_MEMLIMIT: u64 = 256 << 20;
 
 /// An LZMA "alone" header (props, dictionary size, uncompressed size; 13 bytes) as encoders
 /// write it: the usual properties (lc=3, lp=0, pb=2: 0x5d), a dictionary of 64 KiB to 128 MiB,
